@@ -1,0 +1,144 @@
+// One error type for the whole product: a stable HRESULT-style code (BITS's own where BITS has one),
+// the BITS error context it belongs to, and a message a person can act on. Messages live here, in one place.
+
+/** BG_ERROR_CONTEXT: where an error happened (BITS values). */
+export enum ErrorContext {
+  NONE = 0,
+  UNKNOWN = 1,
+  GENERAL_QUEUE_MANAGER = 2,
+  QUEUE_MANAGER_NOTIFICATION = 3,
+  LOCAL_FILE = 4,
+  REMOTE_FILE = 5,
+  GENERAL_TRANSPORT = 6,
+  REMOTE_APPLICATION = 7,
+  SERVER_CERTIFICATE_CALLBACK = 8,
+}
+
+/** HRESULTs as unsigned 32-bit numbers. BITS codes from bitsmsg.h; our own in facility 0x0A0 (0x80A0xxxx). */
+export const Codes = {
+  S_OK: 0,
+  E_FAIL: 0x80004005,
+  E_INVALIDARG: 0x80070057,
+  E_ACCESSDENIED: 0x80070005,
+  /** ERROR_DISK_FULL as an HRESULT. */
+  E_DISK_FULL: 0x80070070,
+  E_FILE_NOT_FOUND: 0x80070002,
+  E_FILE_EXISTS: 0x80070050,
+  BG_E_NOT_FOUND: 0x80200001,
+  BG_E_INVALID_STATE: 0x80200002,
+  BG_E_EMPTY: 0x80200003,
+  BG_E_PROTOCOL_NOT_AVAILABLE: 0x80200005,
+  BG_E_MISSING_FILE_SIZE: 0x80200011,
+  BG_E_INSUFFICIENT_RANGE_SUPPORT: 0x80200013,
+  BG_S_PARTIAL_COMPLETE: 0x00200017,
+  BG_S_UNABLE_TO_DELETE_FILES: 0x0020001a,
+  BG_E_INVALID_SERVER_RESPONSE: 0x8020001b,
+  BG_E_TOO_MANY_FILES: 0x8020001c,
+  BG_E_LOCAL_FILE_CHANGED: 0x8020001d,
+  BG_E_STRING_TOO_LONG: 0x80200021,
+  BG_E_NO_PROGRESS: 0x80200024,
+  BG_E_FILE_NOT_FOUND: 0x80200029,
+  BG_E_CONNECT_FAILURE: 0x8020002d,
+  BG_E_CONNECTION_CLOSED: 0x8020002e,
+  BG_E_INVALID_PROXY_INFO: 0x8020003f,
+  BG_E_DATABASE_CORRUPT: 0x8020006c,
+  BG_E_REMOTE_FILE_CHANGED: 0x80200073,
+  BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED: 0x80200074,
+  BG_E_READ_ONLY_WHEN_JOB_ACTIVE: 0x80200075,
+  /** WinHTTP-style TLS failures, used for phase-1 (platform) certificate errors. */
+  ERROR_WINHTTP_SECURE_FAILURE: 0x80072f8f,
+  ERROR_WINHTTP_SECURE_CERT_DATE_INVALID: 0x80072f05,
+  ERROR_WINHTTP_SECURE_CERT_CN_INVALID: 0x80072f06,
+  ERROR_WINHTTP_SECURE_INVALID_CA: 0x80072f0d,
+  ERROR_WINHTTP_SECURE_CERT_REV_FAILED: 0x80072f04,
+  ERROR_WINHTTP_SECURE_CERT_REVOKED: 0x80072f0c,
+  ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE: 0x80072f17,
+  ERROR_WINHTTP_TIMEOUT: 0x80072ee2,
+  ERROR_WINHTTP_REDIRECT_FAILED: 0x80072f7a,
+  /** Our own: a downloaded file's sha256 differs from the one the job asked for. */
+  MD_E_HASH_MISMATCH: 0x80a00001,
+  /** Our own: the job store could not be read and was set aside. */
+  MD_E_STORE_UNREADABLE: 0x80a00002,
+  /** Our own: the redirect policy forbade a redirect. */
+  MD_E_REDIRECT_DISALLOWED: 0x80a00003,
+  /** Our own: an https URL redirected to http without the job allowing it. */
+  MD_E_REDIRECT_HTTPS_TO_HTTP: 0x80a00004,
+  /** Our own: too many redirects in a row. */
+  MD_E_TOO_MANY_REDIRECTS: 0x80a00005,
+  /** Our own: a store written by a newer version of the product. */
+  MD_E_STORE_TOO_NEW: 0x80a00006,
+} as const;
+
+/** HTTP status N maps to 0x80190000 + N (BG_E_HTTP_ERROR_N). */
+export function httpStatusCode(status: number): number {
+  return (0x80190000 + status) >>> 0;
+}
+
+/** `0x80190194` style, the way BITS and Windows print HRESULTs. */
+export function formatCode(code: number): string {
+  return '0x' + (code >>> 0).toString(16).padStart(8, '0');
+}
+
+const codeNames = new Map<number, string>(Object.entries(Codes).map(([name, value]) => [value >>> 0, name]));
+
+/** The symbolic name of a code (`BG_E_EMPTY`, `BG_E_HTTP_ERROR_404`), or its hex form when unknown. */
+export function codeName(code: number): string {
+  const c = code >>> 0;
+  const known = codeNames.get(c);
+  if (known) return known;
+  if (c >= 0x80190064 && c <= 0x80190257) return `BG_E_HTTP_ERROR_${c - 0x80190000}`;
+  return formatCode(c);
+}
+
+/** What a person should read for a code when no more specific description is known. */
+const defaultMessages: Partial<Record<number, string>> = {
+  [Codes.BG_E_NOT_FOUND]: 'The requested job was not found.',
+  [Codes.BG_E_INVALID_STATE]: 'The requested action is not allowed in the current job state.',
+  [Codes.BG_E_EMPTY]: 'There are no files attached to this job. Add files to the job, and then try again.',
+  [Codes.BG_E_PROTOCOL_NOT_AVAILABLE]: 'Only http and https URLs can be downloaded.',
+  [Codes.BG_E_INSUFFICIENT_RANGE_SUPPORT]: 'The server does not support the Range header needed to resume.',
+  [Codes.BG_E_INVALID_SERVER_RESPONSE]: "The server's response was not valid. Resume the job to try again.",
+  [Codes.BG_E_NO_PROGRESS]: 'The job made no progress within its no-progress timeout.',
+  [Codes.BG_E_REMOTE_FILE_CHANGED]: 'The remote file changed during the transfer; the file restarts from the beginning.',
+  [Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED]:
+    'The job needs a certificate validator, but none is loaded. Set or fix the validator (setting managedDownloads.certificateValidator), then resume the job.',
+  [Codes.BG_E_READ_ONLY_WHEN_JOB_ACTIVE]: 'This can only be changed while the job is suspended.',
+  [Codes.BG_E_CONNECT_FAILURE]: 'A connection could not be established.',
+  [Codes.BG_E_CONNECTION_CLOSED]: 'The connection was closed prematurely.',
+  [Codes.MD_E_HASH_MISMATCH]: "The downloaded file's sha256 does not match the expected one.",
+  [Codes.MD_E_STORE_UNREADABLE]: 'The job store could not be read; it was set aside and a new one started.',
+};
+
+export function defaultMessage(code: number): string {
+  const c = code >>> 0;
+  const known = defaultMessages[c];
+  if (known) return known;
+  if (c >= 0x80190064 && c <= 0x80190257) return `The server answered HTTP ${c - 0x80190000}.`;
+  return `Error ${codeName(c)}.`;
+}
+
+/**
+ * The product's one error type. `code` is stable (an HRESULT); `context` says where it happened.
+ * Thrown by the core's verbs for bad input and invalid states, and recorded on jobs as their error.
+ */
+export class BitsError extends Error {
+  override name = 'BitsError';
+  constructor(
+    readonly code: number,
+    message: string = defaultMessage(code),
+    readonly context: ErrorContext = ErrorContext.GENERAL_QUEUE_MANAGER,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = code >>> 0;
+  }
+
+  /** `BG_E_EMPTY (0x80200003): There are no files...` */
+  override toString(): string {
+    return `${codeName(this.code)} (${formatCode(this.code)}): ${this.message}`;
+  }
+}
+
+export function isBitsError(e: unknown): e is BitsError {
+  return e instanceof BitsError;
+}

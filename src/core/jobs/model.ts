@@ -1,0 +1,136 @@
+// The BITS job model carried over: states, priorities, security flags, and the records the store keeps.
+// Plain data only, so a record can be stored, sent to a worker, or shown in the UI as it is.
+import type { Agent } from 'node:http';
+import type { ErrorContext } from '../errors';
+
+/** BG_JOB_STATE, with BITS's numeric values. */
+export enum JobState {
+  QUEUED = 0,
+  CONNECTING = 1,
+  TRANSFERRING = 2,
+  SUSPENDED = 3,
+  ERROR = 4,
+  TRANSIENT_ERROR = 5,
+  TRANSFERRED = 6,
+  ACKNOWLEDGED = 7,
+  CANCELLED = 8,
+}
+
+/** BG_JOB_PRIORITY: FOREGROUND goes first; NORMAL is the default. */
+export enum JobPriority {
+  FOREGROUND = 0,
+  HIGH = 1,
+  NORMAL = 2,
+  LOW = 3,
+}
+
+/** BITS SetSecurityFlags values (BG_SSL_* and BG_HTTP_REDIRECT_POLICY_*), with the same meanings. */
+export const SecurityFlags = {
+  ENABLE_CRL_CHECK: 0x1,
+  IGNORE_CERT_CN_INVALID: 0x2,
+  IGNORE_CERT_DATE_INVALID: 0x4,
+  IGNORE_UNKNOWN_CA: 0x8,
+  IGNORE_CERT_WRONG_USAGE: 0x10,
+  REDIRECT_POLICY_ALLOW_SILENT: 0x0,
+  REDIRECT_POLICY_ALLOW_REPORT: 0x100,
+  REDIRECT_POLICY_DISALLOW: 0x200,
+  REDIRECT_POLICY_MASK: 0x700,
+  ALLOW_HTTPS_TO_HTTP_REDIRECT: 0x800,
+} as const;
+
+/** Where a job's phase-2 certificate validator comes from. Not persisted as code: only as a need. */
+export type ValidatorSource = 'none' | 'workspace' | 'api';
+
+export interface JobError {
+  context: ErrorContext;
+  /** HRESULT, unsigned. */
+  code: number;
+  description: string;
+  /** Index of the file that failed, when one did. */
+  fileIndex?: number;
+  /** ISO time the error happened. */
+  time: string;
+}
+
+export interface FileRecord {
+  remoteUrl: string;
+  /** Absolute final path; nothing is written here before Complete. */
+  localPath: string;
+  /** Hidden temp file beside localPath that receives the bytes. */
+  tempPath: string;
+  /** null while unknown (BG_SIZE_UNKNOWN). */
+  bytesTotal: number | null;
+  bytesTransferred: number;
+  /** Every byte is in the temp file (and the hash matched, when one was given). */
+  transferred: boolean;
+  /** Lower-case hex sha256 the file must have, when the caller gave one. */
+  sha256?: string;
+  /** Validators of the remote entity, for If-Range when resuming. */
+  etag?: string;
+  lastModified?: string;
+  /** The URL a redirect led to, when the policy reports it (BITS updates the remote name). */
+  finalUrl?: string;
+}
+
+export interface JobTimes {
+  created: string;
+  modified: string;
+  transferCompleted?: string;
+}
+
+export interface JobRecord {
+  id: string;
+  displayName: string;
+  description: string;
+  priority: JobPriority;
+  /** 'workspace' for jobs made in the UI; an extension id for jobs made through the API; 'cli' for the CLI. */
+  owner: string;
+  state: JobState;
+  files: FileRecord[];
+  times: JobTimes;
+  /** Seconds in TRANSIENT_ERROR before a retry (BITS default 600, minimum 5). */
+  minimumRetryDelay: number;
+  /** Seconds without progress before a transient error becomes ERROR (BITS default 1,209,600; 0: every error is final). */
+  noProgressTimeout: number;
+  securityFlags: number;
+  /** Sent on every request. Write-only headers are not here: they live in a secret store. */
+  customHeaders: Record<string, string>;
+  /** Names of headers kept write-only (their values are in the secret store, never in this record). */
+  writeOnlyHeaderNames?: string[];
+  validator: ValidatorSource;
+  error?: JobError;
+  /** Epoch ms of the next automatic retry while in TRANSIENT_ERROR. */
+  retryAt?: number;
+  /** Epoch ms of the last byte received (or of entering the queue), for the no-progress timeout. */
+  lastProgressAt?: number;
+  /** Auto-complete when transferred (jobs made in the UI). */
+  autoComplete?: boolean;
+}
+
+/** What the engine hands out: a deep copy that the caller may keep. */
+export type JobSnapshot = Readonly<JobRecord>;
+
+export interface JobProgress {
+  bytesTotal: number | null;
+  bytesTransferred: number;
+  filesTotal: number;
+  filesTransferred: number;
+  /** Bytes per second over the last few seconds, 0 when idle. */
+  rate: number;
+}
+
+export type JobChangeKind = 'created' | 'state' | 'progress' | 'modified' | 'removed';
+
+export interface JobChangeEvent {
+  kind: JobChangeKind;
+  job: JobSnapshot;
+  previousState?: JobState;
+}
+
+/** Where the certificate gate plugs into the engine: the agent that opens (and vets) a job's connections. */
+export interface ConnectionProvider {
+  /** An agent for this job and protocol. Its createConnection resolves only after the certificate is accepted. */
+  agentFor(job: JobSnapshot, protocol: 'http:' | 'https:'): Agent;
+  /** Forget (and close) every pooled connection of the job, e.g. after its validator changed. */
+  closeJobConnections?(jobId: string): void;
+}
