@@ -127,11 +127,18 @@ export class BitsError extends Error {
     readonly code: number,
     message: string = defaultMessage(code),
     readonly context: ErrorContext = ErrorContext.GENERAL_QUEUE_MANAGER,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; transient?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code >>> 0;
+    this.transient = options?.transient;
   }
+
+  /**
+   * When the error happens during a transfer: true puts the job in TRANSIENT_ERROR (retried), false in ERROR.
+   * Undefined lets the engine decide from the code (network and 5xx/408/429 are transient).
+   */
+  readonly transient?: boolean;
 
   /** `BG_E_EMPTY (0x80200003): There are no files...` */
   override toString(): string {

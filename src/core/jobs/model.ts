@@ -134,3 +134,52 @@ export interface ConnectionProvider {
   /** Forget (and close) every pooled connection of the job, e.g. after its validator changed. */
   closeJobConnections?(jobId: string): void;
 }
+
+export interface NewJobOptions {
+  displayName: string;
+  description?: string;
+  priority?: JobPriority;
+  owner?: string;
+  minimumRetryDelay?: number;
+  noProgressTimeout?: number;
+  securityFlags?: number;
+  customHeaders?: Record<string, string>;
+  validator?: ValidatorSource;
+  autoComplete?: boolean;
+}
+
+export interface NewFileOptions {
+  remoteUrl: string;
+  /** Absolute path of the final file. */
+  localPath: string;
+  sha256?: string;
+}
+
+export interface CompleteResult {
+  /** S_OK, or BG_S_PARTIAL_COMPLETE when some files were not fully transferred and were dropped. */
+  code: number;
+  completed: string[];
+  notTransferred: string[];
+}
+
+/** The engine as the shell, the CLI and the API see it (implemented in src/core/jobs/engine.ts). */
+export interface DownloadEngine {
+  readonly onDidChangeJob: import('../event').Event<JobChangeEvent>;
+  createJob(options: NewJobOptions): Promise<JobSnapshot>;
+  addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot>;
+  resume(jobId: string): Promise<void>;
+  suspend(jobId: string): Promise<void>;
+  cancel(jobId: string): Promise<{ code: number }>;
+  complete(jobId: string): Promise<CompleteResult>;
+  setPriority(jobId: string, priority: JobPriority): Promise<void>;
+  /** Skip the remaining retry delay of a job in TRANSIENT_ERROR (or re-queue one in ERROR). */
+  retryNow(jobId: string): Promise<void>;
+  /** Record where the job's phase-2 validator comes from; the code itself is never persisted. */
+  setValidatorSource(jobId: string, source: ValidatorSource): Promise<void>;
+  getJob(jobId: string): JobSnapshot | undefined;
+  /** Jobs that are not ACKNOWLEDGED or CANCELLED (as BITS lists them), oldest first. */
+  listJobs(): JobSnapshot[];
+  getProgress(jobId: string): JobProgress;
+  setMaxConcurrentJobs(n: number): void;
+  dispose(): Promise<void>;
+}
