@@ -1,0 +1,212 @@
+/**
+ * The public API of the Managed Downloads extension: BITS-style download jobs for other extensions.
+ *
+ * To get the types, copy this file and `src/validator/managed-downloads-validator.d.ts` (the validator's
+ * contract, shared with workspace validator files) into your extension; they need only `vscode`'s types.
+ *
+ * @example
+ * ```ts
+ * const ext = vscode.extensions.getExtension<ManagedDownloadsApi>('managed-downloads.managed-downloads');
+ * const downloads = (await ext!.activate()).forExtension(context.extension.id);
+ * const job = await downloads.createJob({ displayName: 'Node.js 22 runtime' });
+ * await downloads.addFile(job.id, { remoteUrl: 'https://example.com/node.tar.gz', localPath: '/abs/path/node.tar.gz' });
+ * downloads.onDidTransfer(async ({ job }) => { await downloads.complete(job.id); });
+ * await downloads.resume(job.id);
+ * ```
+ *
+ * Every method that fails rejects with an `Error` whose `name` is `"BitsError"`, whose `code` is an
+ * HRESULT (for example `0x80200003` BG_E_EMPTY for resuming a job without files, `0x80200002`
+ * BG_E_INVALID_STATE for a verb the job's state does not allow) and whose `message` says what to do.
+ */
+import type { Event } from 'vscode';
+import type { Validator } from './validator/managed-downloads-validator';
+
+/** BG_JOB_STATE. A job starts SUSPENDED; `resume` queues it; ACKNOWLEDGED and CANCELLED are final. */
+export type DownloadJobState =
+  | 'QUEUED'
+  | 'CONNECTING'
+  | 'TRANSFERRING'
+  | 'SUSPENDED'
+  | 'ERROR'
+  | 'TRANSIENT_ERROR'
+  | 'TRANSFERRED'
+  | 'ACKNOWLEDGED'
+  | 'CANCELLED';
+
+/** BG_JOB_PRIORITY: FOREGROUND first; jobs of equal priority share the transfer slots. */
+export type DownloadJobPriority = 'FOREGROUND' | 'HIGH' | 'NORMAL' | 'LOW';
+
+/** BG_ERROR_CONTEXT: where an error happened. */
+export type DownloadErrorContext =
+  | 'NONE'
+  | 'UNKNOWN'
+  | 'GENERAL_QUEUE_MANAGER'
+  | 'QUEUE_MANAGER_NOTIFICATION'
+  | 'LOCAL_FILE'
+  | 'REMOTE_FILE'
+  | 'GENERAL_TRANSPORT'
+  | 'REMOTE_APPLICATION'
+  | 'SERVER_CERTIFICATE_CALLBACK';
+
+/** A job's error: the BITS triple of context, HRESULT code and description. */
+export interface DownloadJobError {
+  readonly context: DownloadErrorContext;
+  /** The HRESULT, unsigned (e.g. 0x80190194 for HTTP 404). */
+  readonly code: number;
+  /** The code's symbolic name, e.g. `BG_E_HTTP_ERROR_404`. */
+  readonly codeName: string;
+  readonly description: string;
+  /** Index of the file that failed, when one did. */
+  readonly fileIndex?: number;
+  /** ISO time of the error. */
+  readonly time: string;
+}
+
+export interface DownloadFile {
+  readonly remoteUrl: string;
+  /** Absolute final path. Nothing is written there before the job is completed. */
+  readonly localPath: string;
+  /** null while the size is unknown. */
+  readonly bytesTotal: number | null;
+  readonly bytesTransferred: number;
+  /** Every byte has arrived (in a temporary file until the job is completed). */
+  readonly transferred: boolean;
+  readonly sha256?: string;
+  /** Where a redirect led, when the redirect policy reports it. */
+  readonly finalUrl?: string;
+}
+
+export interface DownloadJob {
+  readonly id: string;
+  readonly displayName: string;
+  readonly description: string;
+  /** The extension that created the job (or `workspace` for jobs made in the UI). */
+  readonly owner: string;
+  readonly state: DownloadJobState;
+  readonly priority: DownloadJobPriority;
+  readonly files: readonly DownloadFile[];
+  /** ISO times. */
+  readonly times: { readonly created: string; readonly modified: string; readonly transferCompleted?: string };
+  /** Seconds in TRANSIENT_ERROR before an automatic retry. */
+  readonly minimumRetryDelay: number;
+  /** Seconds without progress after which a transient error becomes ERROR. */
+  readonly noProgressTimeout: number;
+  /** BITS SetSecurityFlags bits (BG_SSL_*, BG_HTTP_REDIRECT_POLICY_*). */
+  readonly securityFlags: number;
+  readonly error?: DownloadJobError;
+  /** ISO time of the next automatic retry, while in TRANSIENT_ERROR. */
+  readonly retryAt?: string;
+}
+
+export interface DownloadProgress {
+  /** null while any file's size is unknown. */
+  readonly bytesTotal: number | null;
+  readonly bytesTransferred: number;
+  readonly filesTotal: number;
+  readonly filesTransferred: number;
+  /** Bytes per second over the last few seconds. */
+  readonly rate: number;
+}
+
+export interface CreateJobOptions {
+  displayName: string;
+  description?: string;
+  /** Default NORMAL. */
+  priority?: DownloadJobPriority;
+  /** Seconds, at least 5. Default: the user's `managedDownloads.minimumRetryDelay`. */
+  minimumRetryDelay?: number;
+  /** Seconds; 0 makes every error final. Default: the user's `managedDownloads.noProgressTimeout`. */
+  noProgressTimeout?: number;
+  /** BITS SetSecurityFlags bits, e.g. 0x8 to allow an unknown CA (your validator then decides). */
+  securityFlags?: number;
+  /** Sent with every request of the job. */
+  customHeaders?: Record<string, string>;
+  /** Complete the job by itself once every file is transferred. Default false: you call `complete` (BITS). */
+  autoComplete?: boolean;
+}
+
+export interface AddFileOptions {
+  /** http or https. */
+  remoteUrl: string;
+  /** Absolute path of the final file; no other file of the job may use it. */
+  localPath: string;
+  /** Lower-case hex sha256 the file must have; a mismatch is an ERROR that names both digests. */
+  sha256?: string;
+}
+
+export interface CompleteJobResult {
+  /** 0 (S_OK), or 0x00200017 (BG_S_PARTIAL_COMPLETE) when files that had not fully arrived were dropped. */
+  readonly code: number;
+  /** Final paths of the files that were put in place. */
+  readonly completed: readonly string[];
+  /** Final paths of the files that were dropped. */
+  readonly notTransferred: readonly string[];
+}
+
+export interface DownloadJobEvent {
+  readonly job: DownloadJob;
+}
+
+export interface DownloadJobModificationEvent extends DownloadJobEvent {
+  /** What changed: a new job, a state transition, progress, a property, or the job left the list. */
+  readonly kind: 'created' | 'state' | 'progress' | 'modified' | 'removed';
+  readonly previousState?: DownloadJobState;
+}
+
+/**
+ * The in-process phase-2 validator: the same contract as the workspace's validator file
+ * (`managed-downloads/validator`), called after the platform's own check passed and before any request byte.
+ */
+export type ServerCertificateValidator = Validator;
+export type { CertificateView, ValidationInput, ValidationResult } from './validator/managed-downloads-validator';
+
+/** The API as one extension sees it: the jobs it owns. */
+export interface ManagedDownloadsClient {
+  /** The owner recorded on every job this client creates (the extension id it was made for). */
+  readonly owner: string;
+
+  /** Creates a SUSPENDED job owned by this extension. */
+  createJob(options: CreateJobOptions): Promise<DownloadJob>;
+  /** Adds a file; allowed until the job is completed or cancelled. */
+  addFile(jobId: string, file: AddFileOptions): Promise<DownloadJob>;
+  /** Queues the job (BG_E_EMPTY without files). */
+  resume(jobId: string): Promise<void>;
+  suspend(jobId: string): Promise<void>;
+  /** Cancels the job and deletes its temporary files. */
+  cancel(jobId: string): Promise<{ code: number }>;
+  /** Puts the transferred files at their final paths (atomically) and ends the job. */
+  complete(jobId: string): Promise<CompleteJobResult>;
+  setPriority(jobId: string, priority: DownloadJobPriority): Promise<void>;
+  /** Skips the remaining retry delay of a job in TRANSIENT_ERROR, or re-queues one in ERROR. */
+  retryNow(jobId: string): Promise<void>;
+
+  /** This extension's jobs that are not yet completed or cancelled, oldest first. */
+  getJobs(): Promise<DownloadJob[]>;
+  /** One of this extension's jobs, or undefined when there is none with that id. */
+  getJob(jobId: string): Promise<DownloadJob | undefined>;
+  getProgress(jobId: string): Promise<DownloadProgress>;
+
+  /**
+   * Sets the job's phase-2 certificate validator, in-process. The last setter wins (it replaces the
+   * workspace's validator file for this job) and the job's certificate cache is cleared. Like BITS's
+   * callback it is not persisted: set it again after each activation. `undefined` removes it.
+   */
+  setCertificateValidator(jobId: string, validator: ServerCertificateValidator | undefined): Promise<void>;
+
+  /** BITS JobTransferred: every file has arrived; call `complete` (unless the job auto-completes). */
+  readonly onDidTransfer: Event<DownloadJobEvent>;
+  /** BITS JobError: the job went to ERROR. */
+  readonly onDidError: Event<DownloadJobEvent>;
+  /** BITS JobModification: any change of the job, progress included. */
+  readonly onDidModify: Event<DownloadJobModificationEvent>;
+}
+
+/** What `activate` returns. */
+export interface ManagedDownloadsApi {
+  readonly apiVersion: 1;
+  /**
+   * A client whose jobs belong to `extensionId` (pass `context.extension.id`). Jobs of other owners are
+   * not visible through it, and the Jobs view shows the owner of each job.
+   */
+  forExtension(extensionId: string): ManagedDownloadsClient;
+}

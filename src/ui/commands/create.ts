@@ -1,0 +1,141 @@
+// Making jobs: New Download (one or several URLs, started at once), New Job (empty, suspended, BITS-style),
+// Add File to Job. Inputs come from arguments when given, else from input boxes and the folder dialog.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BitsError, Codes } from '../../core/errors';
+import type { JobPriority, NewJobOptions } from '../../core/jobs/model';
+import { fileNameFromUrl, parseDownloadUrl, uniqueDestination } from '../destinations';
+import { isFinal } from '../jobActions';
+import type { JobsModel } from '../jobsModel';
+import { askText, askUrls, jobsForAction, parsePriority, pickFolder } from '../pickers';
+import { settings } from '../settings';
+import type { CommandContext, CommandDefinition } from './context';
+import { CommandIds } from './ids';
+import { UserCancelled } from './runner';
+
+/** Options of New Download and New Job when called with arguments (other extensions' commands, tests). */
+export interface CreateOptions {
+  /** Folder the files go to; the default download folder when absent. */
+  destination?: string;
+  displayName?: string;
+  description?: string;
+  priority?: JobPriority | string;
+  /** New Download only: resume at once (default true). */
+  start?: boolean;
+}
+
+/** A job made in the UI: owned by the workspace, with the defaults the settings give today. */
+export function uiJobOptions(displayName: string, options: CreateOptions = {}): NewJobOptions {
+  return {
+    displayName,
+    description: options.description ?? '',
+    owner: 'workspace',
+    ...(options.priority !== undefined ? { priority: parsePriority(options.priority) } : {}),
+    minimumRetryDelay: settings.minimumRetryDelay(),
+    noProgressTimeout: settings.noProgressTimeout(),
+    autoComplete: settings.autoCompleteWhenTransferred(),
+    validator: vscode.workspace.getConfiguration('managedDownloads').get<string>('certificateValidator') ? 'workspace' : 'none',
+  };
+}
+
+/** Final paths that unfinished jobs will write, so a new file never takes one of them. */
+function pathsInUse(model: JobsModel): Set<string> {
+  return new Set(model.list().filter((j) => !isFinal(j.state)).flatMap((j) => j.files.map((f) => f.localPath)));
+}
+
+function asUrlList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return undefined;
+}
+
+function asOptions(value: unknown): CreateOptions {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as CreateOptions) : {};
+}
+
+function nameFor(urls: URL[]): string {
+  const first = fileNameFromUrl(urls[0]);
+  return urls.length === 1 ? first : `${first} and ${urls.length - 1} more`;
+}
+
+export function createCommands(ctx: CommandContext): CommandDefinition[] {
+  return [
+    {
+      id: CommandIds.newDownload,
+      handler: async (urlArg?: unknown, optionsArg?: unknown) => {
+        const given = asUrlList(urlArg);
+        const options = asOptions(optionsArg);
+        const urls = (given ?? (await askUrls('New Download', true))).map(parseDownloadUrl);
+        if (urls.length === 0) throw new BitsError(Codes.E_INVALIDARG, 'New Download needs at least one URL.');
+        const defaultFolder = settings.defaultDownloadFolder();
+        // Asked only interactively: a caller that passes URLs gets the default folder unless it names one.
+        const folder = options.destination ?? (given ? defaultFolder : await pickFolder(defaultFolder));
+        if (!path.isAbsolute(folder)) throw new BitsError(Codes.E_INVALIDARG, `The destination folder must be an absolute path: ${folder}`);
+        await fs.mkdir(folder, { recursive: true });
+
+        const engine = await ctx.engines.get();
+        const job = await engine.createJob(uiJobOptions(options.displayName ?? nameFor(urls), options));
+        try {
+          const taken = pathsInUse(ctx.model);
+          for (const url of urls) {
+            const localPath = uniqueDestination(folder, fileNameFromUrl(url), taken);
+            taken.add(localPath);
+            await engine.addFile(job.id, { remoteUrl: url.href, localPath });
+          }
+          if (options.start !== false) await engine.resume(job.id);
+        } catch (err) {
+          // Never leave a half-made job behind: the person retries the whole download.
+          await engine.cancel(job.id).catch(() => undefined);
+          throw err;
+        }
+        ctx.log.info(`new download "${job.displayName}" (${job.id}): ${urls.length} file(s) to ${folder}`);
+        void revealJob(ctx, job.id);
+        return job.id;
+      },
+    },
+    {
+      id: CommandIds.newJob,
+      handler: async (nameArg?: unknown, optionsArg?: unknown) => {
+        const name = typeof nameArg === 'string' && nameArg.trim() ? nameArg.trim() : await askText('New Job', 'Name of the job', 'New job');
+        const engine = await ctx.engines.get();
+        const job = await engine.createJob(uiJobOptions(name, asOptions(optionsArg)));
+        ctx.log.info(`new job "${job.displayName}" (${job.id})`);
+        void revealJob(ctx, job.id);
+        return job.id;
+      },
+    },
+    {
+      id: CommandIds.addFile,
+      handler: async (jobArg?: unknown, urlArg?: unknown, localPathArg?: unknown) => {
+        const [job] = await jobsForAction(ctx.model, 'addFile', 'Add File to Job', [jobArg]);
+        const url = parseDownloadUrl(typeof urlArg === 'string' ? urlArg : (await askUrls(`Add File to "${job.displayName}"`, false))[0]);
+        let localPath: string;
+        if (typeof localPathArg === 'string') localPath = localPathArg;
+        else {
+          const suggested = uniqueDestination(settings.defaultDownloadFolder(), fileNameFromUrl(url), pathsInUse(ctx.model));
+          if (typeof urlArg === 'string') localPath = suggested;
+          else {
+            const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(suggested), saveLabel: 'Download Here', title: 'Save the file as' });
+            if (!uri) throw new UserCancelled();
+            localPath = uri.fsPath;
+          }
+        }
+        if (!path.isAbsolute(localPath)) throw new BitsError(Codes.E_INVALIDARG, `The destination must be an absolute path: ${localPath}`);
+        await fs.mkdir(path.dirname(localPath), { recursive: true });
+        const engine = await ctx.engines.get();
+        await engine.addFile(job.id, { remoteUrl: url.href, localPath });
+        ctx.log.info(`added ${url.href} -> ${localPath} to "${job.displayName}" (${job.id})`);
+        return job.id;
+      },
+    },
+  ];
+}
+
+/** Shows the new job in the view when the view is open; never opens the view by itself. */
+async function revealJob(ctx: CommandContext, jobId: string): Promise<void> {
+  if (!ctx.treeView.visible) return;
+  ctx.model.flush();
+  const item = ctx.tree.itemFor(jobId);
+  if (item) await Promise.resolve(ctx.treeView.reveal(item, { select: true, focus: false })).catch(() => undefined);
+}

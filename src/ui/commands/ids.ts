@@ -1,0 +1,19 @@
+// Command ids in one place: package.json contributes exactly these, and activation registers exactly these.
+export const CommandIds = {
+  newDownload: 'managedDownloads.newDownload',
+  newJob: 'managedDownloads.newJob',
+  addFile: 'managedDownloads.addFile',
+  resume: 'managedDownloads.resume',
+  suspend: 'managedDownloads.suspend',
+  cancel: 'managedDownloads.cancel',
+  complete: 'managedDownloads.complete',
+  retryNow: 'managedDownloads.retryNow',
+  setPriority: 'managedDownloads.setPriority',
+  showJobDetails: 'managedDownloads.showJobDetails',
+  showLog: 'managedDownloads.showLog',
+  revealFile: 'managedDownloads.revealFile',
+  copyUrl: 'managedDownloads.copyUrl',
+  clearFinished: 'managedDownloads.clearFinished',
+} as const;
+
+export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -1,0 +1,102 @@
+// The BITS verbs as commands: Resume, Suspend, Cancel (after a confirmation), Complete, Retry Now, Set Priority.
+// Each accepts a job (tree item, id, or `{ id }`), several (tree multi-select), or asks with a quick pick.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Codes } from '../../core/errors';
+import type { CompleteResult, JobSnapshot } from '../../core/jobs/model';
+import { priorityLabels } from '../format';
+import { jobsForAction, parsePriority, pickPriority } from '../pickers';
+import type { CommandContext, CommandDefinition } from './context';
+import { CommandIds } from './ids';
+import { UserCancelled } from './runner';
+
+/** Options a caller (or a test) may pass as the second argument of Cancel. */
+interface CancelOptions {
+  /** Skip the confirmation dialog (the caller already asked). */
+  skipConfirmation?: boolean;
+}
+
+async function confirmCancel(jobs: JobSnapshot[]): Promise<void> {
+  const what = jobs.length === 1 ? `"${jobs[0].displayName}"` : `${jobs.length} jobs`;
+  const answer = await vscode.window.showWarningMessage(
+    `Cancel ${what}?`,
+    { modal: true, detail: 'Partly downloaded files are deleted. Files already completed stay where they are.' },
+    'Cancel Job',
+  );
+  if (answer !== 'Cancel Job') throw new UserCancelled();
+}
+
+export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
+  const simple = (id: string, action: 'resume' | 'suspend' | 'retryNow', title: string, verb: string): CommandDefinition => ({
+    id,
+    handler: async (...args) => {
+      const jobs = await jobsForAction(ctx.model, action, title, args);
+      const engine = await ctx.engines.get();
+      for (const job of jobs) {
+        await engine[action](job.id);
+        ctx.log.info(`${verb} "${job.displayName}" (${job.id})`);
+      }
+      return jobs.map((j) => j.id);
+    },
+  });
+
+  return [
+    simple(CommandIds.resume, 'resume', 'Resume Job', 'resumed'),
+    simple(CommandIds.suspend, 'suspend', 'Suspend Job', 'suspended'),
+    simple(CommandIds.retryNow, 'retryNow', 'Retry Job Now', 'retrying now'),
+    {
+      id: CommandIds.cancel,
+      handler: async (...args) => {
+        const jobs = await jobsForAction(ctx.model, 'cancel', 'Cancel Job', args);
+        const options = (!Array.isArray(args[1]) && args[1] && typeof args[1] === 'object' ? args[1] : {}) as CancelOptions;
+        if (!options.skipConfirmation) await confirmCancel(jobs);
+        const engine = await ctx.engines.get();
+        for (const job of jobs) {
+          const { code } = await engine.cancel(job.id);
+          ctx.log.info(`cancelled "${job.displayName}" (${job.id})`);
+          if (code === Codes.BG_S_UNABLE_TO_DELETE_FILES) {
+            ctx.messages.show('warning', `"${job.displayName}" was cancelled, but some of its temporary files could not be deleted.`);
+          }
+        }
+        return jobs.map((j) => j.id);
+      },
+    },
+    {
+      id: CommandIds.complete,
+      handler: async (...args) => {
+        const jobs = await jobsForAction(ctx.model, 'complete', 'Complete Job', args);
+        const engine = await ctx.engines.get();
+        const results: CompleteResult[] = [];
+        for (const job of jobs) {
+          // Renaming large files across devices can take a while: show it in the status bar.
+          const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Window, title: `Completing "${job.displayName}"` },
+            () => engine.complete(job.id),
+          );
+          results.push(result);
+          ctx.log.info(`completed "${job.displayName}" (${job.id}): ${result.completed.length} file(s) kept, ${result.notTransferred.length} dropped`);
+          if (result.notTransferred.length) {
+            ctx.messages.show(
+              'warning',
+              `"${job.displayName}" was completed with only the files that had fully arrived. Not kept: ${result.notTransferred.map((p) => path.basename(p)).join(', ')}.`,
+            );
+          }
+        }
+        return results;
+      },
+    },
+    {
+      id: CommandIds.setPriority,
+      handler: async (...args) => {
+        const jobs = await jobsForAction(ctx.model, 'setPriority', 'Set Priority', Array.isArray(args[1]) ? args : [args[0]]);
+        const priority = args[1] !== undefined && !Array.isArray(args[1]) ? parsePriority(args[1]) : await pickPriority(jobs[0].priority);
+        const engine = await ctx.engines.get();
+        for (const job of jobs) {
+          await engine.setPriority(job.id, priority);
+          ctx.log.info(`priority of "${job.displayName}" (${job.id}) set to ${priorityLabels[priority]}`);
+        }
+        return jobs.map((j) => j.id);
+      },
+    },
+  ];
+}

@@ -1,0 +1,77 @@
+// Commands that show things: Show Job Details, Show Log, Reveal File, Copy URL, Clear Finished Jobs.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BitsError, Codes } from '../../core/errors';
+import { JobDetailsProvider } from '../details';
+import { fileIsDelivered } from '../jobActions';
+import { fileFromArgs, jobIdsFromArgs, pickJob, requireJob } from '../pickers';
+import type { CommandContext, CommandDefinition } from './context';
+import { CommandIds } from './ids';
+
+/**
+ * Shows a file or folder where the person can find it: the Explorer when it is inside the workspace
+ * (works in the browser too), else the operating system's file manager.
+ */
+export async function revealPath(target: string): Promise<'explorer' | 'os'> {
+  const uri = vscode.Uri.file(target);
+  if (vscode.workspace.getWorkspaceFolder(uri)) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return 'explorer';
+  }
+  await vscode.commands.executeCommand('revealFileInOS', uri);
+  return 'os';
+}
+
+export function viewCommands(ctx: CommandContext, showLog: () => void): CommandDefinition[] {
+  return [
+    { id: CommandIds.showLog, handler: () => showLog() },
+    {
+      id: CommandIds.showJobDetails,
+      handler: async (...args) => {
+        const ids = jobIdsFromArgs(args[0], args[1]);
+        const job = ids.length ? requireJob(ctx.model, ids[0]) : await pickJob(ctx.model, undefined, 'Show Job Details');
+        const doc = await vscode.workspace.openTextDocument(JobDetailsProvider.uriFor(job.id, job.displayName));
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return doc.uri;
+      },
+    },
+    {
+      id: CommandIds.revealFile,
+      handler: async (...args) => {
+        const target = fileFromArgs(ctx.model, args[0]);
+        const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, 'Reveal File'));
+        const files = target ? [job.files[target.index]] : job.files;
+        const delivered = files.find((f) => f && fileIsDelivered(job, f));
+        if (!delivered) {
+          throw new BitsError(
+            Codes.BG_E_INVALID_STATE,
+            `"${job.displayName}" has no completed file to reveal yet: files appear at their destination only when the job is completed.`,
+          );
+        }
+        const where = await revealPath(delivered.localPath);
+        return { path: delivered.localPath, where };
+      },
+    },
+    {
+      id: CommandIds.copyUrl,
+      handler: async (...args) => {
+        const target = fileFromArgs(ctx.model, args[0]);
+        const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, 'Copy URL'));
+        const urls = target ? [job.files[target.index].remoteUrl] : job.files.map((f) => f.remoteUrl);
+        if (urls.length === 0) throw new BitsError(Codes.BG_E_EMPTY, `"${job.displayName}" has no files, so there is no URL to copy.`);
+        const text = urls.join('\n');
+        await vscode.env.clipboard.writeText(text);
+        vscode.window.setStatusBarMessage(`Copied ${urls.length === 1 ? path.basename(new URL(urls[0]).pathname) || 'the URL' : `${urls.length} URLs`}`, 3000);
+        return text;
+      },
+    },
+    {
+      id: CommandIds.clearFinished,
+      handler: () => {
+        const removed = ctx.model.clearFinished();
+        ctx.log.info(`cleared ${removed.length} finished job(s) from the view`);
+        return removed;
+      },
+    },
+  ];
+}

@@ -1,0 +1,155 @@
+// How jobs read at a glance: sizes, rates, durations and the one-line summary the tree shows.
+// Pure functions (no vscode import) so the wording is unit-tested in plain Node.
+import { defaultMessage, ErrorContext } from '../core/errors';
+import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** 1536 -> "1.5 KB"; decimal units, as browsers and download managers show them. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${value} B`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** Seconds left in words a person reads at a glance: "42 s", "3 min", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours >= 48) return `${Math.round(hours / 24)} d`;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+export const stateLabels: Record<JobState, string> = {
+  [JobState.QUEUED]: 'Queued',
+  [JobState.CONNECTING]: 'Connecting',
+  [JobState.TRANSFERRING]: 'Transferring',
+  [JobState.SUSPENDED]: 'Suspended',
+  [JobState.ERROR]: 'Error',
+  [JobState.TRANSIENT_ERROR]: 'Waiting to retry',
+  [JobState.TRANSFERRED]: 'Transferred',
+  [JobState.ACKNOWLEDGED]: 'Completed',
+  [JobState.CANCELLED]: 'Cancelled',
+};
+
+export const priorityLabels: Record<JobPriority, string> = {
+  [JobPriority.FOREGROUND]: 'Foreground',
+  [JobPriority.HIGH]: 'High',
+  [JobPriority.NORMAL]: 'Normal',
+  [JobPriority.LOW]: 'Low',
+};
+
+export const errorContextLabels: Record<ErrorContext, string> = {
+  [ErrorContext.NONE]: 'none',
+  [ErrorContext.UNKNOWN]: 'unknown',
+  [ErrorContext.GENERAL_QUEUE_MANAGER]: 'queue manager',
+  [ErrorContext.QUEUE_MANAGER_NOTIFICATION]: 'notification',
+  [ErrorContext.LOCAL_FILE]: 'local file',
+  [ErrorContext.REMOTE_FILE]: 'remote file',
+  [ErrorContext.GENERAL_TRANSPORT]: 'network',
+  [ErrorContext.REMOTE_APPLICATION]: 'remote application',
+  [ErrorContext.SERVER_CERTIFICATE_CALLBACK]: 'certificate validator',
+};
+
+/** Progress summed from the job's files, for when the engine's live figures are not at hand. */
+export function progressFromFiles(job: JobSnapshot): JobProgress {
+  let bytesTotal: number | null = 0;
+  let bytesTransferred = 0;
+  let filesTransferred = 0;
+  for (const file of job.files) {
+    bytesTransferred += file.bytesTransferred;
+    if (file.transferred) filesTransferred++;
+    if (bytesTotal !== null) bytesTotal = file.bytesTotal === null ? null : bytesTotal + file.bytesTotal;
+  }
+  return { bytesTotal, bytesTransferred, filesTotal: job.files.length, filesTransferred, rate: 0 };
+}
+
+/** 0..100, or undefined while the total size is not known. */
+export function percentDone(progress: JobProgress): number | undefined {
+  if (progress.bytesTotal === null) return undefined;
+  if (progress.bytesTotal === 0) return progress.filesTotal > 0 && progress.filesTransferred === progress.filesTotal ? 100 : 0;
+  return Math.min(100, Math.floor((progress.bytesTransferred / progress.bytesTotal) * 100));
+}
+
+/** The error in a few words: the description's first sentence, else the code's own message. */
+export function shortError(job: JobSnapshot): string {
+  if (!job.error) return '';
+  const text = (job.error.description || defaultMessage(job.error.code)).trim();
+  const firstSentence = /^(.+?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  return firstSentence.length > 80 ? firstSentence.slice(0, 77) + '...' : firstSentence;
+}
+
+function filesPart(progress: JobProgress): string {
+  if (progress.filesTotal === 0) return 'no files';
+  if (progress.filesTotal === 1) return '1 file';
+  return `${progress.filesTransferred} of ${progress.filesTotal} files`;
+}
+
+function sizePart(progress: JobProgress): string {
+  return progress.bytesTotal === null
+    ? formatBytes(progress.bytesTransferred)
+    : `${formatBytes(progress.bytesTransferred)} of ${formatBytes(progress.bytesTotal)}`;
+}
+
+/**
+ * The tree's one-line description of a job, e.g. "42% · 3.1 MB/s · 2 of 5 files · 1 min left",
+ * or the error in short. `now` is injected so the wording is testable.
+ */
+export function describeJob(job: JobSnapshot, progress: JobProgress, now = Date.now()): string {
+  const percent = percentDone(progress);
+  const parts: string[] = [];
+  switch (job.state) {
+    case JobState.TRANSFERRING: {
+      parts.push(percent === undefined ? formatBytes(progress.bytesTransferred) : `${percent}%`);
+      if (progress.rate > 0) parts.push(formatRate(progress.rate));
+      parts.push(filesPart(progress));
+      if (progress.rate > 0 && progress.bytesTotal !== null) {
+        parts.push(`${formatDuration((progress.bytesTotal - progress.bytesTransferred) / progress.rate)} left`);
+      }
+      break;
+    }
+    case JobState.QUEUED:
+    case JobState.CONNECTING:
+    case JobState.SUSPENDED:
+      parts.push(stateLabels[job.state]);
+      if (progress.bytesTransferred > 0 && percent !== undefined) parts.push(`${percent}%`);
+      parts.push(filesPart(progress));
+      break;
+    case JobState.TRANSIENT_ERROR: {
+      const wait = job.retryAt === undefined ? undefined : Math.max(0, (job.retryAt - now) / 1000);
+      parts.push(wait === undefined ? 'Retrying' : `Retry in ${formatDuration(wait)}`);
+      parts.push(shortError(job));
+      break;
+    }
+    case JobState.ERROR:
+      parts.push(`Error: ${shortError(job)}`);
+      break;
+    case JobState.TRANSFERRED:
+      parts.push('Transferred, not yet completed', filesPart(progress), sizePart(progress));
+      break;
+    case JobState.ACKNOWLEDGED:
+      parts.push('Completed', filesPart(progress), formatBytes(progress.bytesTransferred));
+      break;
+    case JobState.CANCELLED:
+      parts.push('Cancelled');
+      break;
+  }
+  if (job.owner !== 'workspace') parts.push(`by ${job.owner}`);
+  return parts.filter(Boolean).join(' · ');
+}
+

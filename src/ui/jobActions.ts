@@ -1,0 +1,76 @@
+// Which verbs fit a job in which state (BITS's rules), shared by the tree's context values, the menus'
+// `viewItem` regexes and the palette's quick picks, so a job is offered only what it can do.
+// Built on the engine's own verb table (core/jobs/states), narrowed to what is worth offering a person
+// (Resume on a job that is already running is allowed by BITS but does nothing). Pure (no vscode import).
+import { JobState, type FileRecord, type JobSnapshot } from '../core/jobs/model';
+import { isVerbAllowed } from '../core/jobs/states';
+
+export type JobAction = 'resume' | 'suspend' | 'cancel' | 'complete' | 'retryNow' | 'setPriority' | 'addFile';
+
+/** Capability names as they appear in context values, e.g. `job:transferring:canSuspend:canCancel:`. */
+export const capabilityOf: Record<JobAction, string> = {
+  resume: 'canResume',
+  suspend: 'canSuspend',
+  cancel: 'canCancel',
+  complete: 'canComplete',
+  retryNow: 'canRetry',
+  setPriority: 'canSetPriority',
+  addFile: 'canAddFile',
+};
+
+export function isFinal(state: JobState): boolean {
+  return state === JobState.ACKNOWLEDGED || state === JobState.CANCELLED;
+}
+
+/** The engine is working on it: counted in the view's badge. */
+export function isActive(state: JobState): boolean {
+  return (
+    state === JobState.QUEUED ||
+    state === JobState.CONNECTING ||
+    state === JobState.TRANSFERRING ||
+    state === JobState.TRANSIENT_ERROR
+  );
+}
+
+/** Bytes are moving or about to: what the status bar follows. */
+export function isTransferring(state: JobState): boolean {
+  return state === JobState.QUEUED || state === JobState.CONNECTING || state === JobState.TRANSFERRING;
+}
+
+export function canDo(job: JobSnapshot, action: JobAction): boolean {
+  const s = job.state;
+  if (!isVerbAllowed(action, s)) return false;
+  switch (action) {
+    case 'resume':
+      return s === JobState.SUSPENDED || s === JobState.ERROR;
+    case 'suspend':
+      return isActive(s);
+    case 'complete':
+      // BITS completes in any state, keeping only whole files; offer it where it makes sense to a person.
+      return s === JobState.TRANSFERRED || (!isTransferring(s) && job.files.some((f) => f.transferred));
+    case 'retryNow':
+    case 'cancel':
+    case 'setPriority':
+    case 'addFile':
+      return true;
+  }
+}
+
+const allActions = Object.keys(capabilityOf) as JobAction[];
+
+/** `job:<state>:<capability>:...:` — every capability is followed by ':' so menus match `/:canSuspend:/`. */
+export function jobContextValue(job: JobSnapshot): string {
+  const caps = allActions.filter((a) => canDo(job, a)).map((a) => capabilityOf[a]);
+  return ['job', JobState[job.state].toLowerCase(), ...caps].join(':') + ':';
+}
+
+/** The file exists at its final path (the job completed and this file was kept). */
+export function fileIsDelivered(job: JobSnapshot, file: FileRecord): boolean {
+  return job.state === JobState.ACKNOWLEDGED && file.transferred;
+}
+
+/** `file:<done|partial|pending>:[canReveal:]` */
+export function fileContextValue(job: JobSnapshot, file: FileRecord): string {
+  const status = file.transferred ? 'done' : file.bytesTransferred > 0 ? 'partial' : 'pending';
+  return ['file', status, ...(fileIsDelivered(job, file) ? ['canReveal'] : [])].join(':') + ':';
+}

@@ -1,0 +1,77 @@
+// The extension's settings: keys as constants, one reader per use, values clamped to what the manifest allows.
+// Resource-scoped settings are read for the first workspace folder (jobs are per workspace).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export const SECTION = 'managedDownloads';
+
+/** Setting keys, relative to the `managedDownloads` section. */
+export const SettingKeys = {
+  certificateValidator: 'certificateValidator',
+  defaultDownloadFolder: 'defaultDownloadFolder',
+  maxConcurrentJobs: 'maxConcurrentJobs',
+  minimumRetryDelay: 'minimumRetryDelay',
+  noProgressTimeout: 'noProgressTimeout',
+  validatorTimeLimit: 'validatorTimeLimit',
+  extraCaFiles: 'extraCaFiles',
+  autoCompleteWhenTransferred: 'autoCompleteWhenTransferred',
+  notifyOnCompletion: 'notifyOnCompletion',
+  notifyOnError: 'notifyOnError',
+  bandwidthLimit: 'bandwidthLimit',
+} as const;
+
+export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
+
+/** `managedDownloads.maxConcurrentJobs`, for affectsConfiguration. */
+export function fullKey(key: SettingKey): string {
+  return `${SECTION}.${key}`;
+}
+
+function firstFolder(): vscode.WorkspaceFolder | undefined {
+  return vscode.workspace.workspaceFolders?.[0];
+}
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION, firstFolder()?.uri);
+}
+
+function integer(key: SettingKey, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = config().get<number>(key, fallback);
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
+export const settings = {
+  maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64),
+  /** BITS's floor is 5 s. */
+  minimumRetryDelay: (): number => integer(SettingKeys.minimumRetryDelay, 60, 5),
+  noProgressTimeout: (): number => integer(SettingKeys.noProgressTimeout, 1_209_600, 0),
+  autoCompleteWhenTransferred: (): boolean => config().get<boolean>(SettingKeys.autoCompleteWhenTransferred, true) !== false,
+  notifyOnCompletion: (): boolean => config().get<boolean>(SettingKeys.notifyOnCompletion, true) !== false,
+  notifyOnError: (): boolean => config().get<boolean>(SettingKeys.notifyOnError, true) !== false,
+  bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, 0, 0),
+
+  /**
+   * Where new downloads go: the setting (relative to the first workspace folder, `~` for home),
+   * else `<first workspace folder>/downloads`, else `~/Downloads` when no folder is open.
+   */
+  defaultDownloadFolder(): string {
+    const folder = firstFolder()?.uri.fsPath;
+    const configured = (config().get<string>(SettingKeys.defaultDownloadFolder, '') ?? '').trim();
+    if (configured) {
+      if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
+      if (path.isAbsolute(configured)) return path.normalize(configured);
+      return path.resolve(folder ?? os.homedir(), configured);
+    }
+    return folder ? path.join(folder, 'downloads') : path.join(os.homedir(), 'Downloads');
+  },
+};
+
+/** Calls `apply` whenever one of `keys` changes (and never for unrelated settings). */
+export function onSettingsChanged(keys: SettingKey[], apply: (changed: SettingKey[]) => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    const changed = keys.filter((k) => e.affectsConfiguration(fullKey(k)));
+    if (changed.length) apply(changed);
+  });
+}

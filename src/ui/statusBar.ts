@@ -1,0 +1,57 @@
+// Overall progress in the status bar while anything transfers, and the number of active jobs on the view's
+// badge; both follow the JobsModel's batched changes.
+import * as vscode from 'vscode';
+import { formatDuration, formatRate, percentDone } from './format';
+import { isActive, isTransferring } from './jobActions';
+import type { JobsModel } from './jobsModel';
+
+export class ProgressIndicators implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    private readonly model: JobsModel,
+    private readonly treeView: vscode.TreeView<unknown>,
+  ) {
+    this.item = vscode.window.createStatusBarItem('managedDownloads.progress', vscode.StatusBarAlignment.Left, 5);
+    this.item.name = 'Managed Downloads';
+    this.item.command = 'workbench.view.extension.managedDownloads';
+    this.subscription = model.onDidChange(() => this.update());
+    this.update();
+  }
+
+  update(): void {
+    const jobs = this.model.list();
+    const active = jobs.filter((j) => isActive(j.state)).length;
+    this.treeView.badge = active ? { value: active, tooltip: `${active} active download job${active === 1 ? '' : 's'}` } : undefined;
+
+    const moving = jobs.filter((j) => isTransferring(j.state));
+    if (moving.length === 0) {
+      this.item.hide();
+      return;
+    }
+    let total: number | null = 0;
+    let done = 0;
+    let rate = 0;
+    for (const job of moving) {
+      const p = this.model.progress(job.id);
+      done += p.bytesTransferred;
+      rate += p.rate;
+      total = total === null || p.bytesTotal === null ? null : total + p.bytesTotal;
+    }
+    const overall = { bytesTotal: total, bytesTransferred: done, filesTotal: 0, filesTransferred: 0, rate };
+    const percent = percentDone(overall);
+    const parts = [`$(cloud-download) ${moving.length === 1 ? '1 download' : `${moving.length} downloads`}`];
+    if (percent !== undefined) parts.push(`${percent}%`);
+    if (rate > 0) parts.push(formatRate(rate));
+    this.item.text = parts.join(' · ');
+    const left = rate > 0 && total !== null ? ` · ${formatDuration((total - done) / rate)} left` : '';
+    this.item.tooltip = `Managed Downloads: ${moving.map((j) => j.displayName).join(', ')}${left}. Click to show the jobs.`;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,150 @@
+// The tree's node types. Each is a TreeItem that keeps the identity VS Code knows it by and is updated in
+// place from the newest snapshot, so refreshing one job redraws that job only.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { codeName, formatCode } from '../../core/errors';
+import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../../core/jobs/model';
+import { describeJob, errorContextLabels, formatBytes, shortError } from '../format';
+import { fileContextValue, jobContextValue } from '../jobActions';
+import { escapeMarkdown, jobTooltipMarkdown } from '../jobMarkdown';
+import { fileIcon, stateIcon } from './icons';
+
+export class JobItem extends vscode.TreeItem {
+  readonly kind = 'job';
+  /** Children by key, kept so their identity (and expansion) survives refreshes. */
+  readonly children = new Map<string, JobChildItem>();
+
+  constructor(
+    public job: JobSnapshot,
+    public progress: JobProgress,
+  ) {
+    super(job.displayName, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `job/${job.id}`;
+    this.update(job, progress);
+  }
+
+  get jobId(): string {
+    return this.job.id;
+  }
+
+  update(job: JobSnapshot, progress: JobProgress): void {
+    this.job = job;
+    this.progress = progress;
+    this.label = job.displayName;
+    this.description = describeJob(job, progress);
+    this.iconPath = stateIcon(job.state);
+    this.contextValue = jobContextValue(job);
+    // Built on hover (resolveTreeItem), not on every refresh: a thousand jobs stay cheap.
+    this.tooltip = undefined;
+    this.accessibilityInformation = { label: `${job.displayName}, ${this.description}` };
+  }
+
+  resolveTooltip(): vscode.MarkdownString {
+    return new vscode.MarkdownString(jobTooltipMarkdown(this.job, this.progress));
+  }
+}
+
+/** A path as a person thinks of it: relative to the workspace folder when inside it, `~` for home. */
+export function friendlyPath(p: string): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p));
+  if (folder) return path.relative(folder.uri.fsPath, p) || '.';
+  const home = process.env.HOME;
+  return home && p.startsWith(home + path.sep) ? '~' + p.slice(home.length) : p;
+}
+
+export class FileItem extends vscode.TreeItem {
+  readonly kind = 'file';
+
+  constructor(
+    readonly parent: JobItem,
+    readonly index: number,
+  ) {
+    super('', vscode.TreeItemCollapsibleState.None);
+    this.id = `${parent.id}/file/${index}`;
+    this.refresh();
+  }
+
+  get file(): FileRecord {
+    return this.parent.job.files[this.index];
+  }
+
+  refresh(): void {
+    const job = this.parent.job;
+    const file = this.file;
+    const current =
+      (job.state === JobState.TRANSFERRING || job.state === JobState.CONNECTING) &&
+      job.files.findIndex((f) => !f.transferred) === this.index;
+    this.label = path.basename(file.localPath);
+    const size =
+      file.bytesTotal === null
+        ? formatBytes(file.bytesTransferred)
+        : file.transferred
+          ? formatBytes(file.bytesTotal)
+          : `${file.bytesTotal > 0 ? Math.floor((file.bytesTransferred / file.bytesTotal) * 100) : 0}% · ${formatBytes(file.bytesTransferred)} of ${formatBytes(file.bytesTotal)}`;
+    this.description = `${size} → ${friendlyPath(path.dirname(file.localPath))}`;
+    this.iconPath = fileIcon(file, current);
+    this.contextValue = fileContextValue(job, file);
+    this.resourceUri = vscode.Uri.file(file.localPath);
+    this.tooltip = new vscode.MarkdownString(
+      [
+        `**${escapeMarkdown(path.basename(file.localPath))}**`,
+        `**URL:** ${escapeMarkdown(file.remoteUrl)}`,
+        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [`**Redirected to:** ${escapeMarkdown(file.finalUrl)}`] : []),
+        `**Destination:** ${escapeMarkdown(file.localPath)}`,
+        `**Transferred:** ${formatBytes(file.bytesTransferred)} of ${file.bytesTotal === null ? 'unknown size' : formatBytes(file.bytesTotal)}`,
+        ...(file.sha256 ? [`**Expected sha256:** \`${file.sha256}\``] : []),
+      ].join('  \n'),
+    );
+  }
+}
+
+export class ErrorItem extends vscode.TreeItem {
+  readonly kind = 'error';
+
+  constructor(readonly parent: JobItem) {
+    super('', vscode.TreeItemCollapsibleState.None);
+    this.id = `${parent.id}/error`;
+    this.contextValue = 'error:';
+    this.refresh();
+  }
+
+  refresh(): void {
+    const job = this.parent.job;
+    const error = job.error;
+    if (!error) return;
+    this.label = codeName(error.code);
+    this.description = shortError(job);
+    this.iconPath = new vscode.ThemeIcon(
+      job.state === JobState.ERROR ? 'error' : 'warning',
+      new vscode.ThemeColor(job.state === JobState.ERROR ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'),
+    );
+    this.tooltip = new vscode.MarkdownString(
+      [
+        escapeMarkdown(error.description),
+        `**Code:** \`${codeName(error.code)}\` (\`${formatCode(error.code)}\`)`,
+        `**Context:** ${errorContextLabels[error.context] ?? error.context} (${error.context})`,
+      ].join('  \n'),
+    );
+  }
+}
+
+/** A line of guidance where a job has nothing to show yet. */
+export class HintItem extends vscode.TreeItem {
+  readonly kind = 'hint';
+
+  constructor(
+    readonly parent: JobItem,
+    key: string,
+    label: string,
+  ) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = `${parent.id}/hint/${key}`;
+    this.contextValue = 'hint:';
+    this.iconPath = new vscode.ThemeIcon('info');
+  }
+
+  refresh(): void {}
+}
+
+export type JobChildItem = FileItem | ErrorItem | HintItem;
+export type TreeNode = JobItem | JobChildItem;
