@@ -79,7 +79,8 @@ export function demoRequestHandler(files: DemoFile[], log: (line: string) => voi
       return;
     }
     let range = parseRange(req.headers.range, file.bytes);
-    if (range.kind !== 'full' && !ifRangeMatches(req.headers['if-range'], file.etag, file.lastModified)) range = { kind: 'full' };
+    const ifRange = req.headers['if-range'];
+    if (range.kind !== 'full' && !ifRangeMatches(Array.isArray(ifRange) ? ifRange[0] : ifRange, file.etag, file.lastModified)) range = { kind: 'full' };
     if (range.kind === 'unsatisfiable') {
       res.writeHead(416, { ...common, 'Content-Range': `bytes */${file.bytes}` }).end();
       return;
