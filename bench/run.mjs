@@ -1,0 +1,126 @@
+// `npm run bench`: the benchmark suite of issue 8. Sets up its own servers (nginx over TLS with a
+// certificate made now), runs ours against curl and aria2c side by side, and writes bench/RESULTS.md.
+// Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert
+// (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
+// of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureFixtures } from './lib/fixtures.mjs';
+import { judgeGoals } from './lib/goals.mjs';
+import { startNginx } from './lib/nginx.mjs';
+import { prepareOurCli } from './lib/ours.mjs';
+import { render, transferTable } from './lib/report.mjs';
+import { runScenario } from './lib/runner.mjs';
+import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
+import { runCertCost } from './scenarios/cert-cost.mjs';
+import { extensionCostRows } from './scenarios/pending.mjs';
+import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = dirname(benchDir);
+const workDir = join(benchDir, 'work');
+const log = (s) => console.error(`[bench] ${s}`);
+
+const reps = Number(process.env.BENCH_REPS ?? 3);
+const quick = process.env.BENCH_QUICK === '1';
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 0);
+const wanted = (id) => !only || only.has(id);
+
+function makeCertificates(certDir) {
+  if (existsSync(join(certDir, 'server.key'))) return;
+  log('making the server certificate with node-forge');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'lib/make-cert.ts'), certDir], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not make the bench certificate (bench/lib/make-cert.ts)');
+}
+
+function startLatencyProxy(targetPort) {
+  const child = spawn(process.execPath, [join(benchDir, 'lib/latency-proxy.mjs'), String(targetPort), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`latency proxy exited (${code})`)));
+    child.stdout.once('data', (d) => resolve({ port: Number(String(d).split(' ')[1]), stop: () => child.kill('SIGTERM') }));
+  });
+}
+
+async function main() {
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`BENCH_REPS must be a whole number >= 1, got ${process.env.BENCH_REPS}`);
+  ensureTools(log);
+  mkdirSync(workDir, { recursive: true });
+  const started = new Date();
+  const loadBefore = loadAverage();
+  const fixtures = ensureFixtures(join(workDir, 'files'), quick, log);
+  const certDir = join(workDir, 'certs');
+  makeCertificates(certDir);
+  const ourCli = await prepareOurCli(repoRoot, workDir, log);
+  if (ourCli.unavailable) log(`ours: ${ourCli.unavailable}`);
+
+  const nginx = await startNginx({ workDir, docRoot: join(workDir, 'files'), certDir });
+  const stops = [() => nginx.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    const ctx = {
+      workDir,
+      fixtures,
+      nginx,
+      reps,
+      ourCli,
+      caFile: join(certDir, 'ca.pem'),
+      smallConcurrency: Number(process.env.BENCH_SMALL_CONCURRENCY ?? ourCli.fileConcurrency ?? 1),
+      latencyMs,
+    };
+    if (latencyMs > 0) {
+      const proxy = await startLatencyProxy(nginx.cappedPort);
+      stops.push(proxy.stop);
+      ctx.latencyProxyPort = proxy.port;
+    }
+    const results = {};
+    for (const [id, make] of [['large', largeFile], ['small', smallFiles], ['capped', cappedServer]]) {
+      if (!wanted(id)) continue;
+      const scenario = make(ctx);
+      log(`${scenario.title}: ${scenario.reps} repetitions`);
+      results[id] = await runScenario(scenario, { workDir, log });
+    }
+    const certCost = wanted('cert') ? await runCertCost({ repoRoot, workDir, log, reps }) : { section: '', goals: [] };
+    const extensionCost = extensionCostRows();
+    const errors = nginx.errors().trim();
+
+    const m = machine();
+    const v = versions();
+    const header = [
+      '# Benchmark results (issue 8)',
+      '',
+      `Made by \`npm run bench\` (bench/run.mjs) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${reps} repetitions${quick ? ', BENCH_QUICK=1 (smaller files)' : ''}${latencyMs ? `, latency proxy ${latencyMs} ms each way` : ''}${only ? `, only ${[...only].join(', ')}` : ''}.`,
+      '',
+      `- Machine: ${m.cores} cores (${m.cpuModel}), ${m.ramGiB.toFixed(1)} GiB RAM, ${m.kernel}. Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAverage()} (the machine is shared; other work shows up here).`,
+      `- Versions: node ${v.node}, ${v.curl}, ${v.aria2}, nginx ${v.nginx}, ${v.openssl}.`,
+      `- Server: nginx, TLS (certificate made at run time with node-forge), 2 workers, sendfile on (no kernel TLS here, so nginx encrypts in user space), files in the page cache; the capped block has \`limit_rate 20m\`.`,
+      '- Method: clients run in turn within each repetition (starting client rotated), each into a fresh folder on local disk; every file is checked (name, size, sha256; nothing extra left behind) and a run that fails the check does not count. `sync` runs between runs, outside the clock. Wall time by the harness; CPU (user+sys) and peak RSS by GNU time. curl and aria2c skip certificate checks (-k); ours and the Node baselines verify the chain.',
+      `- Ours: ${ourCli.unavailable ?? `CLI bundled from src/cli.ts (${ourCli.cli})`}.`,
+      ...(errors ? ['', `nginx error log (last lines): \`${errors.split('\n').slice(-3).join(' / ')}\``] : []),
+      '',
+    ].join('\n');
+    const sections = [
+      ...['large', 'small', 'capped'].filter((id) => results[id]).map((id) => transferTable(results[id])),
+      certCost.section,
+      extensionCost.section,
+    ].filter(Boolean);
+    const goals = judgeGoals({ ...results, certCost, extensionCost });
+    const markdown = render({ header, sections, goals });
+    const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');
+    writeFileSync(out, markdown);
+    console.log(markdown);
+    log(`written ${out}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err) => {
+  console.error(`[bench] ${err.stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+// Command lines of the clients compared. Every client writes into the output folder it is given, under
+// the remote file's own name, so one check fits all. curl and aria2c skip certificate checks (-k,
+// --check-certificate=false); ours and the Node baselines verify the chain (NODE_EXTRA_CA_CERTS), which
+// only costs them a little more.
+import { join } from 'node:path';
+
+const here = new URL('..', import.meta.url).pathname;
+// aria2c: no preallocation (it would write the whole file once more), quiet, overwrite.
+const ARIA2_COMMON = ['--check-certificate=false', '--file-allocation=none', '--allow-overwrite=true', '--auto-file-renaming=false', '--console-log-level=warn', '--summary-interval=0', '-q'];
+
+export function curlOne(url, name) {
+  return { name: 'curl', label: 'curl', command: (out) => ({ cmd: 'curl', args: ['-s', '-S', '-f', '-k', '-o', join(out, name), url] }) };
+}
+
+export function aria2One(url, connections) {
+  return {
+    name: connections > 1 ? `aria2c-x${connections}` : 'aria2c',
+    label: connections > 1 ? `aria2c -x${connections} -s${connections} -k1M` : 'aria2c (1 connection)',
+    // -k1M: pieces of 1 MiB, so all connections stay busy to the end (the default 20 MiB leaves a
+    // smaller file with fewer pieces than connections); aria2c at its strongest.
+    command: (out) => ({ cmd: 'aria2c', args: [...ARIA2_COMMON, `-x${connections}`, `-s${connections}`, ...(connections > 1 ? ['-k1M'] : []), '-d', out, url] }),
+  };
+}
+
+export function nodeBaseline(kind, url, name, caFile) {
+  const script = join(here, 'clients', kind === 'tuned' ? 'node-tuned.mjs' : 'node-get.mjs');
+  return {
+    name: kind === 'tuned' ? 'node-tuned' : 'node-https.get',
+    label: kind === 'tuned' ? 'Node, tuned stream (reference)' : 'Node https.get piped to a file (baseline)',
+    command: (out) => ({ cmd: process.execPath, args: [script, url, join(out, name)], env: { NODE_EXTRA_CA_CERTS: caFile } }),
+  };
+}
+
+/** Our CLI: one job with every URL, run to the end and completed. */
+export function ours(ourCli, urls, caFile, extraArgs = []) {
+  if (ourCli.unavailable) return { name: 'ours', label: 'ours (CLI)', unavailable: ourCli.unavailable };
+  return {
+    name: 'ours',
+    label: 'ours (CLI)',
+    command: (out, store) => ({
+      cmd: process.execPath,
+      args: [ourCli.cli, 'get', ...urls, '--dest', out, '--store', store, '--json', ...extraArgs],
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    }),
+  };
+}
+
+export function aria2List(listFile, concurrency) {
+  return {
+    name: `aria2c-j${concurrency}`,
+    label: `aria2c -i list -j${concurrency}`,
+    command: (out) => ({ cmd: 'aria2c', args: [...ARIA2_COMMON, '-x1', '-s1', `-j${concurrency}`, '-i', listFile, '-d', out] }),
+  };
+}
+
+export function curlParallel(urls, concurrency) {
+  return {
+    name: `curl-par${concurrency}`,
+    label: `curl --parallel --parallel-max ${concurrency}`,
+    command: (out) => ({
+      cmd: 'curl',
+      args: ['-s', '-S', '-f', '-k', '--parallel', '--parallel-max', String(concurrency), '--output-dir', out, '--remote-name-all', ...urls],
+    }),
+  };
+}
