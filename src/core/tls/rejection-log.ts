@@ -1,0 +1,189 @@
+// Every unsuccessful certificate check, kept so that a one-off and a flood from one server look different
+// (the seed: "a one-off bad certificate is much less concerning than thousands of bad certificates from
+// the same server"). JSON lines in the store folder, bounded: when the file grows past twice the limit it
+// is rewritten with the newest entries and a summary line that keeps the per-endpoint counts of the rest.
+import { promises as fsp, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Emitter, type Event } from '../event';
+import { codeName } from '../errors';
+
+export type RejectionPhase = 'platform' | 'validator' | 'unavailable';
+
+export interface RejectionRecord {
+  /** ISO time. */
+  time: string;
+  jobId: string;
+  jobName?: string;
+  fileIndex?: number;
+  url?: string;
+  /** host:port of the origin. */
+  endpoint: string;
+  certSha256?: string;
+  subject?: string;
+  issuer?: string;
+  phase: RejectionPhase;
+  /** HRESULT, unsigned. */
+  code: number;
+  /** Symbolic name of the code, for people reading the file. */
+  codeName: string;
+  reason: string;
+}
+
+export interface EndpointRejections {
+  endpoint: string;
+  count: number;
+  firstTime: string;
+  lastTime: string;
+  lastCode: number;
+  lastReason: string;
+  /** Distinct certificate fingerprints seen rejected (at most MAX_FINGERPRINTS kept). */
+  certificates: string[];
+  byPhase: Partial<Record<RejectionPhase, number>>;
+}
+
+const MAX_FINGERPRINTS = 32;
+
+type Line = { kind: 'rejection'; record: RejectionRecord } | { kind: 'summary'; endpoints: EndpointRejections[] };
+
+export interface RejectionLogOptions {
+  /** The JSON-lines file; none keeps the log in memory only. */
+  file?: string;
+  /** Newest entries kept (default 2,000). Counts per endpoint are kept for all. */
+  maxEntries?: number;
+}
+
+export class RejectionLog {
+  private records: RejectionRecord[] = [];
+  private readonly stats = new Map<string, EndpointRejections>();
+  private linesOnDisk = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly maxEntries: number;
+  private readonly file?: string;
+  private readonly recorded = new Emitter<RejectionRecord>();
+  /** Fires for every rejection recorded. */
+  readonly onDidRecord: Event<RejectionRecord> = this.recorded.event;
+  /** Lines of the file that could not be read when it was opened (kept as they are; never fatal). */
+  unreadableLines = 0;
+
+  constructor(options: RejectionLogOptions = {}) {
+    this.file = options.file;
+    this.maxEntries = Math.max(1, options.maxEntries ?? 2000);
+    if (this.file) this.load(this.file);
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return; // no log yet
+    }
+    for (const raw of text.split('\n')) {
+      if (!raw.trim()) continue;
+      this.linesOnDisk++;
+      try {
+        const line = JSON.parse(raw) as Line;
+        if (line.kind === 'summary') for (const s of line.endpoints) this.merge(s);
+        else if (line.kind === 'rejection') this.remember(line.record);
+        else this.unreadableLines++;
+      } catch {
+        this.unreadableLines++; // a torn last line after a crash: skip it
+      }
+    }
+  }
+
+  private merge(s: EndpointRejections): void {
+    const current = this.stats.get(s.endpoint);
+    if (!current) {
+      this.stats.set(s.endpoint, { ...s, certificates: [...s.certificates], byPhase: { ...s.byPhase } });
+      return;
+    }
+    current.count += s.count;
+    if (s.firstTime < current.firstTime) current.firstTime = s.firstTime;
+    if (s.lastTime > current.lastTime) {
+      current.lastTime = s.lastTime;
+      current.lastCode = s.lastCode;
+      current.lastReason = s.lastReason;
+    }
+    for (const c of s.certificates) if (!current.certificates.includes(c) && current.certificates.length < MAX_FINGERPRINTS) current.certificates.push(c);
+    for (const [phase, n] of Object.entries(s.byPhase) as [RejectionPhase, number][]) current.byPhase[phase] = (current.byPhase[phase] ?? 0) + n;
+  }
+
+  private remember(record: RejectionRecord): void {
+    this.records.push(record);
+    if (this.records.length > this.maxEntries) this.records.splice(0, this.records.length - this.maxEntries);
+    this.merge({
+      endpoint: record.endpoint,
+      count: 1,
+      firstTime: record.time,
+      lastTime: record.time,
+      lastCode: record.code,
+      lastReason: record.reason,
+      certificates: record.certSha256 ? [record.certSha256] : [],
+      byPhase: { [record.phase]: 1 },
+    });
+  }
+
+  record(entry: Omit<RejectionRecord, 'time' | 'codeName'> & { time?: string }): RejectionRecord {
+    const record: RejectionRecord = { ...entry, time: entry.time ?? new Date().toISOString(), codeName: codeName(entry.code) };
+    this.remember(record);
+    this.recorded.fire(record);
+    if (this.file) this.persist(record);
+    return record;
+  }
+
+  /** Newest last. */
+  entries(filter: { jobId?: string; endpoint?: string } = {}): RejectionRecord[] {
+    return this.records.filter((r) => (!filter.jobId || r.jobId === filter.jobId) && (!filter.endpoint || r.endpoint === filter.endpoint));
+  }
+
+  /** Per endpoint, most rejected first. */
+  endpoints(): EndpointRejections[] {
+    return [...this.stats.values()].map((s) => ({ ...s, certificates: [...s.certificates], byPhase: { ...s.byPhase } })).sort((a, b) => b.count - a.count || (a.lastTime < b.lastTime ? 1 : -1));
+  }
+
+  /** Resolves when every record so far is on disk. */
+  flush(): Promise<void> {
+    return this.writing;
+  }
+
+  private persist(record: RejectionRecord): void {
+    const file = this.file as string;
+    this.writing = this.writing
+      .then(async () => {
+        await fsp.mkdir(dirname(file), { recursive: true });
+        await fsp.appendFile(file, JSON.stringify({ kind: 'rejection', record } satisfies Line) + '\n');
+        this.linesOnDisk++;
+        if (this.linesOnDisk > 2 * this.maxEntries) await this.compact(file);
+      })
+      .catch((e: unknown) => {
+        // The log is advisory: a full disk must not fail a download; the record stays in memory.
+        console.error(`[rejections] could not write ${file}: ${(e as Error).message}`);
+      });
+  }
+
+  /** Rewrites the file atomically: a summary of what is dropped, then the newest entries. */
+  private async compact(file: string): Promise<void> {
+    const kept = this.records.slice(-this.maxEntries);
+    const keptCounts = new Map<string, number>();
+    for (const r of kept) keptCounts.set(r.endpoint, (keptCounts.get(r.endpoint) ?? 0) + 1);
+    const summary: EndpointRejections[] = [];
+    for (const s of this.stats.values()) {
+      const rest = s.count - (keptCounts.get(s.endpoint) ?? 0);
+      if (rest <= 0) continue;
+      const keptByPhase: Partial<Record<RejectionPhase, number>> = {};
+      for (const r of kept) if (r.endpoint === s.endpoint) keptByPhase[r.phase] = (keptByPhase[r.phase] ?? 0) + 1;
+      const byPhase: Partial<Record<RejectionPhase, number>> = {};
+      for (const [phase, n] of Object.entries(s.byPhase) as [RejectionPhase, number][]) {
+        const left = n - (keptByPhase[phase] ?? 0);
+        if (left > 0) byPhase[phase] = left;
+      }
+      summary.push({ ...s, count: rest, byPhase });
+    }
+    const lines = [...(summary.length ? [JSON.stringify({ kind: 'summary', endpoints: summary } satisfies Line)] : []), ...kept.map((record) => JSON.stringify({ kind: 'rejection', record } satisfies Line))];
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fsp.writeFile(tmp, lines.join('\n') + '\n');
+    await fsp.rename(tmp, file);
+    this.linesOnDisk = lines.length;
+  }
+}
