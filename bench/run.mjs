@@ -85,7 +85,7 @@ async function main() {
       log(`${scenario.title}: ${scenario.reps} repetitions`);
       results[id] = await runScenario(scenario, { workDir, log });
     }
-    const certCost = wanted('cert') ? await runCertCost({ repoRoot, workDir, log, reps }) : { section: '', goals: [] };
+    const certCost = wanted('cert') ? await runCertCost({ repoRoot, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
     const extensionCost = extensionCostRows();
     const errors = nginx.errors().trim();
 

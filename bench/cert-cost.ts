@@ -1,0 +1,108 @@
+// Scenario 4 of issue 8, the measuring side: connections per second through the engine's own connection
+// path (GatedConnectionProvider: TLS handshake, then the two-phase certificate gate) against nginx, with
+// no validator, with a validator whose cache hits, and with one whose cache is cleared before every
+// connection (so it is called every time); a plain Node TLS connection is the floor.
+// Run by bench/scenarios/cert-cost.mjs: `tsx bench/cert-cost.ts PORT CA_FILE ROUNDS CONNECTIONS`;
+// prints one JSON object: { cases: { [name]: number[] } }: per round, the median milliseconds one
+// connection of that case took. Cases alternate connection by connection, so load from other work on
+// the machine falls on all of them alike.
+import { once } from 'node:events';
+import * as tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { JobPriority, JobState, type JobRecord } from '../src/core/jobs/model';
+import { GatedConnectionProvider } from '../src/core/net/connection-provider';
+import type { GatedAgent } from '../src/core/net/gated-agent';
+import { CertificateService } from '../src/core/tls/service';
+
+const [port, caFile, rounds, connections] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 200)];
+const host = '127.0.0.1';
+
+function job(id: string, validator: JobRecord['validator']): JobRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    displayName: `bench ${id}`,
+    description: '',
+    priority: JobPriority.NORMAL,
+    owner: 'bench',
+    state: JobState.QUEUED,
+    files: [],
+    times: { created: now, modified: now },
+    minimumRetryDelay: 60,
+    noProgressTimeout: 0,
+    securityFlags: 0,
+    customHeaders: {},
+    validator,
+  };
+}
+
+const service = new CertificateService({ trust: { extraCaFiles: [caFile] } });
+const provider = new GatedConnectionProvider(service);
+let validatorCalls = 0;
+const acceptAll = () => {
+  validatorCalls++;
+  return 0;
+};
+
+const noValidatorJob = job('none', 'none');
+const cachedJob = job('hit', 'api');
+const uncachedJob = job('miss', 'api');
+service.setJobValidator(cachedJob.id, acceptAll);
+service.setJobValidator(uncachedJob.id, acceptAll);
+
+async function throughGate(record: JobRecord): Promise<void> {
+  const agent = provider.agentFor(record, 'https:') as GatedAgent;
+  const socket = await provider.open(agent, { host, port });
+  socket.destroy();
+}
+
+async function plainTls(ca: string): Promise<void> {
+  const socket = tls.connect({ host, port, ca, ALPNProtocols: ['http/1.1'] });
+  await once(socket, 'secureConnect');
+  socket.destroy();
+}
+
+const ca = readFileSync(caFile, 'utf8');
+const cases: Record<string, () => Promise<void>> = {
+  'plain Node TLS (no gate)': () => plainTls(ca),
+  'gate, no validator (phase 1 only)': () => throughGate(noValidatorJob),
+  'gate, validator cache hit': () => throughGate(cachedJob),
+  'gate, validator cache miss (in-process validator)': async () => {
+    service.clearCache(uncachedJob.id);
+    await throughGate(uncachedJob);
+  },
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  // Warm up every path once (trust store, JIT, the hit case's cache entry).
+  for (const run of Object.values(cases)) await run();
+  const callsBefore = validatorCalls;
+  for (let round = 0; round < rounds; round++) {
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+    for (let i = 0; i < connections; i++) {
+      for (const [name, run] of Object.entries(cases)) {
+        const started = process.hrtime.bigint();
+        await run();
+        times[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    }
+    for (const [name, list] of Object.entries(times)) results[name].push(median(list));
+  }
+  // The miss case must have called the validator on every connection, the hit case never.
+  const expectedCalls = rounds * connections;
+  provider.dispose();
+  await service.dispose();
+  console.log(JSON.stringify({ cases: results, validatorCalls: validatorCalls - callsBefore, expectedCalls }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
