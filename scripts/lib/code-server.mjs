@@ -18,6 +18,8 @@ export const quietUserSettings = {
   'update.mode': 'none',
   'workbench.enableExperiments': false,
   'workbench.tips.enabled': false,
+  // The empty secondary side bar (chat is off) would take a third of every screenshot.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Writes UD/User/settings.json: the quiet settings plus `extra` (merged over what is already there). */

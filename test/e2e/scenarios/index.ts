@@ -1,0 +1,5 @@
+// The e2e scenarios, in the order run-e2e.mjs runs them (each in a fresh page of one code-server).
+import type { Scenario } from '../context';
+import { firstLook } from './first-look';
+
+export const scenarios: Scenario[] = [firstLook];
