@@ -155,6 +155,28 @@ export interface NewFileOptions {
   sha256?: string;
 }
 
+/** Properties that may change after creation (BITS's Set* methods). Absent fields stay as they are. */
+export interface JobPropertiesPatch {
+  displayName?: string;
+  description?: string;
+  minimumRetryDelay?: number;
+  noProgressTimeout?: number;
+  securityFlags?: number;
+  customHeaders?: Record<string, string>;
+  autoComplete?: boolean;
+}
+
+/** A job file of the store that could not be loaded; the other jobs loaded regardless. */
+export interface StoreProblem {
+  /** The file as it was found. */
+  file: string;
+  /** Where it was moved so nothing is lost (absent when it was left in place, e.g. written by a newer version). */
+  movedTo?: string;
+  /** MD_E_STORE_UNREADABLE or MD_E_STORE_TOO_NEW. */
+  code: number;
+  message: string;
+}
+
 export interface CompleteResult {
   /** S_OK, or BG_S_PARTIAL_COMPLETE when some files were not fully transferred and were dropped. */
   code: number;
@@ -181,5 +203,11 @@ export interface DownloadEngine {
   listJobs(): JobSnapshot[];
   getProgress(jobId: string): JobProgress;
   setMaxConcurrentJobs(n: number): void;
+  /** Change a job's name, description, retry timers, security flags, headers or auto-complete (fires 'modified'). */
+  setProperties(jobId: string, patch: JobPropertiesPatch): Promise<JobSnapshot>;
+  /** Drop an ACKNOWLEDGED or CANCELLED job from memory and store (fires 'removed'); other states: BG_E_INVALID_STATE. */
+  removeJob(jobId: string): Promise<void>;
+  /** Job files that could not be loaded when the engine opened (set aside, with the reason). */
+  readonly storeProblems: readonly StoreProblem[];
   dispose(): Promise<void>;
 }

@@ -1,0 +1,704 @@
+// The job engine: BITS's verbs and states over a crash-safe store, a scheduler (priorities, a concurrency
+// limit, time slices among equals), and the retry and no-progress timers. No vscode import: the extension,
+// the CLI and the tests all drive this same class.
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
+import { Emitter, type Event } from '../event';
+import { DefaultConnections } from '../transfer/default-connections';
+import { retryAfterOf, TransferStopped } from '../transfer/file-transfer';
+import { sizeOf, tempPathFor } from '../transfer/temp-file';
+import type { IdleLimit } from '../transfer/watchdog';
+import { JobStore } from '../store/job-store';
+import { completeFiles, deleteTempFiles } from './job-files';
+import { FileFailure, runJobFiles } from './job-runner';
+import {
+  JobPriority,
+  JobState,
+  type CompleteResult,
+  type ConnectionProvider,
+  type DownloadEngine,
+  type JobChangeEvent,
+  type JobChangeKind,
+  type JobProgress,
+  type JobPropertiesPatch,
+  type JobRecord,
+  type JobSnapshot,
+  type NewFileOptions,
+  type NewJobOptions,
+  type StoreProblem,
+  type ValidatorSource,
+} from './model';
+import { progressOf, RateMeter } from './progress';
+import { decideAfterError, explainFailure, isTransientCode } from './retry';
+import { pickRunnable, shouldRotate, TicketCounter, type Candidate } from './scheduler';
+import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
+import { checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText } from './validation';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface JobEngineOptions {
+  storeDir: string;
+  /** Where connections come from (the certificate gate plugs in here); default: Node's own verification. */
+  connections?: ConnectionProvider;
+  /** Owner of jobs created without one. */
+  owner?: string;
+  /** No retry comes sooner than this, whatever the job says (BITS's minimum, 5 s; tests pass less). */
+  retryDelayFloorSeconds?: number;
+  /** Progress events per job at most this often (BITS: 500 ms). */
+  progressIntervalMs?: number;
+  maxConcurrentJobs?: number;
+  /** Length of a time slice when more jobs of one priority wait than there are slots. */
+  timeSliceMs?: number;
+  /** A connection silent this long fails with a transient time-out (and is retried). */
+  stallTimeoutMs?: number;
+  /** Continue the store's unfinished jobs on open (false: load them to show, run only jobs this engine is asked to). */
+  resumeStoredJobs?: boolean;
+  /** Values of write-only headers (kept in a secret store, never in the job store). */
+  headerSecrets?: (jobId: string) => Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
+  /** ACKNOWLEDGED and CANCELLED jobs stay readable (getJob, the store) this long, then are removed. */
+  finalJobRetentionMs?: number;
+  /** Coalescing delay of progress writes to the store. */
+  storeCoalesceMs?: number;
+  log?: (level: LogLevel, message: string) => void;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+  /** Aborted on purpose (suspend, preempt, cancel, complete, dispose): its end changes no state. */
+  stopping: boolean;
+  sliceTimer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  record: JobRecord;
+  /** Place in line among equal priorities. */
+  ticket: number;
+  run?: ActiveRun;
+  retryTimer?: NodeJS.Timeout;
+  progressTimer?: NodeJS.Timeout;
+  lastProgressEvent: number;
+  rate: RateMeter;
+  /** Loaded but not ours to run (resumeStoredJobs false) until a verb touches it. */
+  adopted: boolean;
+  /** Kept out of scheduling while a verb (cancel, complete) works on its files. */
+  held: boolean;
+  /** The next run continues after a transient error: the no-progress window keeps counting. */
+  retrying: boolean;
+  /** Verbs on one job run one at a time. */
+  lock: Promise<unknown>;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export class JobEngine implements DownloadEngine {
+  private readonly emitter = new Emitter<JobChangeEvent>();
+  readonly onDidChangeJob: Event<JobChangeEvent> = this.emitter.event;
+  private readonly slots = new Map<string, Slot>();
+  private readonly tickets = new TicketCounter();
+  private readonly connections: ConnectionProvider;
+  private readonly ownConnections?: DefaultConnections;
+  private maxConcurrent: number;
+  private scheduleQueued = false;
+  private disposed = false;
+
+  private constructor(
+    private readonly options: JobEngineOptions,
+    private readonly store: JobStore,
+    readonly storeProblems: readonly StoreProblem[],
+  ) {
+    if (options.connections) {
+      this.connections = options.connections;
+    } else {
+      this.ownConnections = new DefaultConnections();
+      this.connections = this.ownConnections;
+    }
+    this.maxConcurrent = options.maxConcurrentJobs ?? 4;
+  }
+
+  /** Opens the store (setting aside unreadable job files) and continues every unfinished job from its bytes on disk. */
+  static async open(options: JobEngineOptions): Promise<JobEngine> {
+    const log = options.log ?? (() => undefined);
+    const loaded = await JobStore.open(options.storeDir, { coalesceMs: options.storeCoalesceMs, log });
+    const engine = new JobEngine(options, loaded.store, loaded.problems);
+    await engine.adoptLoaded(loaded.jobs);
+    engine.schedule();
+    return engine;
+  }
+
+  private log(level: LogLevel, message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  private get floorSeconds(): number {
+    return this.options.retryDelayFloorSeconds ?? 5;
+  }
+
+  private async adoptLoaded(jobs: JobRecord[]): Promise<void> {
+    const resume = this.options.resumeStoredJobs ?? true;
+    const now = Date.now();
+    const retention = this.options.finalJobRetentionMs ?? DAY_MS;
+    jobs.sort((a, b) => a.times.created.localeCompare(b.times.created));
+    for (const record of jobs) {
+      if (FINAL_STATES.has(record.state) && now - Date.parse(record.times.modified) > retention) {
+        await this.store.remove(record.id);
+        continue;
+      }
+      const slot = this.newSlot(record, resume);
+      this.slots.set(record.id, slot);
+      if (!resume || FINAL_STATES.has(record.state)) continue;
+      // The temp files are the truth about the bytes received; the record may lag by one coalesced write.
+      for (const f of record.files) if (!f.transferred) f.bytesTransferred = await sizeOf(f.tempPath).catch(() => f.bytesTransferred);
+      // Time with the engine closed is not "no progress": the window starts again now.
+      record.lastProgressAt = now;
+      if (ACTIVE_STATES.has(record.state)) {
+        record.state = JobState.QUEUED;
+        this.save(slot);
+      } else if (record.state === JobState.TRANSIENT_ERROR) {
+        slot.retrying = true;
+        this.armRetry(slot, Math.max(now, record.retryAt ?? now));
+      }
+    }
+  }
+
+  private newSlot(record: JobRecord, adopted: boolean): Slot {
+    return {
+      record,
+      ticket: this.tickets.next(),
+      lastProgressEvent: 0,
+      rate: new RateMeter(),
+      adopted,
+      held: false,
+      retrying: false,
+      lock: Promise.resolve(),
+    };
+  }
+
+  // ---- reading ----
+
+  getJob(jobId: string): JobSnapshot | undefined {
+    const slot = this.slots.get(jobId);
+    return slot ? this.snapshot(slot) : undefined;
+  }
+
+  listJobs(): JobSnapshot[] {
+    return [...this.slots.values()]
+      .filter((s) => !FINAL_STATES.has(s.record.state))
+      .sort((a, b) => a.record.times.created.localeCompare(b.record.times.created))
+      .map((s) => this.snapshot(s));
+  }
+
+  getProgress(jobId: string): JobProgress {
+    const slot = this.slotOf(jobId);
+    return progressOf(slot.record, slot.run ? slot.rate.rate() : 0);
+  }
+
+  private snapshot(slot: Slot): JobSnapshot {
+    return structuredClone(slot.record);
+  }
+
+  private slotOf(jobId: string): Slot {
+    const slot = this.slots.get(jobId);
+    if (!slot) throw new BitsError(Codes.BG_E_NOT_FOUND, `No job ${jobId} in this store.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+    return slot;
+  }
+
+  // ---- verbs ----
+
+  /** Runs `action` under the job's lock after checking the verb is allowed in the job's current state. */
+  private async verb<T>(jobId: string, verb: Verb, action: (slot: Slot) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const slot = this.slotOf(jobId);
+    const result = slot.lock.then(async () => {
+      assertVerbAllowed(verb, slot.record.state, jobId);
+      slot.adopted = true;
+      return action(slot);
+    });
+    slot.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new BitsError(Codes.BG_E_INVALID_STATE, 'The download engine was shut down.', ErrorContext.GENERAL_QUEUE_MANAGER);
+  }
+
+  async createJob(options: NewJobOptions): Promise<JobSnapshot> {
+    this.assertOpen();
+    const now = new Date().toISOString();
+    const record: JobRecord = {
+      id: randomUUID(),
+      displayName: checkText('The display name', options.displayName, 256),
+      description: checkText('The description', options.description ?? '', 1024),
+      priority: checkPriority(options.priority ?? JobPriority.NORMAL),
+      owner: checkText('The owner', options.owner ?? this.options.owner ?? 'workspace', 256),
+      state: JobState.SUSPENDED,
+      files: [],
+      times: { created: now, modified: now },
+      // BITS defaults: retry after 10 minutes, give up after 14 days without progress.
+      minimumRetryDelay: 600,
+      noProgressTimeout: 1_209_600,
+      securityFlags: checkSecurityFlags(options.securityFlags ?? 0),
+      customHeaders: checkHeaders(options.customHeaders),
+      validator: options.validator ?? 'none',
+      autoComplete: options.autoComplete ?? false,
+    };
+    const timers = checkPatch({ minimumRetryDelay: options.minimumRetryDelay, noProgressTimeout: options.noProgressTimeout });
+    Object.assign(record, timers);
+    const slot = this.newSlot(record, true);
+    this.slots.set(record.id, slot);
+    await this.saveNow(slot);
+    this.fire('created', slot);
+    this.log('info', `[Engine] created job ${record.id} "${record.displayName}"`);
+    return this.snapshot(slot);
+  }
+
+  async addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot> {
+    return this.verb(jobId, 'addFile', async (slot) => {
+      const checked = checkNewFile(file);
+      const job = slot.record;
+      const same = (a: string, b: string) => (process.platform === 'linux' ? a === b : a.toLowerCase() === b.toLowerCase());
+      if (job.files.some((f) => same(f.localPath, checked.localPath))) {
+        throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+      }
+      const existing = await fs.stat(checked.localPath).catch(() => undefined);
+      if (existing?.isDirectory()) {
+        throw new BitsError(Codes.E_INVALIDARG, `${checked.localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
+      }
+      const index = job.files.length;
+      job.files.push({
+        remoteUrl: checked.url.href,
+        localPath: checked.localPath,
+        tempPath: tempPathFor(checked.localPath, job.id, index),
+        bytesTotal: null,
+        bytesTransferred: 0,
+        transferred: false,
+        ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
+      });
+      this.touch(slot);
+      this.fire('modified', slot);
+      if (job.state === JobState.TRANSFERRED) {
+        // BITS: a file added to a transferred job puts it back in the queue.
+        this.requeue(slot);
+      } else {
+        await this.saveNow(slot);
+      }
+      this.schedule();
+      return this.snapshot(slot);
+    });
+  }
+
+  async resume(jobId: string): Promise<void> {
+    return this.verb(jobId, 'resume', async (slot) => {
+      const job = slot.record;
+      if (job.files.length === 0) {
+        throw new BitsError(Codes.BG_E_EMPTY, `Job ${jobId} has no files. Add files to the job, and then resume it.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+      }
+      if (ACTIVE_STATES.has(job.state) || job.state === JobState.TRANSFERRED) return;
+      this.requeue(slot);
+      this.schedule();
+    });
+  }
+
+  /** Back in line for a fresh attempt: the error is cleared and the no-progress window starts again. */
+  private requeue(slot: Slot): void {
+    this.clearRetry(slot);
+    slot.retrying = false;
+    slot.ticket = this.tickets.next();
+    slot.record.lastProgressAt = Date.now();
+    slot.record.error = undefined;
+    if (slot.record.files.every((f) => f.transferred)) this.enterTransferred(slot);
+    else this.setState(slot, JobState.QUEUED);
+  }
+
+  async suspend(jobId: string): Promise<void> {
+    return this.verb(jobId, 'suspend', async (slot) => {
+      if (slot.record.state === JobState.SUSPENDED) return;
+      this.clearRetry(slot);
+      this.setState(slot, JobState.SUSPENDED);
+      await this.stopRun(slot);
+      await this.saveNow(slot);
+      this.schedule();
+    });
+  }
+
+  async cancel(jobId: string): Promise<{ code: number }> {
+    return this.verb(jobId, 'cancel', async (slot) => {
+      slot.held = true;
+      try {
+        this.clearRetry(slot);
+        await this.stopRun(slot);
+        const failed = await deleteTempFiles(slot.record.files);
+        if (failed.length > 0) this.log('warn', `[Engine] job ${jobId}: could not delete ${failed.join(', ')}`);
+        this.setState(slot, JobState.CANCELLED);
+        await this.saveNow(slot);
+        return { code: failed.length > 0 ? Codes.BG_S_UNABLE_TO_DELETE_FILES : Codes.S_OK };
+      } finally {
+        slot.held = FINAL_STATES.has(slot.record.state);
+        this.schedule();
+      }
+    });
+  }
+
+  async complete(jobId: string): Promise<CompleteResult> {
+    return this.verb(jobId, 'complete', async (slot) => {
+      slot.held = true;
+      try {
+        this.clearRetry(slot);
+        await this.stopRun(slot);
+        const result = await completeFiles(slot.record.files);
+        this.setState(slot, JobState.ACKNOWLEDGED);
+        await this.saveNow(slot);
+        this.log('info', `[Engine] job ${jobId} completed: ${result.completed.length} file(s) in place, ${result.notTransferred.length} not transferred`);
+        return result;
+      } finally {
+        slot.held = FINAL_STATES.has(slot.record.state);
+        this.schedule();
+      }
+    });
+  }
+
+  async setPriority(jobId: string, priority: JobPriority): Promise<void> {
+    return this.verb(jobId, 'setPriority', async (slot) => {
+      const checked = checkPriority(priority);
+      if (slot.record.priority === checked) return;
+      slot.record.priority = checked;
+      this.touch(slot);
+      this.fire('modified', slot);
+      await this.saveNow(slot);
+      this.schedule();
+    });
+  }
+
+  async setProperties(jobId: string, patch: JobPropertiesPatch): Promise<JobSnapshot> {
+    return this.verb(jobId, 'setProperties', async (slot) => {
+      Object.assign(slot.record, checkPatch(patch));
+      this.touch(slot);
+      this.fire('modified', slot);
+      await this.saveNow(slot);
+      return this.snapshot(slot);
+    });
+  }
+
+  async retryNow(jobId: string): Promise<void> {
+    return this.verb(jobId, 'retryNow', async (slot) => {
+      this.requeue(slot);
+      this.schedule();
+    });
+  }
+
+  async setValidatorSource(jobId: string, source: ValidatorSource): Promise<void> {
+    return this.verb(jobId, 'setValidatorSource', async (slot) => {
+      if (!['none', 'workspace', 'api'].includes(source)) {
+        throw new BitsError(Codes.E_INVALIDARG, `Unknown validator source "${String(source)}": use none, workspace or api.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+      }
+      // A (re)set validator must judge the next connection: pooled ones were accepted under the old one.
+      this.connections.closeJobConnections?.(jobId);
+      if (slot.record.validator === source) return;
+      slot.record.validator = source;
+      this.touch(slot);
+      this.fire('modified', slot);
+      await this.saveNow(slot);
+    });
+  }
+
+  async removeJob(jobId: string): Promise<void> {
+    return this.verb(jobId, 'remove', async (slot) => {
+      await this.store.remove(jobId);
+      this.slots.delete(jobId);
+      this.fire('removed', slot);
+    });
+  }
+
+  setMaxConcurrentJobs(n: number): void {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new BitsError(Codes.E_INVALIDARG, `The number of concurrent jobs must be a whole number of at least 1 (got ${n}).`, ErrorContext.GENERAL_QUEUE_MANAGER);
+    }
+    this.maxConcurrent = n;
+    this.schedule();
+  }
+
+  /** Stops every transfer (the jobs keep their state and bytes and continue at the next open) and flushes the store. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const slot of this.slots.values()) {
+      this.clearRetry(slot);
+      clearTimeout(slot.progressTimer);
+    }
+    await Promise.all([...this.slots.values()].map((s) => this.stopRun(s)));
+    await this.store.flush();
+    this.ownConnections?.dispose();
+    this.emitter.dispose();
+  }
+
+  // ---- state, events, store ----
+
+  private setState(slot: Slot, state: JobState): void {
+    const previousState = slot.record.state;
+    if (previousState === state) return;
+    slot.record.state = state;
+    this.touch(slot);
+    this.log('debug', `[Engine] job ${slot.record.id}: ${stateName(previousState)} -> ${stateName(state)}`);
+    this.emitter.fire({ kind: 'state', job: this.snapshot(slot), previousState });
+    this.saveNow(slot).catch(() => undefined);
+  }
+
+  private touch(slot: Slot): void {
+    slot.record.times.modified = new Date().toISOString();
+  }
+
+  private fire(kind: JobChangeKind, slot: Slot): void {
+    this.emitter.fire({ kind, job: this.snapshot(slot) });
+  }
+
+  private save(slot: Slot): void {
+    if (!slot.adopted) return;
+    this.store.save(slot.record.id, () => slot.record);
+  }
+
+  private saveNow(slot: Slot): Promise<void> {
+    return this.store.saveNow(slot.record.id, () => slot.record).catch((err: unknown) => {
+      this.log('error', `[Store] could not save job ${slot.record.id}: ${(err as Error).message}`);
+    });
+  }
+
+  // ---- scheduling ----
+
+  /** Coalesces the many reasons to reschedule in one turn of the event loop. */
+  private schedule(): void {
+    if (this.scheduleQueued || this.disposed) return;
+    this.scheduleQueued = true;
+    queueMicrotask(() => {
+      this.scheduleQueued = false;
+      if (!this.disposed) this.reschedule();
+    });
+  }
+
+  private candidates(): Candidate[] {
+    const out: Candidate[] = [];
+    for (const slot of this.slots.values()) {
+      if (slot.adopted && !slot.held && ACTIVE_STATES.has(slot.record.state) && !slot.run?.stopping) {
+        out.push({ id: slot.record.id, priority: slot.record.priority, ticket: slot.ticket });
+      }
+    }
+    return out;
+  }
+
+  private reschedule(): void {
+    const wanted = new Set(pickRunnable(this.candidates(), this.maxConcurrent));
+    let busy = 0;
+    for (const slot of this.slots.values()) {
+      if (!slot.run) continue;
+      if (!slot.run.stopping && !wanted.has(slot.record.id)) this.preempt(slot);
+      busy++;
+    }
+    for (const id of wanted) {
+      const slot = this.slots.get(id);
+      if (!slot || slot.run || busy >= this.maxConcurrent) continue;
+      this.startRun(slot);
+      busy++;
+    }
+  }
+
+  /** A higher-priority job (or the next in turn) needs the slot: back to QUEUED, keeping the bytes. */
+  private preempt(slot: Slot): void {
+    this.log('info', `[Engine] job ${slot.record.id} yields its slot`);
+    if (slot.run) slot.run.stopping = true;
+    this.setState(slot, JobState.QUEUED);
+    slot.run?.controller.abort();
+  }
+
+  private async stopRun(slot: Slot): Promise<void> {
+    const run = slot.run;
+    if (!run) return;
+    run.stopping = true;
+    run.controller.abort();
+    await run.done;
+  }
+
+  private startRun(slot: Slot): void {
+    const controller = new AbortController();
+    const run: ActiveRun = { controller, stopping: false, done: Promise.resolve() };
+    slot.run = run;
+    // Waiting for a slot is not "no progress"; waiting for a retry is, so a retried run keeps the window running.
+    if (!slot.retrying) slot.record.lastProgressAt = Date.now();
+    slot.retrying = false;
+    this.armSlice(slot, run);
+    run.done = this.runJob(slot, controller.signal)
+      .catch((err: unknown) => this.log('error', `[Engine] job ${slot.record.id}: unexpected ${(err as Error)?.stack ?? String(err)}`))
+      .finally(() => {
+        clearTimeout(run.sliceTimer);
+        if (slot.run === run) slot.run = undefined;
+        this.flushProgress(slot);
+        this.save(slot);
+        this.schedule();
+      });
+  }
+
+  /** At the end of each slice, a job gives way to an equal-priority job that waits, and goes to the back of the line. */
+  private armSlice(slot: Slot, run: ActiveRun): void {
+    const sliceMs = this.options.timeSliceMs ?? 5000;
+    run.sliceTimer = setTimeout(() => {
+      if (run.stopping || slot.run !== run) return;
+      const running = new Set([...this.slots.values()].filter((s) => s.run).map((s) => s.record.id));
+      const waiting = this.candidates().filter((c) => !running.has(c.id));
+      if (shouldRotate({ id: slot.record.id, priority: slot.record.priority, ticket: slot.ticket }, waiting)) {
+        slot.ticket = this.tickets.next();
+        this.schedule();
+      } else {
+        this.armSlice(slot, run);
+      }
+    }, sliceMs);
+    run.sliceTimer.unref();
+  }
+
+  private async runJob(slot: Slot, signal: AbortSignal): Promise<void> {
+    const job = slot.record;
+    this.setState(slot, JobState.CONNECTING);
+    slot.rate.reset();
+    try {
+      await runJobFiles({
+        job,
+        signal,
+        agentFor: (protocol) => this.connections.agentFor(this.snapshot(slot), protocol),
+        headers: async () => ({ ...job.customHeaders, ...((await this.options.headerSecrets?.(job.id)) ?? {}) }),
+        idleLimit: (last) => this.idleLimit(slot, last),
+        onResponding: () => {
+          if (signal.aborted) return;
+          if (job.state !== JobState.TRANSFERRING) job.error = undefined;
+          this.setState(slot, JobState.TRANSFERRING);
+        },
+        onBytes: (bytes) => this.onBytes(slot, bytes),
+        onFileChanged: () => this.save(slot),
+        onFileTransferred: (index) => {
+          this.log('info', `[Engine] job ${job.id}: file ${index} transferred (${job.files[index].bytesTotal} bytes)`);
+          this.flushProgress(slot);
+          this.save(slot);
+        },
+        log: (level, message) => this.log(level, `[Transfer] job ${job.id}: ${message}`),
+      });
+    } catch (err) {
+      if (signal.aborted || err instanceof TransferStopped) return;
+      if (err instanceof FileFailure) this.fail(slot, err.error, err.fileIndex);
+      else throw err;
+      return;
+    }
+    if (signal.aborted) return;
+    this.enterTransferred(slot);
+  }
+
+  private enterTransferred(slot: Slot): void {
+    const job = slot.record;
+    job.error = undefined;
+    job.times.transferCompleted = new Date().toISOString();
+    this.setState(slot, JobState.TRANSFERRED);
+    if (job.autoComplete) {
+      setImmediate(() => {
+        this.complete(job.id).catch((err: unknown) => this.log('error', `[Engine] auto-complete of job ${job.id} failed: ${String(err)}`));
+      });
+    }
+  }
+
+  /** The silence a connection may keep: the stall limit, or less when the no-progress window ends sooner. */
+  private idleLimit(slot: Slot, lastActivity: number): IdleLimit {
+    const stallMs = this.options.stallTimeoutMs ?? 60_000;
+    const job = slot.record;
+    if (job.noProgressTimeout > 0) {
+      const windowLeft = (job.lastProgressAt ?? lastActivity) + job.noProgressTimeout * 1000 - lastActivity;
+      if (windowLeft < stallMs) {
+        return {
+          ms: Math.max(0, windowLeft),
+          error: () =>
+            new BitsError(Codes.BG_E_NO_PROGRESS, `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`, ErrorContext.GENERAL_TRANSPORT, {
+              transient: false,
+            }),
+        };
+      }
+    }
+    return {
+      ms: stallMs,
+      error: () =>
+        new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `The server sent nothing for ${Math.round(stallMs / 1000)} s; the connection was dropped and will be retried.`, ErrorContext.GENERAL_TRANSPORT, {
+          transient: true,
+        }),
+    };
+  }
+
+  private onBytes(slot: Slot, bytes: number): void {
+    const now = Date.now();
+    slot.rate.add(bytes, now);
+    slot.record.lastProgressAt = now;
+    this.save(slot);
+    const interval = this.options.progressIntervalMs ?? 500;
+    if (now - slot.lastProgressEvent >= interval) {
+      this.emitProgress(slot);
+    } else if (!slot.progressTimer) {
+      slot.progressTimer = setTimeout(() => this.emitProgress(slot), interval - (now - slot.lastProgressEvent));
+      slot.progressTimer.unref();
+    }
+  }
+
+  private emitProgress(slot: Slot): void {
+    clearTimeout(slot.progressTimer);
+    slot.progressTimer = undefined;
+    slot.lastProgressEvent = Date.now();
+    if (!this.disposed) this.fire('progress', slot);
+  }
+
+  /** The last bytes of a run are always reported, even inside the throttle interval. */
+  private flushProgress(slot: Slot): void {
+    if (slot.progressTimer) this.emitProgress(slot);
+  }
+
+  // ---- errors and retries ----
+
+  private fail(slot: Slot, error: BitsError, fileIndex: number): void {
+    const job = slot.record;
+    const now = Date.now();
+    const transient = error.transient ?? isTransientCode(error.code);
+    const decision = decideAfterError({
+      transient,
+      now,
+      lastProgressAt: job.lastProgressAt ?? now,
+      noProgressTimeoutSeconds: job.noProgressTimeout,
+      minimumRetryDelaySeconds: job.minimumRetryDelay,
+      floorSeconds: this.floorSeconds,
+      retryAfterSeconds: retryAfterOf(error),
+    });
+    job.error = {
+      context: error.context,
+      code: error.code >>> 0,
+      description: error.message + explainFailure(decision, job.noProgressTimeout),
+      fileIndex,
+      time: new Date(now).toISOString(),
+    };
+    this.log('warn', `[Engine] job ${job.id} file ${fileIndex}: ${codeName(error.code)} (${formatCode(error.code)}) ${error.message}`);
+    if (decision.kind === 'retry') {
+      job.retryAt = decision.at;
+      this.setState(slot, JobState.TRANSIENT_ERROR);
+      this.armRetry(slot, decision.at);
+    } else {
+      job.retryAt = undefined;
+      this.setState(slot, JobState.ERROR);
+    }
+  }
+
+  private armRetry(slot: Slot, at: number): void {
+    this.clearRetry(slot);
+    slot.record.retryAt = at;
+    slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
+      if (slot.record.state !== JobState.TRANSIENT_ERROR || this.disposed) return;
+      slot.record.retryAt = undefined;
+      slot.retrying = true;
+      this.setState(slot, JobState.QUEUED);
+      this.schedule();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private clearRetry(slot: Slot): void {
+    clearTimeout(slot.retryTimer);
+    slot.retryTimer = undefined;
+  }
+}

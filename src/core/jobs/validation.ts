@@ -1,0 +1,133 @@
+// Input checks for the verbs: every refusal is a BitsError with a stable code and a message that says what to fix.
+import * as path from 'node:path';
+import { BitsError, Codes, ErrorContext } from '../errors';
+import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions } from './model';
+
+const general = ErrorContext.GENERAL_QUEUE_MANAGER;
+
+function invalid(message: string): BitsError {
+  return new BitsError(Codes.E_INVALIDARG, message, general);
+}
+
+export function checkPriority(priority: unknown): JobPriority {
+  if (typeof priority === 'number' && JobPriority[priority] !== undefined) return priority as JobPriority;
+  throw invalid(`Unknown priority ${String(priority)}: use FOREGROUND (0), HIGH (1), NORMAL (2) or LOW (3).`);
+}
+
+function checkSeconds(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalid(`${name} must be a number of seconds, 0 or more (got ${String(value)}).`);
+  }
+  return value;
+}
+
+const knownFlagBits =
+  SecurityFlags.ENABLE_CRL_CHECK |
+  SecurityFlags.IGNORE_CERT_CN_INVALID |
+  SecurityFlags.IGNORE_CERT_DATE_INVALID |
+  SecurityFlags.IGNORE_UNKNOWN_CA |
+  SecurityFlags.IGNORE_CERT_WRONG_USAGE |
+  SecurityFlags.REDIRECT_POLICY_MASK |
+  SecurityFlags.ALLOW_HTTPS_TO_HTTP_REDIRECT;
+
+export function checkSecurityFlags(flags: unknown): number {
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || (flags & ~knownFlagBits) !== 0) {
+    throw invalid(`Unknown security flags ${String(flags)}: only the BITS bits 0x1-0x10, 0x100-0x400 and 0x800 exist.`);
+  }
+  const policy = flags & SecurityFlags.REDIRECT_POLICY_MASK;
+  if (
+    policy !== SecurityFlags.REDIRECT_POLICY_ALLOW_SILENT &&
+    policy !== SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT &&
+    policy !== SecurityFlags.REDIRECT_POLICY_DISALLOW
+  ) {
+    throw invalid(`Unknown redirect policy 0x${policy.toString(16)}: use 0x0 (allow), 0x100 (allow and report) or 0x200 (disallow).`);
+  }
+  return flags;
+}
+
+/** BITS: total custom headers at most 16,384 characters. */
+const maxHeadersLength = 16_384;
+const tokenChars = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the engine itself owns: a caller setting them would break resume or framing. */
+const reservedHeaders = new Set(['range', 'if-range', 'host', 'content-length', 'transfer-encoding', 'connection', 'accept-encoding']);
+
+export function checkHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined) return {};
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw invalid('Custom headers must be an object of header names to string values.');
+  }
+  let length = 0;
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!tokenChars.test(name)) throw invalid(`"${name}" is not a valid HTTP header name.`);
+    if (reservedHeaders.has(name.toLowerCase())) {
+      throw invalid(`The header ${name} is managed by the download engine (resume, framing) and cannot be set.`);
+    }
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
+      throw invalid(`The value of header ${name} must be a string without line breaks.`);
+    }
+    length += name.length + 2 + value.length + 2;
+    result[name] = value;
+  }
+  if (length > maxHeadersLength) {
+    throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `Custom headers total ${length} characters; BITS allows at most ${maxHeadersLength}.`, general);
+  }
+  return result;
+}
+
+export function checkText(name: string, value: unknown, max: number): string {
+  if (typeof value !== 'string') throw invalid(`${name} must be a string.`);
+  if (value.length > max) throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `${name} is ${value.length} characters long; at most ${max} are allowed.`, general);
+  return value;
+}
+
+export function checkPatch(patch: JobPropertiesPatch): JobPropertiesPatch {
+  const out: JobPropertiesPatch = {};
+  if (patch.displayName !== undefined) out.displayName = checkText('The display name', patch.displayName, 256);
+  if (patch.description !== undefined) out.description = checkText('The description', patch.description, 1024);
+  if (patch.minimumRetryDelay !== undefined) out.minimumRetryDelay = checkSeconds('The minimum retry delay', patch.minimumRetryDelay);
+  if (patch.noProgressTimeout !== undefined) out.noProgressTimeout = checkSeconds('The no-progress timeout', patch.noProgressTimeout);
+  if (patch.securityFlags !== undefined) out.securityFlags = checkSecurityFlags(patch.securityFlags);
+  if (patch.customHeaders !== undefined) out.customHeaders = checkHeaders(patch.customHeaders);
+  if (patch.autoComplete !== undefined) out.autoComplete = Boolean(patch.autoComplete);
+  return out;
+}
+
+export interface CheckedFile {
+  url: URL;
+  localPath: string;
+  sha256?: string;
+}
+
+/** URL scheme, absolute path and hash format; the engine checks the file system and duplicates itself. */
+export function checkNewFile(file: NewFileOptions): CheckedFile {
+  if (!file || typeof file.remoteUrl !== 'string' || typeof file.localPath !== 'string') {
+    throw invalid('A file needs a remoteUrl and a localPath, both strings.');
+  }
+  let url: URL;
+  try {
+    url = new URL(file.remoteUrl);
+  } catch {
+    throw invalid(`"${file.remoteUrl}" is not a valid URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BitsError(
+      Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
+      `Cannot download ${url.protocol} URLs: only http and https are supported.`,
+      ErrorContext.REMOTE_FILE,
+    );
+  }
+  if (!path.isAbsolute(file.localPath)) {
+    throw invalid(`The local path "${file.localPath}" is not absolute; give the full path of the file to create.`);
+  }
+  const localPath = path.resolve(file.localPath);
+  if (localPath === path.parse(localPath).root) throw invalid(`The local path "${file.localPath}" names a root folder, not a file.`);
+  let sha256: string | undefined;
+  if (file.sha256 !== undefined) {
+    if (typeof file.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(file.sha256)) {
+      throw invalid(`"${String(file.sha256)}" is not a sha256 digest (64 hexadecimal characters).`);
+    }
+    sha256 = file.sha256.toLowerCase();
+  }
+  return { url, localPath, sha256 };
+}

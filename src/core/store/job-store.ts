@@ -1,0 +1,168 @@
+// The job store: one JSON file per job (jobs/<id>.json), each replaced atomically, so a crash or a bad file
+// costs at most that one job, and a bad file is set aside with a clear reason instead of taking the rest down.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { BitsError, Codes, ErrorContext } from '../errors';
+import type { JobRecord, StoreProblem } from '../jobs/model';
+import { ATOMIC_TEMP_MARK, writeAtomically } from './atomic-file';
+import { parseStoredJob, StoreFormatError, STORE_VERSION } from './job-format';
+
+export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface LoadedStore {
+  store: JobStore;
+  jobs: JobRecord[];
+  problems: StoreProblem[];
+}
+
+export interface JobStoreOptions {
+  /** Delay that coalesces progress writes of one job (state changes are written at once). */
+  coalesceMs?: number;
+  log?: StoreLog;
+}
+
+export class JobStore {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly latest = new Map<string, () => JobRecord>();
+  /** One write at a time per job, in order, so an older record never lands after a newer one. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly removed = new Set<string>();
+
+  private constructor(
+    readonly folder: string,
+    private readonly coalesceMs: number,
+    private readonly log: StoreLog,
+  ) {}
+
+  /** Reads every job file; unreadable ones are set aside and reported, the rest load. Never throws for a bad file. */
+  static async open(storeDir: string, options: JobStoreOptions = {}): Promise<LoadedStore> {
+    const log = options.log ?? (() => undefined);
+    const folder = path.join(storeDir, 'jobs');
+    try {
+      await fs.mkdir(folder, { recursive: true });
+    } catch (err) {
+      throw new BitsError(
+        Codes.E_ACCESSDENIED,
+        `Cannot create the job store folder ${folder}: ${(err as Error).message}. Choose a store folder you can write to.`,
+        ErrorContext.LOCAL_FILE,
+        { cause: err },
+      );
+    }
+    const store = new JobStore(folder, options.coalesceMs ?? 250, log);
+    const jobs: JobRecord[] = [];
+    const problems: StoreProblem[] = [];
+    for (const name of (await fs.readdir(folder)).sort()) {
+      const file = path.join(folder, name);
+      if (name.includes(ATOMIC_TEMP_MARK)) {
+        // A write that a crash interrupted; the job's previous file is intact beside it.
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      const problem = await store.loadOne(file, name.slice(0, -'.json'.length), jobs);
+      if (problem) {
+        problems.push(problem);
+        log('error', `[Store] ${problem.message}`);
+      }
+    }
+    return { store, jobs, problems };
+  }
+
+  private async loadOne(file: string, id: string, into: JobRecord[]): Promise<StoreProblem | undefined> {
+    try {
+      into.push(parseStoredJob(await fs.readFile(file, 'utf8'), id));
+      return undefined;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof StoreFormatError && err.tooNew) {
+        // Left in place: the newer version that wrote it can still read it after an upgrade.
+        return {
+          file,
+          code: Codes.MD_E_STORE_TOO_NEW,
+          message: `Job file ${file} was written by a newer version of Managed Downloads (${reason}); it was left untouched and not loaded. Update Managed Downloads to see this job.`,
+        };
+      }
+      const movedTo = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      let where = `set aside as ${movedTo}`;
+      try {
+        await fs.rename(file, movedTo);
+      } catch (renameErr) {
+        where = `could not be set aside (${(renameErr as Error).message}) and was skipped`;
+      }
+      return {
+        file,
+        movedTo: where.startsWith('set aside') ? movedTo : undefined,
+        code: Codes.MD_E_STORE_UNREADABLE,
+        message: `Job file ${file} could not be read (${reason}); it was ${where}. The other jobs loaded normally.`,
+      };
+    }
+  }
+
+  private fileOf(id: string): string {
+    return path.join(this.folder, `${id}.json`);
+  }
+
+  /** Records that the job changed; the write happens within coalesceMs, once, with the newest state. */
+  save(id: string, snapshot: () => JobRecord): void {
+    if (this.removed.has(id)) return;
+    this.latest.set(id, snapshot);
+    if (this.timers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.enqueueWrite(id).catch((err: unknown) => this.log('error', `[Store] could not save job ${id}: ${(err as Error).message}`));
+    }, this.coalesceMs);
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  /** Writes the job now (and drops a pending coalesced write); resolves once the file is durable. */
+  saveNow(id: string, snapshot: () => JobRecord): Promise<void> {
+    if (this.removed.has(id)) return Promise.resolve();
+    this.latest.set(id, snapshot);
+    const timer = this.timers.get(id);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(id);
+    }
+    return this.enqueueWrite(id);
+  }
+
+  private enqueueWrite(id: string): Promise<void> {
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const snapshot = this.latest.get(id);
+        if (!snapshot || this.removed.has(id)) return;
+        await writeAtomically(this.fileOf(id), JSON.stringify({ version: STORE_VERSION, job: snapshot() }, null, 1));
+      });
+    this.chains.set(id, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.chains.get(id) === next) this.chains.delete(id);
+      });
+    return next;
+  }
+
+  /** Deletes the job's file; later saves of that id are ignored. */
+  async remove(id: string): Promise<void> {
+    this.removed.add(id);
+    const timer = this.timers.get(id);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(id);
+    await (this.chains.get(id) ?? Promise.resolve()).catch(() => undefined);
+    await fs.rm(this.fileOf(id), { force: true });
+  }
+
+  /** Writes every pending change now (used on dispose). */
+  async flush(): Promise<void> {
+    const pending = [...this.timers.keys()];
+    for (const id of pending) {
+      clearTimeout(this.timers.get(id));
+      this.timers.delete(id);
+      this.enqueueWrite(id).catch((err: unknown) => this.log('error', `[Store] could not save job ${id}: ${(err as Error).message}`));
+    }
+    await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+  }
+}

@@ -1,0 +1,109 @@
+// Temp files: hidden, beside the destination (same file system, so Complete is an atomic rename), never the
+// final name. The sink writes them in large batches at explicit positions, with backpressure.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export const TEMP_SUFFIX = '.mddownload';
+const maxNameBytes = 255;
+
+/** `.<name>.<job id, 8 chars>-<file index>.mddownload` beside `localPath`. */
+export function tempPathFor(localPath: string, jobId: string, fileIndex: number): string {
+  const tail = `.${jobId.replace(/-/g, '').slice(0, 8)}-${fileIndex}${TEMP_SUFFIX}`;
+  let name = path.basename(localPath);
+  // File names are limited to 255 bytes; keep the distinguishing tail and shorten the name.
+  while (Buffer.byteLength('.' + name + tail) > maxNameBytes) name = name.slice(0, -1);
+  return path.join(path.dirname(localPath), `.${name}${tail}`);
+}
+
+/** Size of a file, 0 when it does not exist. */
+export async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+/** A sha256 already fed with the first `length` bytes of `file` (to continue hashing after a resume). */
+export async function hashPrefix(file: string, length: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (length > 0) {
+    await pipeline(createReadStream(file, { start: 0, end: length - 1, highWaterMark: 1 << 20 }), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) hash.update(chunk);
+    });
+  }
+  return hash;
+}
+
+/** Large batches keep the syscall count low; the bound keeps memory flat whatever the file size. */
+const SINK_HIGH_WATER_MARK = 4 << 20;
+
+/**
+ * Writes a response body into the temp file at `position` onward. While one write is in flight, the stream
+ * buffers up to 4 MiB and hands the whole batch to the next writev; `write()` returns false beyond that,
+ * which pauses the socket (backpressure).
+ */
+export class TempFileSink extends Writable {
+  private position: number;
+  /** The file-system error that stopped the sink, as opposed to an error of the body it was fed from. */
+  writeFailure: unknown;
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    start: number,
+    private readonly onWritten: (bytes: number) => void,
+    private readonly hash?: Hash,
+  ) {
+    super({ highWaterMark: SINK_HIGH_WATER_MARK });
+    this.position = start;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeBatch([chunk]).then(() => callback(), (err: Error) => this.failed(err, callback));
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.writeBatch(chunks.map((c) => c.chunk)).then(() => callback(), (err: Error) => this.failed(err, callback));
+  }
+
+  private failed(err: Error, callback: (error?: Error | null) => void): void {
+    this.writeFailure = err;
+    callback(err);
+  }
+
+  private async writeBatch(buffers: Buffer[]): Promise<void> {
+    let total = 0;
+    for (const b of buffers) {
+      total += b.length;
+      this.hash?.update(b);
+    }
+    let pending = buffers;
+    let left = total;
+    while (left > 0) {
+      const { bytesWritten } = await this.handle.writev(pending, this.position);
+      this.position += bytesWritten;
+      left -= bytesWritten;
+      if (left > 0) pending = dropBytes(pending, bytesWritten);
+    }
+    this.onWritten(total);
+  }
+}
+
+/** The buffers after the first `n` bytes (for a short writev). */
+function dropBytes(buffers: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = n;
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}

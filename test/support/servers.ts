@@ -1,0 +1,202 @@
+// A real HTTP/HTTPS server on loopback that misbehaves on purpose, per route and per request: ranges on or off,
+// a reset or a stall at byte N, a slow drip, a truncated body, a changed ETag, a wrong Content-Range, no
+// Content-Length, error statuses with Retry-After, redirect chains. It records every request it receives.
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface Behaviour {
+  /** The entity served (absent with `status` or `redirect`). */
+  body?: Buffer;
+  /** Answer this status with a short text body instead of the entity. */
+  status?: number;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+  /** Honour Range requests (default true); false answers every GET with 200 and the whole body. */
+  ranges?: boolean;
+  /** Default: a strong ETag from the body's hash; null sends none. */
+  etag?: string | null;
+  /** Default: a fixed date; null sends none. */
+  lastModified?: string | null;
+  /** false: no Content-Length, the body ends when the connection closes. */
+  contentLength?: boolean;
+  /** Destroy the connection after this many bytes of this response's body. */
+  resetAfter?: number;
+  /** Send this many bytes, then nothing more (the connection stays open). */
+  stallAfter?: number;
+  /** Close the connection cleanly after this many bytes although Content-Length promised more. */
+  truncateAfter?: number;
+  /** Pace the body at about this rate. */
+  bytesPerSecond?: number;
+  /** Redirect here (relative or absolute). */
+  redirect?: string;
+  redirectStatus?: number;
+  /** Replace the Content-Range header of a 206 (to send a wrong one). */
+  contentRange?: string;
+}
+
+/** A route's behaviour, fixed or chosen per request (n counts this route's requests from 1). */
+export type Route = Behaviour | ((n: number, req: http.IncomingMessage) => Behaviour);
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface TestServer {
+  /** http://127.0.0.1:port or https://... */
+  origin: string;
+  url(path: string): string;
+  route(path: string, route: Route): void;
+  requests: RecordedRequest[];
+  requestsFor(path: string): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  tls?: { cert: string; key: string };
+  host?: string;
+}
+
+const FIXED_LAST_MODIFIED = 'Wed, 21 Oct 2026 07:28:00 GMT';
+
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Deterministic pseudo-random bytes (incompressible, different at every offset, so misplaced bytes show). */
+export function testBytes(size: number, seed = 1): Buffer {
+  const out = Buffer.alloc(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const routes = new Map<string, Route>();
+  const counts = new Map<string, number>();
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
+    const route = routes.get(path);
+    if (!route) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    const n = (counts.get(path) ?? 0) + 1;
+    counts.set(path, n);
+    serve(typeof route === 'function' ? route(n, req) : route, req, res);
+  };
+
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  if (options.tls) {
+    server.on('secureConnection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+  }
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
+  return {
+    origin,
+    url: (path) => origin + path,
+    route: (path, route) => routes.set(path, route),
+    requests,
+    requestsFor: (path) => requests.filter((r) => r.path === path),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const extra = b.headers ?? {};
+  if (b.redirect !== undefined) {
+    res.writeHead(b.redirectStatus ?? 302, { Location: b.redirect, 'Content-Length': '0', ...extra }).end();
+    return;
+  }
+  if (b.status !== undefined) {
+    const text = `status ${b.status}`;
+    res.writeHead(b.status, { 'Content-Type': 'text/plain', 'Content-Length': String(text.length), ...extra }).end(text);
+    return;
+  }
+  const body = b.body ?? Buffer.alloc(0);
+  const etag = b.etag === undefined ? etagOf(body) : b.etag;
+  const lastModified = b.lastModified === undefined ? FIXED_LAST_MODIFIED : b.lastModified;
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', ...extra };
+  if (etag) headers['ETag'] = etag;
+  if (lastModified) headers['Last-Modified'] = lastModified;
+  if (b.ranges !== false) headers['Accept-Ranges'] = 'bytes';
+
+  let start = 0;
+  let status = 200;
+  const range = /^bytes=(\d+)-$/.exec(String(req.headers['range'] ?? ''));
+  const ifRange = req.headers['if-range'];
+  const rangeStillValid = ifRange === undefined || ifRange === etag || ifRange === lastModified;
+  if (b.ranges !== false && range && rangeStillValid) {
+    start = Number(range[1]);
+    if (start >= body.length) {
+      res.writeHead(416, { 'Content-Range': `bytes */${body.length}`, 'Content-Length': '0', ...extra }).end();
+      return;
+    }
+    status = 206;
+    headers['Content-Range'] = b.contentRange ?? `bytes ${start}-${body.length - 1}/${body.length}`;
+  }
+  const part = body.subarray(start);
+  if (b.contentLength === false) headers['Connection'] = 'close';
+  else headers['Content-Length'] = String(part.length);
+  res.writeHead(status, headers);
+  void sendBody(b, part, res);
+}
+
+async function sendBody(b: Behaviour, part: Buffer, res: http.ServerResponse): Promise<void> {
+  const stopAt = Math.min(part.length, b.resetAfter ?? Infinity, b.stallAfter ?? Infinity, b.truncateAfter ?? Infinity);
+  const chunk = b.bytesPerSecond ? Math.max(1, Math.floor(b.bytesPerSecond / 20)) : 64 * 1024;
+  let sent = 0;
+  while (sent < stopAt && !res.destroyed) {
+    const piece = part.subarray(sent, Math.min(stopAt, sent + chunk));
+    sent += piece.length;
+    const flushed = res.write(piece);
+    if (b.bytesPerSecond) await delay(50);
+    else if (!flushed) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  if (res.destroyed) return;
+  if (b.resetAfter !== undefined && sent >= b.resetAfter) {
+    // Let the bytes already written leave before the connection drops.
+    setTimeout(() => res.socket?.destroy(), 20);
+  } else if (b.stallAfter !== undefined && sent >= b.stallAfter) {
+    // Say nothing more; the client must notice on its own.
+  } else if (b.truncateAfter !== undefined && sent >= b.truncateAfter) {
+    setTimeout(() => res.socket?.end(), 20);
+  } else if (b.contentLength === false) {
+    res.end(() => res.socket?.end());
+  } else {
+    res.end();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
