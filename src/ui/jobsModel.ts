@@ -79,7 +79,7 @@ export class JobsModel implements Disposable {
 
   private onEngineChange(e: JobChangeEvent): void {
     const known = this.jobs.has(e.job.id);
-    if (e.kind === 'removed' && !isFinal(e.job.state)) {
+    if (e.kind === 'removed') {
       this.forget(e.job.id);
       this.queue(e, true);
       return;

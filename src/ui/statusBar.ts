@@ -7,6 +7,8 @@ import type { JobsModel } from './jobsModel';
 
 export class ProgressIndicators implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
+  /** Whether the status bar item is shown (StatusBarItem does not say). */
+  visible = false;
   private readonly subscription: { dispose(): void };
 
   constructor(
@@ -28,6 +30,7 @@ export class ProgressIndicators implements vscode.Disposable {
     const moving = jobs.filter((j) => isTransferring(j.state));
     if (moving.length === 0) {
       this.item.hide();
+      this.visible = false;
       return;
     }
     let total: number | null = 0;
@@ -48,6 +51,7 @@ export class ProgressIndicators implements vscode.Disposable {
     const left = rate > 0 && total !== null ? ` · ${formatDuration((total - done) / rate)} left` : '';
     this.item.tooltip = `Managed Downloads: ${moving.map((j) => j.displayName).join(', ')}${left}. Click to show the jobs.`;
     this.item.show();
+    this.visible = true;
   }
 
   dispose(): void {
