@@ -63,8 +63,8 @@ export class GatedAgent extends http.Agent {
     for (const list of Object.values(this.sockets)) for (const socket of list ?? []) this.stale.add(socket);
   }
 
-  /** Idle pooled sockets (for tests and the UI). */
+  /** Idle pooled sockets that can still carry a request (for tests and the UI). */
   get idleSocketCount(): number {
-    return Object.values(this.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return Object.values(this.freeSockets).reduce((n, list) => n + (list ?? []).filter((s) => !s.destroyed).length, 0);
   }
 }

@@ -1,0 +1,159 @@
+// The workspace validator as the certificate service sees it: compiled code running in a worker thread
+// with a memory limit, each call bounded in time. A hung or crashed worker is stopped and replaced on the
+// next call, so a bad validator costs its callers an INTERFACE_REQUIRED, never a frozen extension host.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { LoadedValidator, ValidatorOutcome } from '../core/tls/validator-outcome';
+import type { ValidationInput } from './managed-downloads-validator';
+import { loadEsbuild, type CompiledValidator } from './compiler';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
+
+export interface WorkerValidatorOptions {
+  /** Heap limit of the worker in MiB (default 128). */
+  memoryLimitMb?: number;
+}
+
+export class ValidatorLoadError extends Error {
+  override name = 'ValidatorLoadError';
+}
+
+let workerScript: Promise<string> | undefined;
+
+/**
+ * The worker's script: dist/validator-worker.js beside the bundle (esbuild.mjs builds it); when running
+ * from source (tests, tsx), worker.ts is bundled once into a temp folder with the same esbuild.
+ */
+export function workerScriptPath(): Promise<string> {
+  workerScript ??= (async () => {
+    const bundled = join(__dirname, 'validator-worker.js');
+    if (existsSync(bundled)) return bundled;
+    const source = join(__dirname, 'worker.ts');
+    if (!existsSync(source)) throw new ValidatorLoadError(`the validator worker is missing (${bundled}); reinstall the extension`);
+    const dir = join(tmpdir(), 'managed-downloads-worker');
+    mkdirSync(dir, { recursive: true });
+    const out = join(dir, `validator-worker-${Math.floor(statSync(source).mtimeMs)}-${process.pid}.js`);
+    const esbuild = await loadEsbuild();
+    await esbuild.build({ entryPoints: [source], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+    return out;
+  })().catch((e: unknown) => {
+    workerScript = undefined;
+    throw e;
+  });
+  return workerScript;
+}
+
+interface Pending {
+  resolve(outcome: ValidatorOutcome): void;
+  timer: NodeJS.Timeout;
+}
+
+export class WorkerValidator implements LoadedValidator {
+  private worker?: Worker;
+  private starting?: Promise<Worker>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private disposed = false;
+  readonly description: string;
+
+  private constructor(
+    readonly compiled: CompiledValidator,
+    private readonly script: string,
+    private readonly options: WorkerValidatorOptions,
+  ) {
+    this.description = compiled.file;
+  }
+
+  /** Starts the worker and waits until the validator is loaded; a file without a validator throws ValidatorLoadError. */
+  static async start(compiled: CompiledValidator, options: WorkerValidatorOptions = {}): Promise<WorkerValidator> {
+    const v = new WorkerValidator(compiled, await workerScriptPath(), options);
+    await v.ensureWorker();
+    return v;
+  }
+
+  private ensureWorker(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.starting ??= new Promise<Worker>((resolve, reject) => {
+      const mb = this.options.memoryLimitMb ?? 128;
+      const worker = new Worker(this.script, {
+        workerData: { file: this.compiled.file, code: this.compiled.code } satisfies WorkerData,
+        resourceLimits: { maxOldGenerationSizeMb: mb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, mb / 4)), stackSizeMb: 4 },
+        // The validator gets no copy of the host's environment (tokens, proxy credentials).
+        env: {},
+        stdout: false,
+        stderr: false,
+      });
+      let ready = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          ready = true;
+          this.worker = worker;
+          this.starting = undefined;
+          resolve(worker);
+        } else if (m.type === 'load-error') {
+          this.starting = undefined;
+          reject(new ValidatorLoadError(m.message));
+        } else if (m.type === 'outcome') {
+          const p = this.pending.get(m.id);
+          if (!p) return;
+          clearTimeout(p.timer);
+          this.pending.delete(m.id);
+          p.resolve(m.outcome);
+        }
+      });
+      const died = (why: string) => {
+        if (this.worker === worker) this.worker = undefined;
+        if (!ready) {
+          this.starting = undefined;
+          reject(new ValidatorLoadError(why));
+        }
+        this.failPending(`it crashed (${why})`);
+      };
+      worker.on('error', (e) => died(e.message));
+      worker.on('exit', (code) => died(`the worker exited with code ${code}`));
+      // The worker must not keep a CLI process alive once everything else is done.
+      worker.unref();
+    });
+    return this.starting;
+  }
+
+  private failPending(reason: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ kind: 'unavailable', reason });
+      this.pending.delete(id);
+    }
+  }
+
+  async validate(input: ValidationInput, timeLimitMs: number): Promise<ValidatorOutcome> {
+    if (this.disposed) return { kind: 'unavailable', reason: 'it was unloaded' };
+    let worker: Worker;
+    try {
+      worker = await this.ensureWorker();
+    } catch (e) {
+      return { kind: 'unavailable', reason: `it could not be started again (${(e as Error).message})` };
+    }
+    const id = this.nextId++;
+    return new Promise<ValidatorOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        // A synchronous loop cannot be interrupted: the worker is stopped, and every call in it fails.
+        this.pending.delete(id);
+        resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit); the validator worker was stopped` });
+        if (this.worker === worker) this.worker = undefined;
+        this.failPending(`it was stopped because a call did not answer within ${timeLimitMs} ms`);
+        void worker.terminate();
+      }, timeLimitMs);
+      this.pending.set(id, { resolve, timer });
+      worker.postMessage({ type: 'call', id, input } satisfies ToWorker);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.failPending('it was unloaded');
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+}
