@@ -24,9 +24,9 @@ export interface DemoFile extends DemoFileSpec {
 const MiB = 1024 * 1024;
 
 export const defaultDemoFiles: DemoFileSpec[] = [
-  { name: 'small-1MiB.bin', bytes: 1 * MiB, description: '1 MiB, full speed' },
-  { name: 'medium-20MiB.bin', bytes: 20 * MiB, description: '20 MiB, full speed' },
-  { name: 'large-200MiB-slow.bin', bytes: 200 * MiB, bytesPerSecond: 5 * MiB, description: '200 MiB at about 5 MiB/s (about 40 s): slow enough to watch, suspend and resume' },
+  { name: 'small-1MiB.bin', bytes: 1 * MiB, description: 'full speed' },
+  { name: 'medium-20MiB.bin', bytes: 20 * MiB, description: 'full speed' },
+  { name: 'large-200MiB-slow.bin', bytes: 200 * MiB, bytesPerSecond: 5 * MiB, description: 'about 5 MiB/s (about 40 s): slow enough to watch, suspend and resume' },
 ];
 
 interface ManifestEntry {

@@ -32,6 +32,11 @@ export async function runCleanups() {
   }
 }
 
+/** True once the script has begun to stop (a signal, an error, or exitAfterCleanup). */
+export function isStopping() {
+  return stopping;
+}
+
 /** Runs cleanups, then exits with `code`. Safe to call more than once (the first call wins). */
 export async function exitAfterCleanup(code) {
   if (stopping) return;
@@ -41,8 +46,12 @@ export async function exitAfterCleanup(code) {
 }
 
 let installed = false;
-/** Signals and uncaught errors end the script through the cleanups. */
-export function installCleanupHandlers() {
+/**
+ * Signals and uncaught errors end the script through the cleanups. A signal exits with 128+signal
+ * (a test run that was interrupted failed), or with `signalExitCode` when given (Ctrl-C is how
+ * `npm start` is meant to end).
+ */
+export function installCleanupHandlers({ signalExitCode } = {}) {
   if (installed) return;
   installed = true;
   const signals = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -50,7 +59,7 @@ export function installCleanupHandlers() {
     process.on(signal, () => {
       if (stopping) return;
       console.error(`\n${signal}: stopping what this script started...`);
-      void exitAfterCleanup(code);
+      void exitAfterCleanup(signalExitCode ?? code);
     });
   }
   process.on('uncaughtException', (e) => {

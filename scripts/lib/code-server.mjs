@@ -2,7 +2,7 @@
 // extension host runs our extension as desktop VS Code does). Every start gets its own config file and,
 // unless told otherwise, fresh user-data and extensions folders, so runs never see each other's state.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, trackProcessGroup } from './cleanup.mjs';
@@ -81,7 +81,7 @@ export function installExtension(tools, { vsix, extensionsDir, userDataDir }) {
  * @param {object} [options.env] extra environment (reaches the extension host)
  * @param {string} [options.logFile] code-server's own output
  * @param {object} [options.userSettings] merged over the quiet settings
- * @returns {Promise<{ url: string, folderUrl: string, port: number, userDataDir: string, extensionsDir: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, folderUrl: string, port: number, userDataDir: string, extensionsDir: string, logFile: string, stop: () => Promise<void>, exited: Promise<void> }>}
  */
 export async function startCodeServer(tools, options) {
   const host = options.host ?? '127.0.0.1';
@@ -144,6 +144,7 @@ export async function startCodeServer(tools, options) {
     }
     untrack();
     log.end();
+    rmSync(scratch, { recursive: true, force: true });
   };
   onCleanup(stop);
 
@@ -161,6 +162,8 @@ export async function startCodeServer(tools, options) {
     extensionsDir,
     logFile,
     stop,
+    /** Resolves when the server process ends (on its own, or through stop()). */
+    exited: exitedPromise,
   };
 }
 
