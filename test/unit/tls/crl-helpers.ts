@@ -61,7 +61,7 @@ export function makeCrl(ca: Issued, revokedSerials: string[], nextUpdate = new D
 export async function startCrlServer(): Promise<{ url: string; setCrl(crl: Buffer | undefined): void; hits: number; close(): Promise<void> }> {
   let current: Buffer | undefined;
   const state = { hits: 0 };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     state.hits++;
     if (!current) {
       res.writeHead(404).end();
