@@ -10,10 +10,17 @@ TOOLS="$CACHE/tools-node24"
 CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 log() { echo "[real-vscode] $*" >&2; }
 
+mkdir -p "$CACHE"
+# Two runs on a cold cache (two people, or npm test and npm start) must not install into one folder at once.
+exec 9>"$CACHE/.install.lock"
+flock 9
+
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# code-server's kerberos addon builds from source (its prebuilt download cannot be fetched here)
+# code-server's kerberos addon builds from source (its prebuilt download cannot be fetched here),
+# and its other native modules need a compiler on a fresh machine.
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+for tool in g++ make python3; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]} through apt"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
