@@ -43,6 +43,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** Epoch ms of arrival. */
+  at: number;
 }
 
 export interface TestServer {
@@ -92,7 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    requests.push({ method: req.method ?? 'GET', path, headers: req.headers });
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers, at: Date.now() });
     const route = routes.get(path);
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');

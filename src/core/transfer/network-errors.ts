@@ -86,8 +86,10 @@ export function localFileError(err: unknown, file: string): BitsError {
     case 'EROFS':
       return make(Codes.E_ACCESSDENIED, `Permission denied writing ${file}. Choose a folder you can write to, or fix its permissions, then resume the job.`);
     case 'ENOENT':
-    case 'ENOTDIR':
       return make(Codes.E_FILE_NOT_FOUND, `The folder for ${file} does not exist and could not be created (${detail}).`);
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return make(Codes.E_FILE_EXISTS, `A file is in the way of the folder for ${file} (${detail}). Choose another destination or move that file.`);
     case 'EISDIR':
       return make(Codes.E_INVALIDARG, `${file} is a folder; a download needs a file path.`);
     default:
