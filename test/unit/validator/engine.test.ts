@@ -42,10 +42,11 @@ async function world(fn: (w: World) => Promise<void>) {
   const box = sandbox();
   const dir = tempWorkspace();
   const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [ca.cert] }, rejectionLog: { file: join(box.store, 'rejections.jsonl') } });
-  let engine: JobEngine | undefined;
-  const provider = new GatedConnectionProvider(service, { jobLookup: (id) => engine?.getJob(id) });
+  const ref: { engine?: JobEngine } = {};
+  const provider = new GatedConnectionProvider(service, { jobLookup: (id) => ref.engine?.getJob(id) });
   const controller = new WorkspaceValidatorController(service, { debounceMs: 50 });
-  engine = await openEngine(box, { connections: provider });
+  const engine = await openEngine(box, { connections: provider });
+  ref.engine = engine;
   try {
     await fn({ box, dir, engine, service, controller });
   } finally {
