@@ -162,25 +162,27 @@ export class RejectionLog {
       });
   }
 
-  /** Rewrites the file atomically: a summary of what is dropped, then the newest entries. */
+  /**
+   * Rewrites the file atomically: a summary of what is dropped, then the newest entries. Works from the
+   * file itself, not from memory, where records may be ahead of what was appended so far.
+   */
   private async compact(file: string): Promise<void> {
-    const kept = this.records.slice(-this.maxEntries);
-    const keptCounts = new Map<string, number>();
-    for (const r of kept) keptCounts.set(r.endpoint, (keptCounts.get(r.endpoint) ?? 0) + 1);
-    const summary: EndpointRejections[] = [];
-    for (const s of this.stats.values()) {
-      const rest = s.count - (keptCounts.get(s.endpoint) ?? 0);
-      if (rest <= 0) continue;
-      const keptByPhase: Partial<Record<RejectionPhase, number>> = {};
-      for (const r of kept) if (r.endpoint === s.endpoint) keptByPhase[r.phase] = (keptByPhase[r.phase] ?? 0) + 1;
-      const byPhase: Partial<Record<RejectionPhase, number>> = {};
-      for (const [phase, n] of Object.entries(s.byPhase) as [RejectionPhase, number][]) {
-        const left = n - (keptByPhase[phase] ?? 0);
-        if (left > 0) byPhase[phase] = left;
+    const summary = new RejectionLog();
+    const records: RejectionRecord[] = [];
+    for (const raw of (await fsp.readFile(file, 'utf8')).split('\n')) {
+      if (!raw.trim()) continue;
+      try {
+        const line = JSON.parse(raw) as Line;
+        if (line.kind === 'summary') for (const s of line.endpoints) summary.merge(s);
+        else if (line.kind === 'rejection') records.push(line.record);
+      } catch {
+        // a torn line: dropped
       }
-      summary.push({ ...s, count: rest, byPhase });
     }
-    const lines = [...(summary.length ? [JSON.stringify({ kind: 'summary', endpoints: summary } satisfies Line)] : []), ...kept.map((record) => JSON.stringify({ kind: 'rejection', record } satisfies Line))];
+    const cut = Math.max(0, records.length - this.maxEntries);
+    for (const r of records.slice(0, cut)) summary.remember(r);
+    const endpoints = [...summary.stats.values()];
+    const lines = [...(endpoints.length ? [JSON.stringify({ kind: 'summary', endpoints } satisfies Line)] : []), ...records.slice(cut).map((record) => JSON.stringify({ kind: 'rejection', record } satisfies Line))];
     const tmp = `${file}.${process.pid}.tmp`;
     await fsp.writeFile(tmp, lines.join('\n') + '\n');
     await fsp.rename(tmp, file);
