@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureFixtures } from './lib/fixtures.mjs';
 import { judgeGoals } from './lib/goals.mjs';
 import { startNginx } from './lib/nginx.mjs';
-import { prepareOurCli } from './lib/ours.mjs';
+import { prepareOurs } from './lib/ours.mjs';
 import { render, transferTable } from './lib/report.mjs';
 import { runScenario } from './lib/runner.mjs';
 import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
@@ -53,7 +53,7 @@ async function main() {
   const fixtures = ensureFixtures(join(workDir, 'files'), quick, log);
   const certDir = join(workDir, 'certs');
   makeCertificates(certDir);
-  const ourCli = await prepareOurCli(repoRoot, workDir, log);
+  const ourCli = await prepareOurs(repoRoot, workDir, log);
   if (ourCli.unavailable) log(`ours: ${ourCli.unavailable}`);
 
   const nginx = await startNginx({ workDir, docRoot: join(workDir, 'files'), certDir });
@@ -100,7 +100,7 @@ async function main() {
       `- Versions: node ${v.node}, ${v.curl}, ${v.aria2}, nginx ${v.nginx}, ${v.openssl}.`,
       `- Server: nginx, TLS (certificate made at run time with node-forge), 2 workers, sendfile on (no kernel TLS here, so nginx encrypts in user space), files in the page cache; the capped block has \`limit_rate 20m\`.`,
       '- Method: clients run in turn within each repetition (starting client rotated), each into a fresh folder on local disk; every file is checked (name, size, sha256; nothing extra left behind) and a run that fails the check does not count. `sync` runs between runs, outside the clock. Wall time by the harness; CPU (user+sys) and peak RSS by GNU time. curl and aria2c skip certificate checks (-k); ours and the Node baselines verify the chain.',
-      `- Ours: ${ourCli.unavailable ?? `CLI bundled from src/cli.ts (${ourCli.cli})`}.`,
+      `- Ours: ${ourCli.unavailable ?? `${ourCli.label}, bundled with the product's esbuild settings (${ourCli.program})`}.`,
       ...(errors ? ['', `nginx error log (last lines): \`${errors.split('\n').slice(-3).join(' / ')}\``] : []),
       '',
     ].join('\n');

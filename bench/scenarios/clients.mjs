@@ -31,17 +31,13 @@ export function nodeBaseline(kind, url, name, caFile) {
   };
 }
 
-/** Our CLI: one job with every URL, run to the end and completed. */
-export function ours(ourCli, urls, caFile, extraArgs = []) {
-  if (ourCli.unavailable) return { name: 'ours', label: 'ours (CLI)', unavailable: ourCli.unavailable };
+/** Ours: one job with every URL, run to the end and completed. */
+export function ours(prepared, urls, caFile) {
+  if (prepared.unavailable) return { name: 'ours', label: 'ours (CLI)', unavailable: prepared.unavailable };
   return {
     name: 'ours',
-    label: 'ours (CLI)',
-    command: (out, store) => ({
-      cmd: process.execPath,
-      args: [ourCli.cli, 'get', ...urls, '--dest', out, '--store', store, '--json', ...extraArgs],
-      env: { NODE_EXTRA_CA_CERTS: caFile },
-    }),
+    label: prepared.label,
+    command: (out, store) => ({ cmd: process.execPath, args: prepared.args(urls, out, store, caFile), env: { NODE_EXTRA_CA_CERTS: caFile } }),
   };
 }
 
