@@ -9,6 +9,7 @@ import forge from 'node-forge';
 import { makeCA, makeExpiredLeaf, makeIntermediate, makeLeaf, type Issued } from '../../support/certs';
 import * as helper from '../../../src/validator/helper';
 import { buildValidationInput } from '../../../src/core/tls/validation-input';
+import { spkiSha256Base64 } from '../../../src/core/tls/certificate-view';
 import { fakeJob, get, startRecordingServer, type RecordingServer } from '../tls/helpers';
 import { makeGate, tempWorkspace } from './fixtures';
 
@@ -98,7 +99,7 @@ describe('validator helper inside a validator file', () => {
     const gate = makeGate(ca.cert);
     const dir = tempWorkspace();
     try {
-      const interPin = 'sha256/' + (await import('../../../src/core/tls/certificate-view')).spkiSha256Base64(new X509Certificate(inter.cert));
+      const interPin = 'sha256/' + spkiSha256Base64(new X509Certificate(inter.cert));
       writeFileSync(join(dir, 'corp-ca.ts'), `export const CORP_CA = ${JSON.stringify(ca.cert)};\n`);
       writeFileSync(
         join(dir, 'validator.ts'),

@@ -2,7 +2,7 @@
 // only after phase 1, cached per job for accepted certificates only, reloaded when it or an import changes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCA, makeLeaf, type Issued } from '../../support/certs';
 import { Codes, ErrorContext } from '../../../src/core/errors';
@@ -189,7 +189,6 @@ describe('phase 2: the workspace validator', () => {
       await controller.configure({ file: v.file, trusted: true });
       let changes = 0;
       const sub = service.onDidChangeWorkspaceValidator(() => changes++);
-      const { utimesSync } = await import('node:fs');
       utimesSync(v.file, new Date(), new Date());
       await new Promise((r) => setTimeout(r, 400));
       sub.dispose();
