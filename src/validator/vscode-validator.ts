@@ -1,0 +1,100 @@
+// The workspace validator inside VS Code: follows the setting managedDownloads.certificateValidator and
+// workspace trust, keeps the certificate service's workspace validator current through the shared
+// controller (which watches the file and its imports), and shows compile errors as diagnostics.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
+import { WorkspaceValidatorController, type LogLevel } from './workspace-validator';
+
+export const VALIDATOR_SETTING = 'managedDownloads.certificateValidator';
+
+export interface ValidatorLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface WorkspaceValidatorBinding extends vscode.Disposable {
+  /** Command "Reload Certificate Validator": recompiles and reloads now (clears every attached job's cache). */
+  reload(): Promise<WorkspaceValidatorState>;
+  /** Command "Clear Certificate Cache": one job's, or every job's when no id is given. */
+  clearCache(jobId?: string): void;
+  /** The absolute path the setting names, if any. */
+  validatorFile(): string | undefined;
+  readonly controller: WorkspaceValidatorController;
+}
+
+/** The setting, resolved against the first workspace folder (the setting is resource-scoped). */
+export function configuredValidatorFile(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const value = vscode.workspace.getConfiguration('managedDownloads', folder?.uri).get<string>('certificateValidator')?.trim();
+  if (!value) return undefined;
+  if (path.isAbsolute(value)) return value;
+  return folder ? path.join(folder.uri.fsPath, value) : undefined;
+}
+
+/**
+ * Keeps `service`'s workspace validator in step with the setting, trust and the file. Returns the command
+ * handlers; dispose it (or let `context.subscriptions` do it) to stop watching.
+ */
+export function attachWorkspaceValidator(context: vscode.ExtensionContext, service: CertificateService, log: ValidatorLog): WorkspaceValidatorBinding {
+  const diagnostics = vscode.languages.createDiagnosticCollection('managedDownloads.validator');
+  const controller = new WorkspaceValidatorController(service, {
+    log: (level: LogLevel, message: string) => log[level](message),
+  });
+
+  const showDiagnostics = () => {
+    diagnostics.clear();
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    for (const d of controller.diagnostics) {
+      if (!d.file) continue;
+      const line = Math.max(0, (d.line ?? 1) - 1);
+      const column = Math.max(0, (d.column ?? 1) - 1);
+      const diagnostic = new vscode.Diagnostic(new vscode.Range(line, column, line, column + 1), d.text, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = 'Managed Downloads validator';
+      byFile.set(d.file, [...(byFile.get(d.file) ?? []), diagnostic]);
+    }
+    for (const [file, list] of byFile) diagnostics.set(vscode.Uri.file(file), list);
+  };
+
+  const apply = async () => {
+    const state = await controller.configure({ file: configuredValidatorFile(), trusted: vscode.workspace.isTrusted });
+    showDiagnostics();
+    return state;
+  };
+
+  const subscriptions: vscode.Disposable[] = [
+    diagnostics,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(VALIDATOR_SETTING)) void apply();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void apply()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void apply()),
+    // Each load (from a file change too) updates the diagnostics once it settles.
+    service.onDidChangeWorkspaceValidator((s) => {
+      if (s.status !== 'loading') showDiagnostics();
+    }),
+  ];
+  void apply();
+
+  const binding: WorkspaceValidatorBinding = {
+    controller,
+    validatorFile: configuredValidatorFile,
+    async reload() {
+      // Pick up a setting or trust change first, then force a fresh compile.
+      await controller.configure({ file: configuredValidatorFile(), trusted: vscode.workspace.isTrusted });
+      const state = await controller.reload('reloaded by command');
+      showDiagnostics();
+      return state;
+    },
+    clearCache(jobId?: string) {
+      service.clearCache(jobId);
+    },
+    dispose() {
+      subscriptions.forEach((s) => s.dispose());
+      controller.dispose();
+    },
+  };
+  context.subscriptions.push(binding);
+  return binding;
+}
