@@ -4,10 +4,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
 import type { DownloadEngine } from './core/jobs/model';
+import { certificateUi, followCertificates, forwardApiValidators } from './ui/certificateWiring';
+import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
+import { CommandIds } from './ui/commands/ids';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { CommandRunner } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
+import type { Connections } from './ui/connections';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
 import { EngineHost } from './ui/engineHost';
 import { JobsModel } from './ui/jobsModel';
@@ -21,12 +25,21 @@ import { INTERNAL_TESTING_KEY, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
 
 let engines: EngineHost | undefined;
+let connections: Connections | undefined;
 
-/** The engine module is loaded on first use, so activating costs little when there is nothing to do. */
+/**
+ * The engine and its connection path (certificate gate, proxies) are loaded on first use, so activating
+ * costs little when there is nothing to do.
+ */
 async function openEngine(storeDir: string, log: Logger): Promise<DownloadEngine> {
-  const { JobEngine } = await import('./core/jobs/engine.js');
+  const [{ JobEngine }, { Connections }] = await Promise.all([import('./core/jobs/engine.js'), import('./ui/connections.js')]);
+  // The gate looks jobs up in the engine it serves, which exists only once opened.
+  const opened: { engine?: DownloadEngine } = {};
+  const rejectionLog = path.join(path.dirname(storeDir), 'certificate-rejections.jsonl');
+  connections = new Connections(rejectionLog, (id) => opened.engine?.getJob(id), log.child('Certificates'));
   // The engine prefixes its own lines with their component.
-  return JobEngine.open({ storeDir, owner: 'workspace', log: (level, message) => log.channel[level](message) });
+  opened.engine = await JobEngine.open({ storeDir, owner: 'workspace', connections: connections.provider, log: (level, message) => log.channel[level](message) });
+  return opened.engine;
 }
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
@@ -37,14 +50,18 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
 
   // Jobs belong to the workspace; without a folder open they go to the extension's global storage.
   const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'jobs');
-  engines = new EngineHost(storeDir, (dir) => openEngine(dir, log), log.child('Engine'));
+  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, log), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const messages = new UserMessages();
   const indicators = new ProgressIndicators(model, treeView);
   const details = new JobDetailsProvider(model);
-  const api = new PublicApi(engines, log.child('API'));
+  const api = new PublicApi(host, log.child('API'));
+  const ctx = { engines: host, model, log: log.child('Commands'), messages, tree, treeView };
+  const certificates = certificateUi(host, () => connections);
+  const rejectionsDocs = new RejectionsDocumentProvider(certificates, ctx);
+  forwardApiValidators(api, host, certificates);
   context.subscriptions.push(
     model,
     tree,
@@ -52,29 +69,30 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     indicators,
     details,
     api,
+    rejectionsDocs,
     vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, details),
+    vscode.workspace.registerTextDocumentContentProvider(REJECTIONS_SCHEME, rejectionsDocs),
     new Notifier(model, messages, showLog),
-  );
-
-  engines.whenOpen((engine) => {
-    engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
-    model.attach(engine);
-  });
-  context.subscriptions.push(
     onSettingsChanged([SettingKeys.maxConcurrentJobs], () => {
-      engines?.current?.setMaxConcurrentJobs(settings.maxConcurrentJobs());
+      host.current?.setMaxConcurrentJobs(settings.maxConcurrentJobs());
       log.info(`maximum concurrent jobs set to ${settings.maxConcurrentJobs()}`);
     }),
   );
 
+  host.whenOpen((engine) => {
+    engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
+    model.attach(engine);
+    if (connections) context.subscriptions.push(...followCertificates(engine, connections, tree, rejectionsDocs));
+  });
+
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  const ctx = { engines, model, log: log.child('Commands'), messages, tree, treeView };
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog)]) {
+  // Reload waits for the VS Code-side validator controller; the other certificate commands need only the service.
+  const certificateCommandList = certificateCommands(ctx, certificates).filter((c) => c.id !== CommandIds.reloadValidator);
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommandList]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
-  const host = engines;
   void host.storeHasContent().then((hasJobs) => (hasJobs || treeView.visible ? host.get() : undefined)).catch(() => undefined);
   context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void host.get().catch(() => undefined)));
 
@@ -87,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     commandIds: runner.ids,
     storeDir,
     engine: () => host.get(),
+    certificates: () => certificates.service(),
   };
   Object.defineProperty(api, INTERNAL_TESTING_KEY, { value: hooks, enumerable: false });
   log.info(`activated; jobs are kept in ${storeDir}`);
@@ -97,4 +116,6 @@ export async function deactivate(): Promise<void> {
   // The engine writes its store as it goes; disposing stops the transfers so the next start resumes them.
   await engines?.dispose();
   engines = undefined;
+  connections?.dispose();
+  connections = undefined;
 }

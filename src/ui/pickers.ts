@@ -18,7 +18,8 @@ function idOf(ref: unknown): string | undefined {
   if (typeof ref === 'string') return ref;
   if (ref instanceof JobItem) return ref.jobId;
   if (ref && typeof ref === 'object') {
-    if ('parent' in ref && ref.parent instanceof JobItem) return ref.parent.jobId;
+    // A file, error or certificate row acts for the job it belongs to.
+    if ('parent' in ref && ref.parent && typeof ref.parent === 'object') return idOf(ref.parent);
     if ('jobId' in ref && typeof ref.jobId === 'string') return ref.jobId;
     if ('id' in ref && typeof ref.id === 'string') return ref.id;
   }

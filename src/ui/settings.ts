@@ -43,6 +43,13 @@ function integer(key: SettingKey, fallback: number, min: number, max = Number.MA
 }
 
 export const settings = {
+  /** The validator file as the setting names it (relative to the workspace folder), or '' when unset. */
+  certificateValidator: (): string => (config().get<string>(SettingKeys.certificateValidator, '') ?? '').trim(),
+  validatorTimeLimitMs: (): number => integer(SettingKeys.validatorTimeLimit, 5000, 100, 60_000),
+  extraCaFiles: (): string[] => {
+    const value = config().get<unknown>(SettingKeys.extraCaFiles, []);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+  },
   maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64),
   /** BITS's floor is 5 s. */
   minimumRetryDelay: (): number => integer(SettingKeys.minimumRetryDelay, 60, 5),

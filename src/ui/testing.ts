@@ -1,6 +1,7 @@
 // What the integration tests reach through the API object, under a name no client should use.
 // Not part of the public API (src/api.ts); it may change without notice.
 import type { DownloadEngine } from '../core/jobs/model';
+import type { CertificateService } from '../core/tls/service';
 import type { JobsModel } from './jobsModel';
 import type { UserMessages } from './messages';
 import type { ProgressIndicators } from './statusBar';
@@ -21,4 +22,6 @@ export interface InternalTestingHooks {
   readonly storeDir: string;
   /** The engine, opened if it was not yet. */
   engine(): Promise<DownloadEngine>;
+  /** The certificate service of the engine's connection path. */
+  certificates(): Promise<CertificateService>;
 }

@@ -35,7 +35,8 @@ export function uiJobOptions(displayName: string, options: CreateOptions = {}): 
     minimumRetryDelay: settings.minimumRetryDelay(),
     noProgressTimeout: settings.noProgressTimeout(),
     autoComplete: settings.autoCompleteWhenTransferred(),
-    validator: vscode.workspace.getConfiguration('managedDownloads').get<string>('certificateValidator') ? 'workspace' : 'none',
+    // A workspace that names a validator wants it on every HTTPS connection of its jobs.
+    validator: settings.certificateValidator() ? 'workspace' : 'none',
   };
 }
 

@@ -14,6 +14,10 @@ export const CommandIds = {
   revealFile: 'managedDownloads.revealFile',
   copyUrl: 'managedDownloads.copyUrl',
   clearFinished: 'managedDownloads.clearFinished',
+  openValidator: 'managedDownloads.openCertificateValidator',
+  reloadValidator: 'managedDownloads.reloadCertificateValidator',
+  clearCertificateCache: 'managedDownloads.clearCertificateCache',
+  showCertificateRejections: 'managedDownloads.showCertificateRejections',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

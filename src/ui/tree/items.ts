@@ -146,5 +146,58 @@ export class HintItem extends vscode.TreeItem {
   refresh(): void {}
 }
 
-export type JobChildItem = FileItem | ErrorItem | HintItem;
-export type TreeNode = JobItem | JobChildItem;
+/** "Certificate cache (2)" or "Certificate rejections (14)": a job's certificate history, expandable. */
+export class CertificateGroupItem extends vscode.TreeItem {
+  readonly kind = 'certificates';
+  readonly children = new Map<string, CertificateEntryItem>();
+
+  constructor(
+    readonly parent: JobItem,
+    readonly group: 'cache' | 'rejections',
+    count: number,
+  ) {
+    super('', vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `${parent.id}/certificates/${group}`;
+    this.contextValue = `certificates:${group}:`;
+    this.update(count);
+  }
+
+  update(count: number): void {
+    this.label = this.group === 'cache' ? 'Accepted certificates' : 'Certificate rejections';
+    this.description = String(count);
+    this.iconPath = new vscode.ThemeIcon(
+      this.group === 'cache' ? 'verified' : 'shield',
+      this.group === 'cache' ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground'),
+    );
+    this.tooltip =
+      this.group === 'cache'
+        ? 'Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.'
+        : 'Unsuccessful certificate checks of this job, counted per server.';
+  }
+
+  refresh(): void {}
+}
+
+/** One accepted certificate, or one server's rejections. */
+export class CertificateEntryItem extends vscode.TreeItem {
+  readonly kind = 'certificate';
+
+  constructor(
+    readonly parent: CertificateGroupItem,
+    key: string,
+  ) {
+    super('', vscode.TreeItemCollapsibleState.None);
+    this.id = `${parent.id}/${key}`;
+    this.contextValue = `certificate:${parent.group}:`;
+  }
+
+  set(label: string, description: string, tooltip: string, icon: string): void {
+    this.label = label;
+    this.description = description;
+    this.tooltip = new vscode.MarkdownString(tooltip);
+    this.iconPath = new vscode.ThemeIcon(icon);
+  }
+}
+
+export type JobChildItem = FileItem | ErrorItem | HintItem | CertificateGroupItem;
+export type TreeNode = JobItem | JobChildItem | CertificateEntryItem;

@@ -2,8 +2,21 @@
 // The JobsModel batches engine events; this provider turns each batch into one onDidChangeTreeData call
 // with the changed items only, or a root refresh when jobs came or went.
 import * as vscode from 'vscode';
+import { formatCode } from '../../core/errors';
+import type { CertificateService } from '../../core/tls/service';
+import { escapeMarkdown } from '../jobMarkdown';
 import type { JobsChange, JobsModel } from '../jobsModel';
-import { ErrorItem, FileItem, HintItem, JobItem, type JobChildItem, type TreeNode } from './items';
+import { endpointSummaries } from '../rejectionsMarkdown';
+import {
+  CertificateEntryItem,
+  CertificateGroupItem,
+  ErrorItem,
+  FileItem,
+  HintItem,
+  JobItem,
+  type JobChildItem,
+  type TreeNode,
+} from './items';
 
 export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly items = new Map<string, JobItem>();
@@ -13,6 +26,8 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   readonly stats = { rootRefreshes: 0, itemRefreshes: 0 };
 
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  /** Where a job's accepted certificates and rejections come from, once certificate validation is wired. */
+  certificates: CertificateService | undefined;
 
   constructor(private readonly model: JobsModel) {
     this.subscription = model.onDidChange((change) => this.onModelChange(change));
@@ -25,6 +40,7 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   getChildren(element?: TreeNode): TreeNode[] {
     if (!element) return this.roots();
     if (element instanceof JobItem) return this.childrenOf(element);
+    if (element instanceof CertificateGroupItem) return this.certificateEntries(element);
     return [];
   }
 
@@ -61,11 +77,16 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     if (job.error) keys.push('error');
     job.files.forEach((_, i) => keys.push(`file/${i}`));
     if (job.files.length === 0) keys.push('hint/empty');
+    const cached = this.certificates?.cachedCertificates(job.id).length ?? 0;
+    const rejected = this.certificates?.rejections.entries({ jobId: job.id }).length ?? 0;
+    if (cached) keys.push('certificates/cache');
+    if (rejected) keys.push('certificates/rejections');
     // Drop children that no longer apply (an error that was cleared).
     for (const key of [...item.children.keys()]) if (!keys.includes(key)) item.children.delete(key);
     return keys.map((key) => {
       let child = item.children.get(key);
-      if (child) child.refresh();
+      if (child instanceof CertificateGroupItem) child.update(key.endsWith('cache') ? cached : rejected);
+      else if (child) child.refresh();
       else {
         child = this.createChild(item, key);
         item.children.set(key, child);
@@ -77,7 +98,48 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   private createChild(item: JobItem, key: string): JobChildItem {
     if (key === 'error') return new ErrorItem(item);
     if (key === 'hint/empty') return new HintItem(item, 'empty', 'No files yet: use "Add File to Job"');
+    if (key === 'certificates/cache') return new CertificateGroupItem(item, 'cache', this.certificates?.cachedCertificates(item.jobId).length ?? 0);
+    if (key === 'certificates/rejections') {
+      return new CertificateGroupItem(item, 'rejections', this.certificates?.rejections.entries({ jobId: item.jobId }).length ?? 0);
+    }
     return new FileItem(item, Number(key.slice('file/'.length)));
+  }
+
+  private certificateEntries(group: CertificateGroupItem): CertificateEntryItem[] {
+    const jobId = group.parent.jobId;
+    const entry = (key: string) => {
+      let item = group.children.get(key);
+      if (!item) group.children.set(key, (item = new CertificateEntryItem(group, key)));
+      return item;
+    };
+    if (!this.certificates) return [];
+    if (group.group === 'cache') {
+      return this.certificates.cachedCertificates(jobId).map((c) => {
+        const item = entry(`${c.endpoint}/${c.sha256}`);
+        item.set(c.endpoint, `${c.subject} · ${c.sha256.slice(0, 16)}...`, `**${escapeMarkdown(c.endpoint)}**  \n${escapeMarkdown(c.subject)}  \nsha256 \`${c.sha256}\`  \naccepted ${c.acceptedAt}`, 'pass');
+        return item;
+      });
+    }
+    return endpointSummaries(this.certificates.rejections.entries({ jobId })).map((e) => {
+      const item = entry(e.endpoint);
+      const times = e.count === 1 ? 'once' : `${e.count} times`;
+      item.set(
+        e.endpoint,
+        `${times} · ${e.certificates.length} certificate${e.certificates.length === 1 ? '' : 's'} · last ${formatCode(e.lastCode)}`,
+        `**${escapeMarkdown(e.endpoint)}** rejected ${times} (${e.firstTime} to ${e.lastTime})  \nLast: \`${formatCode(e.lastCode)}\` ${escapeMarkdown(e.lastReason)}`,
+        'circle-slash',
+      );
+      return item;
+    });
+  }
+
+  /** Redraws these jobs (their certificate children changed outside the engine's events). */
+  refreshJobs(jobIds: readonly string[]): void {
+    const items = jobIds.map((id) => this.items.get(id)).filter((i): i is JobItem => i !== undefined);
+    if (items.length) {
+      this.stats.itemRefreshes += items.length;
+      this.changeEmitter.fire(items);
+    }
   }
 
   private onModelChange(change: JobsChange): void {

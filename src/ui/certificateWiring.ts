@@ -1,0 +1,54 @@
+// Connects certificate validation to the rest of the UI once the engine (and its connection path) is open:
+// the tree's certificate children, the rejections document, the API's setCertificateValidator, and
+// forgetting finished jobs' validator state.
+import type * as vscode from 'vscode';
+import { JobState, type DownloadEngine } from '../core/jobs/model';
+import type { CertificateUi } from './certificates';
+import type { RejectionsDocumentProvider } from './commands/certificates';
+import type { Connections } from './connections';
+import type { EngineHost } from './engineHost';
+import type { PublicApi } from './publicApi';
+import type { JobTreeProvider } from './tree/provider';
+
+export function certificateUi(engines: EngineHost, connections: () => Connections | undefined): CertificateUi {
+  return {
+    async service() {
+      await engines.get();
+      const c = connections();
+      if (!c) throw new Error('The certificate service did not start; see the log.');
+      return c.service;
+    },
+    reloadValidator: () => Promise.reject(new Error('Reloading the certificate validator is not available yet.')),
+  };
+}
+
+/** The API's setCertificateValidator: records the job's need for an in-process validator, then sets it. */
+export function forwardApiValidators(api: PublicApi, engines: EngineHost, certificates: CertificateUi): void {
+  api.setValidatorSink({
+    async setJobValidator(jobId, validator) {
+      const engine = await engines.get();
+      const service = await certificates.service();
+      await engine.setValidatorSource(jobId, validator ? 'api' : 'none');
+      service.setJobValidator(jobId, validator, `set by ${engine.getJob(jobId)?.owner ?? 'an extension'}`);
+    },
+  });
+}
+
+export function followCertificates(
+  engine: DownloadEngine,
+  connections: Connections,
+  tree: JobTreeProvider,
+  rejectionsDocs: RejectionsDocumentProvider,
+): vscode.Disposable[] {
+  const service = connections.service;
+  tree.certificates = service;
+  rejectionsDocs.follow(service);
+  return [
+    // A job's certificate children change outside the engine's events: a cache reset, a rejection.
+    service.onDidResetConnections((e) => tree.refreshJobs(e.jobIds)),
+    service.rejections.onDidRecord((r) => tree.refreshJobs([r.jobId])),
+    engine.onDidChangeJob((e) => {
+      if (e.kind === 'state' && (e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED)) service.forgetJob(e.job.id);
+    }),
+  ];
+}

@@ -1,0 +1,148 @@
+// Commands around certificate validation: Open / Reload Certificate Validator, Clear Certificate Cache,
+// Show Certificate Rejections. Registered only when certificate validation is wired (see extension.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BitsError, Codes } from '../../core/errors';
+import type { CertificateService } from '../../core/tls/service';
+import type { CertificateUi } from '../certificates';
+import { jobIdsFromArgs, requireJob } from '../pickers';
+import { endpointSummaries, rejectionsMarkdown } from '../rejectionsMarkdown';
+import { settings } from '../settings';
+import type { CommandContext, CommandDefinition } from './context';
+import { CommandIds } from './ids';
+
+export const REJECTIONS_SCHEME = 'managed-downloads-rejections';
+
+/** The rejection log as a read-only Markdown document: all jobs, or one (its id in the query). */
+export class RejectionsDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private subscription: { dispose(): void } | undefined;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly certificates: CertificateUi,
+    private readonly ctx: CommandContext,
+  ) {}
+
+  /** Follows the rejection log: a flood redraws open documents a few times a second, not once per rejection. */
+  follow(service: CertificateService): void {
+    this.subscription?.dispose();
+    this.subscription = service.rejections.onDidRecord(() => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === REJECTIONS_SCHEME) this.changeEmitter.fire(doc.uri);
+      }, 250);
+    });
+  }
+
+  static uriFor(jobId: string | undefined, title: string): vscode.Uri {
+    return vscode.Uri.from({ scheme: REJECTIONS_SCHEME, path: `/${title.replace(/[\\/:*?"<>|#%]/g, '_').slice(0, 80)}.md`, query: jobId ?? '' });
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const log = (await this.certificates.service()).rejections;
+    if (!uri.query) return rejectionsMarkdown('Certificate rejections, all jobs', log.endpoints(), log.entries());
+    const records = log.entries({ jobId: uri.query });
+    const name = this.ctx.model.get(uri.query)?.displayName ?? uri.query;
+    return rejectionsMarkdown(`Certificate rejections of "${name}"`, endpointSummaries(records), records);
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.subscription?.dispose();
+    this.changeEmitter.dispose();
+  }
+}
+
+/** The validator file the setting names, resolved against the first workspace folder. */
+function validatorPath(): string | undefined {
+  const configured = settings.certificateValidator();
+  if (!configured) return undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return path.isAbsolute(configured) || !folder ? configured : path.join(folder, configured);
+}
+
+function openSettingAction(): () => Thenable<unknown> {
+  return () => vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'managedDownloads.certificateValidator');
+}
+
+export function certificateCommands(ctx: CommandContext, certificates: CertificateUi): CommandDefinition[] {
+  return [
+    {
+      id: CommandIds.openValidator,
+      handler: async () => {
+        const file = validatorPath();
+        if (!file) {
+          ctx.messages.show('info', 'No certificate validator is set. Name a TypeScript file in the setting managedDownloads.certificateValidator.', {
+            'Open Setting': openSettingAction(),
+          });
+          return undefined;
+        }
+        if (!fs.existsSync(file)) {
+          throw new BitsError(Codes.E_FILE_NOT_FOUND, `The certificate validator ${file} does not exist. Create it, or change the setting managedDownloads.certificateValidator.`);
+        }
+        const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+        return editor.document.uri;
+      },
+    },
+    {
+      id: CommandIds.reloadValidator,
+      handler: async () => {
+        const state = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: 'Reloading the certificate validator' },
+          () => certificates.reloadValidator(),
+        );
+        ctx.log.info(`certificate validator reloaded by command: ${state.status}`);
+        switch (state.status) {
+          case 'loaded':
+            ctx.messages.show('info', `Certificate validator ${path.basename(state.file)} reloaded; certificate caches cleared.`);
+            break;
+          case 'compile-error':
+            ctx.messages.show('error', `The certificate validator ${path.basename(state.file)} does not compile: ${state.message}`, {
+              'Open Validator': () => vscode.commands.executeCommand(CommandIds.openValidator),
+            });
+            break;
+          case 'missing':
+            ctx.messages.show('error', `The certificate validator ${state.file} does not exist.`, { 'Open Setting': openSettingAction() });
+            break;
+          case 'untrusted':
+            ctx.messages.show('warning', 'This workspace is not trusted, so its certificate validator is not run. Trust the workspace to use it.', {
+              'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+            });
+            break;
+          case 'unset':
+            ctx.messages.show('info', 'No certificate validator is set (managedDownloads.certificateValidator).', { 'Open Setting': openSettingAction() });
+            break;
+        }
+        return state.status;
+      },
+    },
+    {
+      id: CommandIds.clearCertificateCache,
+      handler: async (...args) => {
+        const ids = jobIdsFromArgs(args[0], args[1]);
+        for (const id of ids) requireJob(ctx.model, id);
+        const service = await certificates.service();
+        if (ids.length === 0) service.clearCache();
+        else ids.forEach((id) => service.clearCache(id));
+        ctx.tree.refreshJobs(ids.length ? ids : ctx.model.list().map((j) => j.id));
+        ctx.log.info(`certificate cache cleared for ${ids.length ? ids.join(', ') : 'every job'}`);
+        vscode.window.setStatusBarMessage(ids.length ? 'Certificate cache of the job cleared' : 'Certificate caches cleared', 3000);
+        return ids.length ? ids : 'all';
+      },
+    },
+    {
+      id: CommandIds.showCertificateRejections,
+      handler: async (...args) => {
+        const [jobId] = jobIdsFromArgs(args[0], args[1]);
+        const job = jobId ? requireJob(ctx.model, jobId) : undefined;
+        const uri = RejectionsDocumentProvider.uriFor(job?.id, job ? `${job.displayName} (certificate rejections)` : 'Certificate rejections');
+        const doc = await vscode.workspace.openTextDocument(uri);
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return doc.uri;
+      },
+    },
+  ];
+}
