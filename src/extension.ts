@@ -7,11 +7,10 @@ import type { DownloadEngine } from './core/jobs/model';
 import { certificateUi, followCertificates, forwardApiValidators } from './ui/certificateWiring';
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
-import { CommandIds } from './ui/commands/ids';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { CommandRunner } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
-import type { Connections } from './ui/connections';
+import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
 import { EngineHost } from './ui/engineHost';
 import { JobsModel } from './ui/jobsModel';
@@ -25,21 +24,13 @@ import { INTERNAL_TESTING_KEY, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
 
 let engines: EngineHost | undefined;
-let connections: Connections | undefined;
+let connectionHost: ConnectionHost | undefined;
 
-/**
- * The engine and its connection path (certificate gate, proxies) are loaded on first use, so activating
- * costs little when there is nothing to do.
- */
-async function openEngine(storeDir: string, log: Logger): Promise<DownloadEngine> {
-  const [{ JobEngine }, { Connections }] = await Promise.all([import('./core/jobs/engine.js'), import('./ui/connections.js')]);
-  // The gate looks jobs up in the engine it serves, which exists only once opened.
-  const opened: { engine?: DownloadEngine } = {};
-  const rejectionLog = path.join(path.dirname(storeDir), 'certificate-rejections.jsonl');
-  connections = new Connections(rejectionLog, (id) => opened.engine?.getJob(id), log.child('Certificates'));
+/** The engine is loaded on first use, so activating costs little when there is nothing to do. */
+async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger): Promise<DownloadEngine> {
+  const [{ JobEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), connections.get()]);
   // The engine prefixes its own lines with their component.
-  opened.engine = await JobEngine.open({ storeDir, owner: 'workspace', connections: connections.provider, log: (level, message) => log.channel[level](message) });
-  return opened.engine;
+  return JobEngine.open({ storeDir, owner: 'workspace', connections: opened.connections.provider, log: (level, message) => log.channel[level](message) });
 }
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
@@ -49,8 +40,10 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const showLog = () => channel.show(true);
 
   // Jobs belong to the workspace; without a folder open they go to the extension's global storage.
-  const storeDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'jobs');
-  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, log), log.child('Engine')));
+  const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
+  const storeDir = path.join(storage, 'jobs');
+  const connections = (connectionHost = new ConnectionHost(context, path.join(storage, 'certificate-rejections.jsonl'), (id) => engines?.current?.getJob(id), log));
+  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -59,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const details = new JobDetailsProvider(model);
   const api = new PublicApi(host, log.child('API'));
   const ctx = { engines: host, model, log: log.child('Commands'), messages, tree, treeView };
-  const certificates = certificateUi(host, () => connections);
+  const certificates = certificateUi(connections);
   const rejectionsDocs = new RejectionsDocumentProvider(certificates, ctx);
   forwardApiValidators(api, host, certificates);
   context.subscriptions.push(
@@ -82,13 +75,16 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   host.whenOpen((engine) => {
     engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
     model.attach(engine);
-    if (connections) context.subscriptions.push(...followCertificates(engine, connections, tree, rejectionsDocs));
+    const opened = connections.current;
+    if (opened) context.subscriptions.push(...followCertificates(engine, opened.connections, tree, rejectionsDocs));
   });
+  // A workspace that names a validator gets it compiled now (its errors show in the editor), not at the first download.
+  const openValidator = () => void (settings.certificateValidator() ? connections.get().catch((err) => log.error(`certificate validation did not start: ${String(err)}`)) : undefined);
+  openValidator();
+  context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  // Reload waits for the VS Code-side validator controller; the other certificate commands need only the service.
-  const certificateCommandList = certificateCommands(ctx, certificates).filter((c) => c.id !== CommandIds.reloadValidator);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommandList]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 
@@ -116,6 +112,6 @@ export async function deactivate(): Promise<void> {
   // The engine writes its store as it goes; disposing stops the transfers so the next start resumes them.
   await engines?.dispose();
   engines = undefined;
-  connections?.dispose();
-  connections = undefined;
+  connectionHost?.dispose();
+  connectionHost = undefined;
 }

@@ -5,20 +5,22 @@ import type * as vscode from 'vscode';
 import { JobState, type DownloadEngine } from '../core/jobs/model';
 import type { CertificateUi } from './certificates';
 import type { RejectionsDocumentProvider } from './commands/certificates';
+import type { ConnectionHost } from './connectionHost';
 import type { Connections } from './connections';
 import type { EngineHost } from './engineHost';
 import type { PublicApi } from './publicApi';
 import type { JobTreeProvider } from './tree/provider';
 
-export function certificateUi(engines: EngineHost, connections: () => Connections | undefined): CertificateUi {
+export function certificateUi(connections: ConnectionHost): CertificateUi {
   return {
-    async service() {
-      await engines.get();
-      const c = connections();
-      if (!c) throw new Error('The certificate service did not start; see the log.');
-      return c.service;
+    service: async () => (await connections.get()).connections.service,
+    async reloadValidator() {
+      const { validator } = await connections.get();
+      let state = await validator.reload();
+      // A file saved during the reload starts a newer load: report where the newest one ends.
+      for (let i = 0; i < 5 && state.status === 'loading'; i++) state = await validator.controller.settled();
+      return state;
     },
-    reloadValidator: () => Promise.reject(new Error('Reloading the certificate validator is not available yet.')),
   };
 }
 

@@ -139,4 +139,39 @@ describe('UI: certificates', () => {
     assert.match(hooks.messages.recent.at(-1)!.text, /no-such-validator\.ts does not exist/);
     await setSetting('certificateValidator', undefined);
   });
+
+  it('Reload Certificate Validator: runs the workspace file for UI jobs, reports a compile error, and reloads a fix', async () => {
+    const { hooks, engine } = await extensionApi();
+    const caFile = path.join(testFixture().workspaceFolder, '.vscode', 'ui-test-ca.pem');
+    fs.mkdirSync(path.dirname(caFile), { recursive: true });
+    fs.writeFileSync(caFile, ca.cert);
+    await setSetting('extraCaFiles', ['.vscode/ui-test-ca.pem']);
+    const file = path.join(testFixture().workspaceFolder, '.vscode', 'ui-reload-validator.ts');
+    fs.writeFileSync(file, "export default function validate() { return { code: 0x80096004, reason: 'declined by the workspace file' }; }\n");
+    await setSetting('certificateValidator', '.vscode/ui-reload-validator.ts');
+    try {
+      assert.equal(await run('reloadCertificateValidator'), 'loaded');
+      assert.match(hooks.messages.recent.at(-1)!.text, /ui-reload-validator\.ts reloaded; certificate caches cleared/);
+      const jobId = await run<string>('newDownload', server.url('/cert.bin'), { destination: downloadFolder('reload') });
+      assert.equal(engine.getJob(jobId)?.validator, 'workspace', 'UI jobs use the workspace validator when one is set');
+      const declined = await waitForState(engine, jobId, JobState.TRANSIENT_ERROR);
+      assert.match(declined.error?.description ?? '', /declined by the workspace file/);
+
+      fs.writeFileSync(file, 'export default function validate( {\n');
+      assert.equal(await run('reloadCertificateValidator'), 'compile-error');
+      const error = hooks.messages.recent.at(-1)!;
+      assert.equal(error.severity, 'error');
+      assert.match(error.text, /does not compile/);
+      assert.deepEqual(error.actions, ['Open Validator']);
+
+      fs.writeFileSync(file, 'export default function validate() { return 0; }\n');
+      assert.equal(await run('reloadCertificateValidator'), 'loaded');
+      await run('retryNow', jobId);
+      const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+      assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
+    } finally {
+      await setSetting('certificateValidator', undefined);
+      await setSetting('extraCaFiles', undefined);
+    }
+  });
 });
