@@ -1,6 +1,6 @@
 // `npm run bench`: the benchmark suite of issue 8. Sets up its own servers (nginx over TLS with a
 // certificate made now), runs ours against curl and aria2c side by side, and writes bench/RESULTS.md.
-// Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert
+// Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert,extension
 // (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
 // of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { render, transferTable } from './lib/report.mjs';
 import { runScenario } from './lib/runner.mjs';
 import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
 import { runCertCost } from './scenarios/cert-cost.mjs';
-import { extensionCostRows } from './scenarios/pending.mjs';
+import { runExtensionCost } from './scenarios/extension-cost.mjs';
 import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -85,8 +85,8 @@ async function main() {
       log(`${scenario.title}: ${scenario.reps} repetitions`);
       results[id] = await runScenario(scenario, { workDir, log });
     }
-    const certCost = wanted('cert') ? await runCertCost({ repoRoot, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
-    const extensionCost = extensionCostRows();
+    const certCost = wanted('cert') ? await runCertCost({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
+    const extensionCost = wanted('extension') ? runExtensionCost({ repoRoot, workDir, log, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
     const errors = nginx.errors().trim();
 
     const m = machine();
