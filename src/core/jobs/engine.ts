@@ -189,6 +189,11 @@ export class JobEngine implements DownloadEngine {
       .map((s) => this.snapshot(s));
   }
 
+  /** Every job, ACKNOWLEDGED and CANCELLED ones included (until removed), oldest first. */
+  listAllJobs(): JobSnapshot[] {
+    return [...this.slots.values()].sort((a, b) => a.record.times.created.localeCompare(b.record.times.created)).map((s) => this.snapshot(s));
+  }
+
   getProgress(jobId: string): JobProgress {
     const slot = this.slotOf(jobId);
     return progressOf(slot.record, slot.run ? slot.rate.rate() : 0);
@@ -595,9 +600,23 @@ export class JobEngine implements DownloadEngine {
     this.setState(slot, JobState.TRANSFERRED);
     if (job.autoComplete) {
       setImmediate(() => {
-        this.complete(job.id).catch((err: unknown) => this.log('error', `[Engine] auto-complete of job ${job.id} failed: ${String(err)}`));
+        this.complete(job.id).catch((err: unknown) => this.autoCompleteFailed(slot, err));
       });
     }
+  }
+
+  /** Nobody is there to see a failed auto-complete, so it becomes the job's error; Resume retries it. */
+  private autoCompleteFailed(slot: Slot, err: unknown): void {
+    if (this.disposed || slot.record.state !== JobState.TRANSFERRED) return;
+    const error = err instanceof BitsError ? err : new BitsError(Codes.E_FAIL, String(err), ErrorContext.LOCAL_FILE);
+    this.log('error', `[Engine] auto-complete of job ${slot.record.id} failed: ${error.toString()}`);
+    slot.record.error = {
+      context: error.context,
+      code: error.code,
+      description: `${error.message} (Putting the files in place failed; fix the cause and resume the job.)`,
+      time: new Date().toISOString(),
+    };
+    this.setState(slot, JobState.ERROR);
   }
 
   /** The silence a connection may keep: the stall limit, or less when the no-progress window ends sooner. */

@@ -1,0 +1,138 @@
+// Command-line parsing with node:util parseArgs: one option table, values checked and converted here so the
+// commands get typed input and every mistake is a UsageError that says what to write instead.
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { JobPriority } from '../core/jobs/model';
+import { defaultStoreDir } from './paths';
+import { UsageError } from './usage';
+
+const options = {
+  dest: { type: 'string' },
+  store: { type: 'string' },
+  sha256: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+  priority: { type: 'string' },
+  'security-flags': { type: 'string' },
+  'retry-delay': { type: 'string' },
+  'no-progress-timeout': { type: 'string' },
+  validator: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface CommonArgs {
+  store: string;
+  json: boolean;
+  verbose: boolean;
+}
+
+export interface GetArgs extends CommonArgs {
+  urls: string[];
+  dest: string;
+  sha256: string[];
+  headers: Record<string, string>;
+  priority: JobPriority;
+  securityFlags: number;
+  retryDelaySeconds: number;
+  noProgressTimeoutSeconds: number;
+  overwrite: boolean;
+  validator?: string;
+}
+
+export type Command =
+  | { name: 'help' }
+  | ({ name: 'get' } & GetArgs)
+  | ({ name: 'run' } & CommonArgs)
+  | ({ name: 'list' } & CommonArgs)
+  | ({ name: 'info' | 'resume' | 'cancel'; job: string } & CommonArgs);
+
+/** What each command accepts besides the common options. */
+const allowed: Record<string, readonly string[]> = {
+  get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite'],
+  run: [],
+  list: [],
+  info: [],
+  resume: [],
+  cancel: [],
+};
+
+export function parseCommand(argv: readonly string[], cwd = process.cwd()): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+  }
+  const { values, positionals } = parsed;
+  const [name, ...rest] = positionals;
+  if (values.help || name === undefined || name === 'help') return { name: 'help' };
+  if (!(name in allowed)) throw new UsageError(`Unknown command "${name}". Commands: get, run, list, info, resume, cancel.`);
+  for (const key of Object.keys(values)) {
+    if (!['store', 'json', 'verbose', 'help', ...allowed[name]].includes(key)) throw new UsageError(`The option --${key} does not apply to "${name}".`);
+  }
+  const common: CommonArgs = {
+    store: path.resolve(cwd, values.store ?? defaultStoreDir()),
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+  };
+  switch (name) {
+    case 'get': {
+      if (rest.length === 0) throw new UsageError('get needs at least one URL: managed-downloads get URL... --dest DIR');
+      const sha256 = values.sha256 ?? [];
+      if (sha256.length > 0 && sha256.length !== rest.length) {
+        throw new UsageError(`Give one --sha256 per URL, in the same order (${rest.length} URL(s), ${sha256.length} digest(s)).`);
+      }
+      return {
+        name,
+        ...common,
+        urls: rest,
+        dest: path.resolve(cwd, values.dest ?? '.'),
+        sha256,
+        headers: parseHeaders(values.header ?? []),
+        priority: parsePriority(values.priority ?? 'normal'),
+        securityFlags: parseInteger('--security-flags', values['security-flags'] ?? '0'),
+        retryDelaySeconds: parseSeconds('--retry-delay', values['retry-delay'] ?? '5'),
+        noProgressTimeoutSeconds: parseSeconds('--no-progress-timeout', values['no-progress-timeout'] ?? '600'),
+        overwrite: values.overwrite ?? false,
+        validator: values.validator,
+      };
+    }
+    case 'run':
+    case 'list':
+      if (rest.length > 0) throw new UsageError(`"${name}" takes no arguments (got ${rest.join(' ')}).`);
+      return { name, ...common };
+    default:
+      if (rest.length !== 1) throw new UsageError(`"${name}" needs exactly one job id (or a unique prefix of one).`);
+      return { name: name as 'info' | 'resume' | 'cancel', job: rest[0], ...common };
+  }
+}
+
+function parsePriority(value: string): JobPriority {
+  const key = value.toUpperCase() as keyof typeof JobPriority;
+  if (!(key in JobPriority) || !Number.isNaN(Number(value))) throw new UsageError(`Unknown priority "${value}": use foreground, high, normal or low.`);
+  return JobPriority[key];
+}
+
+function parseInteger(option: string, value: string): number {
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} needs a whole number, decimal or 0x-hexadecimal (got "${value}").`);
+  return n;
+}
+
+function parseSeconds(option: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${option} needs a number of seconds, 0 or more (got "${value}").`);
+  return n;
+}
+
+function parseHeaders(lines: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header needs "Name: value" (got "${line}").`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}

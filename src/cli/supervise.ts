@@ -1,0 +1,39 @@
+// Runs jobs to rest under the CLI's eyes: progress on stderr, Ctrl-C leaves the jobs resumable.
+import type { JobEngine } from '../core/jobs/engine';
+import type { JobSnapshot } from '../core/jobs/model';
+import type { CliIO } from './outcome';
+import { ProgressReporter } from './progress';
+import { waitUntilAtRest } from './wait';
+
+export const EXIT_INTERRUPTED = 130;
+
+export async function superviseJobs(
+  engine: JobEngine,
+  jobIds: readonly string[],
+  io: CliIO,
+  json: boolean,
+  report: (jobs: JobSnapshot[]) => number,
+): Promise<number> {
+  const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id));
+  let onSignal: () => void = () => undefined;
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onSignal = () => resolve('interrupted');
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  try {
+    const result = await Promise.race([waitUntilAtRest(engine, jobIds), interrupted]);
+    reporter.dispose();
+    if (result === 'interrupted') {
+      const message = `interrupted: the job${jobIds.length === 1 ? ' keeps its' : 's keep their'} bytes; 'managed-downloads run' continues from them.`;
+      if (json) io.stdout.write(JSON.stringify({ interrupted: true, jobs: jobIds }) + '\n');
+      io.stderr.write(message + '\n');
+      return EXIT_INTERRUPTED;
+    }
+    return report(result);
+  } finally {
+    reporter.dispose();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

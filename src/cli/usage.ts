@@ -1,0 +1,34 @@
+// The CLI's help text and its usage error (exit code 2), in one place.
+
+export const USAGE = `managed-downloads: BITS-style managed downloads from the command line
+
+Usage:
+  managed-downloads get URL... [--dest DIR] [options]   download to DIR (default: the current folder)
+  managed-downloads run [--store DIR] [--json]           continue every unfinished job of the store
+  managed-downloads list [--store DIR] [--json]          the store's jobs
+  managed-downloads info JOB [--store DIR] [--json]      one job in detail (JOB: its id or a unique prefix)
+  managed-downloads resume JOB [--store DIR] [--json]    resume a suspended or failed job and wait for it
+  managed-downloads cancel JOB [--store DIR]             cancel a job and delete its temp files
+
+Options of get:
+  --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)
+  --header 'Name: value'     send this header on every request (repeatable)
+  --priority P               foreground, high, normal (default) or low
+  --security-flags N         BITS security flags (e.g. 0x800 allows https-to-http redirects)
+  --retry-delay SECONDS      wait between retries of transient errors (default 5)
+  --no-progress-timeout S    give up after S seconds without progress (default 600; 0: the first error is final)
+  --overwrite                replace files that already exist at the destination
+  --validator FILE.ts        phase-2 certificate validator (arrives with certificate validation)
+Common:
+  --store DIR                job store (default: a per-user folder, see below)
+  --json                     print one JSON object (or array) on stdout instead of text
+  --verbose                  log the engine's work on stderr
+  --help
+
+Exit codes: 0 done; 1 a job failed (state, error context, code and description are printed); 2 bad usage;
+130 interrupted (the job keeps its bytes; 'managed-downloads run' continues it).
+Default store: $XDG_STATE_HOME/managed-downloads or ~/.local/state/managed-downloads (Linux),
+~/Library/Application Support/managed-downloads (macOS), %LOCALAPPDATA%\\managed-downloads (Windows).`;
+
+/** Bad command-line input: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,45 @@
+// Waiting for jobs to come to rest, as the CLI needs it: done, failed, or stopped by someone else.
+import type { JobEngine } from '../core/jobs/engine';
+import { JobState, type JobSnapshot } from '../core/jobs/model';
+
+/** States in which nothing more will happen without a verb. TRANSFERRED rests only when nobody auto-completes it. */
+export function atRest(job: JobSnapshot): boolean {
+  switch (job.state) {
+    case JobState.ACKNOWLEDGED:
+    case JobState.CANCELLED:
+    case JobState.ERROR:
+    case JobState.SUSPENDED:
+      return true;
+    case JobState.TRANSFERRED:
+      return !job.autoComplete;
+    default:
+      return false;
+  }
+}
+
+/** Resolves with the jobs' snapshots once every one of them is at rest. */
+export function waitUntilAtRest(engine: JobEngine, jobIds: readonly string[]): Promise<JobSnapshot[]> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const jobs = jobIds.map((id) => engine.getJob(id)).filter((j): j is JobSnapshot => j !== undefined);
+      if (jobs.every(atRest)) {
+        sub.dispose();
+        resolve(jobs);
+      }
+    };
+    const sub = engine.onDidChangeJob((e) => {
+      if (e.kind === 'state' && jobIds.includes(e.job.id)) check();
+    });
+    check();
+  });
+}
+
+/** The job with this id, or the only one whose id starts with it. */
+export function findJob(engine: JobEngine, idOrPrefix: string): JobSnapshot | { error: string } {
+  const exact = engine.getJob(idOrPrefix);
+  if (exact) return exact;
+  const matches = engine.listAllJobs().filter((j) => j.id.startsWith(idOrPrefix));
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) return { error: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
+  return { error: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
+}
