@@ -53,8 +53,9 @@ async function main() {
   const fixtures = ensureFixtures(join(workDir, 'files'), quick, log);
   const certDir = join(workDir, 'certs');
   makeCertificates(certDir);
-  const ourCli = await prepareOurs(repoRoot, workDir, log);
-  if (ourCli.unavailable) log(`ours: ${ourCli.unavailable}`);
+  const ours = await prepareOurs(repoRoot, workDir, log);
+  if (ours.cli.unavailable) log(`ours (CLI): ${ours.cli.unavailable}`);
+  if (ours.engine.unavailable) log(`ours (engine driver): ${ours.engine.unavailable}`);
 
   const nginx = await startNginx({ workDir, docRoot: join(workDir, 'files'), certDir });
   const stops = [() => nginx.stop()];
@@ -68,9 +69,9 @@ async function main() {
       fixtures,
       nginx,
       reps,
-      ourCli,
+      ours,
       caFile: join(certDir, 'ca.pem'),
-      smallConcurrency: Number(process.env.BENCH_SMALL_CONCURRENCY ?? ourCli.fileConcurrency ?? 1),
+      smallConcurrency: Number(process.env.BENCH_SMALL_CONCURRENCY ?? 1),
       latencyMs,
     };
     if (latencyMs > 0) {
@@ -100,7 +101,7 @@ async function main() {
       `- Versions: node ${v.node}, ${v.curl}, ${v.aria2}, nginx ${v.nginx}, ${v.openssl}.`,
       `- Server: nginx, TLS (certificate made at run time with node-forge), 2 workers, sendfile on (no kernel TLS here, so nginx encrypts in user space), files in the page cache; the capped block has \`limit_rate 20m\`.`,
       '- Method: clients run in turn within each repetition (starting client rotated), each into a fresh folder on local disk; every file is checked (name, size, sha256; nothing extra left behind) and a run that fails the check does not count. `sync` runs between runs, outside the clock. Wall time by the harness; CPU (user+sys) and peak RSS by GNU time. curl and aria2c skip certificate checks (-k); ours and the Node baselines verify the chain.',
-      `- Ours: ${ourCli.unavailable ?? `${ourCli.label}, bundled with the product's esbuild settings (${ourCli.program})`}.`,
+      `- Ours: the CLI (\`get URL... --dest --store --json\`): ${ours.cli.unavailable ?? `bundled from src/cli.ts with the product's esbuild settings`}; and the engine alone through bench/clients/engine-get.ts (same job, gate and transfer code, no CLI): ${ours.engine.unavailable ?? 'bundled the same way'}. Scenario 2 runs files one at a time, as a BITS job does, so the other clients get concurrency 1 too.`,
       ...(errors ? ['', `nginx error log (last lines): \`${errors.split('\n').slice(-3).join(' / ')}\``] : []),
       '',
     ].join('\n');

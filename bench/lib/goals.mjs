@@ -2,11 +2,12 @@
 import { goalRow, oursMaxRss, wallRatioToOurs } from './report.mjs';
 
 const f2 = (x) => x.toFixed(2);
+const fig = (r) => `${f2(r.value)} (per rep ${f2(r.min)}-${f2(r.max)})${r.standIn}`;
 const why = (s, fallback) => {
-  const ours = s?.clients.find((c) => c.name === 'ours');
   if (!s) return 'scenario not run (BENCH_ONLY)';
-  if (ours?.unavailable) return ours.unavailable;
-  if (ours && !ours.runs.some((r) => r.ok)) return `ours failed every run: ${ours.runs[0]?.failure ?? ''}`;
+  const ours = s.clients.filter((c) => c.name.startsWith('ours'));
+  if (ours.length && ours.every((c) => c.unavailable)) return ours.map((c) => c.unavailable).join('; ');
+  if (ours.length && ours.every((c) => c.unavailable || !c.runs.some((r) => r.ok))) return `ours failed every run: ${ours.map((c) => c.runs[0]?.failure ?? c.unavailable).join('; ')}`;
   return fallback;
 };
 const verdict = (ok) => (ok ? 'met' : '**not met**');
@@ -16,32 +17,32 @@ export function judgeGoals({ large, small, capped, certCost, extensionCost }) {
   const curlLarge = wallRatioToOurs(large, 'curl');
   rows.push(
     curlLarge
-      ? goalRow('one large file: curl_wall / ours_wall >= 1.0', verdict(curlLarge.value >= 1), `${f2(curlLarge.value)} (per rep ${f2(curlLarge.min)}-${f2(curlLarge.max)})`)
+      ? goalRow('one large file: curl_wall / ours_wall >= 1.0', verdict(curlLarge.value >= 1), fig(curlLarge))
       : goalRow('one large file: curl_wall / ours_wall >= 1.0', 'not measured', why(large, 'curl did not run')),
   );
   const rss = oursMaxRss([large, capped, small]);
   rows.push(
     rss !== undefined
-      ? goalRow('peak RSS < 128 MiB for any file size', verdict(rss < 128), `largest peak RSS of ours in scenarios 1-3: ${rss.toFixed(0)} MiB`)
+      ? goalRow('peak RSS < 128 MiB for any file size', verdict(rss < 128), `largest peak RSS of ours (CLI or engine alone) in scenarios 1-3: ${rss.toFixed(0)} MiB`)
       : goalRow('peak RSS < 128 MiB for any file size', 'not measured', why(large, 'no successful run of ours')),
   );
   const smallClient = small?.clients.find((c) => c.name.startsWith('aria2c-j'))?.name;
   const aria2Small = smallClient && wallRatioToOurs(small, smallClient);
   rows.push(
     aria2Small
-      ? goalRow(`1,000 small files: at least aria2c's rate (${smallClient}_wall / ours_wall >= 1)`, verdict(aria2Small.value >= 1), `${f2(aria2Small.value)} (per rep ${f2(aria2Small.min)}-${f2(aria2Small.max)})`)
+      ? goalRow(`1,000 small files: at least aria2c's rate (${smallClient}_wall / ours_wall >= 1)`, verdict(aria2Small.value >= 1), fig(aria2Small))
       : goalRow("1,000 small files: at least aria2c's rate", 'not measured', why(small, 'aria2c did not run')),
   );
   const curlCapped = wallRatioToOurs(capped, 'curl');
   rows.push(
     curlCapped
-      ? goalRow('capped server: >= 4x curl (curl_wall / ours_wall >= 4)', verdict(curlCapped.value >= 4), `${f2(curlCapped.value)} (per rep ${f2(curlCapped.min)}-${f2(curlCapped.max)})`)
+      ? goalRow('capped server: >= 4x curl (curl_wall / ours_wall >= 4)', verdict(curlCapped.value >= 4), fig(curlCapped))
       : goalRow('capped server: >= 4x curl', 'not measured', why(capped, 'curl did not run')),
   );
   const aria2Capped = wallRatioToOurs(capped, 'aria2c-x8');
   rows.push(
     aria2Capped
-      ? goalRow('capped server: not behind aria2c -x8 (aria2c_wall / ours_wall >= 1)', verdict(aria2Capped.value >= 1), `${f2(aria2Capped.value)} (per rep ${f2(aria2Capped.min)}-${f2(aria2Capped.max)})`)
+      ? goalRow('capped server: not behind aria2c -x8 (aria2c_wall / ours_wall >= 1)', verdict(aria2Capped.value >= 1), fig(aria2Capped))
       : goalRow('capped server: not behind aria2c -x8', 'not measured', why(capped, 'aria2c did not run')),
   );
   for (const g of certCost.goals) rows.push(goalRow(g.goal, g.verdict, g.detail));

@@ -9,9 +9,11 @@ const triple = (s, fmt) => (s.n ? `${fmt(s.min)} / **${fmt(s.median)}** / ${fmt(
 
 function referenceOf(scenario) {
   const ok = (c) => c && c.runs.some((r) => r.ok);
-  const ours = scenario.clients.find((c) => c.name === 'ours');
-  if (ok(ours)) return ours;
-  return scenario.clients.find((c) => c.name === 'curl' && ok(c)) ?? scenario.clients.find(ok);
+  for (const name of ['ours', 'ours-engine', 'curl']) {
+    const c = scenario.clients.find((x) => x.name === name);
+    if (ok(c)) return c;
+  }
+  return scenario.clients.find(ok);
 }
 
 export function transferTable(scenario) {
@@ -39,23 +41,32 @@ export function transferTable(scenario) {
     lines.push(`| ${c.label} | ${triple(wall, f2)} | ${f0(rate)} | ${f2(cpu.median)} | ${triple(rss, f0)} | ${ratioCell} | ${ok.length} of ${c.runs.length}${failNote} |`);
   }
   lines.push('');
-  if (ref && ref.name === 'ours') lines.push('A ratio above 1 means ours took less wall time than that client.');
+  if (ref?.name === 'ours') lines.push('A ratio above 1 means ours took less wall time than that client.');
+  else if (ref?.name === 'ours-engine') lines.push('The CLI did not complete a run, so ratios are against the engine alone: above 1 means the engine took less wall time than that client.');
   else if (ref) lines.push(`Ours did not run, so ratios are against ${ref.name}: above 1 means ${ref.name} was faster.`);
   lines.push('');
   return lines.join('\n');
 }
 
-/** Ratio of another client's median wall time to ours (above 1: ours is faster), or undefined. */
+/**
+ * Ratio of another client's median wall time to ours (above 1: ours is faster), or undefined. Ours is the
+ * CLI; when the CLI completed no run, the engine alone stands in and `stand_in` says so.
+ */
 export function wallRatioToOurs(scenario, clientName) {
   if (!scenario) return undefined;
-  const ours = scenario.clients.find((c) => c.name === 'ours');
+  const ok = (c) => c && !c.unavailable && c.runs.some((r) => r.ok);
+  const cli = scenario.clients.find((c) => c.name === 'ours');
+  const engine = scenario.clients.find((c) => c.name === 'ours-engine');
+  const ours = ok(cli) ? cli : ok(engine) ? engine : undefined;
   const other = scenario.clients.find((c) => c.name === clientName);
-  if (!ours || !other || ours.unavailable || other.unavailable) return undefined;
-  return ratio(other.runs, ours.runs, (r) => r.wallS);
+  if (!ours || !ok(other)) return undefined;
+  const r = ratio(other.runs, ours.runs, (x) => x.wallS);
+  return r && { ...r, standIn: ours === engine ? ' (the engine alone: the CLI completed no run)' : '' };
 }
 
+/** The largest peak RSS of ours (the CLI and the engine alone) over the scenarios. */
 export function oursMaxRss(scenarios) {
-  const runs = scenarios.flatMap((s) => s?.clients.find((c) => c.name === 'ours')?.runs ?? []).filter((r) => r.ok);
+  const runs = scenarios.flatMap((s) => (s?.clients ?? []).filter((c) => c.name.startsWith('ours')).flatMap((c) => c.runs)).filter((r) => r.ok);
   return runs.length ? Math.max(...runs.map((r) => r.maxRssMiB)) : undefined;
 }
 

@@ -31,11 +31,12 @@ export function nodeBaseline(kind, url, name, caFile) {
   };
 }
 
-/** Ours: one job with every URL, run to the end and completed. */
-export function ours(prepared, urls, caFile) {
-  if (prepared.unavailable) return { name: 'ours', label: 'ours (CLI)', unavailable: prepared.unavailable };
+/** Ours: one job with every URL, run to the end and completed; `name` 'ours' is the CLI, 'ours-engine' the engine alone. */
+export function ours(prepared, urls, caFile, name = 'ours') {
+  const fallbackLabel = name === 'ours' ? 'ours (CLI)' : 'ours: engine alone (bench driver)';
+  if (prepared.unavailable) return { name, label: fallbackLabel, unavailable: prepared.unavailable };
   return {
-    name: 'ours',
+    name,
     label: prepared.label,
     command: (out, store) => ({ cmd: process.execPath, args: prepared.args(urls, out, store, caFile), env: { NODE_EXTRA_CA_CERTS: caFile } }),
   };

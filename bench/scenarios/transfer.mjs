@@ -17,7 +17,8 @@ export function largeFile(ctx) {
     expected: [f],
     reference: 'ours',
     clients: [
-      ours(ctx.ourCli, [url], ctx.caFile),
+      ours(ctx.ours.cli, [url], ctx.caFile),
+      ours(ctx.ours.engine, [url], ctx.caFile, 'ours-engine'),
       curlOne(url, f.name),
       aria2One(url, 1),
       nodeBaseline('plain', url, f.name, ctx.caFile),
@@ -32,7 +33,7 @@ export function smallFiles(ctx) {
   const listFile = join(ctx.workDir, 'small-urls.txt');
   writeFileSync(listFile, urls.join('\n') + '\n');
   const c = ctx.smallConcurrency;
-  const clients = [ours(ctx.ourCli, urls, ctx.caFile), aria2List(listFile, c), curlParallel(urls, c)];
+  const clients = [ours(ctx.ours.cli, urls, ctx.caFile), ours(ctx.ours.engine, urls, ctx.caFile, 'ours-engine'), aria2List(listFile, c), curlParallel(urls, c)];
   if (c !== 5) clients.push(aria2List(listFile, 5));
   return {
     id: 'small',
@@ -59,6 +60,6 @@ export function cappedServer(ctx) {
     timeoutMs: 300_000,
     expected: [f],
     reference: 'ours',
-    clients: [ours(ctx.ourCli, [url], ctx.caFile), curlOne(url, f.name), aria2One(url, 8)],
+    clients: [ours(ctx.ours.cli, [url], ctx.caFile), ours(ctx.ours.engine, [url], ctx.caFile, 'ours-engine'), curlOne(url, f.name), aria2One(url, 8)],
   };
 }
