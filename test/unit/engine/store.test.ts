@@ -21,10 +21,25 @@ after(() => server.close());
 
 const jobsFolder = (store: string) => path.join(store, 'jobs');
 
-test('a job continues after the engine is closed mid-transfer and opened again, from the bytes on disk', async (t) => {
+/** A sandbox whose engines are all disposed before its folder is removed. */
+function tracked(t: { after: (fn: () => Promise<void>) => void }) {
   const box = sandbox();
-  t.after(() => box.cleanup());
-  const first = await openEngine(box);
+  const engines: { dispose(): Promise<void> }[] = [];
+  t.after(async () => {
+    for (const e of engines) await e.dispose();
+    await box.cleanup();
+  });
+  const open = async (options: Parameters<typeof openEngine>[1] = {}) => {
+    const engine = await openEngine(box, options);
+    engines.push(engine);
+    return engine;
+  };
+  return { box, open };
+}
+
+test('a job continues after the engine is closed mid-transfer and opened again, from the bytes on disk', async (t) => {
+  const { box, open } = tracked(t);
+  const first = await open();
   const job = await startJob(first, box, [{ url: server.url('/slow'), name: 'slow.bin', sha256: sha256(slowBody) }], {
     displayName: 'survivor',
     minimumRetryDelay: 0,
@@ -38,8 +53,7 @@ test('a job continues after the engine is closed mid-transfer and opened again, 
   assert.match(onDisk[0], /\.mddownload$/);
 
   const before = server.requestsFor('/slow').length;
-  const second = await openEngine(box);
-  t.after(() => second.dispose());
+  const second = await open();
   assert.equal(second.getJob(job.id)?.displayName, 'survivor');
   await waitForState(second, job.id, JobState.ACKNOWLEDGED);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'slow.bin'))), sha256(slowBody));
@@ -49,9 +63,8 @@ test('a job continues after the engine is closed mid-transfer and opened again, 
 });
 
 test('a corrupt job file and one from a newer version are reported and kept; every other job loads and runs', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  const first = await openEngine(box);
+  const { box, open } = tracked(t);
+  const first = await open();
   const good = await first.createJob({ displayName: 'good', minimumRetryDelay: 0 });
   await first.addFile(good.id, { remoteUrl: server.url('/small'), localPath: path.join(box.dest, 'good.bin') });
   const broken = await first.createJob({ displayName: 'broken' });
@@ -66,8 +79,7 @@ test('a corrupt job file and one from a newer version are reported and kept; eve
   writeFileSync(path.join(jobsFolder(box.store), 'not-a-job.json'), '\u0000\u0001garbage');
 
   const logged: string[] = [];
-  const second = await openEngine(box, { log: (level, message) => level === 'error' && logged.push(message) });
-  t.after(() => second.dispose());
+  const second = await open({ log: (level, message) => level === 'error' && logged.push(message) });
   const problems = second.storeProblems;
   assert.equal(problems.length, 3);
   const unreadable = problems.filter((p) => p.code === Codes.MD_E_STORE_UNREADABLE);
@@ -89,10 +101,8 @@ test('a corrupt job file and one from a newer version are reported and kept; eve
 });
 
 test('the store is replaced atomically: every read during a transfer parses, and progress writes are coalesced', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  const engine = await openEngine(box, { storeCoalesceMs: 200, progressIntervalMs: 20 });
-  t.after(() => engine.dispose());
+  const { box, open } = tracked(t);
+  const engine = await open({ storeCoalesceMs: 200, progressIntervalMs: 20 });
   const job = await engine.createJob({ displayName: 'watched' });
   await engine.addFile(job.id, { remoteUrl: server.url('/slow'), localPath: path.join(box.dest, 'slow.bin') });
   const file = path.join(jobsFolder(box.store), `${job.id}.json`);
@@ -124,33 +134,29 @@ test('the store is replaced atomically: every read during a transfer parses, and
 });
 
 test('an engine that does not resume stored jobs shows them without running them', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  const first = await openEngine(box);
+  const { box, open } = tracked(t);
+  const first = await open();
   const job = await startJob(first, box, [{ url: server.url('/slow'), name: 'slow.bin' }]);
   await waitForState(first, job.id, JobState.TRANSFERRING);
   await first.dispose();
   const before = server.requestsFor('/slow').length;
-  const viewer = await openEngine(box, { resumeStoredJobs: false });
-  t.after(() => viewer.dispose());
+  const viewer = await open({ resumeStoredJobs: false });
   assert.equal(viewer.listJobs().length, 1);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(server.requestsFor('/slow').length, before, 'no request was made');
 });
 
 test('finished jobs stay readable for the retention time, then are dropped from the store', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  const first = await openEngine(box);
+  const { box, open } = tracked(t);
+  const first = await open();
   const job = await startJob(first, box, [{ url: server.url('/small'), name: 'small.bin' }], { displayName: 'done', autoComplete: true });
   await waitForState(first, job.id, JobState.ACKNOWLEDGED);
   await first.dispose();
-  const kept = await openEngine(box);
+  const kept = await open();
   assert.equal(kept.getJob(job.id)?.state, JobState.ACKNOWLEDGED);
   await kept.dispose();
   await new Promise((r) => setTimeout(r, 20));
-  const purged = await openEngine(box, { finalJobRetentionMs: 1 });
-  t.after(() => purged.dispose());
+  const purged = await open({ finalJobRetentionMs: 1 });
   assert.equal(purged.getJob(job.id), undefined);
   assert.deepEqual(readdirSync(jobsFolder(box.store)), []);
 });
