@@ -37,7 +37,8 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
 async function createJob(engine: JobEngine, args: GetArgs, targets: string[]): Promise<string> {
   const job = await engine.createJob({
     displayName: targets.length === 1 ? path.basename(targets[0]) : `${targets.length} files`,
-    description: args.urls.join(' '),
+    // A job description holds at most 1,024 characters (BITS); many URLs are summarized rather than refused.
+    description: args.urls.join(' ').length <= 1024 ? args.urls.join(' ') : `${args.urls.length} URLs, the first ${args.urls[0]}`.slice(0, 1024),
     owner: 'cli',
     priority: args.priority,
     minimumRetryDelay: args.retryDelaySeconds,
