@@ -8,7 +8,9 @@ import type { Issued } from '../../support/certs';
 let serial = 0x7000;
 
 export function makeLeafWithCrl(ca: Issued, crlUrl: string, hosts = ['127.0.0.1']): Issued {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 1024, e: 0x10001 });
+  // The CA's own 2048-bit key pair serves the leaf too: generating another in forge is slow, and
+  // OpenSSL 3 (Node 24) refuses keys under 2048 bits.
+  const keys = { privateKey: ca.forgeKey, publicKey: forge.pki.setRsaPublicKey(ca.forgeKey.n, ca.forgeKey.e) };
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = '01' + (serial++).toString(16).padStart(6, '0');
