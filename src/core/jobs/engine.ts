@@ -11,7 +11,7 @@ import { sizeOf, tempPathFor } from '../transfer/temp-file';
 import type { IdleLimit } from '../transfer/watchdog';
 import { JobStore } from '../store/job-store';
 import { completeFiles, deleteTempFiles } from './job-files';
-import { FileFailure, runJobFiles } from './job-runner';
+import { FileFailure, runJobFiles, type RunnerDeps } from './job-runner';
 import {
   JobPriority,
   JobState,
@@ -91,6 +91,7 @@ interface Slot {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class JobEngine implements DownloadEngine {
   private readonly emitter = new Emitter<JobChangeEvent>();
@@ -299,8 +300,8 @@ export class JobEngine implements DownloadEngine {
       if (job.files.length === 0) {
         throw new BitsError(Codes.BG_E_EMPTY, `Job ${jobId} has no files. Add files to the job, and then resume it.`, ErrorContext.GENERAL_QUEUE_MANAGER);
       }
-      if (ACTIVE_STATES.has(job.state) || job.state === JobState.TRANSFERRED) return;
-      this.requeue(slot);
+      // Already in line (perhaps loaded without being run, and adopted just now by this verb): just schedule.
+      if (!ACTIVE_STATES.has(job.state) && job.state !== JobState.TRANSFERRED) this.requeue(slot);
       this.schedule();
     });
   }
@@ -562,27 +563,29 @@ export class JobEngine implements DownloadEngine {
     const job = slot.record;
     this.setState(slot, JobState.CONNECTING);
     slot.rate.reset();
+    const deps: RunnerDeps = {
+      job,
+      signal,
+      agentFor: (protocol) => this.connections.agentFor(this.snapshot(slot), protocol),
+      headers: async () => ({ ...job.customHeaders, ...((await this.options.headerSecrets?.(job.id)) ?? {}) }),
+      idleLimit: (last) => this.idleLimit(slot, last),
+      onResponding: () => {
+        if (signal.aborted) return;
+        if (job.state !== JobState.TRANSFERRING) job.error = undefined;
+        this.setState(slot, JobState.TRANSFERRING);
+      },
+      onBytes: (bytes) => this.onBytes(slot, bytes),
+      onFileChanged: () => this.save(slot),
+      onFileTransferred: (index) => {
+        this.log('info', `[Engine] job ${job.id}: file ${index} transferred (${job.files[index].bytesTotal} bytes)`);
+        this.flushProgress(slot);
+        this.save(slot);
+      },
+      log: (level, message) => this.log(level, `[Transfer] job ${job.id}: ${message}`),
+    };
     try {
-      await runJobFiles({
-        job,
-        signal,
-        agentFor: (protocol) => this.connections.agentFor(this.snapshot(slot), protocol),
-        headers: async () => ({ ...job.customHeaders, ...((await this.options.headerSecrets?.(job.id)) ?? {}) }),
-        idleLimit: (last) => this.idleLimit(slot, last),
-        onResponding: () => {
-          if (signal.aborted) return;
-          if (job.state !== JobState.TRANSFERRING) job.error = undefined;
-          this.setState(slot, JobState.TRANSFERRING);
-        },
-        onBytes: (bytes) => this.onBytes(slot, bytes),
-        onFileChanged: () => this.save(slot),
-        onFileTransferred: (index) => {
-          this.log('info', `[Engine] job ${job.id}: file ${index} transferred (${job.files[index].bytesTotal} bytes)`);
-          this.flushProgress(slot);
-          this.save(slot);
-        },
-        log: (level, message) => this.log(level, `[Transfer] job ${job.id}: ${message}`),
-      });
+      // Again while files remain: one may be added just as the last one finished.
+      while (!signal.aborted && job.files.some((f) => !f.transferred)) await runJobFiles(deps);
     } catch (err) {
       if (signal.aborted || err instanceof TransferStopped) return;
       if (err instanceof FileFailure) this.fail(slot, err.error, err.fileIndex);
@@ -706,14 +709,16 @@ export class JobEngine implements DownloadEngine {
   private armRetry(slot: Slot, at: number): void {
     this.clearRetry(slot);
     slot.record.retryAt = at;
+    // Timers cannot wait longer than about 24.8 days; a longer retry delay is waited for in steps.
     slot.retryTimer = setTimeout(() => {
       slot.retryTimer = undefined;
       if (slot.record.state !== JobState.TRANSIENT_ERROR || this.disposed) return;
+      if (Date.now() < at) return this.armRetry(slot, at);
       slot.record.retryAt = undefined;
       slot.retrying = true;
       this.setState(slot, JobState.QUEUED);
       this.schedule();
-    }, Math.max(0, at - Date.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
   }
 
   private clearRetry(slot: Slot): void {

@@ -14,6 +14,7 @@ import { sendGet, type GetResponse } from './http-client';
 import { localFileError, networkError } from './network-errors';
 import { followRedirect, headersForHop, isRedirectStatus, redirectPolicy } from './redirects';
 import { planResponse } from './response';
+import { displayUrl } from '../util/url';
 import { hashPrefix, sizeOf, TempFileSink } from './temp-file';
 import { IdleWatchdog, type IdleLimit } from './watchdog';
 
@@ -87,7 +88,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
     if (withoutRange && offset > 0) offset = await truncate(temp);
     file.bytesTransferred = offset;
     const response = await open(host, offset);
-    const where = response.url.href;
+    const where = displayUrl(response.url);
     const plan = planResponse(response.status, response.headers, { offset, knownTotal: file.bytesTotal, knownEtag: file.etag }, where);
     if (plan.kind !== 'body') response.body.destroy();
     if (plan.kind === 'error') {
@@ -195,12 +196,12 @@ async function open(host: TransferHost, offset: number): Promise<Opened> {
     const response = await withWatchdog(host, (signal) =>
       sendGet({ url, headers, agent: host.agentFor(url.protocol as 'http:' | 'https:'), jobId: host.jobId, fileIndex: host.fileIndex, signal }),
     ).catch((err: unknown) => {
-      throw translate(host, err, url.href);
+      throw translate(host, err, displayUrl(url));
     });
     if (!isRedirectStatus(response.status)) return { ...response, url };
     response.body.destroy();
     const next = followRedirect(url, response.headers['location'], response.status, host.securityFlags, hops);
-    host.log('debug', `redirect ${response.status}: ${url.href} -> ${next.href}`);
+    host.log('debug', `redirect ${response.status}: ${displayUrl(url)} -> ${displayUrl(next)}`);
     if (redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT) {
       file.finalUrl = next.href;
       host.onRedirectReported(next.href);
@@ -273,7 +274,7 @@ async function finish(host: TransferHost, hash: Hash | undefined): Promise<void>
       file.lastModified = undefined;
       throw new BitsError(
         Codes.MD_E_HASH_MISMATCH,
-        `The sha256 of ${file.remoteUrl} is ${actual}, but the job expects ${file.sha256}. The downloaded bytes were discarded; check the expected digest or the server, then resume the job to download again.`,
+        `The sha256 of ${displayUrl(file.remoteUrl)} is ${actual}, but the job expects ${file.sha256}. The downloaded bytes were discarded; check the expected digest or the server, then resume the job to download again.`,
         ErrorContext.REMOTE_FILE,
         { transient: false },
       );

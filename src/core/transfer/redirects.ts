@@ -2,6 +2,7 @@
 // only with its own flag; a bounded chain so a loop ends in a clear error.
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { SecurityFlags } from '../jobs/model';
+import { displayUrl } from '../util/url';
 
 export const MAX_REDIRECTS = 10;
 
@@ -21,27 +22,27 @@ export function followRedirect(from: URL, location: string | undefined, status: 
   const fail = (code: number, message: string) =>
     new BitsError(code, message, ErrorContext.REMOTE_FILE, { transient: false });
   if (!location) {
-    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${from.href} answered HTTP ${status} without a Location header.`, ErrorContext.REMOTE_FILE);
+    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${displayUrl(from)} answered HTTP ${status} without a Location header.`, ErrorContext.REMOTE_FILE);
   }
   if (redirectPolicy(flags) === SecurityFlags.REDIRECT_POLICY_DISALLOW) {
-    throw fail(Codes.MD_E_REDIRECT_DISALLOWED, `${from.href} redirected (HTTP ${status}) to ${location}, and the job's redirect policy disallows redirects (security flag 0x200).`);
+    throw fail(Codes.MD_E_REDIRECT_DISALLOWED, `${displayUrl(from)} redirected (HTTP ${status}) to ${displayUrl(location)}, and the job's redirect policy disallows redirects (security flag 0x200).`);
   }
   if (hops >= MAX_REDIRECTS) {
-    throw fail(Codes.MD_E_TOO_MANY_REDIRECTS, `More than ${MAX_REDIRECTS} redirects in a row, the last from ${from.href} to ${location}: probably a redirect loop on the server.`);
+    throw fail(Codes.MD_E_TOO_MANY_REDIRECTS, `More than ${MAX_REDIRECTS} redirects in a row, the last from ${displayUrl(from)} to ${displayUrl(location)}: probably a redirect loop on the server.`);
   }
   let to: URL;
   try {
     to = new URL(location, from);
   } catch {
-    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${from.href} redirected to an invalid URL: ${location}.`, ErrorContext.REMOTE_FILE);
+    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${displayUrl(from)} redirected to an invalid URL: ${displayUrl(location)}.`, ErrorContext.REMOTE_FILE);
   }
   if (to.protocol !== 'http:' && to.protocol !== 'https:') {
-    throw fail(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, `${from.href} redirected to ${to.protocol} URL ${to.href}; only http and https can be downloaded.`);
+    throw fail(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, `${displayUrl(from)} redirected to ${to.protocol} URL ${displayUrl(to)}; only http and https can be downloaded.`);
   }
   if (from.protocol === 'https:' && to.protocol === 'http:' && (flags & SecurityFlags.ALLOW_HTTPS_TO_HTTP_REDIRECT) === 0) {
     throw fail(
       Codes.MD_E_REDIRECT_HTTPS_TO_HTTP,
-      `${from.href} redirected to the unencrypted ${to.href}; the job does not allow https-to-http redirects (security flag 0x800).`,
+      `${displayUrl(from)} redirected to the unencrypted ${displayUrl(to)}; the job does not allow https-to-http redirects (security flag 0x800).`,
     );
   }
   return to;

@@ -95,7 +95,7 @@ test('a shorter stall is a transient time-out: the connection is dropped and the
 test('a transient error that outlasts the no-progress window becomes ERROR, keeping its code and saying why', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/always-503', { status: 503 });
-  const job = await startJob(engine, box, [{ url: server.url('/always-503'), name: 'x' }], { displayName: 'x', minimumRetryDelay: 0.1, noProgressTimeout: 1 });
+  const job = await startJob(engine, box, [{ url: server.url('/always-503'), name: 'x' }], { displayName: 'x', minimumRetryDelay: 0.1, noProgressTimeout: 2 });
   const failed = await waitForState(engine, job.id, JobState.ERROR);
   assert.equal(failed.error?.code, httpStatusCode(503));
   assert.match(failed.error!.description, /no-progress timeout/);
