@@ -18,12 +18,16 @@ interface CancelOptions {
 
 async function confirmCancel(jobs: JobSnapshot[]): Promise<void> {
   const what = jobs.length === 1 ? `"${jobs[0].displayName}"` : `${jobs.length} jobs`;
+  const cancelJob: vscode.MessageItem = { title: jobs.length === 1 ? 'Cancel Job' : 'Cancel Jobs' };
+  // Our own close button: next to "Cancel Job", the dialog's default "Cancel" would read as the same thing.
+  const keep: vscode.MessageItem = { title: jobs.length === 1 ? 'Keep Job' : 'Keep Jobs', isCloseAffordance: true };
   const answer = await vscode.window.showWarningMessage(
     `Cancel ${what}?`,
     { modal: true, detail: 'Partly downloaded files are deleted. Files already completed stay where they are.' },
-    'Cancel Job',
+    cancelJob,
+    keep,
   );
-  if (answer !== 'Cancel Job') throw new UserCancelled();
+  if (answer !== cancelJob) throw new UserCancelled();
 }
 
 export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {

@@ -1,5 +1,6 @@
 // The e2e scenarios, in the order run-e2e.mjs runs them (each in a fresh page of one code-server).
 import type { Scenario } from '../context';
+import { downloads } from './downloads';
 import { firstLook } from './first-look';
 
-export const scenarios: Scenario[] = [firstLook];
+export const scenarios: Scenario[] = [firstLook, downloads];
