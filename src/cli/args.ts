@@ -26,6 +26,8 @@ export interface CommonArgs {
   store: string;
   json: boolean;
   verbose: boolean;
+  /** --validator FILE.ts for the jobs that need one (get, run, resume). */
+  validator?: string;
 }
 
 export interface GetArgs extends CommonArgs {
@@ -46,16 +48,18 @@ export type Command =
   | ({ name: 'get' } & GetArgs)
   | ({ name: 'run' } & CommonArgs)
   | ({ name: 'list' } & CommonArgs)
+  | ({ name: 'rejections' } & CommonArgs)
   | ({ name: 'info' | 'resume' | 'cancel'; job: string } & CommonArgs);
 
 /** What each command accepts besides the common options. */
 const allowed: Record<string, readonly string[]> = {
   get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite'],
-  run: [],
+  run: ['validator'],
   list: [],
   info: [],
-  resume: [],
+  resume: ['validator'],
   cancel: [],
+  rejections: [],
 };
 
 export function parseCommand(argv: readonly string[], cwd = process.cwd()): Command {
@@ -68,7 +72,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
   if (values.help || name === undefined || name === 'help') return { name: 'help' };
-  if (!(name in allowed)) throw new UsageError(`Unknown command "${name}". Commands: get, run, list, info, resume, cancel.`);
+  if (!(name in allowed)) throw new UsageError(`Unknown command "${name}". Commands: get, run, list, info, resume, cancel, rejections.`);
   for (const key of Object.keys(values)) {
     if (!['store', 'json', 'verbose', 'help', ...allowed[name]].includes(key)) throw new UsageError(`The option --${key} does not apply to "${name}".`);
   }
@@ -76,6 +80,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
     store: path.resolve(cwd, values.store ?? defaultStoreDir()),
     json: values.json ?? false,
     verbose: values.verbose ?? false,
+    ...(values.validator !== undefined ? { validator: values.validator } : {}),
   };
   switch (name) {
     case 'get': {
@@ -101,6 +106,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
     }
     case 'run':
     case 'list':
+    case 'rejections':
       if (rest.length > 0) throw new UsageError(`"${name}" takes no arguments (got ${rest.join(' ')}).`);
       return { name, ...common };
     default:

@@ -1,7 +1,7 @@
 // The one place where the CLI builds its engine, so the certificate gate (phase 1 + the --validator file) can be
 // plugged in here without touching the commands.
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
-import { UsageError } from './usage';
+import { createCliGate } from '../validator/cli-gate';
 
 export interface CliEngineOptions {
   store: string;
@@ -15,16 +15,44 @@ export interface CliEngineOptions {
 }
 
 export async function createCliEngine(options: CliEngineOptions): Promise<JobEngine> {
-  if (options.validator !== undefined) {
-    throw new UsageError(
-      `--validator ${options.validator}: certificate validators are not available in the CLI yet (they arrive with two-phase certificate validation). Run without --validator for now.`,
-    );
-  }
-  return JobEngine.open({
+  const log = options.log ?? (() => undefined);
+  // Every connection goes through the certificate gate: phase 1 with the job's BITS security flags, phase 2
+  // with the --validator file (compiled and run in a worker, as in the editor), rejections kept in the store.
+  const ref: { engine?: JobEngine } = {};
+  const gate = createCliGate({
     storeDir: options.store,
-    owner: 'cli',
-    resumeStoredJobs: options.resumeStoredJobs,
-    retryDelayFloorSeconds: options.retryDelayFloorSeconds,
-    log: options.log,
+    validatorFile: options.validator,
+    jobLookup: (id) => ref.engine?.getJob(id),
+    log: (level, message) => log(level, `[Validator] ${message}`),
   });
+  // A validator that does not load is not fatal here: jobs that need it fail with
+  // BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, whose description says what to fix (as BITS does).
+  const state = await gate.ready;
+  if (options.validator !== undefined && state.status !== 'loaded') log('warn', `[Validator] ${options.validator} is not loaded (${state.status})`);
+  let engine: JobEngine;
+  try {
+    engine = await JobEngine.open({
+      storeDir: options.store,
+      owner: 'cli',
+      connections: gate.provider,
+      resumeStoredJobs: options.resumeStoredJobs,
+      retryDelayFloorSeconds: options.retryDelayFloorSeconds,
+      log: options.log,
+    });
+  } catch (err) {
+    await gate.dispose();
+    throw err;
+  }
+  ref.engine = engine;
+  if (options.validator !== undefined) {
+    // Jobs this process creates are judged by the --validator file (phase 2), unless told otherwise.
+    const createJob = engine.createJob.bind(engine);
+    engine.createJob = (jobOptions) => createJob({ validator: 'workspace', ...jobOptions });
+  }
+  const dispose = engine.dispose.bind(engine);
+  engine.dispose = async () => {
+    await dispose();
+    await gate.dispose();
+  };
+  return engine;
 }

@@ -8,7 +8,7 @@ import { superviseJobs } from './supervise';
 import { findJob } from './wait';
 
 export async function resumeCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     const job = findJob(engine, args.job);

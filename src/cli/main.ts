@@ -5,6 +5,7 @@ import { getCommand } from './get';
 import { cancelCommand, resumeCommand } from './job-commands';
 import { infoCommand, listCommand } from './list';
 import { EXIT_FAILED, EXIT_USAGE, type CliIO } from './outcome';
+import { rejectionsCommand } from './rejections';
 import { runCommand } from './run';
 import { USAGE, UsageError } from './usage';
 
@@ -28,6 +29,8 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         return await resumeCommand(command, io);
       case 'cancel':
         return await cancelCommand(command, io);
+      case 'rejections':
+        return rejectionsCommand(command.store, command.json, (text) => io.stdout.write(text + '\n'));
     }
   } catch (err) {
     if (err instanceof UsageError) {

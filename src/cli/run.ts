@@ -10,7 +10,7 @@ import { superviseJobs } from './supervise';
 const UNFINISHED = new Set([JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING, JobState.TRANSIENT_ERROR]);
 
 export async function runCommand(args: CommonArgs, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: true, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     // A transferred job that waits for its auto-complete is unfinished too: the engine completes it now.

@@ -9,6 +9,7 @@ Usage:
   managed-downloads info JOB [--store DIR] [--json]      one job in detail (JOB: its id or a unique prefix)
   managed-downloads resume JOB [--store DIR] [--json]    resume a suspended or failed job and wait for it
   managed-downloads cancel JOB [--store DIR]             cancel a job and delete its temp files
+  managed-downloads rejections [--store DIR] [--json]    certificate rejections, per server and latest
 
 Options of get:
   --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)
@@ -18,7 +19,8 @@ Options of get:
   --retry-delay SECONDS      wait between retries of transient errors (default 5)
   --no-progress-timeout S    give up after S seconds without progress (default 600; 0: the first error is final)
   --overwrite                replace files that already exist at the destination
-  --validator FILE.ts        phase-2 certificate validator (arrives with certificate validation)
+  --validator FILE.ts        phase-2 certificate validator (TypeScript, as in the editor's setting); also for run
+                             and resume, whose jobs need it again: validators are never stored
 Common:
   --store DIR                job store (default: a per-user folder, see below)
   --json                     print one JSON object (or array) on stdout instead of text

@@ -224,7 +224,7 @@ export class CertificateService {
     const [leaf, ...sent] = chain;
     const phase1 = await verifyPhase1({ leaf, sent, host: conn.host, securityFlags: job.securityFlags, trust: this.trust(), revocation: this.revocation });
     if (!phase1.ok) {
-      const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA with managedDownloads.extraCaFiles.`;
+      const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; NODE_EXTRA_CA_CERTS for the CLI).`;
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
     if (job.validator === 'none') return;
