@@ -206,3 +206,23 @@ test('HTTPS with a private CA (certificates made now with node-forge), resumed a
   assert.equal(failed.error?.code, Codes.ERROR_WINHTTP_SECURE_INVALID_CA);
   assert.equal(failed.error?.context, ErrorContext.GENERAL_TRANSPORT);
 });
+
+test('an empty file is a file too: transferred and completed with zero bytes', async (t) => {
+  const { box, engine } = await withEngine(t);
+  server.route('/empty', { body: Buffer.alloc(0) });
+  const job = await startJob(engine, box, [{ url: server.url('/empty'), name: 'empty.bin' }]);
+  const done = await waitForState(engine, job.id, JobState.TRANSFERRED);
+  assert.equal(done.files[0].bytesTotal, 0);
+  await engine.complete(job.id);
+  assert.equal(fileIn(box, 'empty.bin').length, 0);
+});
+
+test('credentials in a URL are used but never appear in the job\'s error', async (t) => {
+  const { box, engine } = await withEngine(t);
+  server.route('/private', { status: 401 });
+  const url = server.url('/private').replace('http://', 'http://alice:hunter2@');
+  const job = await startJob(engine, box, [{ url, name: 'private.bin' }]);
+  const failed = await waitForState(engine, job.id, JobState.ERROR);
+  assert.equal(server.requestsFor('/private').at(-1)?.headers['authorization'], 'Basic ' + Buffer.from('alice:hunter2').toString('base64'));
+  assert.ok(!failed.error!.description.includes('hunter2'), failed.error!.description);
+});

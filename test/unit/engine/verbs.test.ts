@@ -272,3 +272,64 @@ test('a job stopped by a BitsError from the connection provider records its code
   assert.match(failed.error!.description, /declined by the validator/);
   assert.equal(failed.error?.fileIndex, 0);
 });
+
+test('setValidatorSource records the need (persisted), fires modified and drops the job\'s pooled connections', async (t) => {
+  const box = sandbox();
+  const closed: string[] = [];
+  const http = await import('node:http');
+  const agent = new http.Agent();
+  const engine = await openEngine(box, { connections: { agentFor: () => agent, closeJobConnections: (id) => closed.push(id) } });
+  t.after(async () => {
+    await engine.dispose();
+    await box.cleanup();
+  });
+  const job = await engine.createJob({ displayName: 'validated' });
+  const kinds: string[] = [];
+  engine.onDidChangeJob((e) => kinds.push(e.kind));
+  await engine.setValidatorSource(job.id, 'workspace');
+  assert.equal(engine.getJob(job.id)?.validator, 'workspace');
+  assert.deepEqual(kinds, ['modified']);
+  assert.deepEqual(closed, [job.id]);
+  await assert.rejects(engine.setValidatorSource(job.id, 'plugin' as never), rejectsWith(Codes.E_INVALIDARG, /Unknown validator source/));
+  await engine.dispose();
+  const reopened = await openEngine(box);
+  assert.equal(reopened.getJob(job.id)?.validator, 'workspace');
+  await reopened.dispose();
+});
+
+test('suspend during a retry wait cancels the retry; cancel from ERROR deletes the kept bytes', async (t) => {
+  const box = sandbox();
+  const engine = await openEngine(box);
+  t.after(async () => {
+    await engine.dispose();
+    await box.cleanup();
+  });
+  server.route('/fails-later', (n) => (n === 1 ? { body: small, truncateAfter: 8_000 } : { status: 403 }));
+  const job = await startJob(engine, box, [{ url: server.url('/fails-later'), name: 'later.bin' }], { displayName: 'x', minimumRetryDelay: 3600 });
+  await waitForState(engine, job.id, JobState.TRANSIENT_ERROR);
+  await engine.suspend(job.id);
+  assert.equal(engine.getJob(job.id)?.state, JobState.SUSPENDED);
+  assert.equal(server.requestsFor('/fails-later').length, 1);
+  await engine.resume(job.id);
+  const failed = await waitForState(engine, job.id, JobState.ERROR);
+  assert.equal(failed.error?.code, 0x80190193);
+  assert.equal(listNames(box.dest).length, 1, 'the bytes received before the error are kept');
+  await engine.cancel(job.id);
+  assert.deepEqual(listNames(box.dest), []);
+});
+
+test('write-only header values come from the secret provider: sent on requests, never in the job store', async (t) => {
+  const box = sandbox();
+  const engine = await openEngine(box, { headerSecrets: () => ({ Authorization: 'Bearer s3cr3t-value' }) });
+  t.after(async () => {
+    await engine.dispose();
+    await box.cleanup();
+  });
+  const job = await startJob(engine, box, [{ url: server.url('/small'), name: 'secret.bin' }]);
+  await waitForState(engine, job.id, JobState.TRANSFERRED);
+  assert.equal(server.requestsFor('/small').at(-1)?.headers['authorization'], 'Bearer s3cr3t-value');
+  await engine.dispose();
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const jobs = path.join(box.store, 'jobs');
+  for (const name of readdirSync(jobs)) assert.ok(!readFileSync(path.join(jobs, name), 'utf8').includes('s3cr3t'), `${name} holds no secret`);
+});
