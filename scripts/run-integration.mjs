@@ -127,8 +127,9 @@ async function runSuite(name, suite, files) {
 
   const lines = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').trim().split('\n') : [];
   const summary = lines.map((l) => SUMMARY.exec(l)).filter(Boolean).at(-1);
-  const passed = summary ? Number(summary[1]) : 0;
-  const failed = summary ? Number(summary[2]) : Math.max(1, lines.filter((l) => l.startsWith('not ok')).length);
+  // Without a summary (a hang or a crash) count the lines written so far; the missing end is one more failure.
+  const passed = summary ? Number(summary[1]) : lines.filter((l) => l.startsWith('ok - ')).length;
+  const failed = summary ? Number(summary[2]) : lines.filter((l) => l.startsWith('not ok - ')).length;
   let problem;
   if (outcome.timedOut) problem = `timed out after ${suiteTimeoutMs / 1000} s without VS Code reporting an end (codeAutomationExit)`;
   else if (!summary) problem = `VS Code ended the run (exit ${outcome.code}) without a summary line: run() failed before reporting`;
@@ -137,8 +138,8 @@ async function runSuite(name, suite, files) {
     cpSync(join(server.userDataDir, 'logs'), join(results, `${name}-vscode-logs`), { recursive: true, force: true });
   }
   if (problem) console.log(`  ${name}: ${problem}; see ${results}`);
-  lap(`${name}: ${passed} passed, ${failed} failed`);
-  return { passed, failed: failed + (problem && failed === 0 ? 1 : 0) };
+  lap(`${name}: ${passed} passed, ${failed + (problem ? 1 : 0)} failed${problem ? ' (counting the run that did not end)' : ''}`);
+  return { passed, failed: failed + (problem ? 1 : 0) };
 }
 
 let passed = 0;
