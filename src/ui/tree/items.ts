@@ -27,9 +27,18 @@ export class JobItem extends vscode.TreeItem {
     return this.job.id;
   }
 
+  private currentFile: number | undefined;
+
+  /** The file being transferred (files of a job go one at a time): the first one not yet whole. */
+  currentFileIndex(): number {
+    this.currentFile ??= this.job.files.findIndex((f) => !f.transferred);
+    return this.currentFile;
+  }
+
   update(job: JobSnapshot, progress: JobProgress): void {
     this.job = job;
     this.progress = progress;
+    this.currentFile = undefined;
     this.label = job.displayName;
     this.description = describeJob(job, progress);
     this.iconPath = stateIcon(job.state);
@@ -72,8 +81,7 @@ export class FileItem extends vscode.TreeItem {
     const job = this.parent.job;
     const file = this.file;
     const current =
-      (job.state === JobState.TRANSFERRING || job.state === JobState.CONNECTING) &&
-      job.files.findIndex((f) => !f.transferred) === this.index;
+      (job.state === JobState.TRANSFERRING || job.state === JobState.CONNECTING) && this.parent.currentFileIndex() === this.index;
     this.label = path.basename(file.localPath);
     const size =
       file.bytesTotal === null
@@ -85,7 +93,13 @@ export class FileItem extends vscode.TreeItem {
     this.iconPath = fileIcon(file, current);
     this.contextValue = fileContextValue(job, file);
     this.resourceUri = vscode.Uri.file(file.localPath);
-    this.tooltip = new vscode.MarkdownString(
+    // Built on hover (resolveTreeItem): a job of a thousand files redraws without a thousand tooltips.
+    this.tooltip = undefined;
+  }
+
+  resolveTooltip(): vscode.MarkdownString {
+    const file = this.file;
+    return new vscode.MarkdownString(
       [
         `**${escapeMarkdown(path.basename(file.localPath))}**`,
         `**URL:** ${escapeMarkdown(file.remoteUrl)}`,

@@ -49,7 +49,7 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: TreeNode): vscode.TreeItem {
-    if (element instanceof JobItem) item.tooltip = element.resolveTooltip();
+    if (element instanceof JobItem || element instanceof FileItem) item.tooltip = element.resolveTooltip();
     return item;
   }
 
@@ -82,7 +82,8 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     if (cached) keys.push('certificates/cache');
     if (rejected) keys.push('certificates/rejections');
     // Drop children that no longer apply (an error that was cleared).
-    for (const key of [...item.children.keys()]) if (!keys.includes(key)) item.children.delete(key);
+    const wanted = new Set(keys);
+    for (const key of [...item.children.keys()]) if (!wanted.has(key)) item.children.delete(key);
     return keys.map((key) => {
       let child = item.children.get(key);
       if (child instanceof CertificateGroupItem) child.update(key.endsWith('cache') ? cached : rejected);
