@@ -90,6 +90,7 @@ export class WorkerValidator implements LoadedValidator {
           ready = true;
           this.worker = worker;
           this.starting = undefined;
+          this.refWhileBusy();
           resolve(worker);
         } else if (m.type === 'load-error') {
           this.starting = undefined;
@@ -99,6 +100,7 @@ export class WorkerValidator implements LoadedValidator {
           if (!p) return;
           clearTimeout(p.timer);
           this.pending.delete(m.id);
+          this.refWhileBusy();
           p.resolve(m.outcome);
         }
       });
@@ -112,10 +114,15 @@ export class WorkerValidator implements LoadedValidator {
       };
       worker.on('error', (e) => died(e.message));
       worker.on('exit', (code) => died(`the worker exited with code ${code}`));
-      // The worker must not keep a CLI process alive once everything else is done.
-      worker.unref();
     });
     return this.starting;
+  }
+
+  /** An idle worker must not keep a CLI process alive; a busy (or starting) one must. */
+  private refWhileBusy(): void {
+    if (!this.worker) return;
+    if (this.pending.size > 0) this.worker.ref();
+    else this.worker.unref();
   }
 
   private failPending(reason: string): void {
@@ -145,6 +152,7 @@ export class WorkerValidator implements LoadedValidator {
         void worker.terminate();
       }, timeLimitMs);
       this.pending.set(id, { resolve, timer });
+      this.refWhileBusy();
       worker.postMessage({ type: 'call', id, input } satisfies ToWorker);
     });
   }
