@@ -31,7 +31,8 @@ import {
 } from './model';
 import { progressOf, RateMeter } from './progress';
 import { decideAfterError, explainFailure, isTransientCode } from './retry';
-import { pickRunnable, shouldRotate, TicketCounter, type Candidate } from './scheduler';
+import { JobScheduler } from './job-scheduler';
+import type { Slot } from './slot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText } from './validation';
 
@@ -63,33 +64,6 @@ export interface JobEngineOptions {
   log?: (level: LogLevel, message: string) => void;
 }
 
-interface ActiveRun {
-  controller: AbortController;
-  done: Promise<void>;
-  /** Aborted on purpose (suspend, preempt, cancel, complete, dispose): its end changes no state. */
-  stopping: boolean;
-  sliceTimer?: NodeJS.Timeout;
-}
-
-interface Slot {
-  record: JobRecord;
-  /** Place in line among equal priorities. */
-  ticket: number;
-  run?: ActiveRun;
-  retryTimer?: NodeJS.Timeout;
-  progressTimer?: NodeJS.Timeout;
-  lastProgressEvent: number;
-  rate: RateMeter;
-  /** Loaded but not ours to run (resumeStoredJobs false) until a verb touches it. */
-  adopted: boolean;
-  /** Kept out of scheduling while a verb (cancel, complete) works on its files. */
-  held: boolean;
-  /** The next run continues after a transient error: the no-progress window keeps counting. */
-  retrying: boolean;
-  /** Verbs on one job run one at a time. */
-  lock: Promise<unknown>;
-}
-
 const DAY_MS = 24 * 3600 * 1000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -97,11 +71,9 @@ export class JobEngine implements DownloadEngine {
   private readonly emitter = new Emitter<JobChangeEvent>();
   readonly onDidChangeJob: Event<JobChangeEvent> = this.emitter.event;
   private readonly slots = new Map<string, Slot>();
-  private readonly tickets = new TicketCounter();
+  private readonly scheduler: JobScheduler;
   private readonly connections: ConnectionProvider;
   private readonly ownConnections?: DefaultConnections;
-  private maxConcurrent: number;
-  private scheduleQueued = false;
   private disposed = false;
 
   private constructor(
@@ -115,7 +87,20 @@ export class JobEngine implements DownloadEngine {
       this.ownConnections = new DefaultConnections();
       this.connections = this.ownConnections;
     }
-    this.maxConcurrent = options.maxConcurrentJobs ?? 4;
+    this.scheduler = new JobScheduler(
+      {
+        slots: () => this.slots.values(),
+        run: (slot, signal) => this.runJob(slot, signal),
+        runEnded: (slot) => {
+          this.flushProgress(slot);
+          this.save(slot);
+        },
+        yieldSlot: (slot) => this.setState(slot, JobState.QUEUED),
+        log: (level, message) => this.log(level, message),
+      },
+      options.maxConcurrentJobs ?? 4,
+      options.timeSliceMs ?? 5000,
+    );
   }
 
   /** Opens the store (setting aside unreadable job files) and continues every unfinished job from its bytes on disk. */
@@ -124,7 +109,7 @@ export class JobEngine implements DownloadEngine {
     const loaded = await JobStore.open(options.storeDir, { coalesceMs: options.storeCoalesceMs, log });
     const engine = new JobEngine(options, loaded.store, loaded.problems);
     await engine.adoptLoaded(loaded.jobs);
-    engine.schedule();
+    engine.scheduler.schedule();
     return engine;
   }
 
@@ -166,7 +151,7 @@ export class JobEngine implements DownloadEngine {
   private newSlot(record: JobRecord, adopted: boolean): Slot {
     return {
       record,
-      ticket: this.tickets.next(),
+      ticket: this.scheduler.nextTicket(),
       lastProgressEvent: 0,
       rate: new RateMeter(),
       adopted,
@@ -289,7 +274,7 @@ export class JobEngine implements DownloadEngine {
       } else {
         await this.saveNow(slot);
       }
-      this.schedule();
+      this.scheduler.schedule();
       return this.snapshot(slot);
     });
   }
@@ -302,7 +287,7 @@ export class JobEngine implements DownloadEngine {
       }
       // Already in line (perhaps loaded without being run, and adopted just now by this verb): just schedule.
       if (!ACTIVE_STATES.has(job.state) && job.state !== JobState.TRANSFERRED) this.requeue(slot);
-      this.schedule();
+      this.scheduler.schedule();
     });
   }
 
@@ -310,7 +295,7 @@ export class JobEngine implements DownloadEngine {
   private requeue(slot: Slot): void {
     this.clearRetry(slot);
     slot.retrying = false;
-    slot.ticket = this.tickets.next();
+    slot.ticket = this.scheduler.nextTicket();
     slot.record.lastProgressAt = Date.now();
     slot.record.error = undefined;
     if (slot.record.files.every((f) => f.transferred)) this.enterTransferred(slot);
@@ -322,9 +307,9 @@ export class JobEngine implements DownloadEngine {
       if (slot.record.state === JobState.SUSPENDED) return;
       this.clearRetry(slot);
       this.setState(slot, JobState.SUSPENDED);
-      await this.stopRun(slot);
+      await this.scheduler.stopRun(slot);
       await this.saveNow(slot);
-      this.schedule();
+      this.scheduler.schedule();
     });
   }
 
@@ -333,7 +318,7 @@ export class JobEngine implements DownloadEngine {
       slot.held = true;
       try {
         this.clearRetry(slot);
-        await this.stopRun(slot);
+        await this.scheduler.stopRun(slot);
         const failed = await deleteTempFiles(slot.record.files);
         if (failed.length > 0) this.log('warn', `[Engine] job ${jobId}: could not delete ${failed.join(', ')}`);
         this.setState(slot, JobState.CANCELLED);
@@ -341,7 +326,7 @@ export class JobEngine implements DownloadEngine {
         return { code: failed.length > 0 ? Codes.BG_S_UNABLE_TO_DELETE_FILES : Codes.S_OK };
       } finally {
         slot.held = FINAL_STATES.has(slot.record.state);
-        this.schedule();
+        this.scheduler.schedule();
       }
     });
   }
@@ -351,7 +336,7 @@ export class JobEngine implements DownloadEngine {
       slot.held = true;
       try {
         this.clearRetry(slot);
-        await this.stopRun(slot);
+        await this.scheduler.stopRun(slot);
         const result = await completeFiles(slot.record.files);
         this.setState(slot, JobState.ACKNOWLEDGED);
         await this.saveNow(slot);
@@ -359,7 +344,7 @@ export class JobEngine implements DownloadEngine {
         return result;
       } finally {
         slot.held = FINAL_STATES.has(slot.record.state);
-        this.schedule();
+        this.scheduler.schedule();
       }
     });
   }
@@ -372,7 +357,7 @@ export class JobEngine implements DownloadEngine {
       this.touch(slot);
       this.fire('modified', slot);
       await this.saveNow(slot);
-      this.schedule();
+      this.scheduler.schedule();
     });
   }
 
@@ -389,7 +374,7 @@ export class JobEngine implements DownloadEngine {
   async retryNow(jobId: string): Promise<void> {
     return this.verb(jobId, 'retryNow', async (slot) => {
       this.requeue(slot);
-      this.schedule();
+      this.scheduler.schedule();
     });
   }
 
@@ -420,19 +405,20 @@ export class JobEngine implements DownloadEngine {
     if (!Number.isInteger(n) || n < 1) {
       throw new BitsError(Codes.E_INVALIDARG, `The number of concurrent jobs must be a whole number of at least 1 (got ${n}).`, ErrorContext.GENERAL_QUEUE_MANAGER);
     }
-    this.maxConcurrent = n;
-    this.schedule();
+    this.scheduler.maxConcurrent = n;
+    this.scheduler.schedule();
   }
 
   /** Stops every transfer (the jobs keep their state and bytes and continue at the next open) and flushes the store. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.scheduler.stop();
     for (const slot of this.slots.values()) {
       this.clearRetry(slot);
       clearTimeout(slot.progressTimer);
     }
-    await Promise.all([...this.slots.values()].map((s) => this.stopRun(s)));
+    await Promise.all([...this.slots.values()].map((s) => this.scheduler.stopRun(s)));
     await this.store.flush();
     this.ownConnections?.dispose();
     this.emitter.dispose();
@@ -469,98 +455,13 @@ export class JobEngine implements DownloadEngine {
     });
   }
 
-  // ---- scheduling ----
-
-  /** Coalesces the many reasons to reschedule in one turn of the event loop. */
-  private schedule(): void {
-    if (this.scheduleQueued || this.disposed) return;
-    this.scheduleQueued = true;
-    queueMicrotask(() => {
-      this.scheduleQueued = false;
-      if (!this.disposed) this.reschedule();
-    });
-  }
-
-  private candidates(): Candidate[] {
-    const out: Candidate[] = [];
-    for (const slot of this.slots.values()) {
-      if (slot.adopted && !slot.held && ACTIVE_STATES.has(slot.record.state) && !slot.run?.stopping) {
-        out.push({ id: slot.record.id, priority: slot.record.priority, ticket: slot.ticket });
-      }
-    }
-    return out;
-  }
-
-  private reschedule(): void {
-    const wanted = new Set(pickRunnable(this.candidates(), this.maxConcurrent));
-    let busy = 0;
-    for (const slot of this.slots.values()) {
-      if (!slot.run) continue;
-      if (!slot.run.stopping && !wanted.has(slot.record.id)) this.preempt(slot);
-      busy++;
-    }
-    for (const id of wanted) {
-      const slot = this.slots.get(id);
-      if (!slot || slot.run || busy >= this.maxConcurrent) continue;
-      this.startRun(slot);
-      busy++;
-    }
-  }
-
-  /** A higher-priority job (or the next in turn) needs the slot: back to QUEUED, keeping the bytes. */
-  private preempt(slot: Slot): void {
-    this.log('info', `[Engine] job ${slot.record.id} yields its slot`);
-    if (slot.run) slot.run.stopping = true;
-    this.setState(slot, JobState.QUEUED);
-    slot.run?.controller.abort();
-  }
-
-  private async stopRun(slot: Slot): Promise<void> {
-    const run = slot.run;
-    if (!run) return;
-    run.stopping = true;
-    run.controller.abort();
-    await run.done;
-  }
-
-  private startRun(slot: Slot): void {
-    const controller = new AbortController();
-    const run: ActiveRun = { controller, stopping: false, done: Promise.resolve() };
-    slot.run = run;
-    // Waiting for a slot is not "no progress"; waiting for a retry is, so a retried run keeps the window running.
-    if (!slot.retrying) slot.record.lastProgressAt = Date.now();
-    slot.retrying = false;
-    this.armSlice(slot, run);
-    run.done = this.runJob(slot, controller.signal)
-      .catch((err: unknown) => this.log('error', `[Engine] job ${slot.record.id}: unexpected ${(err as Error)?.stack ?? String(err)}`))
-      .finally(() => {
-        clearTimeout(run.sliceTimer);
-        if (slot.run === run) slot.run = undefined;
-        this.flushProgress(slot);
-        this.save(slot);
-        this.schedule();
-      });
-  }
-
-  /** At the end of each slice, a job gives way to an equal-priority job that waits, and goes to the back of the line. */
-  private armSlice(slot: Slot, run: ActiveRun): void {
-    const sliceMs = this.options.timeSliceMs ?? 5000;
-    run.sliceTimer = setTimeout(() => {
-      if (run.stopping || slot.run !== run) return;
-      const running = new Set([...this.slots.values()].filter((s) => s.run).map((s) => s.record.id));
-      const waiting = this.candidates().filter((c) => !running.has(c.id));
-      if (shouldRotate({ id: slot.record.id, priority: slot.record.priority, ticket: slot.ticket }, waiting)) {
-        slot.ticket = this.tickets.next();
-        this.schedule();
-      } else {
-        this.armSlice(slot, run);
-      }
-    }, sliceMs);
-    run.sliceTimer.unref();
-  }
+  // ---- running ----
 
   private async runJob(slot: Slot, signal: AbortSignal): Promise<void> {
     const job = slot.record;
+    // Waiting for a slot is not "no progress"; waiting for a retry is, so a retried run keeps the window running.
+    if (!slot.retrying) job.lastProgressAt = Date.now();
+    slot.retrying = false;
     this.setState(slot, JobState.CONNECTING);
     slot.rate.reset();
     const deps: RunnerDeps = {
@@ -717,7 +618,7 @@ export class JobEngine implements DownloadEngine {
       slot.record.retryAt = undefined;
       slot.retrying = true;
       this.setState(slot, JobState.QUEUED);
-      this.schedule();
+      this.scheduler.schedule();
     }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
   }
 
