@@ -3,6 +3,7 @@
 // supplies it, so a validator needs nothing installed.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as Esbuild from 'esbuild';
 
@@ -49,12 +50,19 @@ export function formatDiagnostic(d: CompileDiagnostic): string {
 
 let esbuildModule: Promise<typeof Esbuild> | undefined;
 
-/** esbuild carries a native binary, so it is not bundled: it is loaded from node_modules beside the bundle. */
+/**
+ * esbuild carries a native binary, so it is not bundled: it is required (CommonJS resolution, from the
+ * bundle's folder upwards) from the node_modules beside the bundle.
+ */
 export function loadEsbuild(): Promise<typeof Esbuild> {
-  esbuildModule ??= import('esbuild').catch((e: Error) => {
-    esbuildModule = undefined;
-    throw new Error(`esbuild could not be loaded (${e.message}); it ships with the extension in node_modules/esbuild. Reinstall the extension (or run npm install for the CLI).`);
-  });
+  esbuildModule ??= (async () => {
+    try {
+      return createRequire(__filename)('esbuild') as typeof Esbuild;
+    } catch (e) {
+      esbuildModule = undefined;
+      throw new Error(`esbuild could not be loaded (${(e as Error).message.split('\n')[0]}); it ships with the extension in node_modules/esbuild. Reinstall the extension (or run npm install for the CLI).`);
+    }
+  })();
   return esbuildModule;
 }
 
