@@ -34,6 +34,7 @@ async function openEngine(storeDir: string, connections: ConnectionHost, log: Lo
 }
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
+  const started = performance.now();
   const channel = vscode.window.createOutputChannel('Managed Downloads', { log: true });
   context.subscriptions.push(channel);
   const log = new Logger(channel, 'Extension');
@@ -104,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     certificates: () => certificates.service(),
   };
   Object.defineProperty(api, INTERNAL_TESTING_KEY, { value: hooks, enumerable: false });
-  log.info(`activated; jobs are kept in ${storeDir}`);
+  log.info(`activated in ${(performance.now() - started).toFixed(1)} ms; jobs are kept in ${storeDir}`);
   return api;
 }
 
