@@ -12,7 +12,7 @@ export async function resumeCommand(args: CommonArgs & { job: string }, io: CliI
   try {
     reportStoreProblems(engine, io);
     const job = findJob(engine, args.job);
-    if ('error' in job) {
+    if (!('id' in job)) {
       io.stderr.write(`managed-downloads: ${job.error}\n`);
       return EXIT_USAGE;
     }
@@ -27,7 +27,7 @@ export async function cancelCommand(args: CommonArgs & { job: string }, io: CliI
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
     const job = findJob(engine, args.job);
-    if ('error' in job) {
+    if (!('id' in job)) {
       io.stderr.write(`managed-downloads: ${job.error}\n`);
       return EXIT_USAGE;
     }

@@ -33,7 +33,7 @@ export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO)
   try {
     reportStoreProblems(engine, io);
     const job = findJob(engine, args.job);
-    if ('error' in job) {
+    if (!('id' in job)) {
       io.stderr.write(`managed-downloads: ${job.error}\n`);
       return EXIT_USAGE;
     }
