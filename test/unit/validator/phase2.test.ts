@@ -183,6 +183,30 @@ describe('phase 2: the workspace validator', () => {
     });
   });
 
+  test('pointing the setting at another file, or clearing the cache by command, makes the next connection call the validator again', async () => {
+    await withGate(async ({ service, provider, controller }, dir) => {
+      const first = writeCountingValidator(dir);
+      await controller.configure({ file: first.file, trusted: true });
+      const job = workspaceJob();
+      const agent = provider.agentFor(job, 'https:');
+      assert.equal((await get(agent, url(), job.id)).status, 200);
+      service.clearCache(job.id);
+      assert.equal((await get(agent, url(), job.id)).status, 200);
+      assert.equal(first.calls().length, 2, 'the cleared cache sent the next connection to the validator');
+      const otherDir = tempWorkspace();
+      try {
+        const second = writeCountingValidator(otherDir, 'return 0x80092012;');
+        assert.equal((await controller.configure({ file: second.file, trusted: true })).status, 'loaded');
+        assert.equal(service.cachedCertificates(job.id).length, 0);
+        assert.equal((await get(agent, url(), job.id)).error?.code, 0x80092012);
+        assert.equal(second.calls().length, 1);
+        assert.equal(first.calls().length, 2);
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+    });
+  });
+
   test('touching a file without changing it does not reload', async () => {
     await withGate(async ({ service, controller }, dir) => {
       const v = writeCountingValidator(dir);
