@@ -72,8 +72,8 @@ export class Notifier implements vscode.Disposable {
       Open: () =>
         kept.length === 1
           ? vscode.commands.executeCommand('vscode.open', vscode.Uri.file(kept[0].localPath))
-          : revealPath(path.dirname(kept[0].localPath)),
-      'Reveal in Explorer': () => revealPath(kept[0].localPath),
+          : revealPath(path.dirname(kept[0].localPath), this.messages),
+      'Reveal in Explorer': () => revealPath(kept[0].localPath, this.messages),
     });
   }
 

@@ -4,22 +4,32 @@ import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
 import { JobDetailsProvider } from '../details';
 import { fileIsDelivered } from '../jobActions';
+import type { UserMessages } from '../messages';
 import { fileFromArgs, jobIdsFromArgs, pickJob, requireJob } from '../pickers';
 import type { CommandContext, CommandDefinition } from './context';
 import { CommandIds } from './ids';
 
 /**
  * Shows a file or folder where the person can find it: the Explorer when it is inside the workspace
- * (works in the browser too), else the operating system's file manager.
+ * (works in the browser too), else the operating system's file manager, else (a browser has none) a
+ * message with the path and a button to copy it.
  */
-export async function revealPath(target: string): Promise<'explorer' | 'os'> {
+export async function revealPath(target: string, messages: UserMessages): Promise<'explorer' | 'os' | 'message'> {
   const uri = vscode.Uri.file(target);
   if (vscode.workspace.getWorkspaceFolder(uri)) {
     await vscode.commands.executeCommand('revealInExplorer', uri);
     return 'explorer';
   }
-  await vscode.commands.executeCommand('revealFileInOS', uri);
-  return 'os';
+  if ((await vscode.commands.getCommands(true)).includes('revealFileInOS')) {
+    try {
+      await vscode.commands.executeCommand('revealFileInOS', uri);
+      return 'os';
+    } catch {
+      // e.g. a remote window whose client cannot open the server's file manager: fall through
+    }
+  }
+  messages.show('info', `The file is at ${target} (outside the workspace).`, { 'Copy Path': () => vscode.env.clipboard.writeText(target) });
+  return 'message';
 }
 
 export function viewCommands(ctx: CommandContext, showLog: () => void): CommandDefinition[] {
@@ -48,7 +58,7 @@ export function viewCommands(ctx: CommandContext, showLog: () => void): CommandD
             `"${job.displayName}" has no completed file to reveal yet: files appear at their destination only when the job is completed.`,
           );
         }
-        const where = await revealPath(delivered.localPath);
+        const where = await revealPath(delivered.localPath, ctx.messages);
         return { path: delivered.localPath, where };
       },
     },

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { JobPriority, JobState, type CompleteResult } from '../../../src/core/jobs/model';
+import { testFixture } from '../fixture';
 import { cancelAllJobs, content, downloadFolder, extensionApi, sha256, TestServer, waitFor, waitForState } from './ui-support';
 
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`managedDownloads.${command}`, ...args);
@@ -265,6 +266,22 @@ describe('UI: commands', () => {
     assert.ok(revealed.path.endsWith('reveal-me.bin'));
     assert.equal(await run('copyUrl', file), url);
     assert.equal(await run('copyUrl', { jobId, fileIndex: 0 }), url);
+  });
+
+  it('Reveal Downloaded File outside the workspace uses the file manager, or says where the file is', async () => {
+    const { hooks, engine } = await extensionApi();
+    const outside = fs.mkdtempSync(path.join(testFixture().scratchDir, 'outside-'));
+    const jobId = await run<string>('newDownload', server.url('/file/elsewhere.bin?size=10'), { destination: outside });
+    await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+    const revealed = await run<{ path: string; where: string }>('revealFile', { jobId, fileIndex: 0 });
+    assert.equal(revealed.path, path.join(outside, 'elsewhere.bin'));
+    if (revealed.where === 'message') {
+      const note = hooks.messages.recent.at(-1)!;
+      assert.ok(note.text.includes(revealed.path));
+      assert.deepEqual(note.actions, ['Copy Path']);
+    } else {
+      assert.equal(revealed.where, 'os');
+    }
   });
 
   it('Reveal Downloaded File before completion explains why it cannot', async () => {
