@@ -15,6 +15,7 @@ import { render, transferTable } from './lib/report.mjs';
 import { runScenario } from './lib/runner.mjs';
 import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
 import { runCertCost } from './scenarios/cert-cost.mjs';
+import * as findings from './findings.mjs';
 import { runExtensionCost } from './scenarios/extension-cost.mjs';
 import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
 
@@ -111,7 +112,9 @@ async function main() {
       extensionCost.section,
     ].filter(Boolean);
     const goals = judgeGoals({ ...results, certCost, extensionCost });
-    const markdown = render({ header, sections, goals });
+    const markdown = render({ header, sections, goals, findings });
+    // Every run's raw figures, for a second look without running again.
+    writeFileSync(join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, loadBefore, reps, quick, results }, null, 1));
     const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');
     writeFileSync(out, markdown);
     console.log(markdown);

@@ -21,12 +21,12 @@ export function transferTable(scenario) {
   const lines = [
     `## ${scenario.title}`,
     '',
-    `| client | wall s (min / **median** / max) | MiB/s (median) | CPU s user+sys (median) | peak RSS MiB (min / **median** / max) | ${ref ? `X_wall / ${ref.name}_wall (per-rep range)` : 'ratio'} | runs ok |`,
-    '|---|---|---|---|---|---|---|',
+    `| client | wall s (min / **median** / max) | MiB/s (median) | CPU s user+sys (median) | peak RSS MiB (min / **median** / max) | ${ref ? `X_wall / ${ref.name}_wall (per-rep range)` : 'wall ratio'} | ${ref ? `X_cpu / ${ref.name}_cpu` : 'CPU ratio'} | runs ok |`,
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const c of scenario.clients) {
     if (c.unavailable) {
-      lines.push(`| ${c.label} | ${c.unavailable} | | | | | 0 |`);
+      lines.push(`| ${c.label} | ${c.unavailable} | | | | | | 0 |`);
       continue;
     }
     const ok = c.runs.filter((r) => r.ok);
@@ -36,12 +36,14 @@ export function transferTable(scenario) {
     const rate = wall.n ? scenario.bytes / MiB / wall.median : NaN;
     const r = ref && c !== ref ? ratio(c.runs, ref.runs, (x) => x.wallS) : undefined;
     const ratioCell = c === ref ? '1 (reference)' : r ? `${f2(r.value)} (${f2(r.min)}-${f2(r.max)})` : 'n/a';
+    const rc = ref && c !== ref ? ratio(c.runs, ref.runs, (x) => x.cpuS) : undefined;
+    const cpuCell = c === ref ? '1' : rc ? f2(rc.value) : 'n/a';
     const failures = c.runs.filter((x) => !x.ok);
     const failNote = failures.length ? `; failed: ${failures.map((x) => `rep ${x.rep}: ${x.failure}`).join('; ').replaceAll('|', '/')}` : '';
-    lines.push(`| ${c.label} | ${triple(wall, f2)} | ${f0(rate)} | ${f2(cpu.median)} | ${triple(rss, f0)} | ${ratioCell} | ${ok.length} of ${c.runs.length}${failNote} |`);
+    lines.push(`| ${c.label} | ${triple(wall, f2)} | ${f0(rate)} | ${f2(cpu.median)} | ${triple(rss, f0)} | ${ratioCell} | ${cpuCell} | ${ok.length} of ${c.runs.length}${failNote} |`);
   }
   lines.push('');
-  if (ref?.name === 'ours') lines.push('A ratio above 1 means ours took less wall time than that client.');
+  if (ref?.name === 'ours') lines.push('A ratio above 1 means ours took less wall time (or CPU) than that client. CPU ratios shrug off the load of a shared machine better than wall ratios.');
   else if (ref?.name === 'ours-engine') lines.push('The CLI did not complete a run, so ratios are against the engine alone: above 1 means the engine took less wall time than that client.');
   else if (ref) lines.push(`Ours did not run, so ratios are against ${ref.name}: above 1 means ${ref.name} was faster.`);
   lines.push('');
@@ -74,6 +76,18 @@ export function goalRow(goal, verdict, detail) {
   return `| ${goal} | ${verdict} | ${detail.replaceAll('|', '/')} |`;
 }
 
-export function render({ header, sections, goals }) {
-  return [header, ...sections, '## Goals of issue 8', '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...goals, ''].join('\n');
+export function render({ header, sections, goals, findings }) {
+  const notes = [
+    '## What holds ours back, and what to do (profiled, not measured per run)',
+    '',
+    `From node --cpu-prof and perf, ${findings.PROFILED}:`,
+    '',
+    ...Object.entries(findings.holdsBack).map(([key, text]) => `- **${key}**: ${text}`),
+    '',
+    'Suggestions for the engine:',
+    '',
+    ...findings.suggestions.map((s) => `- ${s}`),
+    '',
+  ];
+  return [header, ...sections, '## Goals of issue 8', '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...goals, '', ...notes].join('\n');
 }
