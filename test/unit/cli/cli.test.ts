@@ -173,3 +173,24 @@ test('a corrupt job file in the store is reported by list, and the readable jobs
   assert.equal(out.storeProblems[0].codeName, 'MD_E_STORE_UNREADABLE');
   assert.match(list.stderr, /warning: MD_E_STORE_UNREADABLE: Job file .* could not be read .* set aside as/);
 });
+
+test('Ctrl-C (SIGINT) stops get with exit 130, keeping the bytes for run', async (t) => {
+  const box = boxFor(t);
+  const body = testBytes(3 * 1024 * 1024, 83);
+  server.route('/interrupted.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
+  const child = spawnCli(['get', server.url('/interrupted.bin'), '--dest', box.dest, '--store', box.store]);
+  const exited = collect(child);
+  const deadline = Date.now() + 20_000;
+  while (!listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 256 * 1024)) {
+    assert.ok(Date.now() < deadline, 'the transfer started');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill('SIGINT');
+  const stopped = await exited;
+  assert.equal(stopped.code, 130);
+  assert.match(stopped.stderr, /interrupted: the job keeps its bytes; 'managed-downloads run' continues/);
+  const run = await runCli(['run', '--store', box.store]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'interrupted.bin'))), sha256(body));
+  assert.match(String(server.requestsFor('/interrupted.bin')[1].headers['range']), /^bytes=[1-9]\d*-$/);
+});
