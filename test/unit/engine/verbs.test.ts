@@ -250,14 +250,45 @@ test('an auto-complete job puts its files in place by itself once transferred', 
   assert.deepEqual(listNames(box.dest), ['auto.bin']);
 });
 
+test('the connection provider\'s agent is asked for each connection with the job id and file index', async (t) => {
+  const box = sandbox();
+  const http = await import('node:http');
+  const net = await import('node:net');
+  const seen: { jobId: unknown; fileIndex: unknown; host: unknown }[] = [];
+  // A real agent that records what its createConnection receives, as the certificate gate reads it.
+  const agent = new http.Agent();
+  agent.createConnection = (options, callback) => {
+    const o = options as Record<string, unknown>;
+    seen.push({ jobId: o.mdJobId, fileIndex: o.mdFileIndex, host: o.host });
+    const socket = net.connect({ host: String(o.host), port: Number(o.port) });
+    socket.once('connect', () => (callback as unknown as (e: null, s: typeof socket) => void)(null, socket));
+    return undefined as never;
+  };
+  const engine = await openEngine(box, { connections: { agentFor: () => agent } });
+  t.after(async () => {
+    await engine.dispose();
+    await box.cleanup();
+  });
+  const job = await startJob(engine, box, [
+    { url: server.url('/small'), name: 'one.bin' },
+    { url: server.url('/small'), name: 'two.bin' },
+  ]);
+  await waitForState(engine, job.id, JobState.TRANSFERRED);
+  assert.deepEqual(seen, [
+    { jobId: job.id, fileIndex: 0, host: '127.0.0.1' },
+    { jobId: job.id, fileIndex: 1, host: '127.0.0.1' },
+  ]);
+});
+
 test('a job stopped by a BitsError from the connection provider records its code and context as given', async (t) => {
   const box = sandbox();
   const http = await import('node:http');
+  let transient = false;
   const refusing = new http.Agent();
   // A real agent whose connections are refused by a "gate", the way the certificate gate fails them.
   refusing.createConnection = (_options, callback) => {
     const cb = callback as unknown as (err: Error | null) => void;
-    setImmediate(() => cb(new BitsError(0x800b0109, 'declined by the validator', ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient: false })));
+    setImmediate(() => cb(new BitsError(0x800b0109, 'declined by the validator', ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient })));
     return undefined as never;
   };
   const engine = await openEngine(box, { connections: { agentFor: () => refusing } });
@@ -271,6 +302,13 @@ test('a job stopped by a BitsError from the connection provider records its code
   assert.equal(failed.error?.context, ErrorContext.SERVER_CERTIFICATE_CALLBACK);
   assert.match(failed.error!.description, /declined by the validator/);
   assert.equal(failed.error?.fileIndex, 0);
+
+  // transient: true puts the job in TRANSIENT_ERROR instead, to be retried.
+  transient = true;
+  const again = await startJob(engine, box, [{ url: server.url('/small'), name: 'gated2.bin' }], { displayName: 'x', minimumRetryDelay: 3600 });
+  const waiting = await waitForState(engine, again.id, JobState.TRANSIENT_ERROR);
+  assert.equal(waiting.error?.code, 0x800b0109);
+  assert.equal(waiting.error?.context, ErrorContext.SERVER_CERTIFICATE_CALLBACK);
 });
 
 test('setValidatorSource records the need (persisted), fires modified and drops the job\'s pooled connections', async (t) => {
