@@ -181,9 +181,11 @@ async function open(host: TransferHost, offset: number): Promise<Opened> {
   let url = redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT && file.finalUrl ? new URL(file.finalUrl) : original;
   const custom = await host.headers();
   for (let hops = 0; ; hops++) {
+    const hop = headersForHop(custom, original, url, host.writeOnlyHeaderNames);
     const headers: Record<string, string> = {
-      ...headersForHop(custom, original, url, host.writeOnlyHeaderNames),
-      'User-Agent': USER_AGENT,
+      // The job's own User-Agent, when it sets one, wins.
+      ...(Object.keys(hop).some((name) => name.toLowerCase() === 'user-agent') ? {} : { 'User-Agent': USER_AGENT }),
+      ...hop,
       'Accept-Encoding': 'identity',
     };
     if (offset > 0) {
