@@ -15,6 +15,8 @@ before(async () => {
   server = await startServer();
   server.route('/small', { body: small });
   server.route('/slow', { body: testBytes(400_000, 8), bytesPerSecond: 100_000 });
+  // Slow until suspended, then at full speed for the resumed request.
+  server.route('/slow-then-fast', (n) => (n === 1 ? { body: testBytes(400_000, 9), bytesPerSecond: 100_000 } : { body: testBytes(400_000, 9) }));
 });
 after(() => server.close());
 
@@ -143,8 +145,8 @@ test('suspend stops a transfer and keeps its bytes; resume continues from them w
     await engine.dispose();
     await box.cleanup();
   });
-  const before = server.requestsFor('/slow').length;
-  const job = await startJob(engine, box, [{ url: server.url('/slow'), name: 'slow.bin' }]);
+  const before = server.requestsFor('/slow-then-fast').length;
+  const job = await startJob(engine, box, [{ url: server.url('/slow-then-fast'), name: 'slow.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRING);
   await new Promise((r) => setTimeout(r, 400));
   await engine.suspend(job.id);
@@ -157,7 +159,7 @@ test('suspend stops a transfer and keeps its bytes; resume continues from them w
   await engine.setPriority(job.id, JobPriority.FOREGROUND);
   await engine.resume(job.id);
   await waitForState(engine, job.id, JobState.TRANSFERRED);
-  const resumed = server.requestsFor('/slow').slice(before);
+  const resumed = server.requestsFor('/slow-then-fast').slice(before);
   assert.equal(resumed.length, 2);
   assert.match(String(resumed[1].headers['range']), /^bytes=\d+-$/);
   assert.ok(Number(/\d+/.exec(String(resumed[1].headers['range']))![0]) >= kept);
