@@ -8,7 +8,7 @@ import { certificateUi, followCertificates, forwardApiValidators } from './ui/ce
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
-import { CommandRunner } from './ui/commands/runner';
+import { CommandRunner, describeError } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
 import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
@@ -24,6 +24,13 @@ import { INTERNAL_TESTING_KEY, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
 
 let engines: EngineHost | undefined;
+
+/** Context key: the job list is known (loaded, or the store is empty); the welcome view waits for it. */
+const READY_CONTEXT = 'managedDownloads.ready';
+
+function setReady(): void {
+  void vscode.commands.executeCommand('setContext', READY_CONTEXT, true);
+}
 let connectionHost: ConnectionHost | undefined;
 
 /** The engine is loaded on first use, so activating costs little when there is nothing to do. */
@@ -76,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   host.whenOpen((engine) => {
     engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
     model.attach(engine);
+    setReady();
     const opened = connections.current;
     if (opened) context.subscriptions.push(...followCertificates(engine, opened.connections, tree, rejectionsDocs));
   });
@@ -90,8 +98,13 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   }
 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
-  void host.storeHasContent().then((hasJobs) => (hasJobs || treeView.visible ? host.get() : undefined)).catch(() => undefined);
-  context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void host.get().catch(() => undefined)));
+  // The welcome view ("No download jobs yet") waits until that is known, so it never flashes over real jobs.
+  const showFailure = (err: unknown) => {
+    treeView.message = `The jobs could not be loaded: ${describeError(err)}; see the log (Managed Downloads: Show Log).`;
+  };
+  const openForView = () => host.get().then(() => (treeView.message = undefined), showFailure);
+  void host.storeHasContent().then((hasJobs) => (hasJobs || treeView.visible ? openForView() : setReady()));
+  context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void openForView()));
 
   const hooks: InternalTestingHooks = {
     tree,

@@ -204,6 +204,20 @@ describe('UI: commands', () => {
     }
   });
 
+  it('notifyOnCompletion off: a completed download is not announced', async () => {
+    const { hooks, engine } = await extensionApi();
+    await vscode.workspace.getConfiguration('managedDownloads').update('notifyOnCompletion', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      const name = `unannounced-${Date.now()}.bin`;
+      const jobId = await run<string>('newDownload', server.url(`/file/${name}?size=100`), { destination: downloadFolder('unannounced') });
+      await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(hooks.messages.recent.find((m) => m.text.includes(name)), undefined);
+    } finally {
+      await vscode.workspace.getConfiguration('managedDownloads').update('notifyOnCompletion', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('a completed download is announced with "Open" and "Reveal in Explorer"', async () => {
     const { hooks, engine } = await extensionApi();
     const name = `announced-${Date.now()}.bin`;
