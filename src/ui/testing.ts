@@ -20,6 +20,8 @@ export interface InternalTestingHooks {
   /** Command ids registered at activation. */
   readonly commandIds: readonly string[];
   readonly storeDir: string;
+  /** How long activate() took, in milliseconds. */
+  readonly activationMs: number;
   /** The engine, opened if it was not yet. */
   engine(): Promise<DownloadEngine>;
   /** The certificate service of the engine's connection path. */

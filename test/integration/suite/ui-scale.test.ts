@@ -16,6 +16,12 @@ describe('UI: a thousand jobs', () => {
     hooks.model.flush();
   });
 
+  it('reports how long activate() took (printed, not asserted)', async () => {
+    const { hooks } = await extensionApi();
+    assert.equal(typeof hooks.activationMs, 'number');
+    console.log(`[ui-scale] activate() took ${hooks.activationMs.toFixed(1)} ms`);
+  });
+
   it('lists 1,000 jobs and refreshes only the one that changed', async function () {
     this.timeout(120_000);
     const { api, hooks, engine } = await extensionApi();
