@@ -552,6 +552,8 @@ export class JobEngine implements DownloadEngine {
     const now = Date.now();
     slot.rate.add(bytes, now);
     slot.record.lastProgressAt = now;
+    // BITS: the modification time moves when bytes are transferred, too.
+    slot.record.times.modified = new Date(now).toISOString();
     this.save(slot);
     const interval = this.options.progressIntervalMs ?? 500;
     if (now - slot.lastProgressEvent >= interval) {
