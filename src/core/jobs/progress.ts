@@ -16,10 +16,13 @@ export function progressOf(job: JobRecord, rate: number): JobProgress {
 /** Bytes per second over a sliding window, from one-second buckets (cheap to feed on every chunk). */
 export class RateMeter {
   private readonly buckets = new Map<number, number>();
+  /** When the first bytes since the last reset arrived. */
+  private startedAt: number | undefined;
 
   constructor(private readonly windowSeconds = 3) {}
 
   add(bytes: number, now = Date.now()): void {
+    this.startedAt ??= now;
     const second = Math.floor(now / 1000);
     this.buckets.set(second, (this.buckets.get(second) ?? 0) + bytes);
     if (this.buckets.size > this.windowSeconds + 2) {
@@ -32,11 +35,15 @@ export class RateMeter {
     const second = Math.floor(now / 1000);
     let bytes = 0;
     for (const [key, value] of this.buckets) if (key > second - this.windowSeconds) bytes += value;
-    const elapsed = this.windowSeconds - 1 + (now % 1000) / 1000;
+    let elapsed = this.windowSeconds - 1 + (now % 1000) / 1000;
+    // Right after a (re)start there is less history than the window: divide by the time measured, or the
+    // first seconds show a rate far too low (and hours left).
+    if (this.startedAt !== undefined) elapsed = Math.min(elapsed, Math.max(0.5, (now - this.startedAt) / 1000));
     return elapsed > 0 ? bytes / elapsed : 0;
   }
 
   reset(): void {
     this.buckets.clear();
+    this.startedAt = undefined;
   }
 }
