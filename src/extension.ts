@@ -10,6 +10,7 @@ import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { CommandRunner, describeError } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
+import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
 import { EngineHost } from './ui/engineHost';
@@ -50,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   // Jobs belong to the workspace; without a folder open they go to the extension's global storage.
   const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
   const storeDir = path.join(storage, 'jobs');
-  const connections = (connectionHost = new ConnectionHost(context, path.join(storage, 'certificate-rejections.jsonl'), (id) => engines?.current?.getJob(id), log));
+  const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
   const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);

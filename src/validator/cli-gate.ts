@@ -2,18 +2,15 @@
 // extension, with the validator named by --validator (trusted: the user named it on the command line),
 // CA files from --ca-file, proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and the rejection log in the
 // store folder.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { JobSnapshot } from '../core/jobs/model';
 import { GatedConnectionProvider } from '../core/net/connection-provider';
 import { CertificateService, type WorkspaceValidatorState } from '../core/tls/service';
 import { WorkspaceValidatorController, type ValidatorLogger } from './workspace-validator';
 
-/** The rejection log's file name inside a store folder (the CLI's `rejections` command reads it). */
-export const REJECTION_LOG_FILE = 'certificate-rejections.jsonl';
+import { rejectionLogPath } from '../core/tls/rejection-log';
 
-export function rejectionLogPath(storeDir: string): string {
-  return join(storeDir, REJECTION_LOG_FILE);
-}
+export { REJECTION_LOG_FILE, rejectionLogPath } from '../core/tls/rejection-log';
 
 export interface CliGateOptions {
   storeDir: string;

@@ -3,9 +3,16 @@
 // the same server"). JSON lines in the store folder, bounded: when the file grows past twice the limit it
 // is rewritten with the newest entries and a summary line that keeps the per-endpoint counts of the rest.
 import { promises as fsp, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Emitter, type Event } from '../event';
 import { codeName } from '../errors';
+
+/** The rejection log's file name inside a store folder; the extension and the CLI both keep it there. */
+export const REJECTION_LOG_FILE = 'certificate-rejections.jsonl';
+
+export function rejectionLogPath(storeDir: string): string {
+  return join(storeDir, REJECTION_LOG_FILE);
+}
 
 export type RejectionPhase = 'platform' | 'validator' | 'unavailable';
 
