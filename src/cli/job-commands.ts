@@ -11,11 +11,12 @@ export async function resumeCommand(args: CommonArgs & { job: string }, io: CliI
   const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const job = findJob(engine, args.job);
-    if (!('id' in job)) {
-      io.stderr.write(`managed-downloads: ${job.error}\n`);
+    const lookup = findJob(engine, args.job);
+    if (!lookup.found) {
+      io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
       return EXIT_USAGE;
     }
+    const job = lookup.job;
     await engine.resume(job.id);
     return await superviseJobs(engine, [job.id], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
   } finally {
@@ -26,11 +27,12 @@ export async function resumeCommand(args: CommonArgs & { job: string }, io: CliI
 export async function cancelCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
-    const job = findJob(engine, args.job);
-    if (!('id' in job)) {
-      io.stderr.write(`managed-downloads: ${job.error}\n`);
+    const lookup = findJob(engine, args.job);
+    if (!lookup.found) {
+      io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
       return EXIT_USAGE;
     }
+    const job = lookup.job;
     const { code } = await engine.cancel(job.id);
     const message = code === 0 ? `Job ${job.id} cancelled; its temp files were deleted.` : `Job ${job.id} cancelled, but some temp files could not be deleted (${codeName(code)}).`;
     if (args.json) io.stdout.write(JSON.stringify({ id: job.id, state: 'CANCELLED', code: formatCode(code), codeName: codeName(code) }) + '\n');

@@ -32,11 +32,12 @@ export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO)
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const job = findJob(engine, args.job);
-    if (!('id' in job)) {
-      io.stderr.write(`managed-downloads: ${job.error}\n`);
+    const lookup = findJob(engine, args.job);
+    if (!lookup.found) {
+      io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
       return EXIT_USAGE;
     }
+    const job = lookup.job;
     const progress = engine.getProgress(job.id);
     io.stdout.write((args.json ? JSON.stringify(jobJson(job, progress)) : jobDetails(job, progress)) + '\n');
     return job.state === JobState.ERROR ? 1 : 0;

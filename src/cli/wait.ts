@@ -34,12 +34,12 @@ export function waitUntilAtRest(engine: JobEngine, jobIds: readonly string[]): P
   });
 }
 
-/** The job with this id, or the only one whose id starts with it. */
-export function findJob(engine: JobEngine, idOrPrefix: string): JobSnapshot | { error: string } {
+/** The job with this id, or the only one whose id starts with it; otherwise why not (a job has an `error` field of its own, so the two are told apart by `found`). */
+export function findJob(engine: JobEngine, idOrPrefix: string): { found: true; job: JobSnapshot } | { found: false; problem: string } {
   const exact = engine.getJob(idOrPrefix);
-  if (exact) return exact;
+  if (exact) return { found: true, job: exact };
   const matches = engine.listAllJobs().filter((j) => j.id.startsWith(idOrPrefix));
-  if (matches.length === 1) return matches[0];
-  if (matches.length === 0) return { error: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
-  return { error: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
+  if (matches.length === 1) return { found: true, job: matches[0] };
+  if (matches.length === 0) return { found: false, problem: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
+  return { found: false, problem: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
 }

@@ -194,3 +194,21 @@ test('Ctrl-C (SIGINT) stops get with exit 130, keeping the bytes for run', async
   assert.equal(sha256(readFileSync(path.join(box.dest, 'interrupted.bin'))), sha256(body));
   assert.match(String(server.requestsFor('/interrupted.bin')[1].headers['range']), /^bytes=[1-9]\d*-$/);
 });
+
+test('info, resume and cancel find a failed job by a prefix of its id (a job in ERROR is not a failed lookup)', async (t) => {
+  const box = boxFor(t);
+  server.route('/later.bin', (n) => (n === 1 ? { status: 404 } : { body: small }));
+  const failed = await runCli(['get', server.url('/later.bin'), '--dest', box.dest, '--store', box.store, '--json']);
+  assert.equal(failed.code, 1);
+  const id: string = JSON.parse(failed.stdout).id;
+  const info = await runCli(['info', id.slice(0, 6), '--store', box.store]);
+  assert.equal(info.code, 1, 'info of a failed job exits 1');
+  assert.match(info.stdout, /state: +ERROR/);
+  assert.match(info.stdout, /code 0x80190194 BG_E_HTTP_ERROR_404/);
+  const resumed = await runCli(['resume', id.slice(0, 6), '--store', box.store]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'later.bin'))), sha256(small));
+  const cancelled = await runCli(['cancel', id.slice(0, 6), '--store', box.store]);
+  assert.equal(cancelled.code, 2, 'a completed job cannot be cancelled');
+  assert.match(cancelled.stderr, /BG_E_INVALID_STATE .*it is ACKNOWLEDGED/);
+});
