@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every suite, in order, stopping at the first red.
-# typecheck -> lint -> build -> unit (plain Node) -> integration (inside code-server) -> e2e (packaged .vsix, Chromium).
+# typecheck -> lint -> build -> unit (plain Node) -> faults (real kills, misbehaving servers) -> integration (inside code-server) -> e2e (packaged .vsix, Chromium).
 # The real-VS-Code suites install what they need on first use (scripts/real-vscode.sh: Chromium through apt,
 # Node 24 and code-server into ~/.cache/managed-downloads); later runs reuse that cache.
 set -euo pipefail
@@ -12,6 +12,7 @@ stage "typecheck"; npx tsc --noEmit -p .
 stage "lint"; npx eslint .
 stage "build"; node esbuild.mjs
 stage "unit"; node scripts/run-unit.mjs
+stage "faults (CI size; FAULTS_SCALE=full for the large run)"; node scripts/run-faults.mjs
 stage "integration (real VS Code)"; node scripts/run-integration.mjs
 stage "e2e (packaged .vsix in Chromium)"; node scripts/run-e2e.mjs
 echo; echo "npm test: all suites green in $((SECONDS - started)) s"

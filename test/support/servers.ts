@@ -54,6 +54,8 @@ export interface TestServer {
   route(path: string, route: Route): void;
   requests: RecordedRequest[];
   requestsFor(path: string): RecordedRequest[];
+  /** HTTPS only: serve new connections with this certificate (a renewal mid-job). */
+  setCertificate(cert: string, key: string): void;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     route: (path, route) => routes.set(path, route),
     requests,
     requestsFor: (path) => requests.filter((r) => r.path === path),
+    setCertificate: (cert, key) => (server as https.Server).setSecureContext({ cert, key }),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
