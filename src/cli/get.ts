@@ -48,9 +48,10 @@ async function createJob(engine: JobEngine, args: GetArgs, targets: string[]): P
     autoComplete: true,
   });
   try {
-    for (let i = 0; i < args.urls.length; i++) {
-      await engine.addFile(job.id, { remoteUrl: args.urls[i], localPath: targets[i], sha256: args.sha256[i] });
-    }
+    await engine.addFiles(
+      job.id,
+      args.urls.map((url, i) => ({ remoteUrl: url, localPath: targets[i], sha256: args.sha256[i] })),
+    );
     await engine.resume(job.id);
   } catch (err) {
     // A job that could not be set up is of no use to anyone: it leaves no trace in the store.

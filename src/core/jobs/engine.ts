@@ -3,6 +3,7 @@
 // the CLI and the tests all drive this same class.
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { Agent } from 'node:http';
 import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
 import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
@@ -245,27 +246,43 @@ export class JobEngine implements DownloadEngine {
   }
 
   async addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot> {
+    return this.addFiles(jobId, [file]);
+  }
+
+  /**
+   * BITS AddFileSet: every file is checked before any is added (all or none), then the job is stored once, so
+   * a job of a thousand files costs one store write instead of a thousand growing ones.
+   */
+  async addFiles(jobId: string, files: readonly NewFileOptions[]): Promise<JobSnapshot> {
     return this.verb(jobId, 'addFile', async (slot) => {
-      const checked = checkNewFile(file);
       const job = slot.record;
-      const same = (a: string, b: string) => (process.platform === 'linux' ? a === b : a.toLowerCase() === b.toLowerCase());
-      if (job.files.some((f) => same(f.localPath, checked.localPath))) {
-        throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+      const key = (p: string) => (process.platform === 'linux' ? p : p.toLowerCase());
+      const taken = new Set(job.files.map((f) => key(f.localPath)));
+      const checkedFiles = [];
+      for (const file of files) {
+        const checked = checkNewFile(file);
+        if (taken.has(key(checked.localPath))) {
+          throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+        }
+        taken.add(key(checked.localPath));
+        const existing = await fs.stat(checked.localPath).catch(() => undefined);
+        if (existing?.isDirectory()) {
+          throw new BitsError(Codes.E_INVALIDARG, `${checked.localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
+        }
+        checkedFiles.push(checked);
       }
-      const existing = await fs.stat(checked.localPath).catch(() => undefined);
-      if (existing?.isDirectory()) {
-        throw new BitsError(Codes.E_INVALIDARG, `${checked.localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
+      if (checkedFiles.length === 0) return this.snapshot(slot);
+      for (const checked of checkedFiles) {
+        job.files.push({
+          remoteUrl: checked.url.href,
+          localPath: checked.localPath,
+          tempPath: tempPathFor(checked.localPath, job.id, job.files.length),
+          bytesTotal: null,
+          bytesTransferred: 0,
+          transferred: false,
+          ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
+        });
       }
-      const index = job.files.length;
-      job.files.push({
-        remoteUrl: checked.url.href,
-        localPath: checked.localPath,
-        tempPath: tempPathFor(checked.localPath, job.id, index),
-        bytesTotal: null,
-        bytesTransferred: 0,
-        transferred: false,
-        ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
-      });
       this.touch(slot);
       this.fire('modified', slot);
       if (job.state === JobState.TRANSFERRED) {
@@ -464,10 +481,11 @@ export class JobEngine implements DownloadEngine {
     slot.retrying = false;
     this.setState(slot, JobState.CONNECTING);
     slot.rate.reset();
+    const agents = new Map<string, { key: string; agent: Agent }>();
     const deps: RunnerDeps = {
       job,
       signal,
-      agentFor: (protocol) => this.connections.agentFor(this.snapshot(slot), protocol),
+      agentFor: (protocol) => this.agentFor(slot, protocol, agents),
       headers: async () => ({ ...job.customHeaders, ...((await this.options.headerSecrets?.(job.id)) ?? {}) }),
       idleLimit: (last) => this.idleLimit(slot, last),
       onResponding: () => {
@@ -479,7 +497,8 @@ export class JobEngine implements DownloadEngine {
       onFileChanged: () => this.save(slot),
       onFileTransferred: (index) => {
         this.log('info', `[Engine] job ${job.id}: file ${index} transferred (${job.files[index].bytesTotal} bytes)`);
-        this.flushProgress(slot);
+        // The progress throttle reports it (and a run's end flushes it): an event per file would copy the whole
+        // job once per file, O(files^2) for a job of many small files.
         this.save(slot);
       },
       log: (level, message) => this.log(level, `[Transfer] job ${job.id}: ${message}`),
@@ -495,6 +514,20 @@ export class JobEngine implements DownloadEngine {
     }
     if (signal.aborted) return;
     this.enterTransferred(slot);
+  }
+
+  /**
+   * The job's agent, asked of the provider once per run and protocol, and again only when what vets its
+   * connections (security flags, validator source) changed: a snapshot per request would copy the whole job
+   * once per file.
+   */
+  private agentFor(slot: Slot, protocol: 'http:' | 'https:', agents: Map<string, { key: string; agent: Agent }>): Agent {
+    const key = `${slot.record.securityFlags}|${slot.record.validator}`;
+    const known = agents.get(protocol);
+    if (known?.key === key) return known.agent;
+    const agent = this.connections.agentFor(this.snapshot(slot), protocol);
+    agents.set(protocol, { key, agent });
+    return agent;
   }
 
   private enterTransferred(slot: Slot): void {
