@@ -67,6 +67,8 @@ export const Codes = {
   MD_E_TOO_MANY_REDIRECTS: 0x80a00005,
   /** Our own: a store written by a newer version of the product. */
   MD_E_STORE_TOO_NEW: 0x80a00006,
+  /** Our own: another process holds the store's lease and did not answer a forwarded command in time. */
+  MD_E_STORE_IN_USE: 0x80a00007,
 } as const;
 
 /** HTTP status N maps to 0x80190000 + N (BG_E_HTTP_ERROR_N). */

@@ -21,10 +21,10 @@ export interface KillPlan {
   killsPerRound: number;
 }
 
-/** Bundles the driver once, so each restart costs a plain `node` start. */
-async function bundleDriver(dir: string): Promise<string> {
-  const outfile = path.join(dir, 'driver.cjs');
-  await build({ entryPoints: [path.join(REPO, 'test', 'faults', 'driver.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
+/** Bundles a driver (test/faults/NAME.ts) once, so each restart costs a plain `node` start. */
+export async function bundleDriver(dir: string, name = 'driver'): Promise<string> {
+  const outfile = path.join(dir, `${name}.cjs`);
+  await build({ entryPoints: [path.join(REPO, 'test', 'faults', `${name}.ts`)], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
   return outfile;
 }
 

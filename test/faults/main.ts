@@ -3,6 +3,7 @@
 // lost) and `N passed, N failed`. FAULTS_SCALE=full runs the large counts (>= 50 kills); FAULTS_SEED repeats a run.
 import { EventEmitter } from 'node:events';
 import { killScenario } from './kills';
+import { leaseScenario } from './lease-faults';
 import { localScenarios } from './local-faults';
 import { seededRandom } from './random';
 import { formatTable, passed, type FaultResult } from './report';
@@ -21,6 +22,7 @@ async function main(): Promise<number> {
   console.log(`fault suite: ${full ? 'full' : 'CI'} scale, seed ${seed} (FAULTS_SEED=${seed} repeats it)`);
   const runs: { name: string; run: () => Promise<FaultResult[]> }[] = [
     { name: 'kills', run: async () => [await killScenario(full ? { rounds: 8, killsPerRound: 8 } : { rounds: 1, killsPerRound: 5 }, random)] },
+    { name: 'lease', run: async () => [await leaseScenario(full ? 6 : 1, random)] },
     { name: 'server', run: () => serverScenarios(full ? 8 : 2, random) },
     { name: 'local', run: () => localScenarios(full ? 3 : 1) },
     { name: 'store', run: () => storeScenarios() },
