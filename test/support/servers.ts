@@ -156,8 +156,9 @@ function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse
   if (b.ranges !== false) headers['Accept-Ranges'] = 'bytes';
 
   let start = 0;
+  let end = body.length;
   let status = 200;
-  const range = /^bytes=(\d+)-$/.exec(String(req.headers['range'] ?? ''));
+  const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers['range'] ?? ''));
   const ifRange = req.headers['if-range'];
   const rangeStillValid = ifRange === undefined || ifRange === etag || ifRange === lastModified;
   if (b.ranges !== false && range && rangeStillValid) {
@@ -167,9 +168,11 @@ function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse
       return;
     }
     status = 206;
-    headers['Content-Range'] = b.contentRange ?? `bytes ${start}-${body.length - 1}/${body.length}`;
+    // A closed range (bytes=a-b, as segmented downloads ask) ends at b, or at the body's end.
+    if (range[2]) end = Math.min(body.length, Number(range[2]) + 1);
+    headers['Content-Range'] = b.contentRange ?? `bytes ${start}-${end - 1}/${body.length}`;
   }
-  const part = body.subarray(start);
+  const part = body.subarray(start, end);
   if (b.contentLength === false) headers['Connection'] = 'close';
   else headers['Content-Length'] = String(part.length);
   res.writeHead(status, headers);

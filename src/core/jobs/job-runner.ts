@@ -3,6 +3,8 @@
 import type * as http from 'node:http';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { transferFile, TransferStopped, type TransferHost } from '../transfer/file-transfer';
+import type { BandwidthLimiter } from '../transfer/bandwidth';
+import type { SegmentPolicy } from '../transfer/segments';
 import type { IdleLimit } from '../transfer/watchdog';
 import type { JobRecord } from './model';
 
@@ -17,6 +19,10 @@ export interface RunnerDeps {
   /** A file record changed (validators, size, redirect target): store it soon. */
   onFileChanged(): void;
   onFileTransferred(index: number): void;
+  /** Store the job now; resolves once durable. */
+  saveNow(): Promise<void>;
+  segmentPolicy(): SegmentPolicy;
+  limiter?: BandwidthLimiter;
   log(level: 'debug' | 'info' | 'warn', message: string): void;
 }
 
@@ -49,6 +55,9 @@ export async function runJobFiles(deps: RunnerDeps): Promise<void> {
       agentFor: deps.agentFor,
       idleLimit: deps.idleLimit,
       save: deps.onFileChanged,
+      saveNow: deps.saveNow,
+      segmentPolicy: deps.segmentPolicy,
+      limiter: deps.limiter,
       onResponding: deps.onResponding,
       onBytes: deps.onBytes,
       onRedirectReported: (url) => deps.log('info', `file ${index} now comes from ${url} (redirect reported)`),

@@ -70,6 +70,18 @@ export interface FileRecord {
   lastModified?: string;
   /** The URL a redirect led to, when the policy reports it (BITS updates the remote name). */
   finalUrl?: string;
+  /**
+   * Present while the file is fetched over several Range connections at once: the temp file then has holes, so
+   * its size says nothing, and these ranges say which bytes are durably in it.
+   */
+  segments?: SegmentRecord[];
+}
+
+/** One range [start, end) of a segmented file; bytes [start, position) are durably in the temp file. */
+export interface SegmentRecord {
+  start: number;
+  end: number;
+  position: number;
 }
 
 export interface JobTimes {

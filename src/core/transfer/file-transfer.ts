@@ -1,54 +1,23 @@
 // One file's transfer: continue from the bytes in its temp file with Range + If-Range, follow redirects per the
 // job's policy, restart from zero when the server cannot continue or the remote changed, stream the body to
-// disk, and check the sha256 before the file counts as transferred.
+// disk (over several Range connections when the file is large and the server allows), and check the sha256
+// before the file counts as transferred.
 import type { Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type * as http from 'node:http';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import { SecurityFlags, type FileRecord } from '../jobs/model';
 import { parseRetryAfter } from '../jobs/retry';
-import { sendGet, type GetResponse } from './http-client';
-import { localFileError, networkError } from './network-errors';
-import { followRedirect, headersForHop, isRedirectStatus, redirectPolicy } from './redirects';
-import { planResponse } from './response';
 import { displayUrl } from '../util/url';
+import { localFileError } from './network-errors';
+import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWatchdog, type TransferHost } from './request';
+import { planResponse } from './response';
+import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
+import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
 import { hashPrefix, sizeOf, TempFileSink } from './temp-file';
-import { IdleWatchdog, type IdleLimit } from './watchdog';
 
-export const USER_AGENT = 'managed-downloads/0.1';
-
-/** What the engine gives a transfer: the live file record, the job's settings, and places to report to. */
-export interface TransferHost {
-  jobId: string;
-  fileIndex: number;
-  /** Updated in place: bytes, size, validators, finalUrl, transferred. */
-  file: FileRecord;
-  securityFlags: number;
-  writeOnlyHeaderNames: readonly string[];
-  signal: AbortSignal;
-  /** Custom headers (including write-only values), fetched per file so a changed value applies. */
-  headers(): Promise<Record<string, string>>;
-  agentFor(protocol: 'http:' | 'https:'): http.Agent;
-  /** How long the connection may stay silent, from the last activity (stall limit or the no-progress window). */
-  idleLimit(lastActivity: number): IdleLimit;
-  /** The file record changed (validators, size): store it soon. */
-  save(): void;
-  /** The server answered with a body we accept: the job is TRANSFERRING. */
-  onResponding(): void;
-  onBytes(bytes: number): void;
-  onRedirectReported(url: string): void;
-  log(level: 'debug' | 'info' | 'warn', message: string): void;
-}
-
-/** Thrown when the engine stopped the transfer (suspend, cancel, preempt, dispose); not an error of the job. */
-export class TransferStopped extends Error {
-  constructor() {
-    super('transfer stopped');
-  }
-}
+export { TransferStopped, USER_AGENT, type TransferHost } from './request';
 
 const retryAfterHints = new WeakMap<BitsError, number>();
 
@@ -64,6 +33,12 @@ export async function transferFile(host: TransferHost): Promise<void> {
   const file = host.file;
   const temp = file.tempPath;
   await local(temp, () => fs.mkdir(path.dirname(temp), { recursive: true }));
+  let allowSegments = true;
+  if (file.segments !== undefined) {
+    const outcome = await continueSegments(host);
+    if (outcome === 'done') return;
+    allowSegments = outcome === 'again';
+  }
   // The temp file is the truth about what was received (the record may lag it by a coalesced write).
   let offset = await local(temp, () => sizeOf(temp));
   if (file.bytesTotal !== null && offset > file.bytesTotal) {
@@ -127,6 +102,14 @@ export async function transferFile(host: TransferHost): Promise<void> {
     // No need to wait for this write: a restart truncates before new bytes arrive, so stale stored validators can
     // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
     if (changed) host.save();
+    if (allowSegments && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
+      response.body.destroy();
+      const outcome = await startSegments(host, plan.total!);
+      if (outcome === 'done') return;
+      allowSegments = outcome === 'again';
+      offset = 0;
+      continue;
+    }
     host.onResponding();
     const hash = file.sha256 ? await local(temp, () => hashPrefix(temp, offset)) : undefined;
     const written = await receive(host, response.body, offset, hash, where);
@@ -152,83 +135,71 @@ export async function transferFile(host: TransferHost): Promise<void> {
   }
 }
 
-function stopIfAsked(host: TransferHost): void {
-  if (host.signal.aborted) throw new TransferStopped();
-}
+type SegmentsOutcome = 'done' | 'again' | 'single';
 
-async function local<T>(file: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (err) {
-    throw localFileError(err, file);
-  }
-}
-
-async function truncate(temp: string): Promise<number> {
-  await local(temp, () => fs.writeFile(temp, ''));
-  return 0;
-}
-
-interface Opened extends GetResponse {
-  url: URL;
-}
-
-/** The GET for the file from `offset`, following redirects per the job's policy. */
-async function open(host: TransferHost, offset: number): Promise<Opened> {
+/** Splits the file and fetches its segments. The record names the split before the temp file can hold a byte. */
+async function startSegments(host: TransferHost, total: number): Promise<SegmentsOutcome> {
   const file = host.file;
-  const original = new URL(file.remoteUrl);
-  // BITS updates the remote name when redirects are reported; later requests go there directly.
-  let url = redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT && file.finalUrl ? new URL(file.finalUrl) : original;
-  const custom = await host.headers();
-  for (let hops = 0; ; hops++) {
-    const hop = headersForHop(custom, original, url, host.writeOnlyHeaderNames);
-    const headers: Record<string, string> = {
-      // The job's own User-Agent, when it sets one, wins.
-      ...(Object.keys(hop).some((name) => name.toLowerCase() === 'user-agent') ? {} : { 'User-Agent': USER_AGENT }),
-      ...hop,
-      'Accept-Encoding': 'identity',
-    };
-    if (offset > 0) {
-      headers['Range'] = `bytes=${offset}-`;
-      // If-Range needs a strong validator; a weak ETag falls back to Last-Modified (and the Content-Range check).
-      const strongEtag = file.etag && !file.etag.startsWith('W/') ? file.etag : undefined;
-      const ifRange = strongEtag ?? file.lastModified;
-      if (ifRange) headers['If-Range'] = ifRange;
+  const policy = host.segmentPolicy();
+  file.segments = splitIntoSegments(total, policy.connections);
+  file.bytesTransferred = 0;
+  await host.saveNow();
+  // Full length at once (sparse): every segment writes inside the file, and a wrong size shows a damaged split.
+  await local(file.tempPath, async () => {
+    const handle = await fs.open(file.tempPath, 'w');
+    try {
+      await handle.truncate(total);
+    } finally {
+      await handle.close();
     }
-    const response = await withWatchdog(host, (signal) =>
-      sendGet({ url, headers, agent: host.agentFor(url.protocol as 'http:' | 'https:'), jobId: host.jobId, fileIndex: host.fileIndex, signal }),
-    ).catch((err: unknown) => {
-      throw translate(host, err, displayUrl(url));
-    });
-    if (!isRedirectStatus(response.status)) return { ...response, url };
-    response.body.destroy();
-    const next = followRedirect(url, response.headers['location'], response.status, host.securityFlags, hops);
-    host.log('debug', `redirect ${response.status}: ${displayUrl(url)} -> ${displayUrl(next)}`);
-    if (redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT) {
-      file.finalUrl = next.href;
-      host.onRedirectReported(next.href);
-    }
-    url = next;
-  }
+  });
+  host.log('info', `${displayUrl(file.remoteUrl)}: ${total} bytes over ${file.segments.length} range connections`);
+  return continueSegments(host);
 }
 
-/** Runs `work` with a signal that aborts on the engine's stop and on the idle limit. */
-async function withWatchdog<T>(host: TransferHost, work: (signal: AbortSignal, watchdog: IdleWatchdog) => Promise<T>): Promise<T> {
-  const watchdog = new IdleWatchdog((last) => host.idleLimit(last));
+/**
+ * Continues a segmented file from its record. 'again': the split was dropped (damaged, or the remote changed), so
+ * start the file over; 'single': the server ignores ranges, so fetch it over one connection.
+ */
+async function continueSegments(host: TransferHost): Promise<SegmentsOutcome> {
+  const file = host.file;
+  const temp = file.tempPath;
+  if (!segmentsAreSound(file.segments, file.bytesTotal) || (await local(temp, () => sizeOf(temp))) !== file.bytesTotal) {
+    host.log('warn', `the stored segments of ${temp} do not match the temp file; starting the file again`);
+    await dropSegments(host, false);
+    return 'again';
+  }
+  file.bytesTransferred = segmentedBytes(file.segments);
   try {
-    return await work(AbortSignal.any([host.signal, watchdog.signal]), watchdog);
+    await fetchSegments(host);
   } catch (err) {
-    if (watchdog.signal.aborted && !host.signal.aborted) throw watchdog.signal.reason;
-    throw err;
-  } finally {
-    watchdog.dispose();
+    if (!(err instanceof SegmentsUnusable)) throw err;
+    host.log('info', `${err.reason}; ${err.rangesUnsupported ? 'continuing over one connection' : 'starting the file again'}`);
+    await dropSegments(host, err.rangesUnsupported);
+    return err.rangesUnsupported ? 'single' : 'again';
   }
+  file.bytesTransferred = file.bytesTotal!;
+  try {
+    await finish(host, undefined);
+  } finally {
+    // Transferred, or its bytes discarded by a hash mismatch: either way the split is over.
+    if (file.transferred || file.bytesTransferred === 0) file.segments = undefined;
+  }
+  return 'done';
 }
 
-function translate(host: TransferHost, err: unknown, where: string): unknown {
-  if (host.signal.aborted) return new TransferStopped();
-  if (err instanceof BitsError) return err;
-  return networkError(err, where);
+/** Forgets the split: the bytes go first, so a crash in between leaves a split that no longer matches (and is dropped). */
+async function dropSegments(host: TransferHost, keepValidators: boolean): Promise<void> {
+  const file = host.file;
+  await truncate(file.tempPath);
+  file.segments = undefined;
+  file.bytesTransferred = 0;
+  if (!keepValidators) {
+    file.etag = undefined;
+    file.lastModified = undefined;
+    file.bytesTotal = null;
+  }
+  await host.saveNow();
 }
 
 /** Streams the body into the temp file from `offset`; returns the bytes written. */
@@ -248,7 +219,7 @@ async function receive(host: TransferHost, body: Readable, offset: number, hash:
           watchdog.kick();
           host.onBytes(bytes);
         },
-        hash,
+        { hash, limiter: host.limiter },
       );
       await pipeline(body, sink, { signal });
     });

@@ -5,6 +5,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { BandwidthLimiter } from './bandwidth';
 
 export const TEMP_SUFFIX = '.mddownload';
 const maxNameBytes = 255;
@@ -58,6 +59,15 @@ function returnScratch(buffer: Buffer): void {
   if (scratchPool.length < 4) scratchPool.push(buffer);
 }
 
+export interface TempFileSinkOptions {
+  /** Fed with every byte, in order. */
+  hash?: Hash;
+  /** Bytes wait for it before they are written. */
+  limiter?: BandwidthLimiter;
+  /** Bytes buffered while a write is in flight (default 4 MiB); smaller when many sinks run at once. */
+  highWaterMark?: number;
+}
+
 /**
  * Writes a response body into the temp file at `position` onward. While one write is in flight, the stream
  * buffers up to 4 MiB and hands the whole batch to the next write; `write()` returns false beyond that,
@@ -68,14 +78,27 @@ export class TempFileSink extends Writable {
   /** The file-system error that stopped the sink, as opposed to an error of the body it was fed from. */
   writeFailure: unknown;
 
+  private readonly hash?: Hash;
+  private readonly limiter?: BandwidthLimiter;
+
   constructor(
     private readonly handle: fs.FileHandle,
     start: number,
     private readonly onWritten: (bytes: number) => void,
-    private readonly hash?: Hash,
+    options: TempFileSinkOptions = {},
   ) {
-    super({ highWaterMark: SINK_HIGH_WATER_MARK });
+    super({ highWaterMark: options.highWaterMark ?? SINK_HIGH_WATER_MARK });
     this.position = start;
+    this.hash = options.hash;
+    this.limiter = options.limiter;
+  }
+
+  /** Ends a wait for the bandwidth limit when the stream is torn down. */
+  private readonly stopped = new AbortController();
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.stopped.abort();
+    callback(error);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -97,6 +120,8 @@ export class TempFileSink extends Writable {
       this.hash?.update(b);
       total += b.length;
     }
+    // Checked per batch, so a limit set mid-transfer applies at once; unlimited costs one test.
+    if (this.limiter?.limited) await this.limiter.take(total, this.stopped.signal);
     if (buffers.length === 1) {
       await this.writeAt(buffers[0], buffers[0].length);
     } else {

@@ -1,0 +1,177 @@
+// One large file over several Range connections at once (like aria2 -x): each segment writes at its own offset
+// of the one temp file. The temp file has holes until the end, so its size proves nothing; what counts is the
+// segment record, which only ever names bytes that were written and fsynced before the record was stored.
+import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
+import { isTransientCode } from '../jobs/retry';
+import type { SegmentRecord } from '../jobs/model';
+import { displayUrl } from '../util/url';
+import { localFileError } from './network-errors';
+import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type TransferHost } from './request';
+import { parseContentLength, parseContentRange } from './response';
+import { TempFileSink } from './temp-file';
+
+/** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
+export class SegmentsUnusable extends Error {
+  constructor(
+    readonly reason: string,
+    /** The server ignores ranges: fetch the file over one connection. Otherwise (a changed remote) start over. */
+    readonly rangesUnsupported: boolean,
+  ) {
+    super(reason);
+  }
+}
+
+/** How often received bytes are made durable and written into the segment record. */
+const CHECKPOINT_MS = 1000;
+/** Each of several sinks buffers less, so that memory stays flat whatever the connection count. */
+const SEGMENT_HIGH_WATER_MARK = 1 << 20;
+/** A segment whose connection drops after making progress reconnects at once this many times. */
+const SEGMENT_RECONNECTS = 3;
+
+interface LiveSegment {
+  record: SegmentRecord;
+  /** Bytes written (not yet fsynced) up to here. */
+  written: number;
+}
+
+/**
+ * Fetches every unfinished segment of `host.file` (file.segments, bytesTotal and validators set and stored).
+ * Resolves when all bytes are durably in the temp file; rejects with TransferStopped, SegmentsUnusable, or the
+ * BitsError of a segment that could not continue (the others stop; every segment keeps its durable bytes).
+ */
+export async function fetchSegments(host: TransferHost): Promise<void> {
+  const file = host.file;
+  const segments = file.segments!;
+  const temp = file.tempPath;
+  const handle = await local(temp, () => fs.open(temp, 'r+'));
+  const live: LiveSegment[] = segments.map((record) => ({ record, written: record.position }));
+  const group = new AbortController();
+  const signal = AbortSignal.any([host.signal, group.signal]);
+  const segmentHost: TransferHost = { ...host, signal };
+  let checkpointing: Promise<void> = Promise.resolve();
+  const checkpoint = () => (checkpointing = checkpointing.then(() => makeDurable(host, handle, live)));
+  const timer = setInterval(() => void checkpoint().catch(() => undefined), CHECKPOINT_MS);
+  const failures: unknown[] = [];
+  try {
+    await Promise.all(
+      live
+        .filter((s) => s.written < s.record.end)
+        .map((s) =>
+          fetchSegment(segmentHost, handle, s).catch((err: unknown) => {
+            failures.push(err);
+            group.abort();
+          }),
+        ),
+    );
+  } finally {
+    clearInterval(timer);
+    // Whatever happened, the bytes that did arrive are kept for the next attempt.
+    await checkpoint().catch((err: unknown) => failures.push(localFileError(err, temp)));
+    await handle.close().catch(() => undefined);
+  }
+  if (host.signal.aborted) throw new TransferStopped();
+  const cause = failures.find((e) => !(e instanceof TransferStopped)) ?? failures[0];
+  if (cause !== undefined) throw cause;
+  stopIfAsked(host);
+}
+
+/** fsync, then record as durable what was written before the fsync began, then store the record. */
+async function makeDurable(host: TransferHost, handle: fs.FileHandle, live: readonly LiveSegment[]): Promise<void> {
+  const written = live.map((s) => s.written);
+  if (written.every((w, i) => w === live[i].record.position)) return;
+  await handle.datasync();
+  live.forEach((s, i) => (s.record.position = written[i]));
+  host.save();
+}
+
+async function fetchSegment(host: TransferHost, handle: fs.FileHandle, segment: LiveSegment): Promise<void> {
+  const file = host.file;
+  let reconnects = 0;
+  while (segment.written < segment.record.end) {
+    stopIfAsked(host);
+    const from = segment.written;
+    const response = await open(host, from, segment.record.end);
+    const where = displayUrl(response.url);
+    try {
+      checkSegmentAnswer(response.status, response.headers, from, segment.record.end, file.bytesTotal!, file.etag, where);
+    } catch (err) {
+      response.body.destroy();
+      throw err;
+    }
+    host.onResponding();
+    try {
+      await receiveRange(host, response.body, handle, segment, where);
+    } catch (err) {
+      if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
+      // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
+      if (segment.written > from && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
+        host.log('info', `segment ${segment.record.start}-${segment.record.end}: ${err.message}; reconnecting at ${segment.written}`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Anything but the exact range of the same entity stops the segments: bytes never land at the wrong place. */
+function checkSegmentAnswer(status: number, headers: Record<string, string | undefined>, from: number, end: number, total: number, etag: string | undefined, where: string): void {
+  if (status >= 200 && status < 300 && status !== 206) {
+    const changed = etag !== undefined && headers['etag'] !== undefined && headers['etag'] !== etag;
+    throw new SegmentsUnusable(
+      changed ? `${where} changed (ETag ${etag} became ${headers['etag']})` : `${where} answered a range request with the whole file (HTTP ${status})`,
+      !changed,
+    );
+  }
+  if (status === 206) {
+    const range = parseContentRange(headers['content-range']);
+    if (!range || range.first !== from || range.last >= end || range.total !== total) {
+      throw new SegmentsUnusable(`${where} answered bytes ${from}-${end - 1} with Content-Range "${headers['content-range'] ?? ''}"`, false);
+    }
+    if (etag !== undefined && headers['etag'] !== undefined && headers['etag'] !== etag) {
+      throw new SegmentsUnusable(`${where} changed (ETag ${etag} became ${headers['etag']})`, false);
+    }
+    const length = parseContentLength(headers['content-length']);
+    if (length !== null && length !== range.last - range.first + 1) {
+      throw new SegmentsUnusable(`${where}: Content-Length ${length} disagrees with Content-Range ${headers['content-range']}`, false);
+    }
+    return;
+  }
+  if (status === 416) throw new SegmentsUnusable(`${where} cannot serve bytes ${from}-${end - 1} (HTTP 416)`, false);
+  if (status >= 400 && status < 600) {
+    const code = httpStatusCode(status);
+    throw new BitsError(code, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, { transient: isTransientCode(code) });
+  }
+  throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
+}
+
+async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, segment: LiveSegment, where: string): Promise<void> {
+  const from = segment.written;
+  let sink: TempFileSink | undefined;
+  try {
+    await withWatchdog(host, async (signal, watchdog) => {
+      sink = new TempFileSink(
+        handle,
+        from,
+        (bytes) => {
+          segment.written += bytes;
+          host.file.bytesTransferred += bytes;
+          watchdog.kick();
+          host.onBytes(bytes);
+        },
+        { limiter: host.limiter, highWaterMark: SEGMENT_HIGH_WATER_MARK },
+      );
+      await pipeline(body, sink, { signal });
+    });
+  } catch (err) {
+    body.destroy();
+    if (host.signal.aborted) throw new TransferStopped();
+    if (sink?.writeFailure !== undefined) throw localFileError(sink.writeFailure, host.file.tempPath);
+    throw translate(host, err, where);
+  }
+  if (segment.written < segment.record.end && segment.written === from) {
+    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, { transient: true });
+  }
+}

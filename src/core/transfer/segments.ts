@@ -1,0 +1,62 @@
+// Segmented downloads, the plain-data part: when a file qualifies, how it is split, and whether a stored split
+// can be trusted. The transfer itself is in segmented-transfer.ts.
+import type { SegmentRecord } from '../jobs/model';
+import type { ResponsePlan } from './response';
+
+export interface SegmentPolicy {
+  enabled: boolean;
+  /** Files smaller than this (bytes) use one connection. */
+  minSize: number;
+  /** Range connections per file. */
+  connections: number;
+}
+
+export const DEFAULT_SEGMENT_POLICY: SegmentPolicy = { enabled: true, minSize: 32 << 20, connections: 8 };
+
+/** No segment is smaller than this, whatever the connection count: tiny ranges only add requests. */
+const MIN_SEGMENT_BYTES = 256 << 10;
+
+/**
+ * A whole-file answer qualifies for segments when the server said it serves byte ranges, the size is known and
+ * large enough, and a validator lets every Range carry If-Range (so a changed remote is noticed by each segment).
+ */
+export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<ResponsePlan, { kind: 'body' }>, acceptRanges: string | undefined): boolean {
+  if (!policy.enabled || policy.connections < 2 || plan.start !== 0 || plan.total === null) return false;
+  if (plan.total < policy.minSize || plan.total < 2 * MIN_SEGMENT_BYTES) return false;
+  if (!/\bbytes\b/i.test(acceptRanges ?? '')) return false;
+  const strongEtag = plan.etag !== undefined && !plan.etag.startsWith('W/');
+  return strongEtag || plan.lastModified !== undefined;
+}
+
+/** Equal ranges covering [0, total), at most `connections` of them. */
+export function splitIntoSegments(total: number, connections: number): SegmentRecord[] {
+  const count = Math.max(1, Math.min(connections, Math.floor(total / MIN_SEGMENT_BYTES)));
+  const size = Math.ceil(total / count);
+  const segments: SegmentRecord[] = [];
+  for (let start = 0; start < total; start += size) {
+    const end = Math.min(total, start + size);
+    segments.push({ start, end, position: start });
+  }
+  return segments;
+}
+
+/** A stored split is used only if it covers [0, total) exactly, in order, with every position inside its range. */
+export function segmentsAreSound(segments: unknown, total: number | null): segments is SegmentRecord[] {
+  if (!Array.isArray(segments) || segments.length === 0 || total === null) return false;
+  let expected = 0;
+  for (const s of segments as Partial<SegmentRecord>[]) {
+    if (typeof s !== 'object' || s === null) return false;
+    const { start, end, position } = s;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || !Number.isSafeInteger(position)) return false;
+    if (start !== expected || end! <= start! || position! < start! || position! > end!) return false;
+    expected = end!;
+  }
+  return expected === total;
+}
+
+/** Bytes durably received over all segments. */
+export function segmentedBytes(segments: readonly SegmentRecord[]): number {
+  let n = 0;
+  for (const s of segments) n += s.position - s.start;
+  return n;
+}
