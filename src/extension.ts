@@ -13,7 +13,9 @@ import { viewCommands } from './ui/commands/view';
 import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
-import { EngineHost } from './ui/engineHost';
+import { EngineHost, followLease } from './ui/engineHost';
+import { HeaderSecrets } from './ui/headerSecrets';
+import { secretCommands } from './ui/commands/secrets';
 import { JobsModel } from './ui/jobsModel';
 import { Logger } from './ui/log';
 import { UserMessages } from './ui/messages';
@@ -34,11 +36,31 @@ function setReady(): void {
 }
 let connectionHost: ConnectionHost | undefined;
 
-/** The engine is loaded on first use, so activating costs little when there is nothing to do. */
-async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger): Promise<DownloadEngine> {
-  const [{ JobEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), connections.get()]);
+/**
+ * The engine is loaded on first use, so activating costs little when there is nothing to do. Through the store's
+ * lease only one window runs a store's jobs; another window on the same workspace shows them and forwards its
+ * commands (LeasedEngine), and takes over when that window goes away.
+ */
+async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets): Promise<DownloadEngine> {
+  const [{ JobEngine }, { LeasedEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), import('./core/store/leased-engine.js'), connections.get()]);
   // The engine prefixes its own lines with their component.
-  return JobEngine.open({ storeDir, owner: 'workspace', connections: opened.connections.provider, log: (level, message) => log.channel[level](message) });
+  const engineLog = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => log.channel[level](message);
+  return LeasedEngine.open({
+    storeDir,
+    open: () =>
+      JobEngine.open({
+        storeDir,
+        owner: 'workspace',
+        connections: opened.connections.provider,
+        headerSecrets: (id) => secrets.get(id),
+        // Read when this window takes the store, so the engine starts with the settings of that moment.
+        bandwidthLimit: settings.bandwidthLimitKiBps() * 1024,
+        segments: settings.segmentPolicy(),
+        log: engineLog,
+      }),
+    lease: { label: `the VS Code window of pid ${process.pid}` },
+    log: engineLog,
+  });
 }
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
@@ -52,7 +74,8 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
   const storeDir = path.join(storage, 'jobs');
   const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
-  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log), log.child('Engine')));
+  const headerSecrets = new HeaderSecrets(context.secrets);
+  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -79,9 +102,12 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
       host.current?.setMaxConcurrentJobs(settings.maxConcurrentJobs());
       log.info(`maximum concurrent jobs set to ${settings.maxConcurrentJobs()}`);
     }),
+    onSettingsChanged([SettingKeys.bandwidthLimit], () => host.current?.setBandwidthLimit?.(settings.bandwidthLimitKiBps() * 1024)),
+    onSettingsChanged([SettingKeys.segmentedDownloads, SettingKeys.segmentConnections, SettingKeys.segmentMinSize], () => host.current?.setSegmentPolicy?.(settings.segmentPolicy())),
   );
 
   host.whenOpen((engine) => {
+    context.subscriptions.push(...followLease(engine, treeView, headerSecrets));
     engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
     model.attach(engine);
     setReady();
@@ -94,7 +120,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates)]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 

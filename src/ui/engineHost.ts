@@ -1,7 +1,10 @@
 // Opens the engine once, when it is first needed (or at activation when the store holds jobs to resume),
 // so a window with no downloads pays nothing for the engine at startup.
 import * as fs from 'node:fs/promises';
-import type { DownloadEngine } from '../core/jobs/model';
+import type * as vscode from 'vscode';
+import { JobState, type DownloadEngine } from '../core/jobs/model';
+import { LeasedEngine } from '../core/store/leased-engine';
+import type { HeaderSecrets } from './headerSecrets';
 import type { Logger } from './log';
 
 export class EngineHost {
@@ -68,4 +71,26 @@ export class EngineHost {
     this.engine = undefined;
     if (engine) await engine.dispose();
   }
+}
+
+/**
+ * While another window holds the store's lease, the view says so (its jobs show, its commands are forwarded);
+ * the message goes when this window takes over. Write-only headers of finished jobs are forgotten here, by the
+ * window that runs the jobs.
+ */
+export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknown>, secrets: HeaderSecrets): { dispose(): void }[] {
+  const subscriptions: { dispose(): void }[] = [
+    engine.onDidChangeJob((e) => {
+      if (e.kind === 'removed' || e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED) {
+        if (!(engine instanceof LeasedEngine) || engine.role === 'holder') void secrets.forget(e.job.id);
+      }
+    }),
+  ];
+  if (!(engine instanceof LeasedEngine)) return subscriptions;
+  const show = async () => {
+    view.message = engine.role === 'holder' ? undefined : `Another window runs these jobs: ${await engine.holderText()}. Commands here are passed to it; this window takes over when it closes.`;
+  };
+  void show();
+  subscriptions.push(engine.onDidChangeRole(() => void show()));
+  return subscriptions;
 }

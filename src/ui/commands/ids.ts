@@ -18,6 +18,7 @@ export const CommandIds = {
   reloadValidator: 'managedDownloads.reloadCertificateValidator',
   clearCertificateCache: 'managedDownloads.clearCertificateCache',
   showCertificateRejections: 'managedDownloads.showCertificateRejections',
+  setWriteOnlyHeader: 'managedDownloads.setWriteOnlyHeader',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
