@@ -19,6 +19,9 @@ export const SettingKeys = {
   notifyOnCompletion: 'notifyOnCompletion',
   notifyOnError: 'notifyOnError',
   bandwidthLimit: 'bandwidthLimit',
+  segmentedDownloads: 'segmentedDownloads',
+  segmentConnections: 'segmentConnections',
+  segmentMinSize: 'segmentMinSize',
 } as const;
 
 export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
@@ -58,6 +61,12 @@ export const settings = {
   notifyOnCompletion: (): boolean => config().get<boolean>(SettingKeys.notifyOnCompletion, true) !== false,
   notifyOnError: (): boolean => config().get<boolean>(SettingKeys.notifyOnError, true) !== false,
   bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, 0, 0),
+  /** Segmented downloads as the engine takes them (the size setting is in MiB). */
+  segmentPolicy: (): { enabled: boolean; connections: number; minSize: number } => ({
+    enabled: config().get<boolean>(SettingKeys.segmentedDownloads, true) !== false,
+    connections: integer(SettingKeys.segmentConnections, 8, 1, 16),
+    minSize: integer(SettingKeys.segmentMinSize, 32, 1, 1 << 20) * 1024 * 1024,
+  }),
 
   /**
    * Where new downloads go: the setting (relative to the first workspace folder, `~` for home),

@@ -215,6 +215,10 @@ export interface DownloadEngine {
   listJobs(): JobSnapshot[];
   getProgress(jobId: string): JobProgress;
   setMaxConcurrentJobs(n: number): void;
+  /** Total download rate of all jobs, bytes per second (0: none). Optional: an engine that only forwards may lack it. */
+  setBandwidthLimit?(bytesPerSecond: number): void;
+  /** Segmented downloads on or off, from which size (bytes), over how many connections. */
+  setSegmentPolicy?(policy: { enabled?: boolean; minSize?: number; connections?: number }): void;
   /** Change a job's name, description, retry timers, security flags, headers or auto-complete (fires 'modified'). */
   setProperties(jobId: string, patch: JobPropertiesPatch): Promise<JobSnapshot>;
   /** Drop an ACKNOWLEDGED or CANCELLED job from memory and store (fires 'removed'); other states: BG_E_INVALID_STATE. */

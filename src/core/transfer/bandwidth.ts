@@ -20,7 +20,8 @@ export class BandwidthLimiter {
   /** 0 (or less) removes the limit. */
   setLimit(bytesPerSecond: number): void {
     this.bytesPerSecond = Number.isFinite(bytesPerSecond) && bytesPerSecond > 0 ? bytesPerSecond : 0;
-    this.tokens = Math.min(this.tokens, this.burst);
+    // A new limit starts with an empty bucket and no debt carried over from the old one.
+    this.tokens = 0;
     this.refilledAt = Date.now();
   }
 
@@ -36,7 +37,10 @@ export class BandwidthLimiter {
     return Math.max(MIN_BURST, this.bytesPerSecond * BURST_SECONDS);
   }
 
-  /** Resolves when `bytes` may be written. A request larger than the bucket goes into debt that later ones repay. */
+  /**
+   * Resolves once `bytes` are paid for: at once while the bucket holds tokens, else when the rate has earned the
+   * debt back. So a large batch waits as long as its size needs, and the next caller waits behind it.
+   */
   take(bytes: number, signal?: AbortSignal): Promise<void> {
     if (!this.limited) return Promise.resolve();
     const turn = this.tail.then(() => this.acquire(bytes, signal));
@@ -44,20 +48,22 @@ export class BandwidthLimiter {
     return turn;
   }
 
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.bytesPerSecond);
+    this.refilledAt = now;
+  }
+
   private async acquire(bytes: number, signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      if (!this.limited) return;
+    if (!this.limited) return;
+    this.refill();
+    this.tokens -= bytes;
+    // In short steps, so a lifted or changed limit applies to a waiter too.
+    while (this.limited && this.tokens < 0) {
       signal?.throwIfAborted();
-      const now = Date.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.bytesPerSecond);
-      this.refilledAt = now;
-      if (this.tokens > 0) {
-        this.tokens -= bytes;
-        return;
-      }
-      const waitMs = Math.max(5, Math.ceil((-this.tokens / this.bytesPerSecond) * 1000) + 1);
+      const waitMs = Math.min(250, Math.max(5, Math.ceil((-this.tokens / this.bytesPerSecond) * 1000)));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(waitMs, 250));
+        const timer = setTimeout(done, waitMs);
         function done(): void {
           signal?.removeEventListener('abort', done);
           clearTimeout(timer);
@@ -65,6 +71,7 @@ export class BandwidthLimiter {
         }
         signal?.addEventListener('abort', done, { once: true });
       });
+      this.refill();
     }
   }
 }
