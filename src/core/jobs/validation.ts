@@ -1,6 +1,7 @@
 // Input checks for the verbs: every refusal is a BitsError with a stable code and a message that says what to fix.
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
+import { displayUrl } from '../util/url';
 import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions } from './model';
 
 const general = ErrorContext.GENERAL_QUEUE_MANAGER;
@@ -93,6 +94,23 @@ export function checkPatch(patch: JobPropertiesPatch): JobPropertiesPatch {
   return out;
 }
 
+/** Far above any real download URL (BITS itself stops at 2,200); stops a hostile caller from bloating the store. */
+const MAX_URL_LENGTH = 8192;
+
+/**
+ * The path of `name` inside `folder`, refusing a name that would leave the folder ("../x", an absolute name, a
+ * drive or a separator trick): a caller that chose a folder gets files in that folder and nowhere else.
+ */
+export function pathInFolder(folder: string, name: string): string {
+  const base = path.resolve(folder);
+  const target = path.resolve(base, name);
+  const relative = path.relative(base, target);
+  if (!name || !relative || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new BitsError(Codes.E_INVALIDARG, `The file name "${name}" would not be inside the chosen folder ${base}; give a plain file name.`, ErrorContext.LOCAL_FILE);
+  }
+  return target;
+}
+
 export interface CheckedFile {
   url: URL;
   localPath: string;
@@ -104,17 +122,26 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
   if (!file || typeof file.remoteUrl !== 'string' || typeof file.localPath !== 'string') {
     throw invalid('A file needs a remoteUrl and a localPath, both strings.');
   }
+  if (file.remoteUrl.length > MAX_URL_LENGTH) {
+    throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `The URL is ${file.remoteUrl.length} characters long; at most ${MAX_URL_LENGTH} are allowed.`, general);
+  }
   let url: URL;
   try {
     url = new URL(file.remoteUrl);
   } catch {
-    throw invalid(`"${file.remoteUrl}" is not a valid URL.`);
+    throw invalid(`"${displayUrl(file.remoteUrl)}" is not a valid URL.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BitsError(
       Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
       `Cannot download ${url.protocol} URLs: only http and https are supported.`,
       ErrorContext.REMOTE_FILE,
+    );
+  }
+  if (url.username || url.password) {
+    // Stored with the job they would sit in plain text in the store; the message never repeats them.
+    throw invalid(
+      `The URL ${displayUrl(url)} carries a user name or password. Credentials in URLs are refused because the job store would keep them; remove them from the URL and give the credentials as a write-only header (e.g. Authorization), which is kept in the secret store.`,
     );
   }
   if (!path.isAbsolute(file.localPath)) {

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BitsError, Codes } from '../../core/errors';
+import { BitsError, Codes, ErrorContext } from '../../core/errors';
+import { pathInFolder } from '../../core/jobs/validation';
 import type { JobPriority, NewJobOptions } from '../../core/jobs/model';
 import { fileNameFromUrl, parseDownloadUrl, uniqueDestination } from '../destinations';
 import { isFinal } from '../jobActions';
@@ -80,7 +81,8 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
         try {
           const taken = pathsInUse(ctx.model);
           for (const url of urls) {
-            const localPath = uniqueDestination(folder, fileNameFromUrl(url), taken);
+            // The name comes from the server's URL: it must land inside the chosen folder, whatever it says.
+            const localPath = pathInFolder(folder, path.basename(uniqueDestination(folder, fileNameFromUrl(url), taken)));
             taken.add(localPath);
             await engine.addFile(job.id, { remoteUrl: url.href, localPath });
           }
@@ -108,7 +110,7 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
     },
     {
       id: CommandIds.addFile,
-      handler: async (jobArg?: unknown, urlArg?: unknown, localPathArg?: unknown) => {
+      handler: async (jobArg?: unknown, urlArg?: unknown, localPathArg?: unknown, addOptions?: unknown) => {
         const [job] = await jobsForAction(ctx.model, 'addFile', 'Add File to Job', [jobArg]);
         const url = parseDownloadUrl(typeof urlArg === 'string' ? urlArg : (await askUrls(`Add File to "${job.displayName}"`, false))[0]);
         let localPath: string;
@@ -123,6 +125,11 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
           }
         }
         if (!path.isAbsolute(localPath)) throw new BitsError(Codes.E_INVALIDARG, `The destination must be an absolute path: ${localPath}`);
+        // An existing file is replaced only when the caller said so (the save dialog asks the person itself).
+        const overwrite = typeof localPathArg !== 'string' || (asOptions(addOptions) as { overwrite?: boolean }).overwrite === true;
+        if (!overwrite && (await fs.stat(localPath).catch(() => undefined))?.isFile()) {
+          throw new BitsError(Codes.E_FILE_EXISTS, `${localPath} already exists; pass { overwrite: true } to replace it when the job completes, or choose another path.`, ErrorContext.LOCAL_FILE);
+        }
         await fs.mkdir(path.dirname(localPath), { recursive: true });
         const engine = await ctx.engines.get();
         await engine.addFile(job.id, { remoteUrl: url.href, localPath });
