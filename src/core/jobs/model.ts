@@ -176,6 +176,8 @@ export interface JobPropertiesPatch {
   securityFlags?: number;
   customHeaders?: Record<string, string>;
   autoComplete?: boolean;
+  /** Names of the job's write-only headers (their values live in a secret store, see JobEngineOptions.headerSecrets). */
+  writeOnlyHeaderNames?: string[];
 }
 
 /** A job file of the store that could not be loaded; the other jobs loaded regardless. */

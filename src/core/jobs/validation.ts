@@ -76,6 +76,17 @@ export function checkHeaders(headers: unknown): Record<string, string> {
   return result;
 }
 
+/** Names only (the values of write-only headers never pass through the job). */
+export function checkHeaderNames(names: unknown): string[] {
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !tokenChars.test(n))) {
+    throw invalid('Write-only header names must be a list of valid HTTP header names.');
+  }
+  for (const name of names as string[]) {
+    if (reservedHeaders.has(name.toLowerCase())) throw invalid(`The header ${name} is managed by the download engine (resume, framing) and cannot be set.`);
+  }
+  return [...new Set(names as string[])];
+}
+
 export function checkText(name: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(`${name} must be a string.`);
   if (value.length > max) throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `${name} is ${value.length} characters long; at most ${max} are allowed.`, general);
@@ -91,6 +102,7 @@ export function checkPatch(patch: JobPropertiesPatch): JobPropertiesPatch {
   if (patch.securityFlags !== undefined) out.securityFlags = checkSecurityFlags(patch.securityFlags);
   if (patch.customHeaders !== undefined) out.customHeaders = checkHeaders(patch.customHeaders);
   if (patch.autoComplete !== undefined) out.autoComplete = Boolean(patch.autoComplete);
+  if (patch.writeOnlyHeaderNames !== undefined) out.writeOnlyHeaderNames = checkHeaderNames(patch.writeOnlyHeaderNames);
   return out;
 }
 

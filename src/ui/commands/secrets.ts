@@ -34,6 +34,8 @@ export function secretCommands(ctx: CommandContext, secrets: HeaderSecrets): Com
         if (value) checkHeaders({ [name]: value });
         else if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new BitsError(Codes.E_INVALIDARG, `"${name}" is not a valid HTTP header name.`);
         const names = await secrets.set(job.id, name, value || undefined);
+        // Only the names go into the job (shown as "(write-only)", and never sent to another origin on a redirect).
+        await (await ctx.engines.get()).setProperties(job.id, { writeOnlyHeaderNames: names });
         ctx.log.info(`write-only header ${name} ${value ? 'set' : 'removed'} for job ${job.id} (value kept in the secret store); write-only headers now: ${names.join(', ') || 'none'}`);
         return names;
       },
