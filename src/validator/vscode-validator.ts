@@ -33,6 +33,39 @@ export function configuredValidatorFile(): string | undefined {
   return folder ? path.join(folder.uri.fsPath, value) : undefined;
 }
 
+const APPROVED_OUTSIDE_KEY = 'managedDownloads.approvedOutsideValidators';
+
+function insideWorkspace(file: string): boolean {
+  return (vscode.workspace.workspaceFolders ?? []).some((folder) => {
+    const relative = path.relative(folder.uri.fsPath, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+}
+
+/**
+ * The validator file to load: one inside the workspace as it is; one outside it (an absolute path in the
+ * setting) only after the person allowed that exact path for this workspace, asked once. In an untrusted
+ * workspace nothing is asked: the controller never compiles or runs the file there anyway.
+ */
+export async function allowedValidatorFile(context: vscode.ExtensionContext, log: ValidatorLog): Promise<string | undefined> {
+  const file = configuredValidatorFile();
+  if (!file || insideWorkspace(file) || !vscode.workspace.isTrusted) return file;
+  const approved = context.workspaceState.get<string[]>(APPROVED_OUTSIDE_KEY, []);
+  if (approved.includes(file)) return file;
+  const choice = await vscode.window.showWarningMessage(
+    `The certificate validator setting points outside this workspace: ${file}. Managed Downloads would compile it and run it on every HTTPS connection of this workspace's jobs. Allow this file?`,
+    { modal: true },
+    'Allow',
+  );
+  if (choice !== 'Allow') {
+    log.warn(`the validator ${file} is outside the workspace and was not allowed; jobs that need a validator wait (INTERFACE_REQUIRED)`);
+    return undefined;
+  }
+  await context.workspaceState.update(APPROVED_OUTSIDE_KEY, [...approved, file]);
+  log.info(`the validator ${file} outside the workspace was allowed for this workspace`);
+  return file;
+}
+
 /**
  * Keeps `service`'s workspace validator in step with the setting, trust and the file. Returns the command
  * handlers; dispose it (or let `context.subscriptions` do it) to stop watching.
@@ -58,7 +91,7 @@ export function attachWorkspaceValidator(context: vscode.ExtensionContext, servi
   };
 
   const apply = async () => {
-    const state = await controller.configure({ file: configuredValidatorFile(), trusted: vscode.workspace.isTrusted });
+    const state = await controller.configure({ file: await allowedValidatorFile(context, log), trusted: vscode.workspace.isTrusted });
     showDiagnostics();
     return state;
   };
@@ -82,7 +115,7 @@ export function attachWorkspaceValidator(context: vscode.ExtensionContext, servi
     validatorFile: configuredValidatorFile,
     async reload() {
       // Pick up a setting or trust change first, then force a fresh compile.
-      await controller.configure({ file: configuredValidatorFile(), trusted: vscode.workspace.isTrusted });
+      await controller.configure({ file: await allowedValidatorFile(context, log), trusted: vscode.workspace.isTrusted });
       const state = await controller.reload('reloaded by command');
       showDiagnostics();
       return state;
