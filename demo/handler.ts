@@ -8,21 +8,39 @@ import { ifRangeMatches, parseRange } from './ranges';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * When each rate-limited file may send its next byte. The limit is per file, shared by all its connections,
+ * so a segmented download (several Range connections) still watches the same slow file a person would.
+ */
+const nextSendTime = new Map<string, number>();
+
+async function waitForRate(file: DemoFile, bytes: number): Promise<void> {
+  if (!file.bytesPerSecond) return;
+  const start = Math.max(Date.now(), nextSendTime.get(file.path) ?? 0);
+  const due = start + (bytes / file.bytesPerSecond) * 1000;
+  nextSendTime.set(file.path, due);
+  if (due > Date.now()) await sleep(due - Date.now());
+}
+
+/** Resolves when `res` can take more data or is gone, leaving no listener behind either way. */
+async function drainedOrClosed(res: ServerResponse): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(res, 'drain', { signal: stop.signal }), once(res, 'close', { signal: stop.signal })]);
+  } finally {
+    stop.abort();
+  }
+}
+
 /** Streams bytes [start, end] of `file` to `res`, no faster than its rate, and stops when the client goes. */
 async function sendBytes(res: ServerResponse, file: DemoFile, start: number, end: number): Promise<void> {
   const stream = createReadStream(file.path, { start, end, highWaterMark: 64 * 1024 });
-  const began = Date.now();
-  let sent = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (res.destroyed) break;
-      if (file.bytesPerSecond) {
-        const due = began + ((sent + chunk.length) / file.bytesPerSecond) * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
-        if (res.destroyed) break;
-      }
-      sent += chunk.length;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      await waitForRate(file, chunk.length);
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await drainedOrClosed(res);
     }
   } finally {
     stream.destroy();
