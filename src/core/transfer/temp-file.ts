@@ -49,14 +49,17 @@ const SCRATCH_BYTES = 4 << 20;
  * Scratch buffers outlive the sinks that borrow them: a job of many small files would otherwise allocate (and
  * page-fault, and collect) 4 MiB per file. Only as many are kept as were in use at once.
  */
-const scratchPool: Buffer[] = [];
+const scratchPools = new Map<number, Buffer[]>();
+const POOLED_PER_SIZE = 8;
 
-function borrowScratch(): Buffer {
-  return scratchPool.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+function borrowScratch(size: number): Buffer {
+  return scratchPools.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
 }
 
 function returnScratch(buffer: Buffer): void {
-  if (scratchPool.length < 4) scratchPool.push(buffer);
+  let pool = scratchPools.get(buffer.length);
+  if (!pool) scratchPools.set(buffer.length, (pool = []));
+  if (pool.length < POOLED_PER_SIZE) pool.push(buffer);
 }
 
 export interface TempFileSinkOptions {
@@ -128,7 +131,8 @@ export class TempFileSink extends Writable {
       // One contiguous write per batch, through one reused buffer. Measured here on 1 GiB over TLS: pwritev of
       // hundreds of 16 KiB records was ~5x slower than one write, and a fresh 4 MiB buffer per batch cost its
       // page faults and garbage collection again every time.
-      const scratch = borrowScratch();
+      // A sink that buffers less (one of many segments) copies through a smaller buffer, too.
+      const scratch = borrowScratch(Math.min(SCRATCH_BYTES, this.writableHighWaterMark));
       try {
         let filled = 0;
         for (const b of buffers) {
