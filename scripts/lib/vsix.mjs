@@ -117,7 +117,7 @@ export function packageVsix({ target = defaultTarget, outFile, build = true } = 
   try {
     stage(stagingDir, target);
     const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-    const output = run(process.execPath, [vsce, 'package', '--target', target, '--out', vsix, '--allow-missing-repository'], {
+    const output = run(process.execPath, [vsce, 'package', '--target', target, '--out', vsix, '--allow-missing-repository', '--no-rewrite-relative-links'], {
       cwd: stagingDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
