@@ -2,6 +2,7 @@
 // plugged in here without touching the commands.
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
 import { createCliGate } from '../validator/cli-gate';
+import { cliHeaderSecrets, headersFromEnv } from './secret-headers';
 
 export interface CliEngineOptions {
   store: string;
@@ -12,6 +13,8 @@ export interface CliEngineOptions {
   /** Lowest retry delay; below BITS's 5 s only when the user asked for it with --retry-delay. */
   retryDelayFloorSeconds?: number;
   log?: (level: LogLevel, message: string) => void;
+  /** Values of write-only headers this process has (--header credentials, MANAGED_DOWNLOADS_HEADERS); default: the env's. */
+  writeOnlyHeaders?: Record<string, string>;
 }
 
 export async function createCliEngine(options: CliEngineOptions): Promise<JobEngine> {
@@ -37,6 +40,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
       connections: gate.provider,
       resumeStoredJobs: options.resumeStoredJobs,
       retryDelayFloorSeconds: options.retryDelayFloorSeconds,
+      headerSecrets: cliHeaderSecrets(options.writeOnlyHeaders ?? headersFromEnv(), (id) => ref.engine?.getJob(id)?.writeOnlyHeaderNames),
       log: options.log,
     });
   } catch (err) {

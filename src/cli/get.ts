@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { JobEngine } from '../core/jobs/engine';
 import type { GetArgs } from './args';
 import { createCliEngine } from './engine-factory';
+import { splitHeaders } from './secret-headers';
 import { fileNamesFor } from './names';
 import { engineLog, reportOutcome, type CliIO } from './outcome';
 import { UsageError } from './usage';
@@ -18,7 +19,9 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
     if (existing.length > 0) throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --overwrite to replace, or choose another --dest.`);
   }
   await fs.mkdir(args.dest, { recursive: true });
+  const headers = splitHeaders(args.headers);
   const engine = await createCliEngine({
+    writeOnlyHeaders: headers.writeOnly,
     store: args.store,
     validator: args.validator,
     resumeStoredJobs: false,
@@ -27,14 +30,14 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
     log: engineLog(args.verbose, io),
   });
   try {
-    const jobId = await createJob(engine, args, targets);
+    const jobId = await createJob(engine, args, targets, headers);
     return await superviseJobs(engine, [jobId], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
   } finally {
     await engine.dispose();
   }
 }
 
-async function createJob(engine: JobEngine, args: GetArgs, targets: string[]): Promise<string> {
+async function createJob(engine: JobEngine, args: GetArgs, targets: string[], headers: ReturnType<typeof splitHeaders>): Promise<string> {
   const job = await engine.createJob({
     displayName: targets.length === 1 ? path.basename(targets[0]) : `${targets.length} files`,
     // A job description holds at most 1,024 characters (BITS); many URLs are summarized rather than refused.
@@ -44,10 +47,12 @@ async function createJob(engine: JobEngine, args: GetArgs, targets: string[]): P
     minimumRetryDelay: args.retryDelaySeconds,
     noProgressTimeout: args.noProgressTimeoutSeconds,
     securityFlags: args.securityFlags,
-    customHeaders: args.headers,
+    customHeaders: headers.stored,
     autoComplete: true,
   });
   try {
+    // Names only: the values stay in this process (see secret-headers.ts).
+    if (Object.keys(headers.writeOnly).length > 0) await engine.setProperties(job.id, { writeOnlyHeaderNames: Object.keys(headers.writeOnly) });
     await engine.addFiles(
       job.id,
       args.urls.map((url, i) => ({ remoteUrl: url, localPath: targets[i], sha256: args.sha256[i] })),

@@ -101,3 +101,28 @@ test('a write-only token reaches its server only, and no store file, log line, s
   await secrets.forget(privateJob.id);
   assert.equal(storage.entries.size, 2, 'forgetting a finished job removes its entry');
 });
+
+test('CLI: a credential --header and MANAGED_DOWNLOADS_HEADERS are sent, recorded by name only, and printed nowhere', async (t) => {
+  const token = `tok-${randomBytes(12).toString('hex')}`;
+  const apiKey = `key-${randomBytes(12).toString('hex')}`;
+  const box = sandbox();
+  const server = await startServer();
+  t.after(async () => {
+    await server.close();
+    await box.cleanup();
+  });
+  server.route('/cli-private.bin', (_n, req) => (req.headers['authorization'] === `Bearer ${token}` && req.headers['x-api-key'] === apiKey ? { body: Buffer.from('ok') } : { status: 401 }));
+  const got = await runCli(['get', server.url('/cli-private.bin'), '--dest', box.dest, '--store', box.store, '--header', `Authorization: Bearer ${token}`, '--header', 'X-Trace: visible', '--verbose', '--json'], {
+    MANAGED_DOWNLOADS_HEADERS: `X-Api-Key: ${apiKey}`,
+  });
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(server.requestsFor('/cli-private.bin').at(-1)?.headers['x-trace'], 'visible');
+  const list = await runCli(['list', '--json', '--store', box.store]);
+  const stored = everyFileText(box.store);
+  assert.match(stored.replace(/\s/g, ''), /"writeOnlyHeaderNames":\["Authorization","X-Api-Key"\]/);
+  assert.match(stored, /X-Trace/, 'an ordinary header is stored as before');
+  for (const [where, text] of Object.entries({ 'get output': got.stdout + got.stderr, 'list output': list.stdout + list.stderr, store: stored })) {
+    assert.ok(!text.includes(token), `the token is in the ${where}`);
+    assert.ok(!text.includes(apiKey), `the API key is in the ${where}`);
+  }
+});

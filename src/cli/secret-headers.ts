@@ -1,0 +1,38 @@
+// Write-only headers on the command line: credential headers (Authorization, Proxy-Authorization, Cookie) given
+// with --header, and every header in the MANAGED_DOWNLOADS_HEADERS environment variable ("Name: value" lines,
+// which keeps tokens out of the process list), are sent by this process only. The job records their names, never
+// their values; a later `run` or `resume` sends them again when it has them in its own environment.
+import { checkHeaders } from '../core/jobs/validation';
+
+export const HEADERS_ENV = 'MANAGED_DOWNLOADS_HEADERS';
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** The environment variable's headers, checked like any custom header (a bad line names its header, not its value). */
+export function headersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const text = env[HEADERS_ENV];
+  if (!text) return {};
+  const headers: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`${HEADERS_ENV}: each line needs "Name: value" (a line without a name was found).`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return checkHeaders(headers);
+}
+
+/** Splits the --header values into those stored with the job and the write-only ones (credentials, env). */
+export function splitHeaders(given: Record<string, string>, env: NodeJS.ProcessEnv = process.env): { stored: Record<string, string>; writeOnly: Record<string, string> } {
+  const stored: Record<string, string> = {};
+  const writeOnly: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given)) (CREDENTIAL_HEADERS.has(name.toLowerCase()) ? writeOnly : stored)[name] = value;
+  return { stored, writeOnly: { ...writeOnly, ...headersFromEnv(env) } };
+}
+
+/** The engine's headerSecrets for a CLI process: the job's write-only names, valued from what this process has. */
+export function cliHeaderSecrets(have: Record<string, string>, namesOf: (jobId: string) => readonly string[] | undefined) {
+  return (jobId: string): Record<string, string> => {
+    const names = new Set((namesOf(jobId) ?? []).map((n) => n.toLowerCase()));
+    return Object.fromEntries(Object.entries(have).filter(([name]) => names.has(name.toLowerCase())));
+  };
+}
