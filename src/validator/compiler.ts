@@ -27,6 +27,8 @@ export interface CompileDiagnostic {
   line?: number;
   /** 1-based. */
   column?: number;
+  /** Characters the problem spans on its line (0 or absent: a point). */
+  length?: number;
   text: string;
 }
 
@@ -47,6 +49,9 @@ export function formatDiagnostic(d: CompileDiagnostic): string {
   const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';
   return `${where}${d.text}`;
 }
+
+/** `import CORP_CA from './corp-ca.pem'` gives the PEM text; `.der` and `.cer` give the bytes. */
+export const CERTIFICATE_LOADERS: Record<string, Esbuild.Loader> = { '.pem': 'text', '.crt': 'text', '.der': 'binary', '.cer': 'binary' };
 
 let esbuildModule: Promise<typeof Esbuild> | undefined;
 
@@ -98,6 +103,9 @@ export async function compileValidator(fileName: string): Promise<CompiledValida
       sourcemap: 'inline',
       sourcesContent: false,
       external: [HELPER_MODULE],
+      // Certificates kept in files beside the validator are imported as text (PEM) or bytes (DER), and are
+      // then watched like any import: replacing a CA file reloads the validator.
+      loader: CERTIFICATE_LOADERS,
       logLevel: 'silent',
     });
   } catch (e) {
@@ -106,6 +114,7 @@ export async function compileValidator(fileName: string): Promise<CompiledValida
       file: m.location?.file ? resolve(workDir, m.location.file) : undefined,
       line: m.location?.line,
       column: m.location ? m.location.column + 1 : undefined,
+      length: m.location?.length,
       text: m.text,
     }));
     const inputs = [file, ...diagnostics.map((d) => d.file).filter((f): f is string => !!f && isAbsolute(f))];
@@ -113,4 +122,15 @@ export async function compileValidator(fileName: string): Promise<CompiledValida
   }
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(workDir, p));
   return { file, code: result.outputFiles[0].text, inputs, fingerprint: fingerprintOf(inputs) };
+}
+
+/**
+ * Where a load error happened, from the `(at FILE:LINE:COL)` the worker appends (the first stack frame
+ * in the validator's files, source-mapped): a throw at the top level, such as a pin set without a backup
+ * pin, is shown at the line that made it.
+ */
+export function loadErrorDiagnostic(file: string, message: string): CompileDiagnostic {
+  const at = /\(at (.+):(\d+):(\d+)\)\s*$/.exec(message);
+  if (!at) return { file, text: message };
+  return { file: resolve(at[1]), line: Number(at[2]), column: Number(at[3]), text: message.slice(0, at.index).trimEnd() };
 }

@@ -4,6 +4,16 @@
 //
 // A validator file:
 //
+//   import { certificatePolicy, pinSet, privateCa } from 'managed-downloads/validator';
+//   export default certificatePolicy({
+//     rules: [
+//       privateCa({ hosts: ['*.corp.example'], roots: [CORP_CA_PEM] }),
+//       pinSet({ hosts: ['downloads.example.com'], pins: ['sha256/...'], backupPins: ['sha256/...'], expires: '2026-12-31' }),
+//     ],
+//   });
+//
+// or any function of its own:
+//
 //   import { verifyChain, S_OK, type ValidationInput } from 'managed-downloads/validator';
 //   export default function validate(input: ValidationInput) {
 //     return input.endpoint.host.endsWith('.corp.example') ? verifyChain(input, { roots: [CORP_CA] }).code : S_OK;
@@ -81,7 +91,16 @@ export interface ValidationInput {
   certStore: CertificateView[];
   /** The leaf, parsed (same as certStore[0]). */
   certificate: CertificateView;
+  /**
+   * Checks of phase 1 (the platform check) that failed but were relaxed by the job's security flags:
+   * 'chain' (unknown CA, flag 0x8), 'date' (0x4), 'name' (0x2), 'usage' (0x10). Empty when the
+   * certificate passed phase 1 outright. A private CA's chain arrives here with 'chain' in it.
+   */
+  phase1Relaxed: Phase1Check[];
 }
+
+/** A check of phase 1 that the job's security flags can relax. */
+export type Phase1Check = 'chain' | 'date' | 'name' | 'usage';
 
 /** 0 accepts; any other HRESULT, or `{ code, reason }` with a non-zero code, declines. */
 export type ValidationResult = HRESULT | { code: HRESULT; reason?: string };
@@ -158,3 +177,146 @@ export declare function checkPins(input: ValidationInput, pins: readonly string[
 
 /** `{ code, reason }` for a decline. */
 export declare function decline(reason: string, code?: HRESULT): { code: HRESULT; reason: string };
+
+// ---- Host patterns, pin sets, trust rules and policies ----
+
+/**
+ * Whether `host` matches `pattern`, with OkHttp's rules: `example.com` exactly; `*.example.com` one
+ * label (a.example.com, not example.com, not a.b.example.com); `**.example.com` any number of labels,
+ * none included (example.com, a.example.com, a.b.example.com). IP addresses match exactly.
+ */
+export declare function hostMatches(pattern: string, host: string): boolean;
+
+/** What a rule says about a connection it applies to. */
+export interface RuleOutcome {
+  /** S_OK, or a decline. */
+  result: ValidationResult;
+  /**
+   * True when the rule itself established trust in the chain (a private CA or an allowed inspection
+   * root verified it), so it does not matter that phase 1 only passed because the job allows unknown CAs.
+   */
+  vouched: boolean;
+}
+
+/** One rule of a certificatePolicy: made by pinSet, privateCa or inspectionRoot. */
+export interface CertificateRule {
+  /** For messages and the log: `pin set for downloads.example.com`. */
+  readonly name: string;
+  /** The host patterns it covers, as written. */
+  readonly hosts: readonly string[];
+  /** Logs what it would decline and accepts instead. */
+  readonly reportOnly: boolean;
+  /** undefined when the rule does not apply to this connection (another host, an expired pin set). */
+  evaluate(input: ValidationInput): RuleOutcome | undefined;
+  /** The rule alone as a validator result: S_OK when it accepts or does not apply. */
+  check(input: ValidationInput): ValidationResult;
+}
+
+/** An SPKI pin: `sha256/` and the base64 sha256 of a SubjectPublicKeyInfo (as OkHttp and curl write them). */
+export type Pin = `sha256/${string}`;
+
+export interface PinSetOptions {
+  /** Host patterns (see hostMatches): `downloads.example.com`, `*.example.com`, `**.example.com`. */
+  hosts: readonly string[];
+  /** Pins of keys the server sends now (its own key, or its CA's). Any certificate of the chain may match. */
+  pins: readonly [Pin, ...Pin[]];
+  /**
+   * Required: pins of keys held in reserve, not served yet, so that replacing the server's key does not
+   * lock every client out (as Android's Network Security Config requires). A set without one does not load.
+   */
+  backupPins: readonly [Pin, ...Pin[]];
+  /**
+   * After this date the set stops applying (`'YYYY-MM-DD'` applies through that day, UTC), so a forgotten
+   * validator cannot block a host for ever. The log warns from 30 days before.
+   */
+  expires?: string | Date;
+  /** Log a mismatch (with the pins seen and expected) and accept: for trying a pin set out. */
+  reportOnly?: boolean;
+  /** For messages; default `pin set for <hosts>`. */
+  name?: string;
+}
+
+export interface PinSet extends CertificateRule {
+  readonly pins: readonly Pin[];
+  readonly backupPins: readonly Pin[];
+  readonly expires?: Date;
+  /** Whether the set still applies at `now` (not past `expires`). */
+  isActive(now?: Date): boolean;
+}
+
+/**
+ * SPKI pins for hosts. A connection to a matching host is accepted only when a certificate of the chain
+ * the server sent has one of `pins` or `backupPins`; otherwise declined with CERT_E_UNTRUSTEDROOT and a
+ * reason listing the pins seen and expected. Throws (so the validator does not load) on a malformed pin,
+ * host pattern or date, and when `backupPins` is missing.
+ *
+ * @example
+ * pinSet({
+ *   hosts: ['downloads.example.com'],
+ *   pins: ['sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E='],
+ *   backupPins: ['sha256/YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg='],
+ *   expires: '2026-12-31',
+ * })
+ */
+export declare function pinSet(options: PinSetOptions): PinSet;
+
+export interface PrivateCaOptions {
+  /** Host patterns the CA is trusted for; other hosts are not its business. */
+  hosts: readonly string[];
+  /** The CA certificate(s): PEM text (may hold several) or DER bytes. */
+  roots: ReadonlyArray<string | Uint8Array>;
+  /** ChainPolicy flags relaxing checks (rarely wanted). */
+  policyFlags?: number;
+  reportOnly?: boolean;
+  name?: string;
+}
+
+/**
+ * Trusts a private CA for named hosts only: a matching host's chain must lead to one of `roots` and pass
+ * the date, name and usage checks (verifyChain). It vouches for those hosts, so jobs may allow unknown
+ * CAs in phase 1 (security flag 0x8) without trusting unknown CAs anywhere else.
+ *
+ * @example
+ * privateCa({ hosts: ['*.corp.example'], roots: [CORP_CA_PEM] })
+ */
+export declare function privateCa(options: PrivateCaOptions): CertificateRule;
+
+export interface InspectionRootOptions {
+  /** The TLS-inspection (interception) root certificate(s): PEM text or DER bytes. */
+  roots: ReadonlyArray<string | Uint8Array>;
+  /** Hosts whose intercepted connections are accepted; an intercepted connection to any other host is declined. */
+  hosts: readonly string[];
+  reportOnly?: boolean;
+  name?: string;
+}
+
+/**
+ * A corporate TLS-inspection root, accepted only for named hosts: a chain issued by it is accepted for
+ * `hosts` and declined for every other host, even when the root is in the system's trust store.
+ * Chains not issued by it are left to the other rules.
+ */
+export declare function inspectionRoot(options: InspectionRootOptions): CertificateRule;
+
+export interface CertificatePolicyOptions {
+  rules: readonly CertificateRule[];
+  /** Log every decline (`[report-only] would decline ...`) and accept: a rollout you can watch first. */
+  reportOnly?: boolean;
+  /**
+   * A host that no rule vouches for, whose chain phase 1 let through only because the job allows unknown
+   * CAs (flag 0x8): 'decline' (default) or 'accept'.
+   */
+  unvouchedUnknownCa?: 'decline' | 'accept';
+}
+
+/**
+ * The rules combined into a validator (export it as the default): every rule that applies must accept;
+ * the first decline is the answer.
+ */
+export declare function certificatePolicy(options: CertificatePolicyOptions): Validator;
+
+/** The validator's log: lines appear in the "Managed Downloads" output (the CLI: on stderr), prefixed with the file. `console.log` goes there too. */
+export declare const log: {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+};

@@ -13,4 +13,6 @@ export type FromWorker =
   | { type: 'ready' }
   /** The file ran but does not give a validator (no default export function, or its top level threw). */
   | { type: 'load-error'; message: string }
-  | { type: 'outcome'; id: number; outcome: ValidatorOutcome };
+  | { type: 'outcome'; id: number; outcome: ValidatorOutcome }
+  /** A line for the log: the helper's `log`, the validator's console, a throw with its place. */
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -3,16 +3,21 @@
 // next call, so a bad validator costs its callers an INTERFACE_REQUIRED, never a frozen extension host.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LoadedValidator, ValidatorOutcome } from '../core/tls/validator-outcome';
 import type { ValidationInput } from './managed-downloads-validator';
 import { loadEsbuild, type CompiledValidator } from './compiler';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
 
+export type LogLevel = 'info' | 'warn' | 'error';
+export type ValidatorLogger = (level: LogLevel, message: string) => void;
+
 export interface WorkerValidatorOptions {
   /** Heap limit of the worker in MiB (default 128). */
   memoryLimitMb?: number;
+  /** Where the validator's log lines (its `log`, its console, its throws and time-outs) go. */
+  log?: ValidatorLogger;
 }
 
 export class ValidatorLoadError extends Error {
@@ -95,6 +100,8 @@ export class WorkerValidator implements LoadedValidator {
         } else if (m.type === 'load-error') {
           this.starting = undefined;
           reject(new ValidatorLoadError(m.message));
+        } else if (m.type === 'log') {
+          this.log(m.level, m.message);
         } else if (m.type === 'outcome') {
           const p = this.pending.get(m.id);
           if (!p) return;
@@ -119,6 +126,11 @@ export class WorkerValidator implements LoadedValidator {
   }
 
   /** An idle worker must not keep a CLI process alive; a busy (or starting) one must. */
+  /** A line of the validator's, prefixed with its file name so that the log says whose it is. */
+  private log(level: LogLevel, message: string): void {
+    this.options.log?.(level, `validator ${basename(this.compiled.file)}: ${message}`);
+  }
+
   private refWhileBusy(): void {
     if (!this.worker) return;
     if (this.pending.size > 0) this.worker.ref();
@@ -146,6 +158,7 @@ export class WorkerValidator implements LoadedValidator {
       const timer = setTimeout(() => {
         // A synchronous loop cannot be interrupted: the worker is stopped, and every call in it fails.
         this.pending.delete(id);
+        this.log('error', `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (a loop, or a promise that never settles, in ${this.compiled.file}); the worker was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
         resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit); the validator worker was stopped` });
         if (this.worker === worker) this.worker = undefined;
         this.failPending(`it was stopped because a call did not answer within ${timeLimitMs} ms`);

@@ -3,14 +3,14 @@
 // and closes their pooled connections). Shared by the extension (src/validator/vscode-validator.ts) and
 // the CLI (--validator FILE.ts). Trust is told from outside: an untrusted file is never compiled or run.
 import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
-import { compileValidator, fingerprintOf, formatDiagnostic, ValidatorCompileError, type CompileDiagnostic } from './compiler';
+import { compileValidator, fingerprintOf, formatDiagnostic, loadErrorDiagnostic, ValidatorCompileError, type CompileDiagnostic } from './compiler';
 import { FileSetWatcher } from './file-watcher';
-import { WorkerValidator, type WorkerValidatorOptions } from './worker-validator';
+import { WorkerValidator, type LogLevel, type ValidatorLogger, type WorkerValidatorOptions } from './worker-validator';
 
-export type LogLevel = 'info' | 'warn' | 'error';
-export type ValidatorLogger = (level: LogLevel, message: string) => void;
+export type { LogLevel, ValidatorLogger };
 
 export interface WorkspaceValidatorOptions extends WorkerValidatorOptions {
+  /** The controller's own lines (loaded, compile errors) and, through the worker, the validator's. */
   log?: ValidatorLogger;
   /** Watch the file and its imports (default true; the CLI's one-shot runs may turn it off). */
   watch?: boolean;
@@ -129,7 +129,7 @@ export class WorkspaceValidatorController {
       }
       this.watcher?.watch(inputs);
       const message = (e as Error).message;
-      this.lastDiagnostics = [{ file, text: message }];
+      this.lastDiagnostics = [loadErrorDiagnostic(file, message)];
       this.log('error', `certificate validator ${file} could not be loaded: ${message}`);
       return this.set(seq, { status: 'compile-error', file, message });
     } finally {

@@ -7,7 +7,7 @@ import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:t
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { Emitter, type Event } from '../event';
 import type { JobSnapshot } from '../jobs/model';
-import type { Validator } from '../../validator/managed-downloads-validator';
+import type { Phase1Check, Validator } from '../../validator/managed-downloads-validator';
 import { CertificateCache, type CacheEntry } from './certificate-cache';
 import { apiValidatorMissingMessage, unavailableMessage, validatorFailedMessage } from './messages';
 import { verifyPhase1 } from './phase1';
@@ -79,7 +79,7 @@ export function inProcessValidator(fn: Validator, description: string): LoadedVa
 }
 
 /** The chain as the server sent it, leaf first (Node links each certificate to its issuer). */
-function peerChain(socket: TLSSocket): X509Certificate[] {
+export function peerChain(socket: TLSSocket): X509Certificate[] {
   const chain: X509Certificate[] = [];
   const seen = new Set<string>();
   let cert: PeerCertificate | DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
@@ -228,10 +228,12 @@ export class CertificateService {
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
     if (job.validator === 'none') return;
-    await this.phase2(conn, endpoint, chain);
+    // The validator learns which checks the flags relaxed (a private CA's chain arrives with 'chain').
+    const relaxed = phase1.relaxed.map((f) => f.check).filter((c): c is Phase1Check => c !== 'revocation');
+    await this.phase2(conn, endpoint, chain, relaxed);
   }
 
-  private async phase2(conn: ServerConnection, endpoint: string, chain: X509Certificate[]): Promise<void> {
+  private async phase2(conn: ServerConnection, endpoint: string, chain: X509Certificate[], relaxed: Phase1Check[]): Promise<void> {
     const { job } = conn;
     const leaf = chain[0];
     const sha256 = leaf.fingerprint256.replace(/:/g, '').toLowerCase();
@@ -245,7 +247,7 @@ export class CertificateService {
       const key = `${job.id}\u0000${generation}\u0000${endpoint}\u0000${sha256}`;
       let pending = this.inflight.get(key);
       if (!pending) {
-        const input = buildValidationInput(job, conn.fileIndex, conn.host, conn.port, chain);
+        const input = buildValidationInput(job, conn.fileIndex, conn.host, conn.port, chain, relaxed);
         pending = resolved.validator.validate(input, this.timeLimitMs).finally(() => this.inflight.delete(key));
         this.inflight.set(key, pending);
       }

@@ -1,14 +1,15 @@
 // The phase-2 input, as ValidateServerCertificate receives it, built from a job and the chain the server sent.
 import type { X509Certificate } from 'node:crypto';
 import type { JobSnapshot } from '../jobs/model';
-import type { ValidationInput } from '../../validator/managed-downloads-validator';
+import type { Phase1Check, ValidationInput } from '../../validator/managed-downloads-validator';
 import { buildCertStore } from './cert-store';
 import { describeCertificate } from './certificate-view';
 
 /** X509_ASN_ENCODING | PKCS_7_ASN_ENCODING. */
 export const CERT_ENCODING_TYPE = 0x10001;
 
-export function buildValidationInput(job: JobSnapshot, fileIndex: number | undefined, host: string, port: number, chain: readonly X509Certificate[]): ValidationInput {
+/** `phase1Relaxed`: the phase-1 checks that failed but the job's security flags relaxed. */
+export function buildValidationInput(job: JobSnapshot, fileIndex: number | undefined, host: string, port: number, chain: readonly X509Certificate[], phase1Relaxed: readonly Phase1Check[] = []): ValidationInput {
   const views = chain.map(describeCertificate);
   const file = fileIndex === undefined ? undefined : job.files[fileIndex];
   const certStoreData = new Uint8Array(buildCertStore(views.map((v) => v.der)));
@@ -30,5 +31,6 @@ export function buildValidationInput(job: JobSnapshot, fileIndex: number | undef
     certStoreLength: certStoreData.byteLength,
     certStore: views,
     certificate: views[0],
+    phase1Relaxed: [...phase1Relaxed],
   };
 }
