@@ -1,7 +1,7 @@
 // Bundles the extension (and the CLI, and the validator worker) into dist/, minified with source maps.
 // `node esbuild.mjs --watch` rebuilds on change; `--production` is what `npm run package` uses.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const entries = [
@@ -24,6 +24,14 @@ const options = {
   external: ['vscode', 'esbuild'],
   logLevel: 'info',
 };
+
+// The validator module's declarations ship beside the bundle: Create Certificate Validator writes them
+// into the workspace so that the editor knows the types of `managed-downloads/validator`.
+const declarations = 'src/validator/managed-downloads-validator.d.ts';
+if (existsSync(declarations)) {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync(declarations, 'dist/managed-downloads-validator.d.ts');
+}
 
 if (watch) {
   const ctx = await esbuild.context(options);

@@ -49,6 +49,7 @@ export type Command =
   | ({ name: 'run' } & CommonArgs)
   | ({ name: 'list' } & CommonArgs)
   | ({ name: 'rejections' } & CommonArgs)
+  | ({ name: 'check-cert'; url: string; securityFlags: number } & CommonArgs)
   | ({ name: 'info' | 'resume' | 'cancel'; job: string } & CommonArgs);
 
 /** What each command accepts besides the common options. */
@@ -60,6 +61,7 @@ const allowed: Record<string, readonly string[]> = {
   resume: ['validator'],
   cancel: [],
   rejections: [],
+  'check-cert': ['validator', 'security-flags'],
 };
 
 export function parseCommand(argv: readonly string[], cwd = process.cwd()): Command {
@@ -72,7 +74,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
   if (values.help || name === undefined || name === 'help') return { name: 'help' };
-  if (!(name in allowed)) throw new UsageError(`Unknown command "${name}". Commands: get, run, list, info, resume, cancel, rejections.`);
+  if (!(name in allowed)) throw new UsageError(`Unknown command "${name}". Commands: get, run, list, info, resume, cancel, rejections, check-cert.`);
   for (const key of Object.keys(values)) {
     if (!['store', 'json', 'verbose', 'help', ...allowed[name]].includes(key)) throw new UsageError(`The option --${key} does not apply to "${name}".`);
   }
@@ -104,6 +106,9 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
         validator: values.validator,
       };
     }
+    case 'check-cert':
+      if (rest.length !== 1) throw new UsageError('check-cert needs exactly one https URL: managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--json]');
+      return { name, ...common, url: rest[0], securityFlags: parseInteger('--security-flags', values['security-flags'] ?? '0') };
     case 'run':
     case 'list':
     case 'rejections':

@@ -2,6 +2,7 @@
 import { BitsError, codeName, ErrorContext, formatCode } from '../core/errors';
 import { parseCommand } from './args';
 import { getCommand } from './get';
+import { checkCertCommand } from './check-cert';
 import { cancelCommand, resumeCommand } from './job-commands';
 import { infoCommand, listCommand } from './list';
 import { EXIT_FAILED, EXIT_USAGE, type CliIO } from './outcome';
@@ -31,6 +32,8 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         return await cancelCommand(command, io);
       case 'rejections':
         return rejectionsCommand(command.store, command.json, (text) => io.stdout.write(text + '\n'));
+      case 'check-cert':
+        return await checkCertCommand(command, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -10,6 +10,9 @@ Usage:
   managed-downloads resume JOB [--store DIR] [--json]    resume a suspended or failed job and wait for it
   managed-downloads cancel JOB [--store DIR]             cancel a job and delete its temp files
   managed-downloads rejections [--store DIR] [--json]    certificate rejections, per server and latest
+  managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--json]
+                                                         the certificate check alone, no request sent: the chain,
+                                                         phase 1 with the flags, the validator's verdict
 
 Options of get:
   --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)

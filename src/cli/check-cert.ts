@@ -1,0 +1,36 @@
+// `managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--json]`: the dry run of
+// the certificate check (the editor's "Test Certificate Validator on URL..."): TLS handshake, phase 1
+// with the given flags, the validator, and the chain, without sending a request. Exit 0 when a job would
+// accept the certificate, 1 when it would not (or the server cannot be reached), 2 for bad usage.
+import { resolve } from 'node:path';
+import { BitsError, codeName, formatCode } from '../core/errors';
+import { TrustStore } from '../core/tls/trust-store';
+import { dryRun } from '../validator/authoring/dry-run';
+import { dryRunText } from '../validator/authoring/dry-run-format';
+import { EXIT_FAILED, EXIT_OK, type CliIO } from './outcome';
+
+export interface CheckCertArgs {
+  url: string;
+  validator?: string;
+  securityFlags: number;
+  json: boolean;
+}
+
+export async function checkCertCommand(args: CheckCertArgs, io: CliIO): Promise<number> {
+  try {
+    const report = await dryRun({
+      url: args.url,
+      securityFlags: args.securityFlags,
+      // What the CLI's jobs trust: Node's roots, the system store where Node reads it, NODE_EXTRA_CA_CERTS.
+      trust: new TrustStore(),
+      validatorFile: args.validator ? resolve(args.validator) : undefined,
+    });
+    io.stdout.write((args.json ? JSON.stringify(report, null, 2) : dryRunText(report)) + '\n');
+    return report.accepted ? EXIT_OK : EXIT_FAILED;
+  } catch (err) {
+    if (!(err instanceof BitsError)) throw err;
+    if (args.json) io.stdout.write(JSON.stringify({ url: args.url, accepted: false, error: { code: formatCode(err.code), codeName: codeName(err.code), description: err.message } }) + '\n');
+    io.stderr.write(`managed-downloads: ${codeName(err.code)} (${formatCode(err.code)}): ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+}
