@@ -1,6 +1,9 @@
 // The one place where the CLI builds its engine, so the certificate gate (phase 1 + the --validator file) can be
 // plugged in here without touching the commands.
+import { BitsError, Codes, ErrorContext } from '../core/errors';
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
+import { StoreLease } from '../core/store/lease';
+import { describeHolder } from '../core/store/leased-engine';
 import { createCliGate } from '../validator/cli-gate';
 import { cliHeaderSecrets, headersFromEnv } from './secret-headers';
 
@@ -13,12 +16,28 @@ export interface CliEngineOptions {
   /** Lowest retry delay; below BITS's 5 s only when the user asked for it with --retry-delay. */
   retryDelayFloorSeconds?: number;
   log?: (level: LogLevel, message: string) => void;
+  /** list/info: only reads, so it needs no lease and works while another process runs the store. */
+  readOnly?: boolean;
   /** Values of write-only headers this process has (--header credentials, MANAGED_DOWNLOADS_HEADERS); default: the env's. */
   writeOnlyHeaders?: Record<string, string>;
 }
 
+/** One engine per store: the CLI takes the store's lease, or stops with a clear message naming the holder. */
+async function takeLease(store: string): Promise<StoreLease> {
+  const lease = new StoreLease(store, { label: `managed-downloads ${process.argv[2] ?? ''}`.trim() });
+  if (await lease.tryAcquire()) return lease;
+  const holder = describeHolder(await lease.current());
+  await lease.dispose();
+  throw new BitsError(
+    Codes.MD_E_STORE_IN_USE,
+    `The store ${store} is in use by ${holder}, which runs its jobs. Wait until it finishes (or close that VS Code window), or use another --store.`,
+    ErrorContext.GENERAL_QUEUE_MANAGER,
+  );
+}
+
 export async function createCliEngine(options: CliEngineOptions): Promise<JobEngine> {
   const log = options.log ?? (() => undefined);
+  const lease = options.readOnly ? undefined : await takeLease(options.store);
   // Every connection goes through the certificate gate: phase 1 with the job's BITS security flags, phase 2
   // with the --validator file (compiled and run in a worker, as in the editor), rejections kept in the store.
   const ref: { engine?: JobEngine } = {};
@@ -45,6 +64,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
     });
   } catch (err) {
     await gate.dispose();
+    await lease?.dispose();
     throw err;
   }
   ref.engine = engine;
@@ -57,6 +77,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
   engine.dispose = async () => {
     await dispose();
     await gate.dispose();
+    await lease?.dispose();
   };
   return engine;
 }

@@ -9,7 +9,7 @@ import { reportStoreProblems } from './store-problems';
 import { findJob } from './wait';
 
 export async function listCommand(args: CommonArgs, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     const jobs = engine.listJobs();
@@ -29,7 +29,7 @@ export async function listCommand(args: CommonArgs, io: CliIO): Promise<number> 
 }
 
 export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     const lookup = findJob(engine, args.job);

@@ -12,6 +12,7 @@ import { JobEngine } from '../../../src/core/jobs/engine';
 import { JobState } from '../../../src/core/jobs/model';
 import { StoreLease } from '../../../src/core/store/lease';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
+import { runCli } from '../../support/cli';
 import { FAST, sandbox } from '../../support/engine';
 import { startServer, testBytes } from '../../support/servers';
 
@@ -153,4 +154,20 @@ test('LeasedEngine: a forwarded command nobody answers fails with MD_E_STORE_IN_
     return true;
   });
   assert.deepEqual(readdirSync(path.join(box.store, 'commands')), [], 'the unanswered request is withdrawn');
+});
+
+test('CLI: run on a store another process holds stops with MD_E_STORE_IN_USE naming it; list still reads it', async (t) => {
+  const box = boxFor(t);
+  const holder = new StoreLease(box.store, { ttlMs: 60_000, label: 'the VS Code window of pid 1234' });
+  box.later(() => holder.dispose());
+  assert.equal(await holder.tryAcquire(), true);
+  const run = await runCli(['run', '--store', box.store]);
+  assert.notEqual(run.code, 0, run.stderr);
+  assert.match(run.stderr, /MD_E_STORE_IN_USE/);
+  assert.match(run.stderr, /in use by the VS Code window of pid 1234 \(pid \d+ on .+\)/);
+  const list = await runCli(['list', '--store', box.store, '--json']);
+  assert.equal(list.code, 0, list.stderr);
+  await holder.dispose();
+  const after = await runCli(['run', '--store', box.store]);
+  assert.equal(after.code, 0, after.stderr);
 });
