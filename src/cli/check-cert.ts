@@ -1,13 +1,14 @@
 // `managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--json]`: the dry run of
 // the certificate check (the editor's "Test Certificate Validator on URL..."): TLS handshake, phase 1
 // with the given flags, the validator, and the chain, without sending a request. Exit 0 when a job would
-// accept the certificate, 1 when it would not (or the server cannot be reached), 2 for bad usage.
+// accept the certificate, 1 when it would not (or the server cannot be reached), 2 for bad usage (a URL
+// that is not https included).
 import { resolve } from 'node:path';
-import { BitsError, codeName, formatCode } from '../core/errors';
+import { BitsError, codeName, Codes, formatCode } from '../core/errors';
 import { TrustStore } from '../core/tls/trust-store';
 import { dryRun } from '../validator/authoring/dry-run';
 import { dryRunText } from '../validator/authoring/dry-run-format';
-import { EXIT_FAILED, EXIT_OK, type CliIO } from './outcome';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './outcome';
 
 export interface CheckCertArgs {
   url: string;
@@ -31,6 +32,7 @@ export async function checkCertCommand(args: CheckCertArgs, io: CliIO): Promise<
     if (!(err instanceof BitsError)) throw err;
     if (args.json) io.stdout.write(JSON.stringify({ url: args.url, accepted: false, error: { code: formatCode(err.code), codeName: codeName(err.code), description: err.message } }) + '\n');
     io.stderr.write(`managed-downloads: ${codeName(err.code)} (${formatCode(err.code)}): ${err.message}\n`);
-    return EXIT_FAILED;
+    // A URL that is not https is the caller's mistake; a server that cannot be reached is a failed check.
+    return err.code === Codes.E_INVALIDARG || err.code === Codes.BG_E_PROTOCOL_NOT_AVAILABLE ? EXIT_USAGE : EXIT_FAILED;
   }
 }

@@ -73,7 +73,7 @@ export function dryRunMarkdown(r: DryRunReport, workspaceFolder?: string): strin
     `Checked ${day(r.checkedAt)} · ${r.host}:${r.port}${r.proxy ? ` through the proxy ${md(r.proxy)}` : ''} · ${r.protocol ?? '?'}${r.cipher ? `, ${r.cipher}` : ''} · handshake ${ms(r.connectMs)} · **no HTTP request was sent** (TLS handshake only)`,
     '',
   );
-  lines.push(`## The chain the server sent (${r.chain.length} certificate${r.chain.length === 1 ? '' : 's'}, leaf first)`, '');
+  lines.push(`## The certificate chain (${r.chain.length} certificate${r.chain.length === 1 ? '' : 's'}, leaf first)`, '');
   r.chain.forEach((c, i) => lines.push(...certificateMarkdown(c, i, r.chain.length)));
 
   lines.push(`## Phase 1, the platform check: ${r.phase1.passed ? 'passed' : 'refused'}`, '');
@@ -112,7 +112,7 @@ export function dryRunText(r: DryRunReport): string {
   const out: string[] = [];
   out.push(`${r.url}: ${r.verdict}`);
   out.push(`  ${r.host}:${r.port}${r.proxy ? ` through ${r.proxy}` : ''}, ${r.protocol ?? '?'}${r.cipher ? ` ${r.cipher}` : ''}, handshake ${ms(r.connectMs)}; no HTTP request sent`);
-  out.push('', `Chain sent by the server (leaf first):`);
+  out.push('', 'Certificate chain (leaf first):');
   r.chain.forEach((c, i) => {
     out.push(`  [${i}] ${c.subject}`);
     out.push(`      issuer  ${c.issuer}`);

@@ -83,7 +83,7 @@ export interface DryRunReport {
   protocol: string | null;
   cipher: string | null;
   connectMs: number;
-  /** As the server sent it, leaf first. */
+  /** As the server sent it, leaf first (Node appends the root when its own store has it). */
   chain: DryRunCertificate[];
   phase1: { passed: boolean; code?: string; codeName?: string; reason?: string; failures: DryRunCheck[]; relaxed: DryRunCheck[] };
   validator: DryRunValidator;

@@ -61,7 +61,7 @@ export async function startSniServer(fallback: ServedChain): Promise<SniServer> 
   let bytes = 0;
   let connections = 0;
   const sockets = new Set<tls.TLSSocket>();
-  const server = tls.createServer({ SNICallback: (name, cb) => cb(null, contexts.get(name.toLowerCase()) ?? fallbackContext), cert: fallback.leaf.cert, key: fallback.leaf.key }, (socket) => {
+  const server = tls.createServer({ SNICallback: (name, cb) => cb(null, contexts.get(name.toLowerCase()) ?? fallbackContext), cert: [fallback.leaf.cert, ...fallback.chain.map((c) => c.cert)].join('\n'), key: fallback.leaf.key }, (socket) => {
     connections++;
     sockets.add(socket);
     socket.on('data', (d: Buffer) => (bytes += d.length));
