@@ -1,7 +1,7 @@
 // `npm run bench`: the benchmark suite of issue 8. Sets up its own servers (nginx over TLS with a
 // certificate made now), runs ours against curl and aria2c side by side, and writes bench/RESULTS.md.
 // Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert,extension
-// (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
+// or 1-5 (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
 // of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { runScenario } from './lib/runner.mjs';
 import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
 import { runCertCost } from './scenarios/cert-cost.mjs';
 import * as findings from './findings.mjs';
-import { runExtensionCost } from './scenarios/extension-cost.mjs';
+import { runExtensionCosts } from './scenarios/extension-costs.mjs';
 import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -26,7 +26,9 @@ const log = (s) => console.error(`[bench] ${s}`);
 
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const quick = process.env.BENCH_QUICK === '1';
-const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+// Scenarios by name or by their number in issue 8 (BENCH_ONLY=5 is the extension's own costs alone).
+const SCENARIO_NUMBERS = { 1: 'large', 2: 'small', 3: 'capped', 4: 'cert', 5: 'extension' };
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => SCENARIO_NUMBERS[s.trim()] ?? s.trim())) : undefined;
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const wanted = (id) => !only || only.has(id);
 
@@ -88,7 +90,7 @@ async function main() {
       results[id] = await runScenario(scenario, { workDir, log });
     }
     const certCost = wanted('cert') ? await runCertCost({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
-    const extensionCost = wanted('extension') ? runExtensionCost({ repoRoot, workDir, log, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
+    const extensionCost = wanted('extension') ? await runExtensionCosts({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
     const errors = nginx.errors().trim();
 
     const m = machine();
@@ -114,7 +116,7 @@ async function main() {
     const goals = judgeGoals({ ...results, certCost, extensionCost });
     const markdown = render({ header, sections, goals, findings });
     // Every run's raw figures, for a second look without running again.
-    writeFileSync(join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, loadBefore, reps, quick, results }, null, 1));
+    writeFileSync(join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, loadBefore, reps, quick, results, extension: extensionCost.raw }, null, 1));
     const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');
     writeFileSync(out, markdown);
     console.log(markdown);
