@@ -68,8 +68,15 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
     );
   } finally {
     clearInterval(timer);
-    // Whatever happened, the bytes that did arrive are kept for the next attempt.
-    await checkpoint().catch((err: unknown) => failures.push(localFileError(err, temp)));
+    await checkpointing.catch(() => undefined);
+    if (live.every((s) => s.written >= s.record.end)) {
+      // Whole: the file now counts as transferred like a single-connection one (by its record, no sync of the
+      // last second's bytes to wait for, as curl and the single path do not wait either).
+      live.forEach((s) => (s.record.position = s.written));
+    } else {
+      // Stopped or failed: the bytes that did arrive are made durable and kept for the next attempt.
+      await checkpoint().catch((err: unknown) => failures.push(localFileError(err, temp)));
+    }
     await handle.close().catch(() => undefined);
   }
   if (host.signal.aborted) throw new TransferStopped();
