@@ -8,6 +8,7 @@ import { certificateUi, followCertificates, forwardApiValidators } from './ui/ce
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
+import { validatorAuthoringCommands } from './ui/commands/validatorAuthoring';
 import { CommandRunner, describeError } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
 import { rejectionLogPath } from './core/tls/rejection-log';
@@ -120,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets)]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 

@@ -1,12 +1,17 @@
 // The workspace validator inside VS Code: follows the setting managedDownloads.certificateValidator and
 // workspace trust, keeps the certificate service's workspace validator current through the shared
 // controller (which watches the file and its imports), and shows compile errors as diagnostics.
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { refreshDeclarations } from './authoring/declarations';
+import type { CompileDiagnostic } from './compiler';
 import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
 import { WorkspaceValidatorController, type LogLevel } from './workspace-validator';
 
 export const VALIDATOR_SETTING = 'managedDownloads.certificateValidator';
+/** The source of the diagnostics this binding shows (compile and load errors of the validator). */
+export const DIAGNOSTIC_SOURCE = 'Managed Downloads validator';
 
 export interface ValidatorLog {
   info(message: string): void;
@@ -66,6 +71,30 @@ export async function allowedValidatorFile(context: vscode.ExtensionContext, log
   return file;
 }
 
+/** From the problem's column to its end (esbuild's length), or to the end of the line when no length is known. */
+function rangeOf(d: CompileDiagnostic): vscode.Range {
+  const line = Math.max(0, (d.line ?? 1) - 1);
+  const column = Math.max(0, (d.column ?? 1) - 1);
+  if (d.length) return new vscode.Range(line, column, line, column + d.length);
+  let end = column + 1;
+  try {
+    end = Math.max(end, readFileSync(d.file ?? '', 'utf8').split(/\r?\n/)[line]?.length ?? end);
+  } catch {
+    // the file is gone: a point is all we can show
+  }
+  return new vscode.Range(line, column, line, end);
+}
+
+/** After an update of the extension, the declarations beside the validator follow (when they are ours). */
+function refreshTypes(file: string, log: ValidatorLog): void {
+  try {
+    const written = refreshDeclarations(file);
+    if (written) log.info(`updated the validator's type declarations ${written}`);
+  } catch (e) {
+    log.warn(`could not update the validator's type declarations beside ${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Keeps `service`'s workspace validator in step with the setting, trust and the file. Returns the command
  * handlers; dispose it (or let `context.subscriptions` do it) to stop watching.
@@ -81,17 +110,17 @@ export function attachWorkspaceValidator(context: vscode.ExtensionContext, servi
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const d of controller.diagnostics) {
       if (!d.file) continue;
-      const line = Math.max(0, (d.line ?? 1) - 1);
-      const column = Math.max(0, (d.column ?? 1) - 1);
-      const diagnostic = new vscode.Diagnostic(new vscode.Range(line, column, line, column + 1), d.text, vscode.DiagnosticSeverity.Error);
-      diagnostic.source = 'Managed Downloads validator';
+      const diagnostic = new vscode.Diagnostic(rangeOf(d), d.text, vscode.DiagnosticSeverity.Error);
+      diagnostic.source = DIAGNOSTIC_SOURCE;
       byFile.set(d.file, [...(byFile.get(d.file) ?? []), diagnostic]);
     }
     for (const [file, list] of byFile) diagnostics.set(vscode.Uri.file(file), list);
   };
 
   const apply = async () => {
-    const state = await controller.configure({ file: await allowedValidatorFile(context, log), trusted: vscode.workspace.isTrusted });
+    const file = await allowedValidatorFile(context, log);
+    if (file && vscode.workspace.isTrusted) refreshTypes(file, log);
+    const state = await controller.configure({ file, trusted: vscode.workspace.isTrusted });
     showDiagnostics();
     return state;
   };

@@ -19,6 +19,8 @@ export const CommandIds = {
   clearCertificateCache: 'managedDownloads.clearCertificateCache',
   showCertificateRejections: 'managedDownloads.showCertificateRejections',
   setWriteOnlyHeader: 'managedDownloads.setWriteOnlyHeader',
+  createValidator: 'managedDownloads.createCertificateValidator',
+  testValidator: 'managedDownloads.testCertificateValidator',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
