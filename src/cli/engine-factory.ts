@@ -59,7 +59,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
       connections: gate.provider,
       resumeStoredJobs: options.resumeStoredJobs,
       retryDelayFloorSeconds: options.retryDelayFloorSeconds,
-      headerSecrets: cliHeaderSecrets(options.writeOnlyHeaders ?? headersFromEnv(), (id) => ref.engine?.getJob(id)?.writeOnlyHeaderNames),
+      headerSecrets: cliHeaderSecrets(options.writeOnlyHeaders ?? headersFromEnv(), (id) => ref.engine?.writeOnlyHeaderNamesOf(id)),
       log: options.log,
     });
   } catch (err) {

@@ -195,6 +195,12 @@ export class JobEngine implements DownloadEngine {
     return [...this.slots.values()].sort((a, b) => a.record.times.created.localeCompare(b.record.times.created)).map((s) => this.snapshot(s));
   }
 
+  /** The names of a job's write-only headers, without copying the whole job (asked once per file). */
+  writeOnlyHeaderNamesOf(jobId: string): string[] | undefined {
+    const names = this.slots.get(jobId)?.record.writeOnlyHeaderNames;
+    return names ? [...names] : undefined;
+  }
+
   getProgress(jobId: string): JobProgress {
     const slot = this.slotOf(jobId);
     return progressOf(slot.record, slot.run ? slot.rate.rate() : 0);
