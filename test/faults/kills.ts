@@ -17,7 +17,10 @@ import type { Random } from './random';
 const REPO = path.resolve(__dirname, '..', '..');
 
 export interface KillPlan {
-  rounds: number;
+  /** Rounds (one job, fresh store) run at least this many... */
+  minRounds: number;
+  /** ...and until this many kills landed (a round whose job finishes before its kills ends early). */
+  minKills: number;
   killsPerRound: number;
 }
 
@@ -60,7 +63,7 @@ export async function killScenario(plan: KillPlan, random: Random): Promise<Faul
   const server = await startServer();
   try {
     const driver = await bundleDriver(work);
-    for (let round = 0; round < plan.rounds; round++) {
+    for (let round = 0; round < plan.minRounds || (result.runs < plan.minKills && round < plan.minRounds * 4); round++) {
       const dir = path.join(work, `round-${round}`);
       const store = path.join(dir, 'store');
       const dest = path.join(dir, 'dest');
