@@ -9,7 +9,7 @@ import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
 import { retryAfterOf, TransferStopped } from '../transfer/file-transfer';
 import { BandwidthLimiter } from '../transfer/bandwidth';
-import { DEFAULT_SEGMENT_POLICY, segmentedBytes, type SegmentPolicy } from '../transfer/segments';
+import { DEFAULT_SEGMENT_POLICY, segmentedBytes, segmentsAreSound, type SegmentPolicy } from '../transfer/segments';
 import { sizeOf, tempPathFor } from '../transfer/temp-file';
 import type { IdleLimit } from '../transfer/watchdog';
 import { JobStore } from '../store/job-store';
@@ -149,7 +149,10 @@ export class JobEngine implements DownloadEngine {
       // The temp files are the truth about the bytes received; the record may lag by one coalesced write.
       // A segmented file's temp file has holes: its record says which bytes are in it.
       for (const f of record.files) {
-        if (!f.transferred) f.bytesTransferred = f.segments ? segmentedBytes(f.segments) : await sizeOf(f.tempPath).catch(() => f.bytesTransferred);
+        if (f.transferred) continue;
+        if (f.segments === undefined) f.bytesTransferred = await sizeOf(f.tempPath).catch(() => f.bytesTransferred);
+        // A damaged split counts for nothing; the transfer drops it and starts the file again.
+        else f.bytesTransferred = segmentsAreSound(f.segments, f.bytesTotal) ? segmentedBytes(f.segments) : 0;
       }
       // Time with the engine closed is not "no progress": the window starts again now.
       record.lastProgressAt = now;

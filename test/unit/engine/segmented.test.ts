@@ -3,7 +3,7 @@
 // segments, and the switch that turns segments off.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobState, type JobRecord } from '../../../src/core/jobs/model';
@@ -180,4 +180,35 @@ test('a remote that changes between segments (If-Range no longer matches) restar
   assert.equal(sha256(readFileSync(path.join(box.dest, 'c.bin'))), sha256(v2));
   assert.equal(done.files[0].etag, etagOf(v2));
   assert.equal(done.files[0].bytesTotal, v2.length);
+});
+
+test('a stored split that does not add up (hostile or damaged store) is dropped: the file starts again and arrives whole', async (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const body = testBytes(2_000_000, 38);
+  server.route('/seg-damaged', { body, bytesPerSecond: 1_000_000 });
+  let engine = await openEngine(box, { segments: SEGMENTS });
+  const job = await startJob(engine, box, [{ url: server.url('/seg-damaged'), name: 'd.bin' }]);
+  await new Promise((r) => setTimeout(r, 400));
+  await engine.suspend(job.id);
+  await engine.dispose();
+  const jobFile = path.join(box.store, 'jobs', `${job.id}.json`);
+  const stored = JSON.parse(readFileSync(jobFile, 'utf8'));
+  assert.ok(Array.isArray(stored.job.files[0].segments), 'the split was stored');
+  for (const damage of [[{ start: 0, end: 10, position: 99 }], 'segments', 42]) {
+    stored.job.files[0].segments = damage;
+    writeFileSync(jobFile, JSON.stringify(stored));
+    server.route('/seg-damaged', { body });
+    engine = await openEngine(box, { segments: SEGMENTS });
+    const before = server.requestsFor('/seg-damaged').length;
+    await engine.resume(job.id);
+    await waitForState(engine, job.id, JobState.TRANSFERRED);
+    assert.equal(server.requestsFor('/seg-damaged')[before].headers['range'], undefined, `${JSON.stringify(damage)}: asked for the whole file again`);
+    assert.equal(sha256(readFileSync(stored.job.files[0].tempPath)), sha256(body), `${JSON.stringify(damage)}: right bytes`);
+    await engine.dispose();
+    // Back to a suspended, unfinished job with the next damage.
+    stored.job.state = JobState.SUSPENDED;
+    stored.job.files[0].transferred = false;
+    writeFileSync(stored.job.files[0].tempPath, '');
+  }
 });
