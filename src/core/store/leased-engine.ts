@@ -214,15 +214,6 @@ export class LeasedEngine implements DownloadEngine {
     this.engine?.setMaxConcurrentJobs(n);
   }
 
-  /** Applies to the real engine while this process runs it; a new holder reads the settings as it opens. */
-  setBandwidthLimit(bytesPerSecond: number): void {
-    this.engine?.setBandwidthLimit?.(bytesPerSecond);
-  }
-
-  setSegmentPolicy(policy: { enabled?: boolean; minSize?: number; connections?: number }): void {
-    this.engine?.setSegmentPolicy?.(policy);
-  }
-
   /** Applies to the real engine while this process runs it; the next one reads the settings when it opens. */
   setBandwidthLimit(bytesPerSecond: number): void {
     this.engine?.setBandwidthLimit?.(bytesPerSecond);
