@@ -253,8 +253,8 @@ export interface PinSet extends CertificateRule {
  * @example
  * pinSet({
  *   hosts: ['downloads.example.com'],
- *   pins: ['sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E='],
- *   backupPins: ['sha256/YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg='],
+ *   pins: ['sha256/lr4TBP7oYCfC+n87lslHX+llLeT7ck8ZliVV5RP1vCA='],
+ *   backupPins: ['sha256/I/AbicFDA/zN3ytG8ljuCXeuNuPHls76jkjrnugRCt0='],
  *   expires: '2026-12-31',
  * })
  */
