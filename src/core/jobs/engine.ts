@@ -377,6 +377,9 @@ export class JobEngine implements DownloadEngine {
       try {
         this.clearRetry(slot);
         await this.scheduler.stopRun(slot);
+        // The record must say TRANSFERRED on disk before any file is renamed: a crash in between must not leave a
+        // store that says TRANSFERRING beside files already in place (found by the fault suite's kills).
+        await this.saveNow(slot);
         const result = await completeFiles(slot.record.files);
         this.setState(slot, JobState.ACKNOWLEDGED);
         await this.saveNow(slot);
