@@ -114,6 +114,10 @@ function memoryRows(runs) {
   ];
 }
 
+
+const READING_NOTES =
+  "Reading these figures: memory is the whole extension host's (VS Code's built-in extensions run in it too), so the cost of the jobs is the same-host difference (1,000 jobs created through the API in one host); between two hosts the other extensions' state differs by more than that, RSS especially. activate() stays in single-digit milliseconds because the engine, the certificate service and node-forge load after it returns; the span from VS Code's start of activation to its end adds the bundle's loading and VS Code's own preparation of the extension (its context and state storage, answered by the workbench in the browser) while other extensions start in the same host. The view figures are the extension host's side only: the workbench draws in the browser afterwards.";
+
 function render(host, node, reps) {
   const { runs, failures } = host;
   const rows = [];
@@ -167,6 +171,7 @@ function render(host, node, reps) {
     '|---|---|',
     ...rows,
     '',
+    ...(runs.length ? [READING_NOTES, ''] : []),
   ].join('\n');
   return { section, goals };
 }
