@@ -68,7 +68,7 @@ function certificateMarkdown(c: DryRunCertificate, i: number, count: number): st
 export function dryRunMarkdown(r: DryRunReport, workspaceFolder?: string): string {
   const lines: string[] = [];
   lines.push(`# Certificate check: ${md(r.url)}`, '');
-  lines.push(`**${r.accepted ? '✅' : '⛔'} ${md(r.verdict)}**`, '');
+  lines.push(`**${md(r.verdict)}**`, '');
   lines.push(
     `Checked ${day(r.checkedAt)} · ${r.host}:${r.port}${r.proxy ? ` through the proxy ${md(r.proxy)}` : ''} · ${r.protocol ?? '?'}${r.cipher ? `, ${r.cipher}` : ''} · handshake ${ms(r.connectMs)} · **no HTTP request was sent** (TLS handshake only)`,
     '',

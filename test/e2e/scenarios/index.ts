@@ -1,6 +1,7 @@
 // The e2e scenarios, in the order run-e2e.mjs runs them (each in a fresh page of one code-server).
 import type { Scenario } from '../context';
+import { authoring } from './authoring';
 import { downloads } from './downloads';
 import { firstLook } from './first-look';
 
-export const scenarios: Scenario[] = [firstLook, downloads];
+export const scenarios: Scenario[] = [firstLook, authoring, downloads];

@@ -149,7 +149,7 @@ export function judge(input: ValidationInput): number {
     const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
     const md = dryRunMarkdown(report, work.dir);
     assert.match(md, /^# Certificate check: https:\/\/downloads\.example\.com:\d+\/artifact\.bin/);
-    assert.match(md, /⛔ Declined by the validator/);
+    assert.match(md, /^\*\*Declined by the validator/m);
     assert.match(md, /\*\*no HTTP request was sent\*\*/);
     assert.match(md, /### 0 · CN=downloads\.example\.com, O=Managed Downloads Tests \(leaf\)/);
     assert.match(md, /### 1 · CN=Test Public Issuing CA, O=Managed Downloads Tests \(CA\)/);
