@@ -38,7 +38,7 @@ interface LiveSegment {
 }
 
 /**
- * Fetches every unfinished segment of `host.file` (file.segments, bytesTotal and validators set and stored).
+ * Fetches every unfinished segment of `host.file` over at most the policy's number of connections (file.segments, bytesTotal and validators set and stored).
  * Resolves when all bytes are durably in the temp file; rejects with TransferStopped, SegmentsUnusable, or the
  * BitsError of a segment that could not continue (the others stop; every segment keeps its durable bytes).
  */
@@ -55,16 +55,20 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
   const checkpoint = () => (checkpointing = checkpointing.then(() => makeDurable(host, handle, live)));
   const timer = setInterval(() => void checkpoint().catch(() => undefined), CHECKPOINT_MS);
   const failures: unknown[] = [];
+  // Each connection takes the next unfinished piece until none is left.
+  const queue = live.filter((s) => s.written < s.record.end);
+  const worker = async () => {
+    for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) await fetchSegment(segmentHost, handle, next);
+  };
+  const connections = Math.max(1, Math.min(host.segmentPolicy().connections, queue.length));
   try {
     await Promise.all(
-      live
-        .filter((s) => s.written < s.record.end)
-        .map((s) =>
-          fetchSegment(segmentHost, handle, s).catch((err: unknown) => {
-            failures.push(err);
-            group.abort();
-          }),
-        ),
+      Array.from({ length: connections }, () =>
+        worker().catch((err: unknown) => {
+          failures.push(err);
+          group.abort();
+        }),
+      ),
     );
   } finally {
     clearInterval(timer);

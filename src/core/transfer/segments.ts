@@ -28,9 +28,15 @@ export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<Respon
   return strongEtag || plan.lastModified !== undefined;
 }
 
-/** Equal ranges covering [0, total), at most `connections` of them. */
+/**
+ * More pieces than connections: each connection takes the next piece when its own is done (over the same
+ * kept-alive connection), so a slow connection holds up one piece at the end, not a whole share of the file.
+ */
+const PIECES_PER_CONNECTION = 4;
+
+/** Equal ranges covering [0, total): a few per connection, none smaller than 256 KiB. */
 export function splitIntoSegments(total: number, connections: number): SegmentRecord[] {
-  const count = Math.max(1, Math.min(connections, Math.floor(total / MIN_SEGMENT_BYTES)));
+  const count = Math.max(1, Math.min(connections * PIECES_PER_CONNECTION, Math.floor(total / MIN_SEGMENT_BYTES)));
   const size = Math.ceil(total / count);
   const segments: SegmentRecord[] = [];
   for (let start = 0; start < total; start += size) {

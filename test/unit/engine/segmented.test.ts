@@ -48,7 +48,7 @@ test('a large file comes over several Range connections into one temp file: byte
   assert.deepEqual(listNames(box.dest), ['seg.bin']);
 
   const ranged = server.requestsFor('/seg').filter((r) => rangeOf(r));
-  assert.equal(ranged.length, 4, 'one request per segment');
+  assert.ok(ranged.length >= 4, `at least one request per connection (${ranged.length} pieces)`);
   const covered = ranged.map((r) => rangeOf(r)!).sort((a, b) => a[0] - b[0]);
   assert.equal(covered[0][0], 0);
   for (let i = 1; i < covered.length; i++) assert.equal(covered[i][0], covered[i - 1][1] + 1, 'segments are contiguous');
@@ -59,12 +59,12 @@ test('a large file comes over several Range connections into one temp file: byte
 test('a reset mid-segment reconnects that segment from where it stopped; the file is right', async (t) => {
   const { box, engine } = await withEngine(t);
   const body = testBytes(2_000_000, 32);
-  let resetDone = false;
+  let dropped: [number, number] | undefined;
   server.route('/seg-reset', (_n, req) => {
     const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['range'] ?? ''));
-    // The second segment's first request drops after 100,000 bytes.
-    if (range && Number(range[1]) === 500_000 && !resetDone) {
-      resetDone = true;
+    // The second piece asked for drops after 100,000 bytes.
+    if (range && Number(range[1]) > 0 && !dropped) {
+      dropped = [Number(range[1]), Number(range[2])];
       return { body, resetAfter: 100_000 };
     }
     return { body };
@@ -73,9 +73,11 @@ test('a reset mid-segment reconnects that segment from where it stopped; the fil
   await waitForState(engine, job.id, JobState.TRANSFERRED, 20_000);
   await engine.complete(job.id);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'r.bin'))), sha256(body));
-  const again = server.requestsFor('/seg-reset').map(rangeOf).filter((r) => r && r[0] > 500_000 && r[0] < 1_000_000);
-  assert.equal(again.length, 1, 'the dropped segment continued inside its range');
-  assert.ok(again[0]![0] >= 500_000 + 1, 'and not from its start');
+  const [first, last] = dropped!;
+  const again = server.requestsFor('/seg-reset').map(rangeOf).filter((r) => r && r[0] > first && r[0] <= last);
+  assert.equal(again.length, 1, 'the dropped piece continued inside its range');
+  assert.ok(again[0]![0] > first, `and not from its start (${first} -> ${again[0]![0]})`);
+  assert.equal(again[0]![1], last, 'up to its end');
 });
 
 test('killed with SIGKILL mid-segments, the job resumes every segment from its durable position', async (t) => {
