@@ -16,7 +16,8 @@ Usage:
 
 Options of get:
   --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)
-  --header 'Name: value'     send this header on every request (repeatable)
+  --header 'Name: value'     send this header on every request (repeatable); Authorization, Proxy-Authorization
+                             and Cookie are write-only: sent by this process, stored by name only
   --priority P               foreground, high, normal (default) or low
   --security-flags N         BITS security flags (e.g. 0x800 allows https-to-http redirects)
   --retry-delay SECONDS      wait between retries of transient errors (default 5)
@@ -29,6 +30,9 @@ Common:
   --json                     print one JSON object (or array) on stdout instead of text
   --verbose                  log the engine's work on stderr
   --help
+
+Environment: MANAGED_DOWNLOADS_HEADERS  "Name: value" lines sent as write-only headers (kept out of the process
+list and the store; run and resume send them again to the jobs that name them).
 
 Exit codes: 0 done; 1 a job failed (state, error context, code and description are printed); 2 bad usage;
 130 interrupted (the job keeps its bytes; 'managed-downloads run' continues it).
