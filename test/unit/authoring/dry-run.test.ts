@@ -14,6 +14,8 @@ import { dryRun } from '../../../src/validator/authoring/dry-run';
 import { dryRunMarkdown, dryRunText } from '../../../src/validator/authoring/dry-run-format';
 import { makeExpiredLeaf, makeLeaf } from '../../support/certs';
 import { runCli } from '../../support/cli';
+import { main } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/outcome';
 import { startTinyproxy, type TinyProxy } from '../../support/proxy';
 import { checkHost, makePki, startSniServer, tempDir, verdictOf, writeFiles, type Pki, type SniServer } from './fixtures';
 
@@ -194,8 +196,8 @@ export function judge(input: ValidationInput): number {
   });
 });
 
-describe('managed-downloads check-cert (a child process)', () => {
-  test('exit 0 when both phases accept, 1 when the validator declines (JSON has the verdict and the chain), 2 for bad usage', async () => {
+describe('managed-downloads check-cert', () => {
+  test('exit 0 when both phases accept, 1 when the validator declines (JSON has the verdict and the chain) or phase 1 refuses', async () => {
     const caFile = join(work.dir, 'public-ca.pem');
     writeFileSync(caFile, pki.publicCa.cert);
     const env = { NODE_EXTRA_CA_CERTS: caFile };
@@ -220,17 +222,29 @@ describe('managed-downloads check-cert (a child process)', () => {
     const untrusted = await runCli(['check-cert', url, '--json']);
     assert.equal(untrusted.code, 1);
     assert.equal(JSON.parse(untrusted.stdout).phase1.codeName, 'ERROR_WINHTTP_SECURE_INVALID_CA');
-    const flagged = await runCli(['check-cert', url, '--security-flags', '0x8']);
-    assert.equal(flagged.code, 0, flagged.stdout);
-    assert.match(flagged.stdout, /relaxed: untrusted certificate authority/);
+  });
 
-    const usage = await runCli(['check-cert']);
+  test('in-process (same dispatcher, no child process): --security-flags, usage errors, an http URL, an unreachable server', async () => {
+    const cli = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } } as unknown as CliIO;
+      return { code: await main(args, io), stdout, stderr };
+    };
+    const url = `https://127.0.0.1:${server.port}/file.bin`;
+    const flagged = await cli(['check-cert', url, '--security-flags', '0x8']);
+    assert.equal(flagged.code, 0, flagged.stdout + flagged.stderr);
+    assert.match(flagged.stdout, /relaxed: untrusted certificate authority/);
+    const usage = await cli(['check-cert']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /check-cert needs exactly one https URL/);
-    const http = await runCli(['check-cert', 'http://127.0.0.1:1/']);
+    const badFlags = await cli(['check-cert', url, '--security-flags', 'eight']);
+    assert.equal(badFlags.code, 2);
+    assert.match(badFlags.stderr, /--security-flags needs a whole number/);
+    const http = await cli(['check-cert', 'http://127.0.0.1:1/']);
     assert.equal(http.code, 2);
     assert.match(http.stderr, /BG_E_PROTOCOL_NOT_AVAILABLE/);
-    const refused = await runCli(['check-cert', 'https://127.0.0.1:1/', '--json']);
+    const refused = await cli(['check-cert', 'https://127.0.0.1:1/', '--json']);
     assert.equal(refused.code, 1);
     assert.match(JSON.parse(refused.stdout).error.description, /Could not make a TLS connection to 127\.0\.0\.1:1/);
   });

@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CertErrors } from '../../../src/validator/helpers/chain';
+import { pinSet } from '../../../src/validator/helpers/pins';
+import type { Pin } from '../../../src/validator/managed-downloads-validator';
 import { ErrorContext } from '../../../src/core/errors';
 import { makeLeaf } from '../../support/certs';
 import { fakeJob, get, startRecordingServer } from '../tls/helpers';
@@ -117,24 +119,24 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
     assert.equal(problems[0].line, 3);
   });
 
-  test('malformed pins, a backup that is also a pin, bad host patterns and bad dates do not load, each with a message that says what to write', async () => {
-    const pin = pinOf(served.leaf);
-    const cases: [string, RegExp][] = [
-      [`pins: ['sha1/abc' as never], backupPins: ['${strangerPin(1)}']`, /"sha1\/abc" is not an SPKI pin\. A pin is "sha256\/".*check-cert/],
-      [`pins: ['${pin}'], backupPins: ['${pin}']`, /backup pin .* is also a pin/],
-      [`pins: ['${pin}'], backupPins: ['${strangerPin(1)}'], expires: '2026-02-30'`, /expires "2026-02-30" is not a date; write it as 'YYYY-MM-DD'/],
-    ];
-    for (const [options, expected] of cases) {
-      const file = validator(`bad-${cases.indexOf([options, expected] as never)}-${Math.random().toString(36).slice(2)}`, `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], ${options} })] });`);
-      const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
-      assert.equal(report.validator.status, 'load-error', options);
-      assert.match(report.validator.status === 'load-error' ? report.validator.message : '', expected);
-    }
+  test('malformed pins, a backup that is also a pin, bad host patterns and bad dates are refused when the set is made, each with a message that says what to write', () => {
+    // In-process: the same pinSet the worker hands to validators (the test above shows such a throw reaching the editor).
+    const pin = pinOf(served.leaf) as Pin;
+    const base = { hosts: ['downloads.example.com'], pins: [pin] as [Pin], backupPins: [strangerPin(1) as Pin] as [Pin] };
+    assert.throws(() => pinSet({ ...base, pins: ['sha1/abc' as Pin] }), /"sha1\/abc" is not an SPKI pin\. A pin is "sha256\/".*check-cert/);
+    assert.throws(() => pinSet({ ...base, pins: ['sha256/tooShort=' as Pin] }), /is not an SPKI pin/);
+    assert.throws(() => pinSet({ ...base, backupPins: [pin] }), /backup pin .* is also a pin/);
+    assert.throws(() => pinSet({ ...base, backupPins: [] as unknown as [Pin] }), /has no backup pin/);
+    assert.throws(() => pinSet({ ...base, expires: '2026-02-30' }), /expires "2026-02-30" is not a date; write it as 'YYYY-MM-DD'/);
+    assert.throws(() => pinSet({ ...base, expires: 'soon' }), /expires "soon" is not a date/);
     for (const pattern of ['a.*.example', '*', 'x*.example', '***.example', '']) {
-      const file = validator(`pattern-${Math.random().toString(36).slice(2)}`, `export default certificatePolicy({ rules: [pinSet({ hosts: [${JSON.stringify(pattern)}], pins: ['${pin}'], backupPins: ['${strangerPin(1)}'] })] });`);
-      const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
-      assert.match(report.validator.status === 'load-error' ? report.validator.message : JSON.stringify(report.validator), /is not a host pattern\. Use a host name/, pattern);
+      assert.throws(() => pinSet({ ...base, hosts: [pattern] }), (e: Error) => e.name === 'ValidatorConfigError' && /is not a host pattern\. Use a host name/.test(e.message), pattern);
     }
+    assert.throws(() => pinSet({ ...base, hosts: [] }), /give the hosts it applies to/);
+    const set = pinSet({ ...base, expires: '2030-01-31' });
+    assert.equal(set.expires?.toISOString(), '2030-01-31T23:59:59.999Z', 'a date-only expiry covers that whole day (UTC)');
+    assert.equal(set.isActive(new Date('2030-01-31T23:00:00Z')), true);
+    assert.equal(set.isActive(new Date('2030-02-01T00:00:00Z')), false);
   });
 
   test('expiry: an expired set no longer applies and says so in the log; one expiring within 30 days applies and warns; a distant one is silent', async () => {
