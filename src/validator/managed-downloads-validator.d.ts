@@ -314,7 +314,10 @@ export interface CertificatePolicyOptions {
  */
 export declare function certificatePolicy(options: CertificatePolicyOptions): Validator;
 
-/** The validator's log: lines appear in the "Managed Downloads" output (the CLI: on stderr), prefixed with the file. `console.log` goes there too. */
+/**
+ * The validator's log: lines appear in the "Managed Downloads" output, prefixed with the file; `console.log`
+ * goes there too. The CLI prints errors on stderr, and every line with --verbose; `check-cert` shows them all.
+ */
 export declare const log: {
   info(message: string): void;
   warn(message: string): void;
