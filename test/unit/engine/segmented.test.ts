@@ -103,7 +103,7 @@ test('killed with SIGKILL mid-segments, the job resumes every segment from its d
       } catch {
         stored = undefined; // caught mid-rename: read again
       }
-      const segs = stored?.files[0].segments;
+      const segs = stored?.files[0]?.segments;
       if (segs && segs.filter((s) => s.position > s.start).length >= 2) break;
     }
     assert.ok(Date.now() < deadline, `the segmented transfer started (${stderr})`);
