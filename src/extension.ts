@@ -1,6 +1,5 @@
 // Composition root: builds the engine host, the view, the commands and the notifications, applies the
 // settings, and returns the public API. Everything here is wiring; the parts live in src/ui and src/core.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
 import type { DownloadEngine } from './core/jobs/model';
@@ -14,7 +13,8 @@ import { viewCommands } from './ui/commands/view';
 import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
-import { EngineHost, followLease } from './ui/engineHost';
+import { EngineHost, followLease, isFollower } from './ui/engineHost';
+import { workspaceStoreDir } from './ui/storeLocation';
 import { HeaderSecrets } from './ui/headerSecrets';
 import { secretCommands } from './ui/commands/secrets';
 import { JobsModel } from './ui/jobsModel';
@@ -72,8 +72,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const showLog = () => channel.show(true);
 
   // Jobs belong to the workspace; without a folder open they go to the extension's global storage.
-  const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
-  const storeDir = path.join(storage, 'jobs');
+  const storeDir = workspaceStoreDir(context);
   const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
   const headerSecrets = new HeaderSecrets(context.secrets);
   const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets), log.child('Engine')));
@@ -130,7 +129,8 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const showFailure = (err: unknown) => {
     treeView.message = `The jobs could not be loaded: ${describeError(err)}; see the log (Managed Downloads: Show Log).`;
   };
-  const openForView = () => host.get().then(() => (treeView.message = undefined), showFailure);
+  // A window that only follows another's store keeps the message that says so (followLease).
+  const openForView = () => host.get().then((engine) => void (isFollower(engine) || (treeView.message = undefined)), showFailure);
   void host.storeHasContent().then((hasJobs) => (hasJobs || treeView.visible ? openForView() : setReady()));
   context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void openForView()));
 

@@ -73,6 +73,11 @@ export class EngineHost {
   }
 }
 
+/** True while another process runs this store's jobs (this window shows them and forwards its commands). */
+export function isFollower(engine: DownloadEngine): boolean {
+  return engine instanceof LeasedEngine && engine.role === 'follower';
+}
+
 /**
  * While another window holds the store's lease, the view says so (its jobs show, its commands are forwarded);
  * the message goes when this window takes over. Write-only headers of finished jobs are forgotten here, by the

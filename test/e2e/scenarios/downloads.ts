@@ -11,7 +11,7 @@ import { Workbench } from '../workbench';
 
 const MINUTE = 60_000;
 
-async function sha256Of(file: string): Promise<string> {
+export async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -64,7 +64,7 @@ class JobsView {
 }
 
 /** Runs "Managed Downloads: New Download..." and answers its questions: the URL, then the default folder. */
-async function newDownload(wb: Workbench, page: Page, url: string, shot?: string): Promise<void> {
+export async function newDownload(wb: Workbench, page: Page, url: string, shot?: string): Promise<void> {
   await wb.runCommand('Managed Downloads: New Download...', async () => {
     await page.locator('.quick-input-widget input[placeholder="https://example.com/file.zip"]').waitFor({ timeout: 5_000 });
   });
@@ -77,14 +77,14 @@ async function newDownload(wb: Workbench, page: Page, url: string, shot?: string
 }
 
 /** Shows the Jobs view whatever layout the window restored (after a reload the side bar may be hidden). */
-async function showJobsView(wb: Workbench): Promise<void> {
+export async function showJobsView(wb: Workbench): Promise<void> {
   const pane = wb.viewPane('Jobs');
   if (await pane.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
   await wb.runCommand('Managed Downloads: Focus on Jobs View');
   await pane.waitFor({ timeout: 10_000 });
 }
 
-function demoFile(ctx: E2EContext, namePart: string): DemoFileInfo {
+export function demoFile(ctx: E2EContext, namePart: string): DemoFileInfo {
   const file = ctx.demo.files.find((f) => f.name.includes(namePart));
   if (!file) throw new Error(`the demo server has no file like ${namePart}: ${ctx.demo.files.map((f) => f.name).join(', ')}`);
   return file;

@@ -3,5 +3,6 @@ import type { Scenario } from '../context';
 import { authoring } from './authoring';
 import { downloads } from './downloads';
 import { firstLook } from './first-look';
+import { twoWindows } from './two-windows';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads];
+export const scenarios: Scenario[] = [firstLook, authoring, downloads, twoWindows];
