@@ -27,7 +27,7 @@ export class SegmentsUnusable extends Error {
 /** How often received bytes are made durable and written into the segment record. */
 const CHECKPOINT_MS = 1000;
 /** Each of several sinks buffers less, so that memory stays flat whatever the connection count. */
-const SEGMENT_HIGH_WATER_MARK = 1 << 20;
+const SEGMENT_HIGH_WATER_MARK = 512 << 10;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
 const SEGMENT_RECONNECTS = 3;
 
