@@ -35,12 +35,18 @@ function firstFolder(): vscode.WorkspaceFolder | undefined {
   return vscode.workspace.workspaceFolders?.[0];
 }
 
+/** Resource-scoped settings are read for the first folder, so a folder's own value wins. */
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION, firstFolder()?.uri);
 }
 
-function integer(key: SettingKey, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = config().get<number>(key, fallback);
+/** Window-scoped settings are read without a resource (VS Code warns when one is passed for them). */
+function windowConfig(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+function integer(key: SettingKey, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, from = config): number {
+  const value = from().get<number>(key, fallback);
   if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
   return Math.min(max, Math.max(min, Math.floor(value)));
 }
@@ -53,19 +59,19 @@ export const settings = {
     const value = config().get<unknown>(SettingKeys.extraCaFiles, []);
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
   },
-  maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64),
+  maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64, windowConfig),
   /** BITS's floor is 5 s. */
   minimumRetryDelay: (): number => integer(SettingKeys.minimumRetryDelay, 60, 5),
   noProgressTimeout: (): number => integer(SettingKeys.noProgressTimeout, 1_209_600, 0),
   autoCompleteWhenTransferred: (): boolean => config().get<boolean>(SettingKeys.autoCompleteWhenTransferred, true) !== false,
-  notifyOnCompletion: (): boolean => config().get<boolean>(SettingKeys.notifyOnCompletion, true) !== false,
-  notifyOnError: (): boolean => config().get<boolean>(SettingKeys.notifyOnError, true) !== false,
-  bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, 0, 0),
+  notifyOnCompletion: (): boolean => windowConfig().get<boolean>(SettingKeys.notifyOnCompletion, true) !== false,
+  notifyOnError: (): boolean => windowConfig().get<boolean>(SettingKeys.notifyOnError, true) !== false,
+  bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, 0, 0, Number.MAX_SAFE_INTEGER, windowConfig),
   /** Segmented downloads as the engine takes them (the size setting is in MiB). */
   segmentPolicy: (): { enabled: boolean; connections: number; minSize: number } => ({
-    enabled: config().get<boolean>(SettingKeys.segmentedDownloads, true) !== false,
-    connections: integer(SettingKeys.segmentConnections, 8, 1, 16),
-    minSize: integer(SettingKeys.segmentMinSize, 32, 1, 1 << 20) * 1024 * 1024,
+    enabled: windowConfig().get<boolean>(SettingKeys.segmentedDownloads, true) !== false,
+    connections: integer(SettingKeys.segmentConnections, 8, 1, 16, windowConfig),
+    minSize: integer(SettingKeys.segmentMinSize, 32, 1, 1 << 20, windowConfig) * 1024 * 1024,
   }),
 
   /**
