@@ -81,6 +81,9 @@ if (!existsSync(workspace)) cpSync(template, workspace, { recursive: true });
 const caCopy = join(workspace, '.vscode', 'demo-ca.pem');
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 writeFileSync(caCopy, demo.caPem);
+// A workspace made before the demo validator existed gets it too; an edited one is left alone.
+const validatorFile = join(workspace, '.vscode', 'download-validator.ts');
+if (!existsSync(validatorFile)) cpSync(join(template, '.vscode', 'download-validator.ts'), validatorFile);
 const settingsFile = join(workspace, '.vscode', 'settings.json');
 const marker = 'managed-downloads demo settings v1';
 if (!existsSync(settingsFile) || readFileSync(settingsFile, 'utf8').includes(marker)) {
