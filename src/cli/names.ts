@@ -1,5 +1,5 @@
-// The file name a URL is saved under: its last path segment, decoded, with nothing that could leave the
-// destination folder or trouble a file system.
+// The file names the CLI saves URLs under: the editor's rules (core/util/file-name), and no two alike.
+import { fileNameFromUrl } from '../core/util/file-name';
 import { UsageError } from './usage';
 
 export function fileNameFor(url: string): string {
@@ -9,18 +9,7 @@ export function fileNameFor(url: string): string {
   } catch {
     throw new UsageError(`"${url}" is not a valid URL.`);
   }
-  const segment = parsed.pathname.split('/').filter(Boolean).pop() ?? '';
-  let name: string;
-  try {
-    name = decodeURIComponent(segment);
-  } catch {
-    name = segment;
-  }
-  // Separators and control characters are replaced, so a name can never point outside the destination.
-  // eslint-disable-next-line no-control-regex
-  name = name.replace(/[/\\\u0000-\u001f<>:"|?*]/g, '_').trim();
-  if (name === '' || name === '.' || name === '..') name = parsed.hostname.replace(/[^A-Za-z0-9.-]/g, '_') || 'download';
-  return name;
+  return fileNameFromUrl(parsed);
 }
 
 /** One name per URL; two URLs that would land on the same name are an error, not a silent overwrite. */

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { BitsError, Codes } from '../core/errors';
 import { displayUrl } from '../core/util/url';
 
+export { fileNameFromUrl } from '../core/util/file-name';
+
 /** Parses one http(s) URL or throws a BitsError that says what is wrong with it. */
 export function parseDownloadUrl(text: string): URL {
   let url: URL;
@@ -30,25 +32,6 @@ export function parseDownloadUrl(text: string): URL {
 /** Splits what a person typed or pasted (spaces, commas, new lines) into URLs. */
 export function splitUrls(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
-}
-
-// Characters no file system takes in a name (Windows's set, the strictest), control characters, and the
-// invisible direction and width marks that make "evil\u202Etxt.exe" look like another name.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be replaced
-const forbidden = /[<>:"/\\|?*\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-
-/** The last path segment of the URL, decoded and made safe as a file name; "download" when there is none. */
-export function fileNameFromUrl(url: URL): string {
-  const segment = url.pathname.split('/').filter(Boolean).pop() ?? '';
-  let name: string;
-  try {
-    name = decodeURIComponent(segment);
-  } catch {
-    name = segment;
-  }
-  name = name.replace(forbidden, '_').replace(/^\.+/, '').trim();
-  if (!name) name = url.hostname ? `${url.hostname.replace(forbidden, '_')}-download` : 'download';
-  return name.length > 200 ? name.slice(0, 200) : name;
 }
 
 /**
