@@ -2,6 +2,7 @@
 // Pure functions (no vscode import) so the wording is unit-tested in plain Node.
 import { defaultMessage, ErrorContext } from '../core/errors';
 import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { progressOf } from '../core/jobs/progress';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -68,15 +69,7 @@ export const errorContextLabels: Record<ErrorContext, string> = {
 
 /** Progress summed from the job's files, for when the engine's live figures are not at hand. */
 export function progressFromFiles(job: JobSnapshot): JobProgress {
-  let bytesTotal: number | null = 0;
-  let bytesTransferred = 0;
-  let filesTransferred = 0;
-  for (const file of job.files) {
-    bytesTransferred += file.bytesTransferred;
-    if (file.transferred) filesTransferred++;
-    if (bytesTotal !== null) bytesTotal = file.bytesTotal === null ? null : bytesTotal + file.bytesTotal;
-  }
-  return { bytesTotal, bytesTransferred, filesTotal: job.files.length, filesTransferred, rate: 0 };
+  return progressOf(job, 0);
 }
 
 /** 0..100, or undefined while the total size is not known. */

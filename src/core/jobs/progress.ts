@@ -1,7 +1,7 @@
 // Progress figures: a job's totals, and a transfer rate over the last few seconds.
-import type { JobProgress, JobRecord } from './model';
+import type { JobProgress, JobSnapshot } from './model';
 
-export function progressOf(job: JobRecord, rate: number): JobProgress {
+export function progressOf(job: JobSnapshot, rate: number): JobProgress {
   let bytesTotal: number | null = 0;
   let bytesTransferred = 0;
   let filesTransferred = 0;
