@@ -6,7 +6,7 @@ import { createCliEngine } from './engine-factory';
 import { jobDetails, jobJson, jobLine, LIST_HEADER } from './format';
 import { EXIT_USAGE, engineLog, type CliIO } from './outcome';
 import { reportStoreProblems } from './store-problems';
-import { findJob } from './wait';
+import { jobOrReport } from './wait';
 
 export async function listCommand(args: CommonArgs, io: CliIO): Promise<number> {
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
@@ -32,12 +32,8 @@ export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO)
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const lookup = findJob(engine, args.job);
-    if (!lookup.found) {
-      io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
-      return EXIT_USAGE;
-    }
-    const job = lookup.job;
+    const job = jobOrReport(engine, args.job, io);
+    if (!job) return EXIT_USAGE;
     const progress = engine.getProgress(job.id);
     io.stdout.write((args.json ? JSON.stringify(jobJson(job, progress)) : jobDetails(job, progress)) + '\n');
     return job.state === JobState.ERROR ? 1 : 0;

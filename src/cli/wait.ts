@@ -1,6 +1,7 @@
 // Waiting for jobs to come to rest, as the CLI needs it: done, failed, or stopped by someone else.
 import type { JobEngine } from '../core/jobs/engine';
 import { JobState, type JobSnapshot } from '../core/jobs/model';
+import type { CliIO } from './outcome';
 
 /** States in which nothing more will happen without a verb. TRANSFERRED rests only when nobody auto-completes it. */
 export function atRest(job: JobSnapshot): boolean {
@@ -42,4 +43,12 @@ export function findJob(engine: JobEngine, idOrPrefix: string): { found: true; j
   if (matches.length === 1) return { found: true, job: matches[0] };
   if (matches.length === 0) return { found: false, problem: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
   return { found: false, problem: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
+}
+
+/** The job `findJob` finds, or undefined after telling the user why there is none. */
+export function jobOrReport(engine: JobEngine, idOrPrefix: string, io: Pick<CliIO, 'stderr'>): JobSnapshot | undefined {
+  const lookup = findJob(engine, idOrPrefix);
+  if (lookup.found) return lookup.job;
+  io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
+  return undefined;
 }
