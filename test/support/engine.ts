@@ -31,6 +31,17 @@ export function openEngine(box: Sandbox, options: Partial<JobEngineOptions> = {}
   return JobEngine.open({ storeDir: box.store, ...FAST, ...options });
 }
 
+/** A fresh engine in a fresh sandbox, both disposed when the test `t` ends. */
+export async function engineForTest(t: { after: (fn: () => Promise<void>) => void }, options: Partial<JobEngineOptions> = {}): Promise<{ box: Sandbox; engine: JobEngine }> {
+  const box = sandbox();
+  const engine = await openEngine(box, options);
+  t.after(async () => {
+    await engine.dispose();
+    await box.cleanup();
+  });
+  return { box, engine };
+}
+
 /** Resolves with the job once it is in one of `states`; rejects after `ms` naming the state it was in. */
 export function waitForState(engine: JobEngine, jobId: string, states: JobState | JobState[], ms = 15_000): Promise<JobSnapshot> {
   const wanted = Array.isArray(states) ? states : [states];

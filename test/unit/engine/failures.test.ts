@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
-import { listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
+import { engineForTest, listNames, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -18,15 +18,7 @@ before(async () => {
 });
 after(() => server.close());
 
-async function withEngine(t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof openEngine>[1] = {}) {
-  const box = sandbox();
-  const engine = await openEngine(box, options);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
-  return { box, engine };
-}
+const withEngine = engineForTest;
 
 test('404 is a final ERROR with code 0x80190194 in context REMOTE_FILE, not retried', async (t) => {
   const { box, engine } = await withEngine(t);

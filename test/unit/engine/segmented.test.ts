@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobState, type JobRecord } from '../../../src/core/jobs/model';
-import { listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
+import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -18,14 +18,8 @@ after(() => server.close());
 
 const SEGMENTS = { enabled: true, minSize: 1 << 20, connections: 4 };
 
-async function withEngine(t: { after: (fn: () => Promise<void>) => void }, segments: Partial<typeof SEGMENTS> = SEGMENTS) {
-  const box = sandbox();
-  const engine = await openEngine(box, { segments });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
-  return { box, engine };
+function withEngine(t: { after: (fn: () => Promise<void>) => void }, segments: Partial<typeof SEGMENTS> = SEGMENTS) {
+  return engineForTest(t, { segments });
 }
 
 /** [first, last] of a closed range request, or undefined. */

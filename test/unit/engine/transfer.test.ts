@@ -8,7 +8,7 @@ import { Codes, ErrorContext } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { DefaultConnections } from '../../../src/core/transfer/default-connections';
 import { makeCA, makeLeaf } from '../../support/certs';
-import { listNames, openEngine, sandbox, startJob, waitForState, type Sandbox } from '../../support/engine';
+import { engineForTest, listNames, startJob, waitForState, type Sandbox } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -17,15 +17,7 @@ before(async () => {
 });
 after(() => server.close());
 
-async function withEngine(t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof openEngine>[1] = {}) {
-  const box = sandbox();
-  const engine = await openEngine(box, options);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
-  return { box, engine };
-}
+const withEngine = engineForTest;
 
 function fileIn(box: Sandbox, name: string): Buffer {
   return readFileSync(path.join(box.dest, name));
