@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import * as tls from 'node:tls';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobPriority, JobState, type JobRecord } from '../src/core/jobs/model';
+import type { JobRecord } from '../src/core/jobs/model';
+import { benchJob } from './lib/bench-job';
 import { GatedConnectionProvider } from '../src/core/net/connection-provider';
 import type { GatedAgent } from '../src/core/net/gated-agent';
 import { CertificateService } from '../src/core/tls/service';
@@ -20,24 +21,7 @@ import { WorkspaceValidatorController } from '../src/validator/workspace-validat
 const [port, caFile, rounds, connections, scratch] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 200), process.argv[6]];
 const host = '127.0.0.1';
 
-function job(id: string, validator: JobRecord['validator']): JobRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    displayName: `bench ${id}`,
-    description: '',
-    priority: JobPriority.NORMAL,
-    owner: 'bench',
-    state: JobState.QUEUED,
-    files: [],
-    times: { created: now, modified: now },
-    minimumRetryDelay: 60,
-    noProgressTimeout: 0,
-    securityFlags: 0,
-    customHeaders: {},
-    validator,
-  };
-}
+const job = benchJob;
 
 const service = new CertificateService({ trust: { extraCaFiles: [caFile] } });
 const provider = new GatedConnectionProvider(service);

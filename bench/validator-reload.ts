@@ -7,29 +7,14 @@
 // prints { reloadMs: number[] } (save to the service holding the new validator, per save).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobPriority, JobState, type JobRecord } from '../src/core/jobs/model';
+import { benchJob } from './lib/bench-job';
 import { GatedConnectionProvider } from '../src/core/net/connection-provider';
 import type { GatedAgent } from '../src/core/net/gated-agent';
 import { CertificateService } from '../src/core/tls/service';
 import { WorkspaceValidatorController } from '../src/validator/workspace-validator';
 
 const [port, caFile, saves, scratch] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] ?? 10), process.argv[5]];
-const now = new Date().toISOString();
-const job: JobRecord = {
-  id: 'reload',
-  displayName: 'bench reload',
-  description: '',
-  priority: JobPriority.NORMAL,
-  owner: 'bench',
-  state: JobState.QUEUED,
-  files: [],
-  times: { created: now, modified: now },
-  minimumRetryDelay: 60,
-  noProgressTimeout: 0,
-  securityFlags: 0,
-  customHeaders: {},
-  validator: 'workspace',
-};
+const job = benchJob('reload', 'workspace');
 
 mkdirSync(scratch, { recursive: true });
 const mainFile = join(scratch, 'reload-validator.ts');

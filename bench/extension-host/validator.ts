@@ -5,7 +5,8 @@
 // the gate whose decline names the new version.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../src/core/jobs/model';
+import { SecurityFlags, type JobRecord } from '../../src/core/jobs/model';
+import { benchJob } from '../lib/bench-job';
 import { GatedConnectionProvider } from '../../src/core/net/connection-provider';
 import type { GatedAgent } from '../../src/core/net/gated-agent';
 import type { CertificateService } from '../../src/core/tls/service';
@@ -21,23 +22,8 @@ export function validatorText(version: number): string {
 }
 
 function gateJob(): JobRecord {
-  const now = new Date().toISOString();
-  return {
-    id: 'bench-validator-gate',
-    displayName: 'bench validator gate',
-    description: '',
-    priority: JobPriority.NORMAL,
-    owner: 'bench',
-    state: JobState.QUEUED,
-    files: [],
-    times: { created: now, modified: now },
-    minimumRetryDelay: 60,
-    noProgressTimeout: 0,
-    // The CA is made now and not trusted: phase 1 lets it pass so that phase 2 (the validator) decides.
-    securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA,
-    customHeaders: {},
-    validator: 'workspace',
-  };
+  // The CA is made now and not trusted: phase 1 lets it pass so that phase 2 (the validator) decides.
+  return benchJob('validator-gate', 'workspace', SecurityFlags.IGNORE_UNKNOWN_CA);
 }
 
 function nextLoaded(service: CertificateService): Promise<number> {
