@@ -11,18 +11,12 @@ const ENGINE_PARTS = ['src/core/jobs/engine.ts', 'src/core/net/connection-provid
 
 async function bundle(repoRoot, workDir, entries) {
   const esbuild = await import('esbuild');
+  const { bundleOptions } = await import('../../esbuild.mjs');
   await esbuild.build({
+    ...bundleOptions,
     absWorkingDir: repoRoot,
     entryPoints: entries.filter((e) => existsSync(join(repoRoot, e.in))),
     outdir: join(workDir, 'dist'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    external: ['vscode', 'esbuild'],
     logLevel: 'silent',
   });
 }

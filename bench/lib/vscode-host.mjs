@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { extensionHostModuleOptions } from '../../scripts/lib/build.mjs';
 import { launchChromium } from '../../scripts/lib/chromium.mjs';
 import { startCodeServer } from '../../scripts/lib/code-server.mjs';
 
@@ -15,14 +16,7 @@ export async function compileHostModule(repoRoot, outDir) {
   await esbuild.build({
     entryPoints: [join(repoRoot, 'bench/extension-host/index.ts')],
     outdir: outDir,
-    bundle: true,
-    packages: 'external',
-    external: ['vscode'],
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
+    ...extensionHostModuleOptions,
   });
   return join(outDir, 'index.js');
 }

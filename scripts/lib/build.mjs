@@ -30,6 +30,18 @@ function testFilesIn(folder) {
     .map((name) => join(dir, name));
 }
 
+/** esbuild options for modules run inside the extension host: packages stay requires from node_modules. */
+export const extensionHostModuleOptions = {
+  bundle: true,
+  packages: 'external',
+  external: ['vscode'],
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
 /**
  * Compiles test/integration/index.ts and every suite's *.test.ts into `outDir` (same relative layout, .js).
  * Each file is bundled with its relative imports; packages (mocha, node-forge, ...) stay real requires
@@ -44,14 +56,7 @@ export async function compileIntegrationTests(outDir) {
     entryPoints,
     outbase: integrationDir,
     outdir: outDir,
-    bundle: true,
-    packages: 'external',
-    external: ['vscode'],
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
+    ...extensionHostModuleOptions,
   });
   const compiled = (file) => join(outDir, file.slice(integrationDir.length + 1).replace(/\.ts$/, '.js'));
   return {
