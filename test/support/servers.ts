@@ -27,6 +27,8 @@ export interface Behaviour {
   stallAfter?: number;
   /** Close the connection cleanly after this many bytes although Content-Length promised more. */
   truncateAfter?: number;
+  /** Wait this long before answering at all (the connection stays open, nothing is sent). */
+  delayHeadersMs?: number;
   /** Pace the body at about this rate. */
   bytesPerSecond?: number;
   /** Redirect here (relative or absolute). */
@@ -137,6 +139,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
 }
 
 function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (b.delayHeadersMs) {
+    const timer = setTimeout(() => serve({ ...b, delayHeadersMs: undefined }, req, res), b.delayHeadersMs);
+    res.once('close', () => clearTimeout(timer));
+    return;
+  }
   const extra = b.headers ?? {};
   if (b.redirect !== undefined) {
     res.writeHead(b.redirectStatus ?? 302, { Location: b.redirect, 'Content-Length': '0', ...extra }).end();

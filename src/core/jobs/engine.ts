@@ -604,10 +604,14 @@ export class JobEngine implements DownloadEngine {
       if (windowLeft < stallMs) {
         return {
           ms: Math.max(0, windowLeft),
-          error: () =>
-            new BitsError(Codes.BG_E_NO_PROGRESS, `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`, ErrorContext.GENERAL_TRANSPORT, {
+          error: () => {
+            // A retry cut short by the window: the error being retried says more than "no data" does.
+            const retried = job.error;
+            if (retried) return new BitsError(retried.code, retried.description, retried.context, { transient: true });
+            return new BitsError(Codes.BG_E_NO_PROGRESS, `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`, ErrorContext.GENERAL_TRANSPORT, {
               transient: false,
-            }),
+            });
+          },
         };
       }
     }

@@ -94,6 +94,16 @@ test('a transient error that outlasts the no-progress window becomes ERROR, keep
   assert.ok(server.requestsFor('/always-503').length >= 2, 'it was retried while the window lasted');
 });
 
+test('a retry still waiting for an answer when the window ends reports the error it retried, not a bare time-out', async (t) => {
+  const { box, engine } = await withEngine(t);
+  server.route('/503-then-silent', (n) => (n === 1 ? { status: 503 } : { status: 503, delayHeadersMs: 10_000 }));
+  const job = await startJob(engine, box, [{ url: server.url('/503-then-silent'), name: 'x' }], { displayName: 'x', minimumRetryDelay: 0.1, noProgressTimeout: 1 });
+  const failed = await waitForState(engine, job.id, JobState.ERROR);
+  assert.equal(server.requestsFor('/503-then-silent').length, 2, 'the retry was sent and cut short by the window');
+  assert.equal(failed.error?.code, httpStatusCode(503));
+  assert.match(failed.error!.description, /no-progress timeout/);
+});
+
 test('no-progress timeout 0 makes the first error final, and resume after ERROR tries again', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/flaky', (n) => (n === 1 ? { status: 503 } : { body }));
