@@ -240,6 +240,8 @@ async function receive(host: TransferHost, body: Readable, offset: number, hash:
     });
   } catch (err) {
     body.destroy();
+    // The next attempt starts at bytesTransferred: the batch still being written must be counted first.
+    await sink?.idle();
     if (host.signal.aborted) throw new TransferStopped();
     if (sink?.writeFailure !== undefined) throw localFileError(sink.writeFailure, temp);
     throw translate(host, err, where);

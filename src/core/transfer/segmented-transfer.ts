@@ -178,6 +178,8 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
     });
   } catch (err) {
     body.destroy();
+    // A reconnect starts at segment.written: the batch still being written must be counted first.
+    await sink?.idle();
     if (host.signal.aborted) throw new TransferStopped();
     if (sink?.writeFailure !== undefined) throw localFileError(sink.writeFailure, host.file.tempPath);
     throw translate(host, err, where);

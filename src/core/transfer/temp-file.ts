@@ -104,12 +104,29 @@ export class TempFileSink extends Writable {
     callback(error);
   }
 
+  private inFlight: Promise<void> = Promise.resolve();
+
+  /**
+   * Settles when no write is in flight. A pipeline whose source failed rejects at once, while the sink may still
+   * be writing (and about to count) its last batch: whoever continues from the counted position waits for this.
+   */
+  idle(): Promise<void> {
+    return this.inFlight;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeBatch([chunk]).then(() => callback(), (err: Error) => this.failed(err, callback));
+    this.track(this.writeBatch([chunk]), callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.writeBatch(chunks.map((c) => c.chunk)).then(() => callback(), (err: Error) => this.failed(err, callback));
+    this.track(this.writeBatch(chunks.map((c) => c.chunk)), callback);
+  }
+
+  private track(write: Promise<void>, callback: (error?: Error | null) => void): void {
+    this.inFlight = write.then(
+      () => callback(),
+      (err: Error) => this.failed(err, callback),
+    );
   }
 
   private failed(err: Error, callback: (error?: Error | null) => void): void {
