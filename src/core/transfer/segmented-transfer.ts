@@ -11,6 +11,7 @@ import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type TransferHost } from './request';
 import { parseContentLength, parseContentRange } from './response';
+import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
 import { TempFileSink } from './temp-file';
 
 /** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
@@ -28,6 +29,10 @@ export class SegmentsUnusable extends Error {
 const CHECKPOINT_MS = 1000;
 /** Each of several sinks buffers less, so that memory stays flat whatever the connection count. */
 const SEGMENT_HIGH_WATER_MARK = 512 << 10;
+/** A connection that runs alone batches its writes like a single-connection transfer: fewer, larger writes. */
+const ALONE_HIGH_WATER_MARK = 2 << 20;
+/** How often the connection ramp looks at its measuring window. */
+const RAMP_TICK_MS = 50;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
 const SEGMENT_RECONNECTS = 3;
 
@@ -55,23 +60,63 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
   const checkpoint = () => (checkpointing = checkpointing.then(() => makeDurable(host, handle, live)));
   const timer = setInterval(() => void checkpoint().catch(() => undefined), CHECKPOINT_MS);
   const failures: unknown[] = [];
-  // Each connection takes the next unfinished piece until none is left.
+  // Each connection takes the next unfinished piece until none is left, or until the ramp wants fewer.
   const queue = live.filter((s) => s.written < s.record.end);
+  const ramp = new ConnectionRamp({ ...DEFAULT_RAMP, max: Math.max(1, Math.min(host.segmentPolicy().connections, queue.length)) });
+  const workers: Promise<void>[] = [];
+  let running = 0;
   const worker = async () => {
-    for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) await fetchSegment(segmentHost, handle, next);
+    let announced = false;
+    const firstBytes = () => {
+      if (!announced) ramp.connectionDelivering();
+      announced = true;
+    };
+    try {
+      for (;;) {
+        // A connection the ramp no longer wants leaves between pieces, never inside one.
+        if (signal.aborted || running > ramp.target) return;
+        const next = queue.shift();
+        if (!next) return;
+        await fetchSegment(segmentHost, handle, next, { firstBytes, received: (n) => ramp.received(n), alone: () => running === 1 });
+      }
+    } finally {
+      running--;
+      firstBytes();
+    }
   };
-  const connections = Math.max(1, Math.min(host.segmentPolicy().connections, queue.length));
-  try {
-    await Promise.all(
-      Array.from({ length: connections }, () =>
+  const startWorkers = () => {
+    const wanted = Math.min(ramp.target - running, queue.length);
+    ramp.connectionsUnavailable(Math.max(0, ramp.target - running - Math.max(0, wanted)));
+    for (let i = 0; i < wanted; i++) {
+      running++;
+      workers.push(
         worker().catch((err: unknown) => {
           failures.push(err);
           group.abort();
         }),
-      ),
-    );
+      );
+    }
+  };
+  const rampTimer = ramp.settled ? undefined : setInterval(() => {
+    const from = ramp.target;
+    if (ramp.tick()) {
+      const seen = ramp.lastWindow!;
+      host.log('debug', `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`);
+      startWorkers();
+    }
+    if (ramp.settled) clearInterval(rampTimer);
+  }, RAMP_TICK_MS);
+  try {
+    startWorkers();
+    // Workers started later join the list; wait until the list stops growing.
+    for (let waited = 0; waited < workers.length; ) {
+      const batch = workers.slice(waited);
+      await Promise.all(batch);
+      waited += batch.length;
+    }
   } finally {
     clearInterval(timer);
+    clearInterval(rampTimer);
     await checkpointing.catch(() => undefined);
     if (live.every((s) => s.written >= s.record.end)) {
       // Whole: the file now counts as transferred like a single-connection one (by its record, no sync of the
@@ -98,7 +143,16 @@ async function makeDurable(host: TransferHost, handle: fs.FileHandle, live: read
   host.save();
 }
 
-async function fetchSegment(host: TransferHost, handle: fs.FileHandle, segment: LiveSegment): Promise<void> {
+/** What a connection tells the ramp, and asks of it. */
+interface ConnectionHooks {
+  /** Bytes arrived on this connection (called for every write batch; the first call is what counts). */
+  firstBytes(): void;
+  received(bytes: number): void;
+  /** This is the only connection now: it may batch its writes larger. */
+  alone(): boolean;
+}
+
+async function fetchSegment(host: TransferHost, handle: fs.FileHandle, segment: LiveSegment, hooks: ConnectionHooks): Promise<void> {
   const file = host.file;
   let reconnects = 0;
   while (segment.written < segment.record.end) {
@@ -114,7 +168,7 @@ async function fetchSegment(host: TransferHost, handle: fs.FileHandle, segment: 
     }
     host.onResponding();
     try {
-      await receiveRange(host, response.body, handle, segment, where);
+      await receiveRange(host, response.body, handle, segment, where, hooks);
     } catch (err) {
       if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
       // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
@@ -158,7 +212,7 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
   throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
 }
 
-async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, segment: LiveSegment, where: string): Promise<void> {
+async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, segment: LiveSegment, where: string, hooks: ConnectionHooks): Promise<void> {
   const from = segment.written;
   let sink: TempFileSink | undefined;
   try {
@@ -170,9 +224,11 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
           segment.written += bytes;
           host.file.bytesTransferred += bytes;
           watchdog.kick();
+          hooks.firstBytes();
+          hooks.received(bytes);
           host.onBytes(bytes);
         },
-        { limiter: host.limiter, highWaterMark: SEGMENT_HIGH_WATER_MARK },
+        { limiter: host.limiter, highWaterMark: hooks.alone() ? ALONE_HIGH_WATER_MARK : SEGMENT_HIGH_WATER_MARK },
       );
       await pipeline(body, sink, { signal });
     });

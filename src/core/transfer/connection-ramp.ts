@@ -1,0 +1,98 @@
+// How many Range connections one segmented file uses: it starts with one and doubles the count while each
+// doubling clearly raised the aggregate byte rate. Where the server caps each connection (a CDN, a congested
+// link), every addition helps and the count reaches the maximum within a few short windows; where one
+// connection already takes all there is (loopback, a fast link whose limit is our own CPU: every TLS stream
+// decrypts on the one main thread), the first addition does not help and the file goes back to one connection.
+
+export interface RampSettings {
+  /** The most connections this file may use (the policy's count). */
+  max: number;
+  /** A measuring window lasts at least this long... */
+  minWindowMs: number;
+  /** ...and until this many bytes arrived in it (or `maxWindowMs` passed), so a slow link is not judged on noise. */
+  minWindowBytes: number;
+  maxWindowMs: number;
+  /** An addition counts as helping when the rate rose by more than this fraction (0.25: +25%). */
+  gain: number;
+}
+
+export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 250, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25 };
+
+/** What a finished window says to do next. */
+export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: number };
+
+/**
+ * The decision after measuring `rate` with `count` connections, where `before` was the rate with `previous`
+ * connections (undefined for the first window). Pure, so the policy can be tested without a network.
+ */
+export function nextStep(settings: Pick<RampSettings, 'max' | 'gain'>, count: number, rate: number, before?: { count: number; rate: number }): RampStep {
+  const doubled = Math.min(settings.max, count * 2);
+  const helped = before === undefined || rate > before.rate * (1 + settings.gain);
+  if (helped) return doubled > count ? { kind: 'grow', to: doubled } : { kind: 'settle', at: count };
+  // A small gain keeps the connections it came with; none (or a loss) gives them back.
+  return { kind: 'settle', at: rate > before.rate * 1.05 ? count : before.count };
+}
+
+/**
+ * The live controller: told when connections start delivering and how many bytes arrive; a window starts once
+ * every connection of the current count has delivered its first bytes (a connection still in its handshake
+ * would make the rate look worse than it is). `target` is the count the transfer should run now.
+ */
+export class ConnectionRamp {
+  target = 1;
+  settled: boolean;
+  private waitingForFirstBytes = 1;
+  private windowStart: number | undefined;
+  private windowBytes = 0;
+  private before: { count: number; rate: number } | undefined;
+  /** The last verdict's measurement (bytes per second with `count` connections), for the log. */
+  lastWindow: { count: number; rate: number } | undefined;
+
+  constructor(
+    private readonly settings: RampSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.settled = settings.max <= 1;
+  }
+
+  /** A connection the ramp asked for delivered its first bytes (or ended without any: it will not). */
+  connectionDelivering(): void {
+    if (this.waitingForFirstBytes > 0 && --this.waitingForFirstBytes === 0) this.startWindow();
+  }
+
+  received(bytes: number): void {
+    this.windowBytes += bytes;
+  }
+
+  /** Called every few tens of ms; returns true when `target` changed. */
+  tick(): boolean {
+    if (this.settled || this.windowStart === undefined) return false;
+    const elapsed = this.now() - this.windowStart;
+    if (elapsed < this.settings.minWindowMs) return false;
+    if (this.windowBytes < this.settings.minWindowBytes && elapsed < this.settings.maxWindowMs) return false;
+    const rate = (this.windowBytes * 1000) / elapsed;
+    this.lastWindow = { count: this.target, rate };
+    const step = nextStep(this.settings, this.target, rate, this.before);
+    if (step.kind === 'settle') {
+      this.settled = true;
+      const changed = step.at !== this.target;
+      this.target = step.at;
+      return changed;
+    }
+    this.before = { count: this.target, rate };
+    this.waitingForFirstBytes = step.to - this.target;
+    this.target = step.to;
+    this.windowStart = undefined;
+    return true;
+  }
+
+  /** Fewer connections can start than asked (not enough pieces left): the window does not wait for the rest. */
+  connectionsUnavailable(count: number): void {
+    for (let i = 0; i < count; i++) this.connectionDelivering();
+  }
+
+  private startWindow(): void {
+    this.windowStart = this.now();
+    this.windowBytes = 0;
+  }
+}
