@@ -17,6 +17,7 @@ const options = {
   'no-progress-timeout': { type: 'string' },
   validator: { type: 'string' },
   overwrite: { type: 'boolean' },
+  connections: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -41,6 +42,8 @@ export interface GetArgs extends CommonArgs {
   noProgressTimeoutSeconds: number;
   overwrite: boolean;
   validator?: string;
+  /** --connections N: the most Range connections per large file (1: never segmented); undefined: the engine's default. */
+  connections?: number;
 }
 
 export type Command =
@@ -54,7 +57,7 @@ export type Command =
 
 /** What each command accepts besides the common options. */
 const allowed: Record<string, readonly string[]> = {
-  get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite'],
+  get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite', 'connections'],
   run: ['validator'],
   list: [],
   info: [],
@@ -104,6 +107,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
         noProgressTimeoutSeconds: parseSeconds('--no-progress-timeout', values['no-progress-timeout'] ?? '600'),
         overwrite: values.overwrite ?? false,
         validator: values.validator,
+        ...(values.connections !== undefined ? { connections: parseConnections(values.connections) } : {}),
       };
     }
     case 'check-cert':
@@ -129,6 +133,17 @@ function parsePriority(value: string): JobPriority {
 function parseInteger(option: string, value: string): number {
   const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) throw new UsageError(`${option} needs a whole number, decimal or 0x-hexadecimal (got "${value}").`);
+  return n;
+}
+
+/** The engine's own bound (core/jobs/transfer-settings.ts). */
+const MAX_CONNECTIONS = 64;
+
+function parseConnections(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONNECTIONS) {
+    throw new UsageError(`--connections needs a whole number from 1 to ${MAX_CONNECTIONS} (got "${value}"); 1 fetches every file over one connection.`);
+  }
   return n;
 }
 

@@ -30,6 +30,8 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
     log: engineLog(args.verbose, io),
   });
   try {
+    // Only when asked: otherwise the engine's default (8, reached only while more connections help).
+    if (args.connections !== undefined) engine.setSegmentPolicy({ connections: args.connections });
     const jobId = await createJob(engine, args, targets, headers);
     return await superviseJobs(engine, [jobId], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
   } finally {

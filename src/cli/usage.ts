@@ -22,6 +22,8 @@ Options of get:
   --security-flags N         BITS security flags (e.g. 0x800 allows https-to-http redirects)
   --retry-delay SECONDS      wait between retries of transient errors (default 5)
   --no-progress-timeout S    give up after S seconds without progress (default 600; 0: the first error is final)
+  --connections N            at most N Range connections per large file (default 8; 1: one connection, no
+                             segments). Files from 32 MiB start with one and add more only while that is faster
   --overwrite                replace files that already exist at the destination
   --validator FILE.ts        phase-2 certificate validator (TypeScript, as in the editor's setting); also for run
                              and resume, whose jobs need it again: validators are never stored
