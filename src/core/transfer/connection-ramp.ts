@@ -1,5 +1,5 @@
-// How many Range connections one segmented file uses: it starts with one and doubles the count while each
-// doubling clearly raised the aggregate byte rate. Where the server caps each connection (a CDN, a congested
+// How many Range connections one segmented file uses: it starts with one and doubles the count (quadruples it
+// when the last doubling scaled linearly) while each step clearly raised the aggregate byte rate. Where the server caps each connection (a CDN, a congested
 // link), every addition helps and the count reaches the maximum within a few short windows; where one
 // connection already takes all there is (loopback, a fast link whose limit is our own CPU: every TLS stream
 // decrypts on the one main thread), the first addition does not help and the file goes back to one connection.
@@ -16,7 +16,10 @@ export interface RampSettings {
   gain: number;
 }
 
-export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 250, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25 };
+export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 80, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25 };
+
+/** A doubling that kept this share of the per-connection rate counts as (nearly) linear scaling. */
+const LINEAR_SCALING = 0.75;
 
 /** What a finished window says to do next. */
 export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: number };
@@ -26,9 +29,12 @@ export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: numb
  * connections (undefined for the first window). Pure, so the policy can be tested without a network.
  */
 export function nextStep(settings: Pick<RampSettings, 'max' | 'gain'>, count: number, rate: number, before?: { count: number; rate: number }): RampStep {
-  const doubled = Math.min(settings.max, count * 2);
   const helped = before === undefined || rate > before.rate * (1 + settings.gain);
-  if (helped) return doubled > count ? { kind: 'grow', to: doubled } : { kind: 'settle', at: count };
+  // Connections that each kept nearly their whole rate are capped one by one (not sharing one limit): the
+  // next step goes to four times the count, so a capped server reaches the maximum one window sooner.
+  const independent = before !== undefined && rate >= before.rate * (count / before.count) * LINEAR_SCALING;
+  const grown = Math.min(settings.max, count * (independent ? 4 : 2));
+  if (helped) return grown > count ? { kind: 'grow', to: grown } : { kind: 'settle', at: count };
   // A small gain keeps the connections it came with; none (or a loss) gives them back.
   return { kind: 'settle', at: rate > before.rate * 1.05 ? count : before.count };
 }
@@ -64,7 +70,7 @@ export class ConnectionRamp {
     this.windowBytes += bytes;
   }
 
-  /** Called every few tens of ms; returns true when `target` changed. */
+  /** Called every few tens of ms; returns true when a window ended (a verdict: `target` may have changed). */
   tick(): boolean {
     if (this.settled || this.windowStart === undefined) return false;
     const elapsed = this.now() - this.windowStart;
@@ -75,9 +81,8 @@ export class ConnectionRamp {
     const step = nextStep(this.settings, this.target, rate, this.before);
     if (step.kind === 'settle') {
       this.settled = true;
-      const changed = step.at !== this.target;
       this.target = step.at;
-      return changed;
+      return true;
     }
     this.before = { count: this.target, rate };
     this.waitingForFirstBytes = step.to - this.target;

@@ -157,7 +157,7 @@ async function startSegments(host: TransferHost, total: number): Promise<Segment
       await handle.close();
     }
   });
-  host.log('info', `${displayUrl(file.remoteUrl)}: ${total} bytes over ${file.segments.length} range connections`);
+  host.log('info', `${displayUrl(file.remoteUrl)}: ${total} bytes in ${file.segments.length} range pieces, over up to ${policy.connections} connections`);
   return continueSegments(host);
 }
 

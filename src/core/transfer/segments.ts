@@ -15,6 +15,8 @@ export const DEFAULT_SEGMENT_POLICY: SegmentPolicy = { enabled: true, minSize: 3
 
 /** No segment is smaller than this, whatever the connection count: tiny ranges only add requests. */
 const MIN_SEGMENT_BYTES = 256 << 10;
+/** The smallest (last) pieces are this fraction of an even share per connection. */
+const TAIL_PIECES_PER_CONNECTION = 16;
 
 /**
  * A whole-file answer qualifies for segments when the server said it serves byte ranges, the size is known and
@@ -29,19 +31,22 @@ export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<Respon
 }
 
 /**
- * More pieces than connections: each connection takes the next piece when its own is done (over the same
- * kept-alive connection), so a slow connection holds up one piece at the end, not a whole share of the file.
+ * Pieces that shrink toward the end (guided self-scheduling): each is half of an even share of what is left,
+ * down to a floor of 1/16 of a share. Each connection takes the next piece when its own is done (over the same
+ * kept-alive connection), so the last pieces, which finish while the others have nothing left to take, are
+ * small: connections that the ramp added at different times still end together, and a slow connection holds
+ * up little at the end. A connection the ramp gives back leaves after its current piece.
  */
-const PIECES_PER_CONNECTION = 4;
-
-/** Equal ranges covering [0, total): a few per connection, none smaller than 256 KiB. */
 export function splitIntoSegments(total: number, connections: number): SegmentRecord[] {
-  const count = Math.max(1, Math.min(connections * PIECES_PER_CONNECTION, Math.floor(total / MIN_SEGMENT_BYTES)));
-  const size = Math.ceil(total / count);
+  const floor = Math.max(MIN_SEGMENT_BYTES, Math.ceil(total / (connections * TAIL_PIECES_PER_CONNECTION)));
   const segments: SegmentRecord[] = [];
-  for (let start = 0; start < total; start += size) {
-    const end = Math.min(total, start + size);
-    segments.push({ start, end, position: start });
+  for (let start = 0; start < total; ) {
+    const remaining = total - start;
+    let size = Math.max(floor, Math.ceil(remaining / (2 * connections)));
+    // No sliver at the end: a remainder smaller than the floor joins the last piece.
+    if (remaining - size < floor) size = remaining;
+    segments.push({ start, end: start + size, position: start });
+    start += size;
   }
   return segments;
 }

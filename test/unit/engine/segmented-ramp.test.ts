@@ -16,10 +16,17 @@ import { etagOf, sha256, testBytes } from '../../support/servers';
 test('the ramp doubles while each doubling raised the rate by more than the gain, up to the maximum', () => {
   const settings = { max: 8, gain: 0.25 };
   assert.deepEqual(nextStep(settings, 1, 10), { kind: 'grow', to: 2 }, 'the first window always tries a second connection');
-  assert.deepEqual(nextStep(settings, 2, 19, { count: 1, rate: 10 }), { kind: 'grow', to: 4 });
-  assert.deepEqual(nextStep(settings, 4, 38, { count: 2, rate: 19 }), { kind: 'grow', to: 8 });
+  assert.deepEqual(nextStep(settings, 2, 14, { count: 1, rate: 10 }), { kind: 'grow', to: 4 }, '+40%: it helped, keep doubling');
+  assert.deepEqual(nextStep(settings, 4, 19, { count: 2, rate: 14 }), { kind: 'grow', to: 8 });
   assert.deepEqual(nextStep(settings, 8, 70, { count: 4, rate: 38 }), { kind: 'settle', at: 8 }, 'at the maximum it stays');
-  assert.deepEqual(nextStep({ max: 6, gain: 0.25 }, 4, 38, { count: 2, rate: 19 }), { kind: 'grow', to: 6 }, 'the last step stops at the maximum');
+  assert.deepEqual(nextStep({ max: 6, gain: 0.25 }, 4, 20, { count: 2, rate: 14 }), { kind: 'grow', to: 6 }, 'the last step stops at the maximum');
+});
+
+test('connections that each kept most of their rate (capped one by one) make the next step four times the count', () => {
+  const settings = { max: 16, gain: 0.25 };
+  assert.deepEqual(nextStep(settings, 2, 19, { count: 1, rate: 10 }), { kind: 'grow', to: 8 }, '1 -> 2 scaled 1.9x: straight to 8');
+  assert.deepEqual(nextStep(settings, 8, 76, { count: 2, rate: 19 }), { kind: 'grow', to: 16 }, 'capped by the maximum');
+  assert.deepEqual(nextStep({ max: 8, gain: 0.25 }, 2, 19, { count: 1, rate: 10 }), { kind: 'grow', to: 8 });
 });
 
 test('an addition that did not help is given back; a small gain keeps its connections but stops the ramp', () => {
@@ -50,9 +57,9 @@ test('a window starts only when every new connection delivers, and lasts until e
   now = 2300;
   assert.equal(ramp.tick(), false, 'too few bytes for a verdict yet');
   ramp.received(24_500);
-  assert.equal(ramp.tick(), true, '25,000 bytes in 300 ms against 10,000 in 250 ms: it helped');
-  assert.equal(ramp.target, 4);
-  ramp.connectionsUnavailable(2);
+  assert.equal(ramp.tick(), true, '25,000 bytes in 300 ms against 10,000 in 250 ms: it helped, linearly');
+  assert.equal(ramp.target, 8);
+  ramp.connectionsUnavailable(6);
   ramp.received(20_000);
   now = 2600;
   assert.equal(ramp.tick(), true, 'two connections that could not start do not hold the window; no gain: back to 2');
