@@ -1,6 +1,6 @@
-// Interim driver while the CLI is being written: the job engine (src/core/jobs) with the certificate gate
+// The job engine (src/core/jobs) with the certificate gate
 // (src/core/net, src/core/tls), driven the way `managed-downloads get` will drive it: one job with every
-// URL, resumed, completed when TRANSFERRED. Bundled by the bench (lib/ours.mjs) and run as
+// URL, resumed, completed when TRANSFERRED. What the CLI costs on top shows by difference. Bundled by the bench (lib/ours.mjs) and run as
 // `node engine-get.js --dest DIR --store DIR --ca-file PEM URL...`; exits non-zero on a final error.
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,11 @@ async function main(): Promise<number> {
   const connections = new GatedConnectionProvider(service);
   const engine = await JobEngine.open({ storeDir: resolve(values.store!), connections, resumeStoredJobs: false });
   const job = await engine.createJob({ displayName: 'bench', owner: 'bench', noProgressTimeout: 0 });
-  for (const url of positionals) await engine.addFile(job.id, { remoteUrl: url, localPath: join(dest, basename(new URL(url).pathname)) });
+  // All files in one call (BITS AddFileSet), as the CLI does: one store write instead of one per file.
+  await engine.addFiles(
+    job.id,
+    positionals.map((url) => ({ remoteUrl: url, localPath: join(dest, basename(new URL(url).pathname)) })),
+  );
   const settled = new Promise<JobState>((done) => {
     engine.onDidChangeJob((e) => {
       if (e.job.id !== job.id) return;
