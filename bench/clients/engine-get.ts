@@ -1,5 +1,5 @@
 // The job engine (src/core/jobs) with the certificate gate
-// (src/core/net, src/core/tls), driven the way `managed-downloads get` will drive it: one job with every
+// (src/core/net, src/core/tls), driven the way `managed-downloads get` drives it: one job with every
 // URL, resumed, completed when TRANSFERRED. What the CLI costs on top shows by difference. Bundled by the bench (lib/ours.mjs) and run as
 // `node engine-get.js --dest DIR --store DIR --ca-file PEM URL...`; exits non-zero on a final error.
 import { basename, join, resolve } from 'node:path';
