@@ -14,6 +14,7 @@ import { sizeOf, tempPathFor } from '../transfer/temp-file';
 import type { IdleLimit } from '../transfer/watchdog';
 import { JobStore } from '../store/job-store';
 import { completeFiles, deleteTempFiles } from './job-files';
+import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
 import { FileFailure, runJobFiles, type RunnerDeps } from './job-runner';
 import {
   JobPriority,
@@ -288,12 +289,14 @@ export class JobEngine implements DownloadEngine {
           throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
         }
         taken.add(key(checked.localPath));
+        checkedFiles.push(checked);
+      }
+      await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked) => {
         const existing = await fs.stat(checked.localPath).catch(() => undefined);
         if (existing?.isDirectory()) {
           throw new BitsError(Codes.E_INVALIDARG, `${checked.localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
         }
-        checkedFiles.push(checked);
-      }
+      });
       if (checkedFiles.length === 0) return this.snapshot(slot);
       for (const checked of checkedFiles) {
         job.files.push({
