@@ -1,9 +1,11 @@
-// Servers that misbehave: resets at random offsets, stalls, a slow drip, 5xx bursts, 200 instead of 206, a wrong
+// Servers that misbehave: resets at random offsets (also inside the segments of a file fetched over several range
+// connections), stalls, a slow drip, 5xx bursts, 200 instead of 206, a wrong
 // Content-Range, a truncated body under a right Content-Length, an ETag change mid-file, redirect loops, https to
 // http redirects, and a certificate change mid-job. Each run checks the bytes at the final paths.
 import { Codes } from '../../src/core/errors';
 import { SecurityFlags } from '../../src/core/jobs/model';
 import { DefaultConnections } from '../../src/core/transfer/default-connections';
+import type { SegmentPolicy } from '../../src/core/transfer/segments';
 import { makeCA, makeLeaf } from '../support/certs';
 import { startServer, testBytes, type Behaviour, type Route, type TestServer } from '../support/servers';
 import { runJobOnce, withEngine, type Expectation, type RunCheck } from './harness';
@@ -18,6 +20,8 @@ interface ServerFault {
   plan(random: Random, i: number): { route: Route; expected: Buffer; check?: RunCheck };
   stallTimeoutMs?: number;
   securityFlags?: number;
+  /** Segmented downloads for this fault (files are otherwise below the engine's threshold). */
+  segments?: Partial<SegmentPolicy>;
 }
 
 const SIZE_MIN = 200_000;
@@ -36,6 +40,22 @@ const faults: ServerFault[] = [
       const resets = random.int(1, 3);
       const offsets = Array.from({ length: resets }, () => random.int(1, body.length - 1));
       return { route: (n) => (n <= resets ? { body, resetAfter: offsets[n - 1] } : { body }), expected: body };
+    },
+  },
+  {
+    name: 'connection resets inside segments (range connections)',
+    expect: 'complete',
+    segments: { enabled: true, minSize: 1 << 20, connections: 4 },
+    plan(random, i) {
+      const body = testBytes(random.int(1_200_000, 3_000_000), 7300 + i);
+      const resets = random.int(1, 3);
+      const offsets = Array.from({ length: resets }, () => random.int(1, 200_000));
+      // Request 1 is the whole-file probe. The others are paced, so that more connections help and the ramp opens
+      // several; the ones that reset are not, so the reset comes while the sink may still be writing.
+      return {
+        route: (n) => (n > 1 && n <= resets + 1 ? { body, resetAfter: offsets[n - 2] } : { body, bytesPerSecond: 4_000_000 }),
+        expected: body,
+      };
     },
   },
   {
@@ -129,7 +149,7 @@ async function runServerFault(fault: ServerFault, runs: number, random: Random, 
     // The loop's route redirects to itself under a query, which the server ignores when it picks the route.
     const routePath = fault.name === 'redirect loop' ? `/loop-${i}` : `/${key}`;
     server.route(routePath, route);
-    await withEngine({ stallTimeoutMs: fault.stallTimeoutMs ?? 2000 }, (engine, box) =>
+    await withEngine({ stallTimeoutMs: fault.stallTimeoutMs ?? 2000, ...(fault.segments ? { segments: fault.segments } : {}) }, (engine, box) =>
       runJobOnce(result, engine, box, [{ url: server.url(routePath), name: `${key}.bin`, expected }], fault.expect, { displayName: fault.name, minimumRetryDelay: 0, securityFlags: fault.securityFlags }, check),
     );
   }
