@@ -29,6 +29,7 @@ test('get downloads to --dest, prints the path, exits 0 and leaves no temp file;
   assert.equal(r.code, 0, r.stderr);
   const target = path.join(box.dest, 'small.bin');
   assert.equal(r.stdout.trim(), target);
+  assert.match(r.stderr, new RegExp(`TRANSFERRED 1 file, ${(small.length / 1024).toFixed(1)} KiB in \\d+\\.\\ds \\(.+/s\\)\\n`), 'a summary line for logs');
   assert.equal(sha256(readFileSync(target)), sha256(small));
   assert.deepEqual(listNames(box.dest), ['small.bin']);
 
