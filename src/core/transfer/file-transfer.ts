@@ -6,7 +6,6 @@ import type { Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { parseRetryAfter } from '../jobs/retry';
 import { displayUrl } from '../util/url';
@@ -15,7 +14,8 @@ import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWat
 import { planResponse } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
-import { hashPrefix, sizeOf, TempFileSink } from './temp-file';
+import { LocalWriteFailure, receiveBody } from './body-receiver';
+import { hashPrefix, sizeOf } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
 
@@ -25,6 +25,9 @@ const retryAfterHints = new WeakMap<BitsError, number>();
 export function retryAfterOf(error: BitsError): number | undefined {
   return retryAfterHints.get(error);
 }
+
+/** Bytes per write of a single-connection body (two buffers are held: one written, one filling). 1 MiB: see body-receiver.ts. */
+const SINGLE_BATCH_BYTES = 1 << 20;
 
 /** A single file may be asked for again without a range this many times in one attempt before it is an error. */
 const MAX_REFETCHES = 3;
@@ -222,28 +225,25 @@ async function receive(host: TransferHost, body: Readable, offset: number, hash:
   const temp = host.file.tempPath;
   const handle = await local(temp, () => openForWriting(temp, offset === 0 ? 'w' : 'r+'));
   let written = 0;
-  let sink: TempFileSink | undefined;
   try {
-    await withWatchdog(host, async (signal, watchdog) => {
-      sink = new TempFileSink(
-        handle,
-        offset,
-        (bytes) => {
+    await withWatchdog(host, (signal, watchdog) =>
+      receiveBody(body, handle, offset, {
+        hash,
+        limiter: host.limiter,
+        batchBytes: SINGLE_BATCH_BYTES,
+        signal,
+        onWritten: (bytes) => {
           written += bytes;
           host.file.bytesTransferred = offset + written;
           watchdog.kick();
           host.onBytes(bytes);
         },
-        { hash, limiter: host.limiter },
-      );
-      await pipeline(body, sink, { signal });
-    });
+      }),
+    );
   } catch (err) {
-    body.destroy();
-    // The next attempt starts at bytesTransferred: the batch still being written must be counted first.
-    await sink?.idle();
+    // receiveBody settles only once its last write is counted: the next attempt starts at bytesTransferred.
     if (host.signal.aborted) throw new TransferStopped();
-    if (sink?.writeFailure !== undefined) throw localFileError(sink.writeFailure, temp);
+    if (err instanceof LocalWriteFailure) throw localFileError(err.error, temp);
     throw translate(host, err, where);
   } finally {
     await handle.close().catch(() => undefined);

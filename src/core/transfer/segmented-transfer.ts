@@ -3,7 +3,6 @@
 // segment record, which only ever names bytes that were written and fsynced before the record was stored.
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
 import { isTransientCode } from '../jobs/retry';
 import type { SegmentRecord } from '../jobs/model';
@@ -11,8 +10,8 @@ import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type TransferHost } from './request';
 import { parseContentLength, parseContentRange } from './response';
+import { LocalWriteFailure, receiveBody } from './body-receiver';
 import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
-import { TempFileSink } from './temp-file';
 
 /** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
 export class SegmentsUnusable extends Error {
@@ -27,10 +26,10 @@ export class SegmentsUnusable extends Error {
 
 /** How often received bytes are made durable and written into the segment record. */
 const CHECKPOINT_MS = 1000;
-/** Each of several sinks buffers less, so that memory stays flat whatever the connection count. */
-const SEGMENT_HIGH_WATER_MARK = 512 << 10;
-/** A connection that runs alone batches its writes like a single-connection transfer: fewer, larger writes. */
-const ALONE_HIGH_WATER_MARK = 2 << 20;
+/** Each of several connections batches less, so that memory stays flat whatever the connection count. */
+const SEGMENT_BATCH_BYTES = 512 << 10;
+/** A connection that runs alone batches its writes like a single-connection transfer (1 MiB: see body-receiver.ts). */
+const ALONE_BATCH_BYTES = 1 << 20;
 /** How often the connection ramp looks at its measuring window. */
 const RAMP_TICK_MS = 50;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
@@ -214,13 +213,13 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
 
 async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, segment: LiveSegment, where: string, hooks: ConnectionHooks): Promise<void> {
   const from = segment.written;
-  let sink: TempFileSink | undefined;
   try {
-    await withWatchdog(host, async (signal, watchdog) => {
-      sink = new TempFileSink(
-        handle,
-        from,
-        (bytes) => {
+    await withWatchdog(host, (signal, watchdog) =>
+      receiveBody(body, handle, from, {
+        limiter: host.limiter,
+        batchBytes: hooks.alone() ? ALONE_BATCH_BYTES : SEGMENT_BATCH_BYTES,
+        signal,
+        onWritten: (bytes) => {
           segment.written += bytes;
           host.file.bytesTransferred += bytes;
           watchdog.kick();
@@ -228,16 +227,12 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
           hooks.received(bytes);
           host.onBytes(bytes);
         },
-        { limiter: host.limiter, highWaterMark: hooks.alone() ? ALONE_HIGH_WATER_MARK : SEGMENT_HIGH_WATER_MARK },
-      );
-      await pipeline(body, sink, { signal });
-    });
+      }),
+    );
   } catch (err) {
-    body.destroy();
-    // A reconnect starts at segment.written: the batch still being written must be counted first.
-    await sink?.idle();
+    // receiveBody settles only once its last write is counted: a reconnect starts at segment.written.
     if (host.signal.aborted) throw new TransferStopped();
-    if (sink?.writeFailure !== undefined) throw localFileError(sink.writeFailure, host.file.tempPath);
+    if (err instanceof LocalWriteFailure) throw localFileError(err.error, host.file.tempPath);
     throw translate(host, err, where);
   }
   if (segment.written < segment.record.end && segment.written === from) {
