@@ -1,11 +1,11 @@
 // The CLI's dispatcher: parse, run the command, turn every error into a clear message and an exit code.
-import { BitsError, codeName, ErrorContext, formatCode } from '../core/errors';
+import { BitsError, codeName, Codes, ErrorContext, formatCode } from '../core/errors';
 import { parseCommand } from './args';
 import { getCommand } from './get';
 import { checkCertCommand } from './check-cert';
 import { cancelCommand, resumeCommand } from './job-commands';
 import { infoCommand, listCommand } from './list';
-import { EXIT_FAILED, EXIT_USAGE, type CliIO } from './outcome';
+import { EXIT_FAILED, EXIT_STORE_BUSY, EXIT_USAGE, type CliIO } from './outcome';
 import { rejectionsCommand } from './rejections';
 import { runCommand } from './run';
 import { USAGE, UsageError } from './usage';
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         io.stdout.write(JSON.stringify({ ok: false, error }) + '\n');
       }
       io.stderr.write(`managed-downloads: ${codeName(err.code)} (${formatCode(err.code)}): ${err.message}\n`);
-      return EXIT_USAGE;
+      return err.code === Codes.MD_E_STORE_IN_USE ? EXIT_STORE_BUSY : EXIT_USAGE;
     }
     io.stderr.write(`managed-downloads: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT_FAILED;

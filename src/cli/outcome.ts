@@ -13,6 +13,8 @@ export interface CliIO {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** sysexits EX_TEMPFAIL: another process runs this store's jobs; trying again later (or another --store) works. */
+export const EXIT_STORE_BUSY = 75;
 
 export function succeeded(job: JobSnapshot): boolean {
   return job.state === JobState.ACKNOWLEDGED || (job.state === JobState.TRANSFERRED && !job.autoComplete);

@@ -162,7 +162,7 @@ test('CLI: run on a store another process holds stops with MD_E_STORE_IN_USE nam
   box.later(() => holder.dispose());
   assert.equal(await holder.tryAcquire(), true);
   const run = await runCli(['run', '--store', box.store]);
-  assert.notEqual(run.code, 0, run.stderr);
+  assert.equal(run.code, 75, `EX_TEMPFAIL: try again later (${run.stderr})`);
   assert.match(run.stderr, /MD_E_STORE_IN_USE/);
   assert.match(run.stderr, /in use by the VS Code window of pid 1234 \(pid \d+ on .+\)/);
   const list = await runCli(['list', '--store', box.store, '--json']);
