@@ -4,9 +4,10 @@
 // backpressure), so memory stays at two buffers whatever the file size.
 // Measured here on 1 GiB over TLS from nginx (CLI, one connection, 2 cores): a Writable sink (a request object
 // per chunk, then a copy into a scratch buffer) cost ~0.2 s more user CPU per GiB than this; handing the chunk
-// list to pwritev instead of copying saved the copy but cost 0.4-0.8 s more system CPU. And 4 MiB writes cost
-// ~2 s more system CPU per GiB than 1 MiB writes (strace: 11.8 ms per 4 MiB pwrite against ~0.2 ms per 1 MiB;
-// the bench's tuned Node reference shows the same), so callers use buffers of 1 MiB or less.
+// list to pwritev instead of copying saved the copy but cost 0.4-0.8 s more system CPU. Writing 1 GiB costs
+// this machine either ~0.25 s or ~2 s of system CPU (bimodal, from one run to the next); 4 MiB writes fell in
+// the slow mode more often than 1 MiB writes (8 of 13 runs against 4 of 22 here; strace once: 11.8 ms per
+// 4 MiB pwrite), and 1 MiB buffers cost nothing measurable otherwise, so callers use 1 MiB or less.
 import type { Hash } from 'node:crypto';
 import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';

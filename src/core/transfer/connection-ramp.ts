@@ -35,8 +35,9 @@ export function nextStep(settings: Pick<RampSettings, 'max' | 'gain'>, count: nu
   const independent = before !== undefined && rate >= before.rate * (count / before.count) * LINEAR_SCALING;
   const grown = Math.min(settings.max, count * (independent ? 4 : 2));
   if (helped) return grown > count ? { kind: 'grow', to: grown } : { kind: 'settle', at: count };
-  // A small gain keeps the connections it came with; none (or a loss) gives them back.
-  return { kind: 'settle', at: rate > before.rate * 1.05 ? count : before.count };
+  // Less than a clear gain gives the added connections back: each costs CPU (its own TLS stream to decrypt on
+  // the one main thread), which a gain within measurement noise does not pay for.
+  return { kind: 'settle', at: before.count };
 }
 
 /**

@@ -29,10 +29,10 @@ test('connections that each kept most of their rate (capped one by one) make the
   assert.deepEqual(nextStep({ max: 8, gain: 0.25 }, 2, 19, { count: 1, rate: 10 }), { kind: 'grow', to: 8 });
 });
 
-test('an addition that did not help is given back; a small gain keeps its connections but stops the ramp', () => {
+test('an addition that did not clearly help is given back, and the ramp stops', () => {
   const settings = { max: 8, gain: 0.25 };
   assert.deepEqual(nextStep(settings, 2, 9, { count: 1, rate: 10 }), { kind: 'settle', at: 1 }, 'loopback: two connections were no faster than one');
-  assert.deepEqual(nextStep(settings, 2, 11.5, { count: 1, rate: 10 }), { kind: 'settle', at: 2 }, '+15%: keep two, add no more');
+  assert.deepEqual(nextStep(settings, 2, 11.5, { count: 1, rate: 10 }), { kind: 'settle', at: 1 }, '+15% is within noise: back to one');
   assert.deepEqual(nextStep(settings, 8, 39, { count: 4, rate: 38 }), { kind: 'settle', at: 4 }, '+3% is no gain: back to 4');
   assert.deepEqual(nextStep({ max: 1, gain: 0.25 }, 1, 10), { kind: 'settle', at: 1 }, 'a maximum of one never grows');
 });
