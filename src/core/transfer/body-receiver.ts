@@ -4,10 +4,10 @@
 // backpressure), so memory stays at two buffers whatever the file size.
 // Measured here on 1 GiB over TLS from nginx (CLI, one connection, 2 cores): a Writable sink (a request object
 // per chunk, then a copy into a scratch buffer) cost ~0.2 s more user CPU per GiB than this; handing the chunk
-// list to pwritev instead of copying saved the copy but cost 0.4-0.8 s more system CPU. Writing 1 GiB costs
-// this machine either ~0.25 s or ~2 s of system CPU (bimodal, from one run to the next); 4 MiB writes fell in
-// the slow mode more often than 1 MiB writes (8 of 13 runs against 4 of 22 here; strace once: 11.8 ms per
-// 4 MiB pwrite), and 1 MiB buffers cost nothing measurable otherwise, so callers use 1 MiB or less.
+// list to pwritev instead of copying saved the copy but cost 0.4-0.8 s more system CPU. The write size matters
+// most: writing 1 GiB in 1 MiB or 4 MiB writes cost this machine anywhere from 0.25 to 2.6 s of system CPU
+// from one run to the next, in 256 KiB writes a steady 0.34-0.40 s (64 KiB writes 0.73-0.81 s: the calls add
+// up); through the CLI, 2.0-2.3 s of system CPU per GiB became 0.84-0.90 s. Hence WRITE_BUFFER_BYTES.
 import type { Hash } from 'node:crypto';
 import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
@@ -24,6 +24,9 @@ export interface ReceiveOptions {
   onWritten: (bytes: number) => void;
   signal: AbortSignal;
 }
+
+/** The size of each of the two buffers (see above), for every caller: two per connection stay small. */
+export const WRITE_BUFFER_BYTES = 256 << 10;
 
 /** A slow body is written at least this often, so progress and checkpoints do not wait for a full batch. */
 const FLUSH_AFTER_MS = 50;

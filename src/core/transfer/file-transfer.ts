@@ -14,7 +14,7 @@ import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWat
 import { planResponse } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
-import { LocalWriteFailure, receiveBody } from './body-receiver';
+import { LocalWriteFailure, receiveBody, WRITE_BUFFER_BYTES } from './body-receiver';
 import { hashPrefix, sizeOf } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
@@ -25,9 +25,6 @@ const retryAfterHints = new WeakMap<BitsError, number>();
 export function retryAfterOf(error: BitsError): number | undefined {
   return retryAfterHints.get(error);
 }
-
-/** Bytes per write of a single-connection body (two buffers are held: one written, one filling). 1 MiB: see body-receiver.ts. */
-const SINGLE_BATCH_BYTES = 1 << 20;
 
 /** A single file may be asked for again without a range this many times in one attempt before it is an error. */
 const MAX_REFETCHES = 3;
@@ -230,7 +227,7 @@ async function receive(host: TransferHost, body: Readable, offset: number, hash:
       receiveBody(body, handle, offset, {
         hash,
         limiter: host.limiter,
-        batchBytes: SINGLE_BATCH_BYTES,
+        batchBytes: WRITE_BUFFER_BYTES,
         signal,
         onWritten: (bytes) => {
           written += bytes;

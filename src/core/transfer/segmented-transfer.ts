@@ -10,7 +10,7 @@ import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type TransferHost } from './request';
 import { parseContentLength, parseContentRange } from './response';
-import { LocalWriteFailure, receiveBody } from './body-receiver';
+import { LocalWriteFailure, receiveBody, WRITE_BUFFER_BYTES } from './body-receiver';
 import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
 
 /** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
@@ -26,10 +26,6 @@ export class SegmentsUnusable extends Error {
 
 /** How often received bytes are made durable and written into the segment record. */
 const CHECKPOINT_MS = 1000;
-/** Each of several connections batches less, so that memory stays flat whatever the connection count. */
-const SEGMENT_BATCH_BYTES = 512 << 10;
-/** A connection that runs alone batches its writes like a single-connection transfer (1 MiB: see body-receiver.ts). */
-const ALONE_BATCH_BYTES = 1 << 20;
 /** How often the connection ramp looks at its measuring window. */
 const RAMP_TICK_MS = 50;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
@@ -76,7 +72,7 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
         if (signal.aborted || running > ramp.target) return;
         const next = queue.shift();
         if (!next) return;
-        await fetchSegment(segmentHost, handle, next, { firstBytes, received: (n) => ramp.received(n), alone: () => running === 1 });
+        await fetchSegment(segmentHost, handle, next, { firstBytes, received: (n) => ramp.received(n) });
       }
     } finally {
       running--;
@@ -147,8 +143,6 @@ interface ConnectionHooks {
   /** Bytes arrived on this connection (called for every write batch; the first call is what counts). */
   firstBytes(): void;
   received(bytes: number): void;
-  /** This is the only connection now: it may batch its writes larger. */
-  alone(): boolean;
 }
 
 async function fetchSegment(host: TransferHost, handle: fs.FileHandle, segment: LiveSegment, hooks: ConnectionHooks): Promise<void> {
@@ -217,7 +211,7 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
     await withWatchdog(host, (signal, watchdog) =>
       receiveBody(body, handle, from, {
         limiter: host.limiter,
-        batchBytes: hooks.alone() ? ALONE_BATCH_BYTES : SEGMENT_BATCH_BYTES,
+        batchBytes: WRITE_BUFFER_BYTES,
         signal,
         onWritten: (bytes) => {
           segment.written += bytes;

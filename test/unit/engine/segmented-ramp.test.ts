@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { JobState } from '../../../src/core/jobs/model';
 import { ConnectionRamp, nextStep } from '../../../src/core/transfer/connection-ramp';
+import { segmentsAreSound, splitIntoSegments } from '../../../src/core/transfer/segments';
 import { engineForTest, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, testBytes } from '../../support/servers';
 
@@ -67,6 +68,26 @@ test('a window starts only when every new connection delivers, and lasts until e
   assert.equal(ramp.settled, true);
   now = 9000;
   assert.equal(ramp.tick(), false, 'settled for good');
+});
+
+test('pieces cover the file in order and shrink toward the end, so connections added late still end together', () => {
+  for (const [total, connections] of [
+    [256 << 20, 8],
+    [1 << 30, 8],
+    [(32 << 20) + 12_345, 8],
+    [3_000_001, 4],
+    [1 << 20, 2],
+  ]) {
+    const pieces = splitIntoSegments(total, connections);
+    assert.ok(segmentsAreSound(pieces, total), `${total}/${connections}: contiguous from 0 to the end`);
+    const sizes = pieces.map((p) => p.end - p.start);
+    assert.ok(Math.min(...sizes) >= 256 << 10, `${total}/${connections}: no piece under 256 KiB`);
+    // Non-increasing, except the last, which may take in a remainder smaller than the floor.
+    for (let i = 1; i < sizes.length - 1; i++) assert.ok(sizes[i] <= sizes[i - 1], `${total}/${connections}: piece ${i} is not larger than the one before`);
+    assert.ok(pieces.length <= connections * 8, `${total}/${connections}: ${pieces.length} requests at most a few per connection`);
+  }
+  const capped = splitIntoSegments(256 << 20, 8).map((p) => p.end - p.start);
+  assert.ok(capped.at(-2)! * 4 <= capped[0], `the last pieces are a fraction of the first (${capped[0]} ... ${capped.at(-2)})`);
 });
 
 interface RangeServer {
