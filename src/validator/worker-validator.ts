@@ -8,6 +8,9 @@ import { Worker } from 'node:worker_threads';
 import type { LoadedValidator, ValidatorOutcome } from '../core/tls/validator-outcome';
 import type { ValidationInput } from './managed-downloads-validator';
 import { loadEsbuild, type CompiledValidator } from './compiler';
+import { stackMapperFor, type StackMapper } from './stack-map';
+import { describeStuck, locateStuckCode } from './stuck-location';
+import { VALIDATOR_WRAPPER } from './vm-wrapper';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -60,6 +63,8 @@ export class WorkerValidator implements LoadedValidator {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  /** Built on the first time-out (null: the code has no source map). */
+  private stackMapper?: StackMapper | null;
   readonly description: string;
 
   private constructor(
@@ -112,11 +117,13 @@ export class WorkerValidator implements LoadedValidator {
         }
       });
       const died = (why: string) => {
-        if (this.worker === worker) this.worker = undefined;
         if (!ready) {
           this.starting = undefined;
           reject(new ValidatorLoadError(why));
         }
+        // A worker stopped after a time-out exits while its successor may already have calls running.
+        if (this.worker !== worker) return;
+        this.worker = undefined;
         this.failPending(`it crashed (${why})`);
       };
       worker.on('error', (e) => died(e.message));
@@ -155,19 +162,28 @@ export class WorkerValidator implements LoadedValidator {
     }
     const id = this.nextId++;
     return new Promise<ValidatorOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        // A synchronous loop cannot be interrupted: the worker is stopped, and every call in it fails.
-        this.pending.delete(id);
-        this.log('error', `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (a loop, or a promise that never settles, in ${this.compiled.file}); the worker was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
-        resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit); the validator worker was stopped` });
-        if (this.worker === worker) this.worker = undefined;
-        this.failPending(`it was stopped because a call did not answer within ${timeLimitMs} ms`);
-        void worker.terminate();
-      }, timeLimitMs);
+      const timer = setTimeout(() => void this.timedOut(worker, id, input, timeLimitMs, resolve), timeLimitMs);
       this.pending.set(id, { resolve, timer });
       this.refWhileBusy();
       worker.postMessage({ type: 'call', id, input } satisfies ToWorker);
     });
+  }
+
+  /**
+   * A call did not answer in time. Its worker is taken out of service at once (the next call starts a
+   * fresh one), asked where it is stuck, and then stopped: a synchronous loop cannot be interrupted.
+   */
+  private async timedOut(worker: Worker, id: number, input: ValidationInput, timeLimitMs: number, resolve: (outcome: ValidatorOutcome) => void): Promise<void> {
+    this.pending.delete(id);
+    if (this.worker === worker) {
+      this.worker = undefined;
+      this.failPending(`it was stopped because a call did not answer within ${timeLimitMs} ms`);
+    }
+    this.stackMapper ??= stackMapperFor(this.compiled.file, this.compiled.code, VALIDATOR_WRAPPER.length) ?? null;
+    const where = describeStuck(await locateStuckCode({ worker, scriptFile: this.compiled.file, mapper: this.stackMapper ?? undefined }), this.compiled.file);
+    this.log('error', `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (${where}); the worker was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
+    resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit), ${where}; the validator worker was stopped` });
+    void worker.terminate();
   }
 
   async dispose(): Promise<void> {

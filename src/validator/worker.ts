@@ -10,6 +10,7 @@ import { setLogSink, type HelperLogLevel } from './helpers/log';
 import { interpretResult, interpretThrow } from '../core/tls/validator-outcome';
 import { HELPER_MODULE } from './compiler-constants';
 import { installStackMapping, stackMapperFor } from './stack-map';
+import { VALIDATOR_WRAPPER as WRAPPER } from './vm-wrapper';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol';
 import type { Validator } from './managed-downloads-validator';
 
@@ -50,7 +51,6 @@ for (const [method, level] of [['log', 'info'], ['info', 'info'], ['debug', 'inf
   console[method] = (...args: unknown[]) => logLine(level, format(...args));
 }
 
-const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 const mapper = stackMapperFor(file, code, WRAPPER.length);
 if (mapper) installStackMapping(file, mapper);
 

@@ -1,6 +1,7 @@
 // What the extension's log (and the CLI's stderr) receives from a validator, through the controller the
 // editor uses: its own log lines and console output, a throw with the .ts line where it happened, a
-// time-out with the file and the limit, and a pin set's expiry warning when the file loads.
+// time-out with the .ts line where it was stuck (or that it was waiting), and a pin set's expiry warning
+// when the file loads.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -64,13 +65,36 @@ export default function validate(input: ValidationInput) {
   });
 });
 
-test('a time-out reaches the log with the file and the limit', async () => {
+test('a validator stuck in a loop: the log line and the job\'s error name the .ts file and the line of the loop', async () => {
+  const source = `import type { ValidationInput } from 'managed-downloads/validator';
+
+export default function validate(input: ValidationInput) {
+  void input;
+  while (true) {}
+}
+`;
+  await withController(
+    source,
+    async (attempt, lines) => {
+      const answer = await attempt();
+      assert.match(answer.error?.message ?? '', /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), stuck at .*validator-\w+\.ts:5:3; the validator worker was stopped/);
+      assert.match(lines.join('\n'), /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(stuck at .*validator-\w+\.ts:5:3\); the worker was stopped/);
+    },
+    300,
+  );
+});
+
+test('a validator awaiting a promise that never settles is reported as waiting, with no line', async () => {
   await withController(
     'export default async function validate() {\n  await new Promise(() => undefined);\n}\n',
     async (attempt, lines) => {
       const answer = await attempt();
-      assert.match(answer.error?.message ?? '', /did not answer within 300 ms/);
-      assert.match(lines.join('\n'), /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(a loop, or a promise that never settles, in .*validator-\w+\.ts\)/);
+      const message = answer.error?.message ?? '';
+      assert.match(message, /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts;/);
+      assert.doesNotMatch(message, /stuck at|\.ts:\d+/);
+      const text = lines.join('\n');
+      assert.match(text, /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts\)/);
+      assert.doesNotMatch(text, /stuck at/);
     },
     300,
   );

@@ -122,7 +122,7 @@ describe('phase 2: the workspace validator', () => {
     });
   });
 
-  test('a validator that hangs past the time limit: INTERFACE_REQUIRED (not transient); the next call gets a fresh worker', async () => {
+  test('a validator that hangs past the time limit: INTERFACE_REQUIRED (not transient), the error names the .ts line of the loop; the next call gets a fresh worker', async () => {
     await withGate(
       async ({ provider, controller }, dir) => {
         const flag = join(dir, 'hang');
@@ -135,6 +135,8 @@ describe('phase 2: the workspace validator', () => {
         assert.equal(hung.error?.code, Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
         assert.equal(hung.error?.transient, false);
         assert.match(hung.error?.message ?? '', /did not answer within 300 ms/);
+        // The loop is the body of verdict() in policy.ts (line 6 of that file), which validator.ts calls.
+        assert.match(hung.error?.message ?? '', new RegExp(`stuck at ${join(dir, 'policy.ts').replace(/[.]/g, '\\.')}:6:\\d+;`));
         assert.equal(server.received().length, bytes);
         rmSync(flag);
         assert.equal((await get(provider.agentFor(job, 'https:'), url(), job.id)).status, 200);
