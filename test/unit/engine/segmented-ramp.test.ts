@@ -98,8 +98,11 @@ interface RangeServer {
   close(): Promise<void>;
 }
 
-/** A range server that paces every response at `bytesPerSecond` (0: as fast as loopback goes). */
-async function startRangeServer(body: Buffer, bytesPerSecond: number): Promise<RangeServer> {
+/**
+ * A range server that paces every response at `bytesPerSecond` (0: as fast as loopback goes); `shared`: that
+ * rate is for all responses together (a link that more connections cannot widen).
+ */
+async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = false): Promise<RangeServer> {
   const etag = etagOf(body);
   let inFlight = 0;
   const state = { maxConcurrent: 0, ranged: 0 };
@@ -123,7 +126,7 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number): Promise<R
     };
     res.once('close', done);
     res.writeHead(m ? 206 : 200, headers);
-    void send(res, body.subarray(start, end), bytesPerSecond, done);
+    void send(res, body.subarray(start, end), bytesPerSecond, done, shared ? () => inFlight : () => 1);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -142,7 +145,7 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number): Promise<R
 }
 
 /** `lastByteWritten`: from then on the client may (rightly) send its next request on this connection. */
-async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: number, lastByteWritten: () => void): Promise<void> {
+async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: number, lastByteWritten: () => void, sharers: () => number): Promise<void> {
   const tick = 20;
   const chunk = bytesPerSecond ? Math.max(1, Math.floor((bytesPerSecond * tick) / 1000)) : 64 << 10;
   for (let sent = 0; sent < part.length && !res.destroyed; ) {
@@ -150,7 +153,7 @@ async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: numb
     sent += piece.length;
     const flushed = res.write(piece);
     if (sent === part.length) lastByteWritten();
-    if (bytesPerSecond) await new Promise((r) => setTimeout(r, tick));
+    if (bytesPerSecond) await new Promise((r) => setTimeout(r, tick * Math.max(1, sharers())));
     else if (!flushed) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
   }
   if (!res.destroyed) res.end();
@@ -184,4 +187,19 @@ test('an unpaced loopback server is not flooded with the maximum number of conne
   // so this holds on a loaded machine too: reaching 8 would need two doublings, each judged as clearly faster.
   t.diagnostic(`at most ${server.maxConcurrent} at once`);
   assert.ok(server.maxConcurrent < 8, `fewer than the maximum at once (${server.maxConcurrent})`);
+});
+
+test('a link that more connections cannot widen goes back to one connection, which fetches the rest with one request', async (t) => {
+  const body = testBytes(4_000_000, 43);
+  const server = await startRangeServer(body, 2_000_000, true);
+  t.after(() => server.close());
+  const { box, engine } = await engineForTest(t, { segments: { enabled: true, minSize: 1 << 20, connections: 8 } });
+  const job = await startJob(engine, box, [{ url: server.url, name: 'shared.bin', sha256: sha256(body) }]);
+  await waitForState(engine, job.id, JobState.TRANSFERRED, 60_000);
+  await engine.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'shared.bin'))), sha256(body));
+  const pieces = splitIntoSegments(body.length, 8).length;
+  t.diagnostic(`${server.ranged} range requests for ${pieces} pieces, at most ${server.maxConcurrent} at once`);
+  assert.ok(server.maxConcurrent <= 2, `the second connection did not help, so no third was tried (${server.maxConcurrent})`);
+  assert.ok(server.ranged < pieces, `fewer requests than pieces: the last connection took the rest in one (${server.ranged} for ${pieces})`);
 });
