@@ -39,11 +39,12 @@ export class LocalWriteFailure extends Error {
 }
 
 /**
- * Streams `body` into `handle` from `position` on. Resolves when the body ended and everything is written;
+ * Streams `body` into `handle` from `position` on (a handle still opening is awaited by the first write, so the
+ * open overlaps the first bytes' arrival). Resolves when the body ended and everything is written;
  * rejects with the body's error, the signal's reason, or a LocalWriteFailure, and only once the bytes that
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
-export function receiveBody(body: Readable, handle: fs.FileHandle, position: number, options: ReceiveOptions): Promise<void> {
+export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
   const { hash, limiter, batchBytes: capacity, onWritten, signal } = options;
   let filling = borrowBuffer(capacity);
   let filled = 0;
@@ -168,7 +169,8 @@ function returnBuffer(buffer: Buffer): void {
   if (pool.length < POOLED_PER_SIZE) pool.push(buffer);
 }
 
-async function writeAll(handle: fs.FileHandle, buffer: Buffer, bytes: number, at: number, limiter: BandwidthLimiter | undefined, signal: AbortSignal): Promise<void> {
+async function writeAll(opening: fs.FileHandle | Promise<fs.FileHandle>, buffer: Buffer, bytes: number, at: number, limiter: BandwidthLimiter | undefined, signal: AbortSignal): Promise<void> {
+  const handle = await opening;
   // Checked per batch, so a limit set mid-transfer applies at once; unlimited costs one test.
   if (limiter?.limited) await limiter.take(bytes, signal);
   for (let done = 0; done < bytes; ) {

@@ -27,7 +27,7 @@ export class SegmentsUnusable extends Error {
 /** How often received bytes are made durable and written into the segment record. */
 const CHECKPOINT_MS = 1000;
 /** How often the connection ramp looks at its measuring window. */
-const RAMP_TICK_MS = 50;
+const RAMP_TICK_MS = 20;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
 const SEGMENT_RECONNECTS = 3;
 
