@@ -2,7 +2,7 @@
 // fails. The engine decides what a failure means for the job's state.
 import type * as http from 'node:http';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import { transferFile, TransferStopped, type TransferHost } from '../transfer/file-transfer';
+import { closesSettled, transferFile, TransferStopped, type TransferHost } from '../transfer/file-transfer';
 import type { BandwidthLimiter } from '../transfer/bandwidth';
 import type { SegmentPolicy } from '../transfer/segments';
 import type { IdleLimit } from '../transfer/watchdog';
@@ -36,8 +36,20 @@ export class FileFailure extends Error {
   }
 }
 
-/** Resolves when every file is transferred; rejects with TransferStopped or FileFailure. */
+/**
+ * Resolves when every file is transferred; rejects with TransferStopped or FileFailure. Either way, no temp file
+ * handle of the run is still open then (Complete and Cancel rename and delete them; Windows refuses that for an
+ * open file).
+ */
 export async function runJobFiles(deps: RunnerDeps): Promise<void> {
+  try {
+    await transferEachFile(deps);
+  } finally {
+    await closesSettled();
+  }
+}
+
+async function transferEachFile(deps: RunnerDeps): Promise<void> {
   const { job } = deps;
   // By index, not iterator: files added while the job runs are picked up at the end.
   for (let index = 0; index < job.files.length; index++) {

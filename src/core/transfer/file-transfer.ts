@@ -220,11 +220,17 @@ async function openForWriting(temp: string, flags: 'w' | 'r+'): Promise<fs.FileH
 /** Streams the body into the temp file from `offset`; returns the bytes written. */
 async function receive(host: TransferHost, body: Readable, offset: number, hash: Hash | undefined, where: string): Promise<number> {
   const temp = host.file.tempPath;
-  const handle = await local(temp, () => openForWriting(temp, offset === 0 ? 'w' : 'r+'));
+  // The file opens while the first bytes arrive: for a job of many small files, waiting for the open first added
+  // a file-system round trip to every file (~0.3 ms of ~3 ms per 100 KiB file here).
+  const opening = local(temp, () => openForWriting(temp, offset === 0 ? 'w' : 'r+'));
+  const openFailure = opening.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   let written = 0;
   try {
     await withWatchdog(host, (signal, watchdog) =>
-      receiveBody(body, handle, offset, {
+      receiveBody(body, opening, offset, {
         hash,
         limiter: host.limiter,
         batchBytes: WRITE_BUFFER_BYTES,
@@ -237,15 +243,32 @@ async function receive(host: TransferHost, body: Readable, offset: number, hash:
         },
       }),
     );
+    // An empty body writes nothing, and its temp file must still be made.
+    await opening;
   } catch (err) {
     // receiveBody settles only once its last write is counted: the next attempt starts at bytesTransferred.
     if (host.signal.aborted) throw new TransferStopped();
+    const notOpened = await openFailure;
+    if (notOpened !== undefined) throw notOpened;
     if (err instanceof LocalWriteFailure) throw localFileError(err.error, temp);
     throw translate(host, err, where);
   } finally {
-    await handle.close().catch(() => undefined);
+    // The bytes are written: the close need not hold up the next file (runJobFiles waits for it before it ends).
+    if ((await openFailure) === undefined) track((await opening).close().catch(() => undefined));
   }
   return written;
+}
+
+const closing = new Set<Promise<void>>();
+
+function track(close: Promise<void>): void {
+  closing.add(close);
+  void close.finally(() => closing.delete(close));
+}
+
+/** Settles once every temp file handle a transfer let go of is closed (Complete and Cancel rename and delete them). */
+export async function closesSettled(): Promise<void> {
+  while (closing.size > 0) await Promise.all(closing);
 }
 
 /** The file is whole: check its sha256 (when asked) and mark it transferred. */
