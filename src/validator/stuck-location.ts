@@ -170,11 +170,15 @@ function locate(frames: readonly CallFrame[], scripts: ReadonlyMap<string, strin
   return { kind: 'elsewhere', where: `${scripts.get(top.scriptId) || 'an unnamed script'}:${top.lineNumber + 1}:${top.columnNumber + 1}` };
 }
 
-/** Resumes and detaches the worker (detaching resumes it even if a pause lands late), then closes the session. */
+/** Resumes and detaches the worker (detaching also cancels a pause that lands late), then closes the session. */
 async function release(session: InstanceType<InspectorModule['Session']>, sessionId: string | undefined): Promise<void> {
   try {
     if (sessionId) {
-      session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id: 0x7fffffff, method: 'Debugger.disable' }) }, () => undefined);
+      // Detaching resumes the thread only when no other session (a debugger the user attached) has the
+      // worker's Debugger domain enabled; resume asks for it outright (an error reply if not paused).
+      for (const method of ['Debugger.resume', 'Debugger.disable']) {
+        session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id: 0x7ffffff0, method }) }, () => undefined);
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, DETACH_WAIT_MS);
         session.post('NodeWorker.detach', { sessionId }, () => {

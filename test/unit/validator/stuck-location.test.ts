@@ -35,15 +35,20 @@ async function workerRunning(body: string): Promise<Worker> {
   return worker;
 }
 
+/** Terminating is part of what is tested: a worker the probe left paused would never finish. */
+async function stopped(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return; // already exited
+  const exited = once(worker, 'exit');
+  await worker.terminate();
+  await exited;
+}
+
 async function withWorker(body: string, run: (worker: Worker) => Promise<void>): Promise<void> {
   const worker = await workerRunning(body);
   try {
     await run(worker);
   } finally {
-    // Terminating is part of what is tested: a worker the probe left paused would never finish.
-    const exited = once(worker, 'exit');
-    await worker.terminate();
-    await exited;
+    await stopped(worker);
   }
 }
 
@@ -83,21 +88,44 @@ test('a worker that already exited: unknown, without throwing, within the bound'
   assert.match(describeStuck(found, SCRIPT), /a loop, or a promise that never settles, in \/nowhere\/stuck-probe-validator\.js; where it was stuck is unknown: /);
 });
 
-test('another inspector session already attached to the worker (a debugger): the probe still finds the loop, and the worker still terminates', async () => {
+/** Another in-process inspector session with the worker's Debugger domain enabled, as a debugger has. */
+async function withDebuggerAttached(worker: Worker, run: () => Promise<void>): Promise<void> {
   const debuggerSession = new Session();
   debuggerSession.connect();
   try {
     const attached = once(debuggerSession, 'NodeWorker.attachedToWorker');
-    await withWorker('started();\nfor (;;) {}', async (worker) => {
-      debuggerSession.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
-      await attached;
+    debuggerSession.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+    const [{ params }] = (await attached) as [{ params: { sessionId: string; workerInfo: { title: string } } }];
+    assert.match(params.workerInfo.title, new RegExp(`^\\[worker ${worker.threadId}\\]`));
+    // With the other session's Debugger domain enabled, the pause the probe causes is the isolate's, seen
+    // by both: the probe must resume it itself before it lets go.
+    debuggerSession.post('NodeWorker.sendMessageToWorker', { sessionId: params.sessionId, message: JSON.stringify({ id: 1, method: 'Debugger.enable' }) });
+    await run();
+  } finally {
+    debuggerSession.disconnect();
+  }
+}
+
+test('a debugger already attached to the worker: the probe still finds the loop, twice, and the worker terminates with the debugger still there', async () => {
+  await withWorker('started();\nfor (;;) {}', (worker) =>
+    withDebuggerAttached(worker, async () => {
       const first = await locateStuckCode({ worker, scriptFile: SCRIPT, mapper: identityMapper });
       assert.match(first.kind === 'running' ? first.where : '', /^fake\.ts:3:\d+$/);
       // A second probe of the same worker works too: the first one left it running, not paused.
       const second = await locateStuckCode({ worker, scriptFile: SCRIPT, mapper: identityMapper });
       assert.match(second.kind === 'running' ? second.where : '', /^fake\.ts:3:\d+$/);
-    });
-  } finally {
-    debuggerSession.disconnect();
-  }
+      await stopped(worker);
+    }),
+  );
+});
+
+test('a debugger already attached to an idle worker: idle, and the worker terminates with the debugger still there', async () => {
+  // The pause the probe asked for stays armed while the other session keeps the Debugger domain on (V8
+  // clears it when the last one is disabled); harmless, as the host stops the worker right after.
+  await withWorker('new Promise(() => undefined); started();', (worker) =>
+    withDebuggerAttached(worker, async () => {
+      assert.deepEqual(await locateStuckCode({ worker, scriptFile: SCRIPT, mapper: identityMapper }), { kind: 'idle' });
+      await stopped(worker);
+    }),
+  );
 });
