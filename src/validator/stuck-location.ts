@@ -163,7 +163,7 @@ function locate(frames: readonly CallFrame[], scripts: ReadonlyMap<string, strin
     // The protocol counts from 0; the mapper (like stack traces) from 1.
     const where = target.mapper?.map(location.lineNumber + 1, location.columnNumber + 1);
     if (where) return { kind: 'running', where };
-    return { kind: 'running', where: `${target.scriptFile} (line ${location.lineNumber + 1} of the compiled code; it has no source map)` };
+    return { kind: 'running', where: `${target.scriptFile} (line ${location.lineNumber + 1} of the compiled code; ${target.mapper ? 'its source map has no position for it' : 'it has no source map'})` };
   }
   const top = frames[0]?.location;
   if (!top) return { kind: 'unknown', why: 'the worker paused with an empty stack' };

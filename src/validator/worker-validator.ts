@@ -183,6 +183,8 @@ export class WorkerValidator implements LoadedValidator {
     const where = describeStuck(await locateStuckCode({ worker, scriptFile: this.compiled.file, mapper: this.stackMapper ?? undefined }), this.compiled.file);
     this.log('error', `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (${where}); the worker was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
     resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit), ${where}; the validator worker was stopped` });
+    // Should the probe have left it paused after all, its never-ending termination must not keep a CLI alive.
+    worker.unref();
     void worker.terminate();
   }
 
