@@ -124,13 +124,15 @@ test('the store is replaced atomically: every read during a transfer parses, and
   clearInterval(reader);
   assert.ok(reads > 50, `read the store ${reads} times while it was being written`);
   assert.ok(progressEvents > writes, `progress (${progressEvents} events) is written less often (${writes} writes)`);
-  assert.ok(readdirSync(jobsFolder(box.store)).every((n) => n.endsWith('.json')), 'no temp files of the store are left');
   // A state change is written at once, not after the coalescing delay (200 ms here).
   const deadline = Date.now() + 150;
   while (parseStoredJob(readFileSync(file, 'utf8'), job.id).state !== JobState.TRANSFERRED && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5));
   }
   assert.equal(parseStoredJob(readFileSync(file, 'utf8'), job.id).state, JobState.TRANSFERRED, 'the state change is on disk before the coalescing delay');
+  // Once the writes in flight are done (dispose flushes the store), none of their temp files is left.
+  await engine.dispose();
+  assert.deepEqual(readdirSync(jobsFolder(box.store)).filter((n) => !n.endsWith('.json')), [], 'no temp files of the store are left');
 });
 
 test('an engine that does not resume stored jobs shows them without running them', async (t) => {
