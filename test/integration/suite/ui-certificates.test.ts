@@ -1,7 +1,8 @@
 // Certificate validation as the UI shows it, inside a real VS Code, against an HTTPS server on 127.0.0.2 with
 // a private CA made at test time: the gate is on the path (an in-process validator set through the API is
 // called), accepted certificates and rejections appear under the job, the certificate commands work,
-// and managedDownloads.extraCaFiles takes effect without a reload.
+// managedDownloads.extraCaFiles takes effect without a reload, and a validator that never answers is reported
+// on the job at the line where it was stuck.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -171,6 +172,38 @@ describe('UI: certificates', () => {
       assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
     } finally {
       await setSetting('certificateValidator', undefined);
+      await setSetting('extraCaFiles', undefined);
+    }
+  });
+
+  it('a workspace validator that never answers: the job\'s error names the file and line where it was stuck; a fixed file lets the job finish', async () => {
+    const { engine } = await extensionApi();
+    const caFile = path.join(testFixture().workspaceFolder, '.vscode', 'ui-test-ca.pem');
+    fs.mkdirSync(path.dirname(caFile), { recursive: true });
+    fs.writeFileSync(caFile, ca.cert);
+    await setSetting('extraCaFiles', ['.vscode/ui-test-ca.pem']);
+    await setSetting('validatorTimeLimit', 300);
+    const file = path.join(testFixture().workspaceFolder, '.vscode', 'ui-loop-validator.ts');
+    // Line 2 loops for ever.
+    fs.writeFileSync(file, 'export default function validate(): number {\n  for (;;) {\n    // never answers\n  }\n}\n');
+    await setSetting('certificateValidator', '.vscode/ui-loop-validator.ts');
+    try {
+      assert.equal(await run('reloadCertificateValidator'), 'loaded');
+      const jobId = await run<string>('newDownload', server.url('/cert.bin'), { destination: downloadFolder('loop') });
+      const stuck = await waitFor('the time-out on the job', () => {
+        const job = engine.getJob(jobId);
+        return job?.error && /did not answer within 300 ms/.test(job.error.description) ? job : undefined;
+      });
+      assert.match(stuck.error!.description, /stuck at .*ui-loop-validator\.ts:2:\d+/, stuck.error!.description);
+
+      fs.writeFileSync(file, 'export default function validate(): number {\n  return 0;\n}\n');
+      assert.equal(await run('reloadCertificateValidator'), 'loaded');
+      await run('retryNow', jobId);
+      const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+      assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
+    } finally {
+      await setSetting('certificateValidator', undefined);
+      await setSetting('validatorTimeLimit', undefined);
       await setSetting('extraCaFiles', undefined);
     }
   });
