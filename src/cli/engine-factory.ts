@@ -6,6 +6,7 @@ import { StoreLease } from '../core/store/lease';
 import { describeHolder } from '../core/store/leased-engine';
 import { createCliGate } from '../validator/cli-gate';
 import { cliHeaderSecrets, headersFromEnv } from './secret-headers';
+import { VALIDATOR_LOG_PREFIX } from './outcome';
 
 export interface CliEngineOptions {
   store: string;
@@ -45,12 +46,12 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
     storeDir: options.store,
     validatorFile: options.validator,
     jobLookup: (id) => ref.engine?.getJob(id),
-    log: (level, message) => log(level, `[Validator] ${message}`),
+    log: (level, message) => log(level, `${VALIDATOR_LOG_PREFIX} ${message}`),
   });
   // A validator that does not load is not fatal here: jobs that need it fail with
   // BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, whose description says what to fix (as BITS does).
   const state = await gate.ready;
-  if (options.validator !== undefined && state.status !== 'loaded') log('warn', `[Validator] ${options.validator} is not loaded (${state.status})`);
+  if (options.validator !== undefined && state.status !== 'loaded') log('warn', `${VALIDATOR_LOG_PREFIX} ${options.validator} is not loaded (${state.status})`);
   let engine: JobEngine;
   try {
     engine = await JobEngine.open({

@@ -40,12 +40,15 @@ export function reportOutcome(jobs: JobSnapshot[], io: CliIO, json: boolean, sto
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/** What the CLI puts before the certificate validator's log lines (engine-factory.ts), so they can be told apart. */
+export const VALIDATOR_LOG_PREFIX = '[Validator]';
+
 /**
  * The engine's log on stderr with --verbose; otherwise its errors, and the validator's warnings (a pin set about
  * to expire, a report-only decline, a validator that did not load): those are written for the person running it.
  */
 export function engineLog(verbose: boolean, io: CliIO): (level: LogLevel, message: string) => void {
   return (level, message) => {
-    if (verbose || level === 'error' || (level === 'warn' && message.startsWith('[Validator]'))) io.stderr.write(`[${level}] ${message}\n`);
+    if (verbose || level === 'error' || (level === 'warn' && message.startsWith(VALIDATOR_LOG_PREFIX))) io.stderr.write(`[${level}] ${message}\n`);
   };
 }

@@ -45,6 +45,24 @@ describe('UI: certificates', () => {
     return job.id;
   }
 
+  /** Trusts the test CA in phase 1 through managedDownloads.extraCaFiles, so the workspace validator decides. */
+  async function trustTestCa(): Promise<void> {
+    const caFile = path.join(testFixture().workspaceFolder, '.vscode', 'ui-test-ca.pem');
+    fs.mkdirSync(path.dirname(caFile), { recursive: true });
+    fs.writeFileSync(caFile, ca.cert);
+    await setSetting('extraCaFiles', ['.vscode/ui-test-ca.pem']);
+  }
+
+  /** Writes an accepting validator over `file`, reloads it, retries the job and checks it completes whole. */
+  async function fixAndFinish(file: string, jobId: string): Promise<void> {
+    const { engine } = await extensionApi();
+    fs.writeFileSync(file, 'export default function validate() { return 0; }\n');
+    assert.equal(await run('reloadCertificateValidator'), 'loaded');
+    await run('retryNow', jobId);
+    const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+    assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
+  }
+
   it('calls an API validator for a host other than 127.0.0.1 and lists the accepted certificate under the job', async () => {
     const { hooks, engine } = await extensionApi();
     const jobId = await apiJob('accepted');
@@ -143,10 +161,7 @@ describe('UI: certificates', () => {
 
   it('Reload Certificate Validator: runs the workspace file for UI jobs, reports a compile error, and reloads a fix', async () => {
     const { hooks, engine } = await extensionApi();
-    const caFile = path.join(testFixture().workspaceFolder, '.vscode', 'ui-test-ca.pem');
-    fs.mkdirSync(path.dirname(caFile), { recursive: true });
-    fs.writeFileSync(caFile, ca.cert);
-    await setSetting('extraCaFiles', ['.vscode/ui-test-ca.pem']);
+    await trustTestCa();
     const file = path.join(testFixture().workspaceFolder, '.vscode', 'ui-reload-validator.ts');
     fs.writeFileSync(file, "export default function validate() { return { code: 0x80096004, reason: 'declined by the workspace file' }; }\n");
     await setSetting('certificateValidator', '.vscode/ui-reload-validator.ts');
@@ -165,11 +180,7 @@ describe('UI: certificates', () => {
       assert.match(error.text, /does not compile/);
       assert.deepEqual(error.actions, ['Open Validator']);
 
-      fs.writeFileSync(file, 'export default function validate() { return 0; }\n');
-      assert.equal(await run('reloadCertificateValidator'), 'loaded');
-      await run('retryNow', jobId);
-      const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
-      assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
+      await fixAndFinish(file, jobId);
     } finally {
       await setSetting('certificateValidator', undefined);
       await setSetting('extraCaFiles', undefined);
@@ -178,10 +189,7 @@ describe('UI: certificates', () => {
 
   it('a workspace validator that never answers: the job\'s error names the file and line where it was stuck; a fixed file lets the job finish', async () => {
     const { engine } = await extensionApi();
-    const caFile = path.join(testFixture().workspaceFolder, '.vscode', 'ui-test-ca.pem');
-    fs.mkdirSync(path.dirname(caFile), { recursive: true });
-    fs.writeFileSync(caFile, ca.cert);
-    await setSetting('extraCaFiles', ['.vscode/ui-test-ca.pem']);
+    await trustTestCa();
     await setSetting('validatorTimeLimit', 300);
     const file = path.join(testFixture().workspaceFolder, '.vscode', 'ui-loop-validator.ts');
     // Line 2 loops for ever.
@@ -196,11 +204,7 @@ describe('UI: certificates', () => {
       });
       assert.match(stuck.error!.description, /stuck at .*ui-loop-validator\.ts:2:\d+/, stuck.error!.description);
 
-      fs.writeFileSync(file, 'export default function validate(): number {\n  return 0;\n}\n');
-      assert.equal(await run('reloadCertificateValidator'), 'loaded');
-      await run('retryNow', jobId);
-      const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
-      assert.deepEqual(fs.readFileSync(done.files[0].localPath), body);
+      await fixAndFinish(file, jobId);
     } finally {
       await setSetting('certificateValidator', undefined);
       await setSetting('validatorTimeLimit', undefined);
