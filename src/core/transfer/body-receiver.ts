@@ -22,6 +22,8 @@ export interface ReceiveOptions {
   batchBytes: number;
   /** Bytes are in the file (counted in order: everything before them is written too). */
   onWritten: (bytes: number) => void;
+  /** Bytes arrived from the network (before they are buffered and written): what a rate measurement wants. */
+  onReceived?: (bytes: number) => void;
   signal: AbortSignal;
 }
 
@@ -45,7 +47,7 @@ export class LocalWriteFailure extends Error {
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
 export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
-  const { hash, limiter, batchBytes: capacity, onWritten, signal } = options;
+  const { hash, limiter, batchBytes: capacity, onWritten, onReceived, signal } = options;
   let filling = borrowBuffer(capacity);
   let filled = 0;
   /** The other buffer; undefined while it is being written. */
@@ -130,7 +132,10 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
       }
       if (!writing && (filled === capacity || Date.now() - lastWrite >= FLUSH_AFTER_MS)) write();
     };
-    const onData = (chunk: Buffer) => take(chunk);
+    const onData = (chunk: Buffer) => {
+      onReceived?.(chunk.length);
+      take(chunk);
+    };
     const onAbort = () => fail(signal.reason);
     const stopWatching = finished(body, { writable: false }, (err) => {
       if (err) return fail(err);
