@@ -37,7 +37,7 @@ test('an issuer name encoded with another string type than its root\'s subject s
   cert.validity.notAfter = new Date(Date.now() + 3600_000);
   cert.setSubject([{ name: 'commonName', value: 'encoded.test' }]);
   const utf8 = forge.asn1.Type.UTF8;
-  cert.setIssuer(ca.forgeCert.subject.attributes.map((a) => ({ type: a.type, value: a.value, valueTagClass: utf8 }) as forge.pki.CertificateField));
+  cert.setIssuer(ca.forgeCert.subject.attributes.map((a) => ({ type: a.type, value: a.value, valueTagClass: utf8 }) as unknown as forge.pki.CertificateField));
   cert.sign(ca.forgeKey, forge.md.sha256.create());
   const leaf = new X509Certificate(forge.pki.certificateToPem(cert));
   const root = new X509Certificate(ca.cert);
