@@ -49,43 +49,100 @@ export async function runJobFiles(deps: RunnerDeps): Promise<void> {
   }
 }
 
+/**
+ * The files in order. The next file's request goes out as soon as the current file's bytes have all arrived,
+ * while its last write and its checks finish: a job of many small files would otherwise wait for a disk round
+ * trip per file before asking for the next one. Only one file runs ahead, and it counts only once the current
+ * file is transferred: if the current file fails, the one ahead is stopped and the job fails on the current one.
+ */
 async function transferEachFile(deps: RunnerDeps): Promise<void> {
   const { job } = deps;
-  // By index, not iterator: files added while the job runs are picked up at the end.
-  for (let index = 0; index < job.files.length; index++) {
-    if (deps.signal.aborted) throw new TransferStopped();
-    const file = job.files[index];
-    if (file.transferred) continue;
-    const host: TransferHost = {
-      jobId: job.id,
-      fileIndex: index,
-      file,
-      securityFlags: job.securityFlags,
-      writeOnlyHeaderNames: job.writeOnlyHeaderNames ?? [],
-      signal: deps.signal,
-      headers: deps.headers,
-      agentFor: deps.agentFor,
-      idleLimit: deps.idleLimit,
-      save: deps.onFileChanged,
-      saveNow: deps.saveNow,
-      segmentPolicy: deps.segmentPolicy,
-      limiter: deps.limiter,
-      onResponding: deps.onResponding,
-      onBytes: deps.onBytes,
-      onRedirectReported: (url) => deps.log('info', `file ${index} now comes from ${url} (redirect reported)`),
-      log: (level, message) => deps.log(level, `file ${index}: ${message}`),
-    };
-    try {
-      await transferFile(host);
-    } catch (err) {
-      if (err instanceof TransferStopped || deps.signal.aborted) throw new TransferStopped();
-      const bits =
-        err instanceof BitsError
-          ? err
-          : new BitsError(Codes.E_FAIL, `Unexpected failure: ${(err as Error)?.message ?? String(err)}`, ErrorContext.UNKNOWN, { cause: err, transient: false });
-      throw new FileFailure(bits, index);
+  let ahead: Running | undefined;
+  try {
+    // By index, not iterator: files added while the job runs are picked up at the end.
+    for (let index = 0; index < job.files.length; index++) {
+      if (deps.signal.aborted) throw new TransferStopped();
+      if (job.files[index].transferred) continue;
+      const current = ahead?.index === index ? ahead : startFile(deps, index);
+      ahead = undefined;
+      await Promise.race([current.bodyArrived, current.done.catch(() => undefined)]);
+      const next = nextToTransfer(job, index + 1);
+      if (next !== undefined && !current.settled && !deps.signal.aborted) ahead = startFile(deps, next);
+      try {
+        await current.done;
+      } catch (err) {
+        throw failureOf(err, index, deps.signal);
+      }
+      if (deps.signal.aborted) throw new TransferStopped();
+      deps.onFileTransferred(index);
     }
-    if (deps.signal.aborted) throw new TransferStopped();
-    deps.onFileTransferred(index);
+  } finally {
+    // Whatever ended the run, nothing of it may still be writing when the engine moves on (Complete, Cancel).
+    if (ahead) {
+      ahead.stop();
+      await ahead.done.catch(() => undefined);
+    }
   }
+}
+
+interface Running {
+  index: number;
+  /** Resolves when the file's last bytes have arrived (its writes may still be going on). */
+  bodyArrived: Promise<void>;
+  done: Promise<void>;
+  settled: boolean;
+  stop(): void;
+}
+
+function startFile(deps: RunnerDeps, index: number): Running {
+  const { job } = deps;
+  // The run's signal stops it too (forwarded by hand: AbortSignal.any ties every file's signal to the run's).
+  const stopping = new AbortController();
+  const forward = () => stopping.abort(deps.signal.reason);
+  if (deps.signal.aborted) forward();
+  else deps.signal.addEventListener('abort', forward, { once: true });
+  let bodyReceived!: () => void;
+  const bodyArrived = new Promise<void>((resolve) => (bodyReceived = resolve));
+  const host: TransferHost = {
+    jobId: job.id,
+    fileIndex: index,
+    file: job.files[index],
+    securityFlags: job.securityFlags,
+    writeOnlyHeaderNames: job.writeOnlyHeaderNames ?? [],
+    signal: stopping.signal,
+    headers: deps.headers,
+    agentFor: deps.agentFor,
+    idleLimit: deps.idleLimit,
+    save: deps.onFileChanged,
+    saveNow: deps.saveNow,
+    segmentPolicy: deps.segmentPolicy,
+    limiter: deps.limiter,
+    onResponding: deps.onResponding,
+    onBytes: deps.onBytes,
+    onBodyReceived: () => bodyReceived(),
+    onRedirectReported: (url) => deps.log('info', `file ${index} now comes from ${url} (redirect reported)`),
+    log: (level, message) => deps.log(level, `file ${index}: ${message}`),
+  };
+  const running: Running = { index, bodyArrived, done: transferFile(host), settled: false, stop: () => stopping.abort() };
+  // Observed here, so a file stopped while running ahead is never an unhandled rejection; callers still see it.
+  const settle = () => {
+    running.settled = true;
+    deps.signal.removeEventListener('abort', forward);
+  };
+  running.done.then(settle, settle);
+  return running;
+}
+
+function nextToTransfer(job: JobRecord, from: number): number | undefined {
+  for (let index = from; index < job.files.length; index++) if (!job.files[index].transferred) return index;
+  return undefined;
+}
+
+function failureOf(err: unknown, index: number, signal: AbortSignal): Error {
+  if (err instanceof TransferStopped || signal.aborted) return new TransferStopped();
+  const bits =
+    err instanceof BitsError
+      ? err
+      : new BitsError(Codes.E_FAIL, `Unexpected failure: ${(err as Error)?.message ?? String(err)}`, ErrorContext.UNKNOWN, { cause: err, transient: false });
+  return new FileFailure(bits, index);
 }

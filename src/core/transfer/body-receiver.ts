@@ -24,6 +24,8 @@ export interface ReceiveOptions {
   onWritten: (bytes: number) => void;
   /** Bytes arrived from the network (before they are buffered and written): what a rate measurement wants. */
   onReceived?: (bytes: number) => void;
+  /** The body ended without error: every byte has arrived (some may still wait for their write). */
+  onEnded?: () => void;
   signal: AbortSignal;
 }
 
@@ -47,7 +49,7 @@ export class LocalWriteFailure extends Error {
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
 export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
-  const { hash, limiter, batchBytes: capacity, onWritten, onReceived, signal } = options;
+  const { hash, limiter, batchBytes: capacity, onWritten, onReceived, onEnded, signal } = options;
   let filling = borrowBuffer(capacity);
   let filled = 0;
   /** The other buffer; undefined while it is being written. */
@@ -142,6 +144,7 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
       ended = true;
       write();
       settle();
+      onEnded?.();
     });
     const finish = () => {
       settled = true;

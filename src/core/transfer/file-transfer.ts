@@ -243,6 +243,7 @@ async function receive(
   const temp = host.file.tempPath;
   const { opening, failure: openFailure } = opened;
   let written = 0;
+  let received = 0;
   try {
     await withWatchdog(host, (signal, watchdog) =>
       receiveBody(body, opening, offset, {
@@ -255,6 +256,12 @@ async function receive(
           host.file.bytesTransferred = offset + written;
           watchdog.kick();
           host.onBytes(bytes);
+        },
+        onReceived: (bytes) => (received += bytes),
+        onEnded: () => {
+          // The file's last bytes (a part of it, from a server that caps ranges, is not the end).
+          const total = host.file.bytesTotal;
+          if (total === null || offset + received >= total) host.onBodyReceived?.();
         },
       }),
     );

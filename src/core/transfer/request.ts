@@ -33,6 +33,8 @@ export interface TransferHost {
   /** The server answered with a body we accept: the job is TRANSFERRING. */
   onResponding(): void;
   onBytes(bytes: number): void;
+  /** The file's last bytes have arrived (their writes may still be going on): the next file may start asking. */
+  onBodyReceived?(): void;
   onRedirectReported(url: string): void;
   log(level: 'debug' | 'info' | 'warn', message: string): void;
   /** Stores the job now and resolves once it is durable (before bytes that only the record can vouch for). */
