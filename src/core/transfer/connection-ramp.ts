@@ -20,6 +20,8 @@ export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 60, minWin
 
 /** A doubling that kept this share of the per-connection rate counts as (nearly) linear scaling. */
 const LINEAR_SCALING = 0.75;
+/** Silence this long before a chunk makes it the start of a burst (see ConnectionRamp.received). */
+const BURST_GAP_MS = 5;
 
 /** What a finished window says to do next. */
 export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: number };
@@ -51,6 +53,10 @@ export class ConnectionRamp {
   private waitingForFirstBytes = 1;
   private windowStart: number | undefined;
   private windowBytes = 0;
+  private lastArrival = 0;
+  /** The first and the latest chunk of the window that came after a silence, and the window's bytes before each. */
+  private firstBurst: { at: number; bytesBefore: number } | undefined;
+  private lastBurst: { at: number; bytesBefore: number } | undefined;
   private before: { count: number; rate: number } | undefined;
   /** The last verdict's measurement (bytes per second with `count` connections), for the log. */
   lastWindow: { count: number; rate: number } | undefined;
@@ -67,17 +73,44 @@ export class ConnectionRamp {
     if (this.waitingForFirstBytes > 0 && --this.waitingForFirstBytes === 0) this.startWindow();
   }
 
+  /**
+   * A rate-capping server sends in bursts (nginx's limit_rate: 512 KiB every 26 ms at 20 MB/s), and a window of
+   * a few tens of ms that starts with a burst (as the first does: a response starts with one, bigger when its
+   * bytes waited to be read) and ends inside another counts a burst or two too many: +50% and more for one
+   * connection, enough to make a second connection look like no gain. So a window that saw bursts start is
+   * measured from the first start to the latest: whole periods only. A steady stream has no silences and is
+   * measured from its first byte to its last.
+   */
   received(bytes: number): void {
+    if (this.settled) return;
+    if (this.windowStart !== undefined) {
+      const now = this.now();
+      if (now - this.lastArrival >= BURST_GAP_MS) {
+        this.lastBurst = { at: now, bytesBefore: this.windowBytes };
+        this.firstBurst ??= this.lastBurst;
+      }
+      this.lastArrival = now;
+    }
     this.windowBytes += bytes;
   }
 
-  /** Called every few tens of ms; returns true when a window ended (a verdict: `target` may have changed). */
-  tick(): boolean {
+  /**
+   * Called as bytes arrive, and every few tens of ms (`quiet`: by a timer, which only ends a window that no bytes
+   * end: judged between two bursts, a window would count the last one but not the silence after it); returns
+   * true when a window ended (a verdict: `target` may have changed).
+   */
+  tick(quiet = false): boolean {
     if (this.settled || this.windowStart === undefined) return false;
     const elapsed = this.now() - this.windowStart;
-    if (elapsed < this.settings.minWindowMs) return false;
+    if (elapsed < (quiet ? this.settings.maxWindowMs : this.settings.minWindowMs)) return false;
     if (this.windowBytes < this.settings.minWindowBytes && elapsed < this.settings.maxWindowMs) return false;
-    const rate = (this.windowBytes * 1000) / elapsed;
+    // Bursts measured over half a window at least; a bursty window waits for the next start (up to a second
+    // window's length: a steady stream that stalled once under load has a single 'burst' and no period).
+    const first = this.firstBurst;
+    const last = this.lastBurst;
+    const periods = first !== undefined && last !== undefined && last.at - first.at >= this.settings.minWindowMs / 2;
+    if (first !== undefined && !periods && !quiet && elapsed < 2 * this.settings.minWindowMs) return false;
+    const rate = periods ? ((last.bytesBefore - first.bytesBefore) * 1000) / (last.at - first.at) : (this.windowBytes * 1000) / elapsed;
     this.lastWindow = { count: this.target, rate };
     const step = nextStep(this.settings, this.target, rate, this.before);
     if (step.kind === 'settle') {
@@ -98,7 +131,8 @@ export class ConnectionRamp {
   }
 
   private startWindow(): void {
-    this.windowStart = this.now();
+    this.windowStart = this.lastArrival = this.now();
     this.windowBytes = 0;
+    this.firstBurst = this.lastBurst = undefined;
   }
 }

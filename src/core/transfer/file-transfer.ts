@@ -119,8 +119,8 @@ export async function transferFile(host: TransferHost): Promise<void> {
     if (changed) host.save();
     if (allowSegments && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
       early?.release();
-      response.body.destroy();
-      const outcome = await startSegments(host, plan.total!);
+      // The answer's body becomes the first piece's connection (no second request for the same bytes).
+      const outcome = await startSegments(host, plan.total!, response).finally(() => response.body.destroy());
       if (outcome === 'done') return;
       allowSegments = outcome === 'again';
       offset = 0;
@@ -154,7 +154,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
 type SegmentsOutcome = 'done' | 'again' | 'single';
 
 /** Splits the file and fetches its segments. The record names the split before the temp file can hold a byte. */
-async function startSegments(host: TransferHost, total: number): Promise<SegmentsOutcome> {
+async function startSegments(host: TransferHost, total: number, probe: Opened): Promise<SegmentsOutcome> {
   const file = host.file;
   const policy = host.segmentPolicy();
   file.segments = splitIntoSegments(total, policy.connections);
@@ -170,14 +170,14 @@ async function startSegments(host: TransferHost, total: number): Promise<Segment
     }
   });
   host.log('info', `${displayUrl(file.remoteUrl)}: ${total} bytes in ${file.segments.length} range pieces, over up to ${policy.connections} connections`);
-  return continueSegments(host);
+  return continueSegments(host, probe);
 }
 
 /**
  * Continues a segmented file from its record. 'again': the split was dropped (damaged, or the remote changed), so
  * start the file over; 'single': the server ignores ranges, so fetch it over one connection.
  */
-async function continueSegments(host: TransferHost): Promise<SegmentsOutcome> {
+async function continueSegments(host: TransferHost, probe?: Opened): Promise<SegmentsOutcome> {
   const file = host.file;
   const temp = file.tempPath;
   if (!segmentsAreSound(file.segments, file.bytesTotal) || (await local(temp, () => sizeOf(temp))) !== file.bytesTotal) {
@@ -187,7 +187,7 @@ async function continueSegments(host: TransferHost): Promise<SegmentsOutcome> {
   }
   file.bytesTransferred = segmentedBytes(file.segments);
   try {
-    await fetchSegments(host);
+    await fetchSegments(host, probe);
   } catch (err) {
     if (!(err instanceof SegmentsUnusable)) throw err;
     host.log('info', `${err.reason}; ${err.rangesUnsupported ? 'continuing over one connection' : 'starting the file again'}`);

@@ -8,7 +8,7 @@ import { isTransientCode } from '../jobs/retry';
 import type { SegmentRecord } from '../jobs/model';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
-import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type TransferHost } from './request';
+import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
 import { parseContentLength, parseContentRange } from './response';
 import { LocalWriteFailure, receiveBody, WRITE_BUFFER_BYTES } from './body-receiver';
 import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
@@ -26,7 +26,7 @@ export class SegmentsUnusable extends Error {
 
 /** How often received bytes are made durable and written into the segment record. */
 const CHECKPOINT_MS = 1000;
-/** How often the connection ramp looks at its measuring window. */
+/** How often the connection ramp looks at its measuring window when no bytes arrive (they end it otherwise). */
 const RAMP_TICK_MS = 20;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
 const SEGMENT_RECONNECTS = 3;
@@ -41,8 +41,12 @@ interface LiveSegment {
  * Fetches every unfinished segment of `host.file` over at most the policy's number of connections (file.segments, bytesTotal and validators set and stored).
  * Resolves when all bytes are durably in the temp file; rejects with TransferStopped, SegmentsUnusable, or the
  * BitsError of a segment that could not continue (the others stop; every segment keeps its durable bytes).
+ * `probe`: the whole-file answer that showed the file qualifies (same entity: its validators and size are the
+ * record's). Its body serves the first piece, and the pieces after it as long as no other connection took them,
+ * instead of a second request (a new connection, as the probe's cannot be reused with its body unread). The
+ * caller destroys it afterwards in any case.
  */
-export async function fetchSegments(host: TransferHost): Promise<void> {
+export async function fetchSegments(host: TransferHost, probe?: Opened): Promise<void> {
   const file = host.file;
   const segments = file.segments!;
   const temp = file.tempPath;
@@ -60,7 +64,17 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
   const ramp = new ConnectionRamp({ ...DEFAULT_RAMP, max: Math.max(1, Math.min(host.segmentPolicy().connections, queue.length)) });
   const workers: Promise<void>[] = [];
   let running = 0;
+  // Only a fresh split starts where the probe's body does.
+  let unusedProbe = probe !== undefined && queue[0]?.record.start === 0 && queue[0].written === 0 ? probe : undefined;
+  /** The piece right after `run`, when no connection took it yet: an open-ended body goes on into it. */
+  const following = (run: readonly LiveSegment[]): LiveSegment | undefined => {
+    const next = queue[0];
+    if (next === undefined || next.record.start !== run[run.length - 1].record.end || next.written !== next.record.start) return undefined;
+    return queue.shift();
+  };
   const worker = async () => {
+    let given = unusedProbe;
+    unusedProbe = undefined;
     let announced = false;
     const firstBytes = () => {
       if (!announced) ramp.connectionDelivering();
@@ -72,7 +86,8 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
         if (signal.aborted || running > ramp.target) return;
         const run = takeRun(queue, ramp.settled && running === 1);
         if (run.length === 0) return;
-        await fetchRun(segmentHost, handle, run, { firstBytes, received: (n) => ramp.received(n) });
+        await fetchRun(segmentHost, handle, run, { firstBytes, received, following }, given);
+        given = undefined;
       }
     } finally {
       running--;
@@ -92,15 +107,22 @@ export async function fetchSegments(host: TransferHost): Promise<void> {
       );
     }
   };
-  const rampTimer = ramp.settled ? undefined : setInterval(() => {
+  const judge = (quiet: boolean) => {
     const from = ramp.target;
-    if (ramp.tick()) {
+    if (ramp.tick(quiet)) {
       const seen = ramp.lastWindow!;
       host.log('debug', `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`);
       startWorkers();
     }
     if (ramp.settled) clearInterval(rampTimer);
-  }, RAMP_TICK_MS);
+  };
+  // Judged as bytes arrive, so a window ends when it is long enough, not at the next tick (up to 20 ms later, with
+  // all but one connection of the next step still missing); the timer ends windows on a link gone quiet.
+  const received = (bytes: number) => {
+    ramp.received(bytes);
+    if (!ramp.settled) judge(false);
+  };
+  const rampTimer = ramp.settled ? undefined : setInterval(() => judge(true), RAMP_TICK_MS);
   try {
     startWorkers();
     // Workers started later join the list; wait until the list stops growing.
@@ -143,6 +165,8 @@ interface ConnectionHooks {
   /** Bytes arrived on this connection (called for every chunk received; the first call is what counts). */
   firstBytes(): void;
   received(bytes: number): void;
+  /** Takes the untaken piece right after the run, if there is one (for a body that goes on past the run). */
+  following(run: readonly LiveSegment[]): LiveSegment | undefined;
 }
 
 /**
@@ -161,33 +185,40 @@ function takeRun(queue: LiveSegment[], alone: boolean): LiveSegment[] {
   return run;
 }
 
-/** Fetches consecutive pieces (usually one) with one Range request, reconnecting where the bytes stopped. */
-async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegment[], hooks: ConnectionHooks): Promise<void> {
+/**
+ * Fetches consecutive pieces (usually one) with one Range request, reconnecting where the bytes stopped. With
+ * `probe` (the whole-file answer; the run starts at byte 0) no request is made first: its body is read, and
+ * goes on into the following pieces while no other connection took them.
+ */
+async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegment[], hooks: ConnectionHooks, probe?: Opened): Promise<void> {
   const file = host.file;
-  const end = run[run.length - 1].record.end;
-  const label = `segment ${run[0].record.start}-${end}`;
   let reconnects = 0;
   for (let next = firstUnfinished(run); next !== undefined; next = firstUnfinished(run)) {
     stopIfAsked(host);
     const from = run[next].written;
-    const response = await open(host, from, end);
+    const end = run[run.length - 1].record.end;
+    const openEnded = probe !== undefined && from === 0;
+    const response = openEnded ? probe! : await open(host, from, end);
+    probe = undefined;
     const where = displayUrl(response.url);
-    try {
-      checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file.etag, where);
-    } catch (err) {
-      response.body.destroy();
-      throw err;
+    if (!openEnded) {
+      try {
+        checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file.etag, where);
+      } catch (err) {
+        response.body.destroy();
+        throw err;
+      }
     }
     host.onResponding();
     try {
-      await receiveRange(host, response.body, handle, run, next, where, hooks);
+      await receiveRange(host, response.body, handle, run, next, where, hooks, openEnded);
     } catch (err) {
       if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
       // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
       const progressed = firstUnfinished(run) !== next || run[next].written > from;
       if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
         const at = firstUnfinished(run);
-        host.log('info', `${label}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`);
+        host.log('info', `segment ${run[0].record.start}-${end}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`);
         continue;
       }
       throw err;
@@ -231,41 +262,65 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
   throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
 }
 
-/** Receives the run's bytes from its piece `index` on; each written byte advances the piece it belongs to. */
-async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, run: LiveSegment[], index: number, where: string, hooks: ConnectionHooks): Promise<void> {
+/** Why an open-ended body was stopped: the run it serves is received and the piece after it is another's. */
+class RunReceived extends Error {}
+
+/**
+ * Receives the run's bytes from its piece `index` on; each written byte advances the piece it belongs to.
+ * `openEnded`: the body goes on past the run (the whole-file probe); the run grows into each following piece no
+ * connection took yet, and the body stops at the first that one did. The few bytes that arrived past the run
+ * by then are the same entity's bytes at their own offsets, so writing them is harmless; they are not counted.
+ */
+async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, run: LiveSegment[], index: number, where: string, hooks: ConnectionHooks, openEnded: boolean): Promise<void> {
   const from = run[index].written;
   let current = index;
+  const stop = new AbortController();
+  let arrivedTo = from;
   try {
     await withWatchdog(host, (signal, watchdog) =>
       receiveBody(body, handle, from, {
         limiter: host.limiter,
         batchBytes: WRITE_BUFFER_BYTES,
-        signal,
+        signal: openEnded ? AbortSignal.any([signal, stop.signal]) : signal,
         onWritten: (bytes) => {
+          let counted = 0;
           for (let left = bytes; left > 0; ) {
             const piece = run[current];
-            // Never past the run: the answer was checked to be exactly its range.
+            // Never past the run: a range answer was checked to be exactly its range; an open-ended body's rest is not ours.
             if (piece === undefined) break;
             const n = Math.min(left, piece.record.end - piece.written);
             piece.written += n;
+            counted += n;
             left -= n;
             if (piece.written === piece.record.end) current++;
           }
-          host.file.bytesTransferred += bytes;
+          host.file.bytesTransferred += counted;
           watchdog.kick();
-          host.onBytes(bytes);
+          host.onBytes(counted);
         },
         // The ramp measures the network: counted as written, bytes come in write-buffer lumps (256 KiB, or every
         // 50 ms), and a short window that caught one lump more looked like a clear gain on a loaded machine.
         onReceived: (bytes) => {
           hooks.firstBytes();
           hooks.received(bytes);
+          if (!openEnded || stop.signal.aborted) return;
+          arrivedTo += bytes;
+          while (arrivedTo >= run[run.length - 1].record.end) {
+            const piece = hooks.following(run);
+            if (piece === undefined) {
+              // After this chunk is taken in (the receiver copies it once this returns), so it is written too.
+              queueMicrotask(() => stop.abort(new RunReceived()));
+              return;
+            }
+            run.push(piece);
+          }
         },
       }),
     );
   } catch (err) {
     // receiveBody settles only once its last write is counted: a reconnect starts at the counted position.
     if (host.signal.aborted) throw new TransferStopped();
+    if (err instanceof RunReceived && firstUnfinished(run) === undefined) return;
     if (err instanceof LocalWriteFailure) throw localFileError(err.error, host.file.tempPath);
     throw translate(host, err, where);
   }
