@@ -30,11 +30,22 @@ const CHECKPOINT_MS = 1000;
 const RAMP_TICK_MS = 20;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
 const SEGMENT_RECONNECTS = 3;
+/**
+ * An idle connection takes the second half of the piece with the most bytes still to come when that half is at
+ * least this big: a new request costs a round trip, and halves of the 2 MiB last pieces are worth one here.
+ */
+export const MIN_SPLIT_BYTES = 512 << 10;
 
 interface LiveSegment {
   record: SegmentRecord;
   /** Bytes written (not yet fsynced) up to here. */
   written: number;
+}
+
+/** A run being fetched: its bytes have arrived up to `arrived` (written or not). */
+interface ActiveRun {
+  run: LiveSegment[];
+  arrived: number;
 }
 
 /**
@@ -66,6 +77,31 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
   let running = 0;
   // Only a fresh split starts where the probe's body does.
   let unusedProbe = probe !== undefined && queue[0]?.record.start === 0 && queue[0].written === 0 ? probe : undefined;
+  const active = new Set<ActiveRun>();
+  /**
+   * When no piece is left, the second half of what is still to come of the run furthest from its end (the
+   * connection fetching it stops there): the last pieces end together instead of one connection finishing
+   * alone. The record gets the new piece, so a checkpoint covers it like any other.
+   */
+  const split = (): LiveSegment[] => {
+    let victim: ActiveRun | undefined;
+    let left = 0;
+    for (const a of active) {
+      const n = a.run[a.run.length - 1].record.end - a.arrived;
+      if (n > left) [victim, left] = [a, n];
+    }
+    if (victim === undefined || left < 2 * MIN_SPLIT_BYTES) return [];
+    const at = victim.arrived + Math.floor(left / 2);
+    // Past every byte that arrived, so inside a piece that is not written that far (at > its start).
+    const i = victim.run.findIndex((s) => s.record.end > at);
+    const piece = victim.run[i];
+    const record: SegmentRecord = { start: at, end: piece.record.end, position: at };
+    piece.record.end = at;
+    segments.splice(segments.indexOf(piece.record) + 1, 0, record);
+    const half: LiveSegment = { record, written: at };
+    live.push(half);
+    return [half, ...victim.run.splice(i + 1)];
+  };
   /** The piece right after `run`, when no connection took it yet: an open-ended body goes on into it. */
   const following = (run: readonly LiveSegment[]): LiveSegment | undefined => {
     const next = queue[0];
@@ -84,9 +120,10 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
       for (;;) {
         // A connection the ramp no longer wants leaves between pieces, never inside one.
         if (signal.aborted || running > ramp.target) return;
-        const run = takeRun(queue, ramp.settled && running === 1);
+        let run = takeRun(queue, ramp.settled && running === 1);
+        if (run.length === 0) run = split();
         if (run.length === 0) return;
-        await fetchRun(segmentHost, handle, run, { firstBytes, received, following }, given);
+        await fetchRun(segmentHost, handle, run, { firstBytes, received, following, active }, given);
         given = undefined;
       }
     } finally {
@@ -152,7 +189,9 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
 }
 
 /** fsync, then record as durable what was written before the fsync began, then store the record. */
-async function makeDurable(host: TransferHost, handle: fs.FileHandle, live: readonly LiveSegment[]): Promise<void> {
+async function makeDurable(host: TransferHost, handle: fs.FileHandle, all: readonly LiveSegment[]): Promise<void> {
+  // A split during the sync adds a piece, which waits for the next checkpoint.
+  const live = all.slice();
   const written = live.map((s) => s.written);
   if (written.every((w, i) => w === live[i].record.position)) return;
   await handle.datasync();
@@ -167,6 +206,8 @@ interface ConnectionHooks {
   received(bytes: number): void;
   /** Takes the untaken piece right after the run, if there is one (for a body that goes on past the run). */
   following(run: readonly LiveSegment[]): LiveSegment | undefined;
+  /** The runs being fetched (an idle connection may take the second half of one). */
+  active: Set<ActiveRun>;
 }
 
 /**
@@ -193,36 +234,44 @@ function takeRun(queue: LiveSegment[], alone: boolean): LiveSegment[] {
 async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegment[], hooks: ConnectionHooks, probe?: Opened): Promise<void> {
   const file = host.file;
   let reconnects = 0;
-  for (let next = firstUnfinished(run); next !== undefined; next = firstUnfinished(run)) {
-    stopIfAsked(host);
-    const from = run[next].written;
-    const end = run[run.length - 1].record.end;
-    const openEnded = probe !== undefined && from === 0;
-    const response = openEnded ? probe! : await open(host, from, end);
-    probe = undefined;
-    const where = displayUrl(response.url);
-    if (!openEnded) {
+  const mine: ActiveRun = { run, arrived: run[0].written };
+  hooks.active.add(mine);
+  try {
+    for (let next = firstUnfinished(run); next !== undefined; next = firstUnfinished(run)) {
+      stopIfAsked(host);
+      const from = run[next].written;
+      mine.arrived = from;
+      // The run's end as asked: a split may move the run's end before it later (the body then stops there).
+      const end = run[run.length - 1].record.end;
+      const openEnded = probe !== undefined && from === 0;
+      const response = openEnded ? probe! : await open(host, from, end);
+      probe = undefined;
+      const where = displayUrl(response.url);
+      if (!openEnded) {
+        try {
+          checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file.etag, where);
+        } catch (err) {
+          response.body.destroy();
+          throw err;
+        }
+      }
+      host.onResponding();
       try {
-        checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file.etag, where);
+        await receiveRange(host, response.body, handle, mine, next, openEnded ? file.bytesTotal! : end, where, hooks, openEnded);
       } catch (err) {
-        response.body.destroy();
+        if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
+        // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
+        const progressed = firstUnfinished(run) !== next || run[next].written > from;
+        if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
+          const at = firstUnfinished(run);
+          host.log('info', `segment ${run[0].record.start}-${end}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`);
+          continue;
+        }
         throw err;
       }
     }
-    host.onResponding();
-    try {
-      await receiveRange(host, response.body, handle, run, next, where, hooks, openEnded);
-    } catch (err) {
-      if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
-      // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
-      const progressed = firstUnfinished(run) !== next || run[next].written > from;
-      if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
-        const at = firstUnfinished(run);
-        host.log('info', `segment ${run[0].record.start}-${end}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`);
-        continue;
-      }
-      throw err;
-    }
+  } finally {
+    hooks.active.delete(mine);
   }
 }
 
@@ -262,31 +311,34 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
   throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
 }
 
-/** Why an open-ended body was stopped: the run it serves is received and the piece after it is another's. */
+/** Why a body was stopped before its end: the run it serves is received, and what follows is another's. */
 class RunReceived extends Error {}
 
 /**
  * Receives the run's bytes from its piece `index` on; each written byte advances the piece it belongs to.
- * `openEnded`: the body goes on past the run (the whole-file probe); the run grows into each following piece no
- * connection took yet, and the body stops at the first that one did. The few bytes that arrived past the run
- * by then are the same entity's bytes at their own offsets, so writing them is harmless; they are not counted.
+ * `asked`: where the body ends (the file's end for the whole-file answer, `openEnded`). When the run ends
+ * before that (a split took its second half, or the body is the whole file's), the body stops at the run's end;
+ * an open-ended one first grows the run into each following piece no connection took yet. The few bytes that
+ * arrived past the run by then are the same entity's bytes at their own offsets, so writing them is harmless;
+ * they are not counted.
  */
-async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, run: LiveSegment[], index: number, where: string, hooks: ConnectionHooks, openEnded: boolean): Promise<void> {
+async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, mine: ActiveRun, index: number, asked: number, where: string, hooks: ConnectionHooks, openEnded: boolean): Promise<void> {
+  const run = mine.run;
   const from = run[index].written;
   let current = index;
   const stop = new AbortController();
-  let arrivedTo = from;
+  let stopping = false;
   try {
     await withWatchdog(host, (signal, watchdog) =>
       receiveBody(body, handle, from, {
         limiter: host.limiter,
         batchBytes: WRITE_BUFFER_BYTES,
-        signal: openEnded ? AbortSignal.any([signal, stop.signal]) : signal,
+        signal: AbortSignal.any([signal, stop.signal]),
         onWritten: (bytes) => {
           let counted = 0;
           for (let left = bytes; left > 0; ) {
             const piece = run[current];
-            // Never past the run: a range answer was checked to be exactly its range; an open-ended body's rest is not ours.
+            // Never past the run: the body's bytes beyond it are not this run's.
             if (piece === undefined) break;
             const n = Math.min(left, piece.record.end - piece.written);
             piece.written += n;
@@ -303,11 +355,11 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
         onReceived: (bytes) => {
           hooks.firstBytes();
           hooks.received(bytes);
-          if (!openEnded || stop.signal.aborted) return;
-          arrivedTo += bytes;
-          while (arrivedTo >= run[run.length - 1].record.end) {
-            const piece = hooks.following(run);
+          mine.arrived += bytes;
+          for (let end = run[run.length - 1].record.end; mine.arrived >= end && end < asked && !stopping; end = run[run.length - 1].record.end) {
+            const piece = openEnded ? hooks.following(run) : undefined;
             if (piece === undefined) {
+              stopping = true;
               // After this chunk is taken in (the receiver copies it once this returns), so it is written too.
               queueMicrotask(() => stop.abort(new RunReceived()));
               return;

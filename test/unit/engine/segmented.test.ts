@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { JobState, type JobRecord } from '../../../src/core/jobs/model';
 import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../support/servers';
+import { MIN_SPLIT_BYTES } from '../../../src/core/transfer/segmented-transfer';
 
 let server: TestServer;
 before(async () => {
@@ -55,6 +56,28 @@ test('a large file comes over several Range connections into one temp file: byte
   for (let i = 1; i < covered.length; i++) assert.equal(covered[i][0], covered[i - 1][1] + 1, 'segments are contiguous');
   assert.equal(covered.at(-1)![1], body.length - 1);
   assert.ok(ranged.every((r) => r.headers['if-range'] === etagOf(body)), 'every segment carries If-Range');
+});
+
+test('a connection with nothing left takes the second half of a slow piece; the slow one stops where it begins', async (t) => {
+  const { box, engine } = await withEngine(t, { ...SEGMENTS, connections: 2 });
+  const body = testBytes(8_000_000, 38);
+  // The first range request (the second connection's first piece, 1.5 MB) is answered only after 1.5 s; the
+  // whole-file answer brings everything else well before.
+  server.route('/seg-split', (n) => ({ body, bytesPerSecond: 8_000_000, delayHeadersMs: n === 2 ? 1500 : undefined }));
+  const job = await startJob(engine, box, [{ url: server.url('/seg-split'), name: 's.bin', sha256: sha256(body) }]);
+  const done = await waitForState(engine, job.id, JobState.TRANSFERRED, 30_000);
+  assert.equal(done.files[0].segments, undefined);
+  await engine.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 's.bin'))), sha256(body));
+  const ranges = server.requestsFor('/seg-split').map(rangeOf).filter((r) => r !== undefined);
+  const [slowFirst, slowLast] = ranges[0]!;
+  const halves = ranges.filter((r) => r![0] > slowFirst && r![0] <= slowLast);
+  t.diagnostic(`slow piece ${slowFirst}-${slowLast}; taken from it: ${halves.map((r) => r!.join('-')).join(', ')}`);
+  assert.ok(halves.length >= 1, 'the idle connection asked for a part of the slow piece');
+  for (const [first, last] of halves as [number, number][]) {
+    assert.equal(last, slowLast, 'up to the slow piece\'s end');
+    assert.ok(last - first + 1 >= MIN_SPLIT_BYTES, `a half worth a request (${last - first + 1} bytes)`);
+  }
 });
 
 test('a reset mid-segment reconnects that segment from where it stopped; the file is right', async (t) => {
