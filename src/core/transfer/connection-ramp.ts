@@ -16,7 +16,7 @@ export interface RampSettings {
   gain: number;
 }
 
-export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 40, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25 };
+export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 60, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25 };
 
 /** A doubling that kept this share of the per-connection rate counts as (nearly) linear scaling. */
 const LINEAR_SCALING = 0.75;
