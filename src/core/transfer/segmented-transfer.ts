@@ -132,8 +132,9 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
     }
   };
   const startWorkers = () => {
-    const wanted = Math.min(ramp.target - running, queue.length);
-    ramp.connectionsUnavailable(Math.max(0, ramp.target - running - Math.max(0, wanted)));
+    // With no piece left a new connection may still split one (or leave at once, which the ramp counts as
+    // delivering: its window does not wait for it).
+    const wanted = Math.max(0, ramp.target - running);
     for (let i = 0; i < wanted; i++) {
       running++;
       workers.push(
@@ -151,7 +152,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
       host.log('debug', `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`);
       startWorkers();
     }
-    if (ramp.settled) clearInterval(rampTimer);
+    if (ramp.settled && !ramp.retesting) clearInterval(rampTimer);
   };
   // Judged as bytes arrive, so a window ends when it is long enough, not at the next tick (up to 20 ms later, with
   // all but one connection of the next step still missing); the timer ends windows on a link gone quiet.

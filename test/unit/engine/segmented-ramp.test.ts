@@ -40,7 +40,7 @@ test('an addition that did not clearly help is given back, and the ramp stops', 
 
 test('a window starts only when every new connection delivers, and lasts until enough time and bytes passed', () => {
   let now = 0;
-  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 250, minWindowBytes: 1000, maxWindowMs: 1000 }, () => now);
+  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 250, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 5000 }, () => now);
   now = 500;
   assert.equal(ramp.tick(), false, 'no window before the first connection delivers');
   ramp.connectionDelivering();
@@ -72,8 +72,42 @@ test('a window starts only when every new connection delivers, and lasts until e
   assert.equal(ramp.tick(), true, 'two connections that could not start do not hold the window; no gain: back to 2');
   assert.equal(ramp.target, 2);
   assert.equal(ramp.settled, true);
-  now = 9000;
-  assert.equal(ramp.tick(), false, 'settled for good');
+  now = 7000;
+  assert.equal(ramp.tick(true), false, 'settled until the retest');
+  assert.equal(ramp.settled, true);
+});
+
+test('a count settled below the maximum is tried again later, twice as late each time it holds', () => {
+  const clock = { now: 0 };
+  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
+  const steady = (bytesPerMs: number, until: number) => {
+    while (clock.now < until) {
+      clock.now++;
+      ramp.received(bytesPerMs);
+      ramp.tick();
+    }
+  };
+  ramp.connectionDelivering();
+  steady(1000, 70);
+  assert.equal(ramp.target, 2);
+  ramp.connectionDelivering();
+  // A stall of this process in the second window: the added connection looks like no gain.
+  steady(500, 140);
+  assert.deepEqual([ramp.settled, ramp.target, ramp.retesting], [true, 1, true]);
+  clock.now = 1000;
+  assert.equal(ramp.tick(true), false);
+  assert.equal(ramp.settled, true, 'not before the retest time');
+  clock.now = 1140;
+  ramp.tick(true);
+  assert.equal(ramp.settled, false, 'measuring again');
+  steady(1000, 1210);
+  assert.equal(ramp.target, 2, 'then trying one more');
+  ramp.connectionDelivering();
+  steady(2000, 1280);
+  assert.equal(ramp.target, 8, 'which now scales: on to the maximum');
+  ramp.connectionsUnavailable(6);
+  steady(8000, 1350);
+  assert.deepEqual([ramp.settled, ramp.target, ramp.retesting], [true, 8, false], 'at the maximum nothing is left to try');
 });
 
 /**
