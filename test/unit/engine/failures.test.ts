@@ -135,6 +135,8 @@ test('a connection refused is a transient connect failure (BG_E_CONNECT_FAILURE)
   const transient = await waitForState(engine, job.id, JobState.TRANSIENT_ERROR);
   assert.equal(transient.error?.code, Codes.BG_E_CONNECT_FAILURE);
   assert.equal(transient.error?.context, ErrorContext.GENERAL_TRANSPORT);
+  // The temp file, created while the request was out, is gone again: nothing arrived to keep.
+  assert.deepEqual(listNames(box.dest), []);
 });
 
 test('a destination whose folder is a file is a LOCAL_FILE error; other jobs go on', async (t) => {
