@@ -78,14 +78,17 @@ export async function transferFile(host: TransferHost): Promise<void> {
     }
     const where = displayUrl(response.url);
     const plan = planResponse(response.status, response.headers, { offset, knownTotal: file.bytesTotal, knownEtag: file.etag }, where);
-    if (plan.kind !== 'body') response.body.destroy();
+    if (plan.kind !== 'body') {
+      response.body.destroy();
+      // An error leaves no temp file behind; a refetch or a file already whole keeps the one it names.
+      if (plan.kind === 'error') await early?.discard();
+      else early?.release();
+    }
     if (plan.kind === 'error') {
-      await early?.discard();
       const after = parseRetryAfter(response.headers['retry-after'], Date.now());
       if (after !== undefined) retryAfterHints.set(plan.error, after);
       throw plan.error;
     }
-    if (plan.kind !== 'body') early?.release();
     if (plan.kind === 'refetch') {
       host.log('info', `${where}: ${plan.reason}; requesting the whole file again`);
       if (++refetches > MAX_REFETCHES) {
@@ -118,7 +121,9 @@ export async function transferFile(host: TransferHost): Promise<void> {
     // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
     if (changed) host.save();
     if (allowSegments && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
-      early?.release();
+      // The split sizes its own temp file: the early open (which truncates) must be over before that, or it could
+      // empty the file under the first pieces.
+      await early?.discard();
       // The answer's body becomes the first piece's connection (no second request for the same bytes).
       const outcome = await startSegments(host, plan.total!, response).finally(() => response.body.destroy());
       if (outcome === 'done') return;

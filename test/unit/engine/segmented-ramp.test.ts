@@ -256,15 +256,20 @@ async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: numb
   if (!res.destroyed) res.end();
 }
 
+/** Downloads `body` from `url` with segments on (up to 8 connections), completes the job and checks the file. */
+async function downloadWhole(t: Parameters<typeof engineForTest>[0], url: string, body: Buffer, name: string): Promise<void> {
+  const { box, engine } = await engineForTest(t, { segments: { enabled: true, minSize: 1 << 20, connections: 8 } });
+  const job = await startJob(engine, box, [{ url, name, sha256: sha256(body) }]);
+  await waitForState(engine, job.id, JobState.TRANSFERRED, 60_000);
+  await engine.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, name))), sha256(body));
+}
+
 test('a server that paces each connection slowly gets several connections at once; the bytes are right', async (t) => {
   const body = testBytes(4_000_000, 41);
   const server = await startRangeServer(body, 500_000);
   t.after(() => server.close());
-  const { box, engine } = await engineForTest(t, { segments: { enabled: true, minSize: 1 << 20, connections: 8 } });
-  const job = await startJob(engine, box, [{ url: server.url, name: 'paced.bin', sha256: sha256(body) }]);
-  await waitForState(engine, job.id, JobState.TRANSFERRED, 60_000);
-  await engine.complete(job.id);
-  assert.equal(sha256(readFileSync(path.join(box.dest, 'paced.bin'))), sha256(body));
+  await downloadWhole(t, server.url, body, 'paced.bin');
   t.diagnostic(`at most ${server.maxConcurrent} at once`);
   assert.ok(server.maxConcurrent >= 3, `each added connection raised the rate, so the ramp kept adding (at most ${server.maxConcurrent} at once)`);
   assert.ok(server.maxConcurrent <= 8, `never more than the maximum (${server.maxConcurrent})`);
@@ -274,11 +279,7 @@ test('an unpaced loopback server is not flooded with the maximum number of conne
   const body = testBytes(8_000_000, 42);
   const server = await startRangeServer(body, 0);
   t.after(() => server.close());
-  const { box, engine } = await engineForTest(t, { segments: { enabled: true, minSize: 1 << 20, connections: 8 } });
-  const job = await startJob(engine, box, [{ url: server.url, name: 'fast.bin', sha256: sha256(body) }]);
-  await waitForState(engine, job.id, JobState.TRANSFERRED, 60_000);
-  await engine.complete(job.id);
-  assert.equal(sha256(readFileSync(path.join(box.dest, 'fast.bin'))), sha256(body));
+  await downloadWhole(t, server.url, body, 'fast.bin');
   // The old engine opened all 8 at once. The whole file takes well under one window's worth of ramping here,
   // so this holds on a loaded machine too: reaching 8 would need two doublings, each judged as clearly faster.
   // (Often the whole-file answer brings all of it before the first window ends: no range request at all.)
@@ -290,11 +291,7 @@ test('a link that more connections cannot widen goes back to one connection, whi
   const body = testBytes(4_000_000, 43);
   const server = await startRangeServer(body, 2_000_000, true);
   t.after(() => server.close());
-  const { box, engine } = await engineForTest(t, { segments: { enabled: true, minSize: 1 << 20, connections: 8 } });
-  const job = await startJob(engine, box, [{ url: server.url, name: 'shared.bin', sha256: sha256(body) }]);
-  await waitForState(engine, job.id, JobState.TRANSFERRED, 60_000);
-  await engine.complete(job.id);
-  assert.equal(sha256(readFileSync(path.join(box.dest, 'shared.bin'))), sha256(body));
+  await downloadWhole(t, server.url, body, 'shared.bin');
   const pieces = splitIntoSegments(body.length, 8).length;
   t.diagnostic(`${server.ranged} range requests for ${pieces} pieces, at most ${server.maxConcurrent} at once`);
   assert.ok(server.maxConcurrent <= 2, `the second connection did not help, so no third was tried (${server.maxConcurrent})`);
