@@ -15,7 +15,10 @@ export function checkSegmentPolicy(policy: SegmentPolicy): SegmentPolicy {
   if (!Number.isSafeInteger(policy.minSize) || policy.minSize < 0) {
     throw invalid(`The size from which a file is segmented must be a whole number of bytes, 0 or more (got ${String(policy.minSize)}).`);
   }
-  return { enabled: policy.enabled, connections: policy.connections, minSize: policy.minSize };
+  if (!Number.isSafeInteger(policy.checkpointMs) || policy.checkpointMs < 1) {
+    throw invalid(`The checkpoint interval of segmented files must be a whole number of milliseconds, 1 or more (got ${String(policy.checkpointMs)}).`);
+  }
+  return { enabled: policy.enabled, connections: policy.connections, minSize: policy.minSize, checkpointMs: policy.checkpointMs };
 }
 
 export function checkBandwidthLimit(bytesPerSecond: number): number {

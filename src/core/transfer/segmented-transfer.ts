@@ -24,8 +24,6 @@ export class SegmentsUnusable extends Error {
   }
 }
 
-/** How often received bytes are made durable and written into the segment record. */
-const CHECKPOINT_MS = 1000;
 /** How often the connection ramp looks at its measuring window when no bytes arrive (they end it otherwise). */
 const RAMP_TICK_MS = 20;
 /** A segment whose connection drops after making progress reconnects at once this many times. */
@@ -68,7 +66,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
   const segmentHost: TransferHost = { ...host, signal };
   let checkpointing: Promise<void> = Promise.resolve();
   const checkpoint = () => (checkpointing = checkpointing.then(() => makeDurable(host, handle, live)));
-  const timer = setInterval(() => void checkpoint().catch(() => undefined), CHECKPOINT_MS);
+  const timer = setInterval(() => void checkpoint().catch(() => undefined), host.segmentPolicy().checkpointMs);
   const failures: unknown[] = [];
   // Each connection takes the next unfinished piece until none is left, or until the ramp wants fewer.
   const queue = live.filter((s) => s.written < s.record.end);

@@ -9,9 +9,17 @@ export interface SegmentPolicy {
   minSize: number;
   /** Range connections per file. */
   connections: number;
+  /**
+   * How often the written positions are made durable (an fdatasync of the file, then the record): what a hard
+   * kill or a machine crash can lose. A stop or a failure always makes them durable first.
+   */
+  checkpointMs: number;
 }
 
-export const DEFAULT_SEGMENT_POLICY: SegmentPolicy = { enabled: true, minSize: 32 << 20, connections: 8 };
+// checkpointMs: each checkpoint syncs every byte written since the last one. Every second, it took a 1 GiB
+// download on loopback from 1.69 s to 1.88 s (median of 4 runs here: the sync writes to disk what the kernel
+// would write back after the download, and competes with the writes). aria2c saves its control file every 60 s.
+export const DEFAULT_SEGMENT_POLICY: SegmentPolicy = { enabled: true, minSize: 32 << 20, connections: 8, checkpointMs: 5000 };
 
 /** No segment is smaller than this, whatever the connection count: tiny ranges only add requests. */
 const MIN_SEGMENT_BYTES = 256 << 10;

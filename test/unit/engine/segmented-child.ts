@@ -8,7 +8,8 @@ async function main(): Promise<void> {
     storeDir: store,
     retryDelayFloorSeconds: 0.05,
     storeCoalesceMs: 20,
-    segments: { enabled: true, minSize: 1 << 20, connections: 4 },
+    // Checkpoints more often than the default 5 s, so the test's 4 MB reach the store in several segments.
+    segments: { enabled: true, minSize: 1 << 20, connections: 4, checkpointMs: 500 },
   });
   const job = await engine.createJob({ displayName: 'killed mid-segments', minimumRetryDelay: 0 });
   await engine.addFile(job.id, { remoteUrl: url, localPath });
