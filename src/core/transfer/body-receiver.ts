@@ -1,13 +1,16 @@
-// The data path from a response body to the temp file, with no per-chunk objects: a 'data' handler copies the
-// body's chunks (16 KiB TLS records) into one of two reused buffers and writes a buffer with one positioned
-// write once it is full, while the other fills. When both are busy the body pauses (and so the socket:
-// backpressure), so memory stays at two buffers whatever the file size.
-// Measured here on 1 GiB over TLS from nginx (CLI, one connection, 2 cores): a Writable sink (a request object
-// per chunk, then a copy into a scratch buffer) cost ~0.2 s more user CPU per GiB than this; handing the chunk
-// list to pwritev instead of copying saved the copy but cost 0.4-0.8 s more system CPU. The write size matters
-// most: writing 1 GiB in 1 MiB or 4 MiB writes cost this machine anywhere from 0.25 to 2.6 s of system CPU
-// from one run to the next, in 256 KiB writes a steady 0.34-0.40 s (64 KiB writes 0.73-0.81 s: the calls add
-// up); through the CLI, 2.0-2.3 s of system CPU per GiB became 0.84-0.90 s. Hence WRITE_BUFFER_BYTES.
+// The data path from a response body to the temp file. The body's chunks (16 KiB TLS records, each already a
+// fresh Buffer) are gathered, not copied, into batches, and each batch goes to the file in one positioned writev,
+// from the thread pool, while the main thread decrypts the next. Writes run one at a time, in order, so the file
+// never has a hole: whatever a crash or a failed write leaves, the file's length covers only bytes that are
+// there (a resume trusts it). While one batch is written and another is full, the body pauses (and so the
+// socket: backpressure), so memory stays at about three batches whatever the file size.
+// Measured here on 1 GiB over TLS from nginx (CLI, one connection, 2 cores, 5 runs each, interleaved): copying
+// into two reused 256 KiB buffers, as this file did before, cost 1.55 s of user CPU; gathering, 1.16-1.38 s.
+// The batch size is a trade: this kernel (6.18) caches a file written in 1 MiB writes in 1 MiB folios, and
+// when its free memory is fragmented their allocation costs up to twice the system CPU (1.43-1.78 s where
+// 256 KiB batches cost 0.8-1.0 s; compacting memory brought 1 MiB back to 0.96 s), while smaller batches cost
+// more hand-offs to the thread pool. 512 KiB held up best: 1.83-2.16 s, against 1.83-2.51 (1 MiB) and 2.20-2.33
+// (256 KiB) in the same runs.
 import type { Hash } from 'node:crypto';
 import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
@@ -18,19 +21,19 @@ export interface ReceiveOptions {
   hash?: Hash;
   /** Bytes wait for it before they are written. */
   limiter?: BandwidthLimiter;
-  /** The size of each of the two buffers: a write starts when one is full (or a little time passed). */
-  batchBytes: number;
+  /** A batch is written once it holds this many bytes (or a little time passed); asked again for every chunk. */
+  batchBytes: number | (() => number);
   /** Bytes are in the file (counted in order: everything before them is written too). */
   onWritten: (bytes: number) => void;
-  /** Bytes arrived from the network (before they are buffered and written): what a rate measurement wants. */
+  /** Bytes arrived from the network (before they are batched and written): what a rate measurement wants. */
   onReceived?: (bytes: number) => void;
   /** The body ended without error: every byte has arrived (some may still wait for their write). */
   onEnded?: () => void;
   signal: AbortSignal;
 }
 
-/** The size of each of the two buffers (see above), for every caller: two per connection stay small. */
-export const WRITE_BUFFER_BYTES = 256 << 10;
+/** The batch size for every caller (see above). */
+export const WRITE_BATCH_BYTES = 512 << 10;
 
 /** A slow body is written at least this often, so progress and checkpoints do not wait for a full batch. */
 const FLUSH_AFTER_MS = 50;
@@ -42,6 +45,11 @@ export class LocalWriteFailure extends Error {
   }
 }
 
+interface Batch {
+  chunks: Buffer[];
+  bytes: number;
+}
+
 /**
  * Streams `body` into `handle` from `position` on (a handle still opening is awaited by the first write, so the
  * open overlaps the first bytes' arrival). Resolves when the body ended and everything is written;
@@ -49,13 +57,13 @@ export class LocalWriteFailure extends Error {
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
 export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
-  const { hash, limiter, batchBytes: capacity, onWritten, onReceived, onEnded, signal } = options;
-  let filling = borrowBuffer(capacity);
-  let filled = 0;
-  /** The other buffer; undefined while it is being written. */
-  let spare: Buffer | undefined = borrowBuffer(capacity);
-  /** The rest of a chunk that found both buffers busy. */
-  let pending: Buffer | undefined;
+  const { hash, limiter, onWritten, onReceived, onEnded, signal } = options;
+  const batchBytes = typeof options.batchBytes === 'number' ? () => options.batchBytes as number : options.batchBytes;
+  let gathering: Batch = { chunks: [], bytes: 0 };
+  /** Full batches waiting for their write, in order. */
+  const waiting: Batch[] = [];
+  /** Bytes handed to writes and not yet written: the waiting batches and the one being written. */
+  let unwritten = 0;
   let writing = false;
   let lastWrite = Date.now();
   let ended = false;
@@ -67,7 +75,7 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
   return new Promise<void>((resolve, reject) => {
     const settle = () => {
       if (settled || writing) return;
-      const drained = filled === 0 && pending === undefined;
+      const drained = gathering.bytes === 0 && waiting.length === 0;
       if (failure !== undefined && (drained || broken)) {
         finish();
         reject(failure);
@@ -80,69 +88,60 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
     const fail = (err: unknown) => {
       if (failure === undefined) failure = err;
       body.destroy();
-      write();
+      seal();
       settle();
     };
-    const write = () => {
-      if (writing || filled === 0 || broken) return;
-      const buffer = filling;
-      const bytes = filled;
+    /** The gathered chunks become a batch to write. */
+    const seal = () => {
+      if (gathering.bytes === 0 || broken) return;
+      waiting.push(gathering);
+      unwritten += gathering.bytes;
+      gathering = { chunks: [], bytes: 0 };
+      writeNext();
+    };
+    const writeNext = () => {
+      if (writing || broken) return;
+      const batch = waiting.shift();
+      if (batch === undefined) return;
       const at = position;
-      filling = spare!;
-      spare = undefined;
-      filled = 0;
-      position += bytes;
+      position += batch.bytes;
       writing = true;
       lastWrite = Date.now();
-      hash?.update(buffer.subarray(0, bytes));
-      void writeAll(handle, buffer, bytes, at, limiter, signal).then(
+      void writeBatch(handle, batch, at, limiter, signal).then(
         () => {
           writing = false;
-          spare = buffer;
-          onWritten(bytes);
-          if (pending !== undefined) {
-            const rest = pending;
-            pending = undefined;
-            take(rest);
-          }
-          if (filled > 0 && (ended || failure !== undefined || filled === capacity)) write();
-          if (body.isPaused() && pending === undefined && filled < capacity && !ended && failure === undefined) body.resume();
+          unwritten -= batch.bytes;
+          onWritten(batch.bytes);
+          if (gathering.bytes > 0 && waiting.length === 0 && (ended || failure !== undefined)) seal();
+          writeNext();
+          if (body.isPaused() && unwritten < 2 * batchBytes() && !ended && failure === undefined) body.resume();
           settle();
         },
         (err: unknown) => {
           writing = false;
-          spare = buffer;
           broken = true;
+          waiting.length = 0;
           fail(signal.aborted ? signal.reason : new LocalWriteFailure(err));
         },
       );
     };
-    /** Copies a chunk in, writing full buffers; a rest that finds both buffers busy waits (and the body pauses). */
-    const take = (chunk: Buffer) => {
-      for (let from = 0; from < chunk.length; ) {
-        if (filled === capacity) {
-          if (writing) {
-            pending = from === 0 ? chunk : chunk.subarray(from);
-            body.pause();
-            return;
-          }
-          write();
-        }
-        const n = chunk.copy(filling, filled, from);
-        filled += n;
-        from += n;
-      }
-      if (!writing && (filled === capacity || Date.now() - lastWrite >= FLUSH_AFTER_MS)) write();
-    };
     const onData = (chunk: Buffer) => {
       onReceived?.(chunk.length);
-      take(chunk);
+      hash?.update(chunk);
+      gathering.chunks.push(chunk);
+      gathering.bytes += chunk.length;
+      const size = batchBytes();
+      if (gathering.bytes >= size || (!writing && Date.now() - lastWrite >= FLUSH_AFTER_MS)) {
+        seal();
+        // One batch being written and one full: wait for the disk.
+        if (unwritten >= 2 * size) body.pause();
+      }
     };
     const onAbort = () => fail(signal.reason);
     const stopWatching = finished(body, { writable: false }, (err) => {
       if (err) return fail(err);
       ended = true;
-      write();
+      seal();
       settle();
       onEnded?.();
     });
@@ -151,8 +150,6 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
       body.off('data', onData);
       signal.removeEventListener('abort', onAbort);
       stopWatching();
-      returnBuffer(filling);
-      if (spare) returnBuffer(spare);
     };
     if (signal.aborted) return fail(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -160,30 +157,23 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
   });
 }
 
-/**
- * Buffers outlive the transfers that borrow them: a job of many small files would otherwise allocate (and
- * page-fault, and collect) two buffers per file. Only as many are kept as were in use at once, up to a bound.
- */
-const pools = new Map<number, Buffer[]>();
-const POOLED_PER_SIZE = 16;
-
-function borrowBuffer(size: number): Buffer {
-  return pools.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-}
-
-function returnBuffer(buffer: Buffer): void {
-  let pool = pools.get(buffer.length);
-  if (!pool) pools.set(buffer.length, (pool = []));
-  if (pool.length < POOLED_PER_SIZE) pool.push(buffer);
-}
-
-async function writeAll(opening: fs.FileHandle | Promise<fs.FileHandle>, buffer: Buffer, bytes: number, at: number, limiter: BandwidthLimiter | undefined, signal: AbortSignal): Promise<void> {
+async function writeBatch(opening: fs.FileHandle | Promise<fs.FileHandle>, batch: Batch, at: number, limiter: BandwidthLimiter | undefined, signal: AbortSignal): Promise<void> {
   const handle = await opening;
   // Checked per batch, so a limit set mid-transfer applies at once; unlimited costs one test.
-  if (limiter?.limited) await limiter.take(bytes, signal);
-  for (let done = 0; done < bytes; ) {
-    const { bytesWritten } = await handle.write(buffer, done, bytes - done, at + done);
+  if (limiter?.limited) await limiter.take(batch.bytes, signal);
+  let chunks = batch.chunks;
+  for (let done = 0; ; ) {
+    const { bytesWritten } = await handle.writev(chunks, at + done);
     if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
     done += bytesWritten;
+    if (done >= batch.bytes) return;
+    // A short write (rare on a file): the rest follows from where it stopped.
+    chunks = skipBytes(chunks, bytesWritten);
   }
+}
+
+function skipBytes(chunks: Buffer[], bytes: number): Buffer[] {
+  let index = 0;
+  while (bytes >= chunks[index].length) bytes -= chunks[index++].length;
+  return [chunks[index].subarray(bytes), ...chunks.slice(index + 1)];
 }

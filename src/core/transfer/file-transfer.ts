@@ -14,7 +14,7 @@ import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWat
 import { planResponse } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
-import { LocalWriteFailure, receiveBody, WRITE_BUFFER_BYTES } from './body-receiver';
+import { LocalWriteFailure, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
 import { hashPrefix, sizeOf } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
@@ -254,7 +254,7 @@ async function receive(
       receiveBody(body, opening, offset, {
         hash,
         limiter: host.limiter,
-        batchBytes: WRITE_BUFFER_BYTES,
+        batchBytes: WRITE_BATCH_BYTES,
         signal,
         onWritten: (bytes) => {
           written += bytes;

@@ -1,5 +1,5 @@
 // The data path from a response body to the temp file (core/transfer/body-receiver.ts), fed by real responses
-// from a loopback server: bytes land at the right offset, counted in order and in buffer-sized writes; a
+// from a loopback server: bytes land at the right offset, counted in order, in batch-sized writes one at a time; a
 // connection reset still writes and counts what arrived; a failing disk is a LocalWriteFailure.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -32,31 +32,57 @@ function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
   return box;
 }
 
-test('a body lands byte-identical at its offset, counted in order in writes of at most one buffer, hashed as it goes', async (t) => {
+test('a body lands byte-identical at its offset, counted in order, in batches written one at a time, hashed as it goes', async (t) => {
   const box = boxFor(t);
   const file = path.join(box.dest, 'offset.bin');
   const prefix = Buffer.from('kept prefix: ');
   await fs.writeFile(file, prefix);
   const handle = await fs.open(file, 'r+');
-  const writes: number[] = [];
+  // The real file handle, watched: where each write starts and whether another was still going on.
+  const writes: { at: number; bytes: number; overlapped: boolean }[] = [];
+  let going = 0;
+  const watched = Object.create(handle, {
+    writev: {
+      value: async (buffers: Buffer[], at: number) => {
+        const overlapped = going++ > 0;
+        try {
+          const result = await handle.writev(buffers, at);
+          writes.push({ at, bytes: result.bytesWritten, overlapped });
+          return result;
+        } finally {
+          going--;
+        }
+      },
+    },
+  }) as typeof handle;
+  const counted: number[] = [];
   const hash = createHash('sha256');
+  const batchBytes = 256 << 10;
+  const response = await get(server.url('/whole'));
+  let largestChunk = 0;
+  response.on('data', (chunk: Buffer) => (largestChunk = Math.max(largestChunk, chunk.length)));
   try {
-    await receiveBody(await get(server.url('/whole')), handle, prefix.length, {
+    await receiveBody(response, watched, prefix.length, {
       hash,
-      batchBytes: 256 << 10,
+      batchBytes,
       signal: new AbortController().signal,
-      onWritten: (bytes) => writes.push(bytes),
+      onWritten: (bytes) => counted.push(bytes),
     });
   } finally {
     await handle.close();
   }
   assert.ok(readFileSync(file).equals(Buffer.concat([prefix, body])), 'the prefix is untouched and the body follows it');
-  assert.equal(
-    writes.reduce((a, b) => a + b, 0),
-    body.length,
-  );
-  assert.ok(writes.every((n) => n <= 256 << 10), `no write larger than the buffer (${Math.max(...writes)})`);
-  assert.ok(writes.length >= Math.ceil(body.length / (256 << 10)), `${writes.length} writes`);
+  assert.deepEqual(counted, writes.map((w) => w.bytes), 'each write counted once it is done, in order');
+  assert.ok(writes.every((w) => !w.overlapped), 'never two writes at once (so a failed or interrupted one leaves no hole)');
+  let next = prefix.length;
+  for (const w of writes) {
+    assert.equal(w.at, next, 'each write starts where the last one ended');
+    next += w.bytes;
+  }
+  assert.equal(next, prefix.length + body.length);
+  // A batch is written once it holds batchBytes: it overshoots by less than one chunk.
+  assert.ok(writes.every((w) => w.bytes < batchBytes + largestChunk), `no batch past the size by a chunk (${Math.max(...writes.map((w) => w.bytes))})`);
+  assert.ok(writes.length >= Math.floor(body.length / (batchBytes + largestChunk)), `${writes.length} writes`);
   assert.equal(hash.digest('hex'), sha256(body));
 });
 
