@@ -49,7 +49,11 @@ test('a window starts only when every new connection delivers, and lasts until e
   assert.equal(ramp.tick(), false, 'shorter than the minimum window');
   now = 750;
   assert.equal(ramp.tick(), true);
-  assert.equal(ramp.target, 2);
+  assert.equal(ramp.target, 1, 'a first connection is measured again: it may still have been warming up');
+  ramp.received(10_000);
+  now = 1000;
+  assert.equal(ramp.tick(), true);
+  assert.equal(ramp.target, 2, 'its rate held: now a second one');
   ramp.received(50_000);
   now = 2000;
   assert.equal(ramp.tick(), false, 'the second connection has not delivered yet: its handshake does not count');
@@ -77,6 +81,40 @@ test('a window starts only when every new connection delivers, and lasts until e
   assert.equal(ramp.settled, true);
 });
 
+test('a first connection still warming up is measured again until its rate holds, and a second is judged against that', () => {
+  const clock = { now: 0 };
+  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
+  const windows: { count: number; rate: number }[] = [];
+  const steady = (bytesPerMs: number, until: number) => {
+    while (clock.now < until) {
+      clock.now++;
+      ramp.received(bytesPerMs);
+      if (ramp.tick()) windows.push(ramp.lastWindow!);
+    }
+  };
+  ramp.connectionDelivering();
+  // Loopback as measured: slow for the first ~100 ms (TCP's window, code not yet optimized), then 3x that.
+  steady(300, 60);
+  steady(600, 120);
+  steady(900, 180);
+  steady(900, 240);
+  assert.deepEqual(
+    windows.map((w) => [w.count, Math.round(w.rate / 1000)]),
+    [
+      [1, 300],
+      [1, 600],
+      [1, 900],
+      [1, 900],
+    ],
+    'one connection, measured until a window was no clear gain over the last',
+  );
+  assert.equal(ramp.target, 2, 'then a second connection');
+  ramp.connectionDelivering();
+  // Two connections share what one took (the limit is this process's CPU): against the warm rate, no gain.
+  steady(950, 300);
+  assert.deepEqual([ramp.settled, ramp.target], [true, 1], 'back to one; judged against its first window (300), this looked like +217%');
+});
+
 test('a count settled below the maximum is tried again later, twice as late each time it holds', () => {
   const clock = { now: 0 };
   const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
@@ -88,26 +126,59 @@ test('a count settled below the maximum is tried again later, twice as late each
     }
   };
   ramp.connectionDelivering();
-  steady(1000, 70);
+  // Two windows of one connection (the second checks it was warm), then a second connection.
+  steady(1000, 140);
   assert.equal(ramp.target, 2);
   ramp.connectionDelivering();
-  // A stall of this process in the second window: the added connection looks like no gain.
-  steady(500, 140);
+  // A stall of this process in the next window: the added connection looks like no gain.
+  steady(500, 210);
   assert.deepEqual([ramp.settled, ramp.target, ramp.retesting], [true, 1, true]);
-  clock.now = 1000;
+  clock.now = 1100;
   assert.equal(ramp.tick(true), false);
   assert.equal(ramp.settled, true, 'not before the retest time');
-  clock.now = 1140;
+  clock.now = 1210;
   ramp.tick(true);
   assert.equal(ramp.settled, false, 'measuring again');
-  steady(1000, 1210);
-  assert.equal(ramp.target, 2, 'then trying one more');
+  steady(1000, 1280);
+  assert.equal(ramp.target, 2, 'then trying one more, without a second window for the warm connection');
   ramp.connectionDelivering();
-  steady(2000, 1280);
+  steady(2000, 1350);
   assert.equal(ramp.target, 8, 'which now scales: on to the maximum');
   ramp.connectionsUnavailable(6);
-  steady(8000, 1350);
+  steady(8000, 1420);
   assert.deepEqual([ramp.settled, ramp.target, ramp.retesting], [true, 8, false], 'at the maximum nothing is left to try');
+});
+
+test('an addition is judged against the best recent rate of the count before it, not one low window', () => {
+  const clock = { now: 0 };
+  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
+  const steady = (bytesPerMs: number, until: number) => {
+    while (clock.now < until) {
+      clock.now++;
+      ramp.received(bytesPerMs);
+      ramp.tick();
+    }
+  };
+  ramp.connectionDelivering();
+  steady(700, 140);
+  ramp.connectionDelivering();
+  steady(500, 210);
+  assert.deepEqual([ramp.settled, ramp.target], [true, 1], 'loopback: two connections read less than one');
+  clock.now = 1210;
+  ramp.tick(true);
+  // The retest's one-connection window reads low (as measured here: 400 where it had read 700), two read 600.
+  steady(400, 1280);
+  assert.equal(ramp.target, 2);
+  ramp.connectionDelivering();
+  steady(600, 1350);
+  assert.deepEqual([ramp.settled, ramp.target], [true, 1], '+50% over the low window, but less than one connection did a second ago');
+  // Long after, the old best no longer counts: conditions change (a congested link), and a real gain is taken.
+  clock.now = 3350 + 5000;
+  ramp.tick(true);
+  steady(400, clock.now + 70);
+  ramp.connectionDelivering();
+  steady(600, clock.now + 70);
+  assert.ok(ramp.target > 1, `a gain over the recent one-connection rate alone (now ${ramp.target})`);
 });
 
 /**
@@ -140,15 +211,18 @@ test('bursts of a pacing server are measured over whole periods: a window that s
   const ramp = new ConnectionRamp({ max: 8, ...DEFAULT_RAMP }, () => clock.now);
   ramp.connectionDelivering();
   // The first response's bytes waited while the split was stored: 768 KiB at once, then 512 KiB every 26 ms.
-  // Counted from its first byte, a 60 ms window saw 1.75 MiB: 29 MiB/s for a 19 MiB/s connection.
-  const [first] = play(ramp, clock, pacedChunks(0, 90, 768 << 10));
+  // Counted from its first byte, a 60 ms window saw 1.75 MiB: 29 MiB/s for a 19 MiB/s connection. The second
+  // window (the first connection is measured twice: it might have been warming up) holds the rate.
+  const [first, again] = play(ramp, clock, pacedChunks(0, 168, 768 << 10));
   assert.equal(first.count, 1);
   const perConnection = (512 << 10) / 0.026;
   assert.ok(Math.abs(first.rate / perConnection - 1) < 0.05, `one connection: ${(first.rate / 1048576).toFixed(1)} MiB/s, paced at ${(perConnection / 1048576).toFixed(1)}`);
+  assert.equal(again.count, 1);
+  assert.ok(Math.abs(again.rate / perConnection - 1) < 0.05, `measured again: ${(again.rate / 1048576).toFixed(1)} MiB/s`);
   assert.equal(ramp.target, 2);
-  // The second connection delivers from 95 ms; the first goes on at its own phase.
+  // The second connection delivers from 173 ms; the first goes on at its own phase.
   ramp.connectionDelivering();
-  const verdicts = play(ramp, clock, [...pacedChunks(95, 200), ...pacedChunks(90 + 12 + 4, 200, 0)].filter(([at]) => at >= clock.now));
+  const verdicts = play(ramp, clock, [...pacedChunks(173, 278), ...pacedChunks(168 + 12 + 4, 278, 0)].filter(([at]) => at >= clock.now));
   assert.equal(verdicts[0].count, 2);
   assert.equal(ramp.target, 8, `two connections at ${(verdicts[0].rate / 1048576).toFixed(1)} MiB/s against ${(first.rate / 1048576).toFixed(1)}: linear, straight to 8`);
 });
