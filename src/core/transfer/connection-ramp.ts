@@ -143,8 +143,10 @@ export class ConnectionRamp {
     // A fresh connection warms up: TCP opens its window and the data path's code gets optimized. Measured here on
     // loopback, one connection read 106-322 MiB/s in its first 100 ms and ~950 MiB/s from 150 ms on, so a second
     // connection, judged against that first window, looked like a +70% gain where it was none (and the file took
-    // 2.1 s instead of 1.5). So the first connection is measured again until its rate stops rising by more than
-    // the gain; a connection capped from its first byte costs one more window (60 ms).
+    // 2.1 s instead of 1.5). So the first connection of a steady stream is measured again until its rate stops
+    // rising by more than the gain. A paced one (bursts and silences: the server sets the rate) is not: one more
+    // window cost the capped-server bench 60 ms, and aria2c -x8 its lead.
+    if (periods) this.warming = null;
     if (this.warming !== null && this.before === undefined) {
       const rising = this.warming === undefined || rate > this.warming * (1 + this.settings.gain);
       if (rising) {
