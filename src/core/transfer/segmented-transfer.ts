@@ -40,6 +40,8 @@ const SEGMENT_RECONNECTS = 3;
  * least this big: a new request costs a round trip, and halves of the 2 MiB last pieces are worth one here.
  */
 export const MIN_SPLIT_BYTES = 512 << 10;
+/** A connection the ramp gives back stops this far past the bytes it has (some are on their way already). */
+const RETIRE_AFTER_BYTES = 64 << 10;
 
 interface LiveSegment {
   record: SegmentRecord;
@@ -89,23 +91,47 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
    * alone. The record gets the new piece, so a checkpoint covers it like any other.
    */
   const split = (): LiveSegment[] => {
+    const victim = furthestFromEnd();
+    if (victim === undefined) return [];
+    return cutRun(victim, victim.arrived + Math.floor(leftOf(victim) / 2));
+  };
+  /** The active run with the most still to come, when that is enough to be worth a request of its own. */
+  const furthestFromEnd = (): ActiveRun | undefined => {
     let victim: ActiveRun | undefined;
-    let left = 0;
-    for (const a of active) {
-      const n = a.run[a.run.length - 1].record.end - a.arrived;
-      if (n > left) [victim, left] = [a, n];
-    }
-    if (victim === undefined || left < 2 * MIN_SPLIT_BYTES) return [];
-    const at = victim.arrived + Math.floor(left / 2);
-    // Past every byte that arrived, so inside a piece that is not written that far (at > its start).
+    for (const a of active) if (victim === undefined || leftOf(a) > leftOf(victim)) victim = a;
+    return victim !== undefined && leftOf(victim) >= 2 * MIN_SPLIT_BYTES ? victim : undefined;
+  };
+  /**
+   * Ends `victim` at `at` (its connection stops there) and returns the rest: the new piece from `at`, and the
+   * run's pieces after it. `at` must be past every byte that arrived, so it is inside a piece not written that
+   * far (at > its start).
+   */
+  const cutRun = (victim: ActiveRun, at: number): LiveSegment[] => {
     const i = victim.run.findIndex((s) => s.record.end > at);
     const piece = victim.run[i];
     const record: SegmentRecord = { start: at, end: piece.record.end, position: at };
     piece.record.end = at;
     segments.splice(segments.indexOf(piece.record) + 1, 0, record);
-    const half: LiveSegment = { record, written: at };
-    live.push(half);
-    return [half, ...victim.run.splice(i + 1)];
+    const rest: LiveSegment = { record, written: at };
+    live.push(rest);
+    return [rest, ...victim.run.splice(i + 1)];
+  };
+  /**
+   * The ramp wants fewer connections: surplus ones stop soon after the bytes they have, and what they had still
+   * to fetch goes back to the queue, where the remaining connection finds it. Waiting for them to finish their
+   * piece kept a second connection on a loopback 1 GiB file for half of it (the first pieces are 1/8 of the file),
+   * with every write batch halved, where one connection alone was faster.
+   */
+  const retire = (surplus: number) => {
+    // The newest go: the oldest connection's TCP window is open, and the whole-file answer's body can go on into
+    // the pieces that come back.
+    const newestFirst = [...active].reverse().filter((a) => leftOf(a) >= 2 * MIN_SPLIT_BYTES);
+    for (const victim of newestFirst.slice(0, surplus)) {
+      for (const piece of cutRun(victim, victim.arrived + RETIRE_AFTER_BYTES)) {
+        const at = queue.findIndex((q) => q.record.start > piece.record.start);
+        queue.splice(at < 0 ? queue.length : at, 0, piece);
+      }
+    }
   };
   /** The piece right after `run`, when no connection took it yet: an open-ended body goes on into it. */
   const following = (run: readonly LiveSegment[]): LiveSegment | undefined => {
@@ -156,6 +182,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
     if (ramp.tick(quiet)) {
       const seen = ramp.lastWindow!;
       host.log('debug', `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`);
+      if (ramp.target < running) retire(running - ramp.target);
       startWorkers();
     }
     if (ramp.settled && !ramp.retesting) clearInterval(rampTimer);
@@ -282,6 +309,11 @@ async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegm
   } finally {
     hooks.active.delete(mine);
   }
+}
+
+/** The bytes of a run still to come. */
+function leftOf(active: ActiveRun): number {
+  return active.run[active.run.length - 1].record.end - active.arrived;
 }
 
 function firstUnfinished(run: readonly LiveSegment[]): number | undefined {

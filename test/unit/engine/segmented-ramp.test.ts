@@ -263,6 +263,8 @@ interface RangeServer {
   /** The most responses the server was sending at the same time. */
   maxConcurrent: number;
   ranged: number;
+  /** Each range response: the bytes asked for, and those sent before it ended (or the client left). */
+  ranges: { asked: number; sent: number }[];
   close(): Promise<void>;
 }
 
@@ -273,7 +275,7 @@ interface RangeServer {
 async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = false): Promise<RangeServer> {
   const etag = etagOf(body);
   let inFlight = 0;
-  const state = { maxConcurrent: 0, ranged: 0 };
+  const state = { maxConcurrent: 0, ranged: 0, ranges: [] as { asked: number; sent: number }[] };
   const server = http.createServer((req, res) => {
     const m = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['range'] ?? ''));
     const start = m ? Number(m[1]) : 0;
@@ -294,7 +296,9 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = f
     };
     res.once('close', done);
     res.writeHead(m ? 206 : 200, headers);
-    void send(res, body.subarray(start, end), bytesPerSecond, done, shared ? () => inFlight : () => 1);
+    const tally = { asked: end - start, sent: 0 };
+    if (m) state.ranges.push(tally);
+    void send(res, body.subarray(start, end), bytesPerSecond, done, shared ? () => inFlight : () => 1, tally);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -305,6 +309,7 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = f
     get ranged() {
       return state.ranged;
     },
+    ranges: state.ranges,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -313,12 +318,13 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = f
 }
 
 /** `lastByteWritten`: from then on the client may (rightly) send its next request on this connection. */
-async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: number, lastByteWritten: () => void, sharers: () => number): Promise<void> {
+async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: number, lastByteWritten: () => void, sharers: () => number, tally: { sent: number }): Promise<void> {
   const tick = 20;
   const chunk = bytesPerSecond ? Math.max(1, Math.floor((bytesPerSecond * tick) / 1000)) : 64 << 10;
   for (let sent = 0; sent < part.length && !res.destroyed; ) {
     const piece = part.subarray(sent, sent + chunk);
     sent += piece.length;
+    tally.sent = sent;
     const flushed = res.write(piece);
     if (sent === part.length) lastByteWritten();
     if (bytesPerSecond) await new Promise((r) => setTimeout(r, tick * Math.max(1, sharers())));
@@ -366,5 +372,20 @@ test('a link that more connections cannot widen goes back to one connection, whi
   const pieces = splitIntoSegments(body.length, 8).length;
   t.diagnostic(`${server.ranged} range requests for ${pieces} pieces, at most ${server.maxConcurrent} at once`);
   assert.ok(server.maxConcurrent <= 2, `the second connection did not help, so no third was tried (${server.maxConcurrent})`);
+
   assert.ok(server.ranged < pieces, `fewer requests than pieces: the last connection took the rest in one (${server.ranged} for ${pieces})`);
+});
+
+test('a connection the ramp gives back stops soon after the bytes it has, not at the end of its piece; the file is right', async (t) => {
+  // Pieces of ~2.3 MB; at 20 MB/s shared, a window of two connections ends ~60-70 ms after both deliver.
+  const body = testBytes(40_000_000, 44);
+  const server = await startRangeServer(body, 20_000_000, true);
+  t.after(() => server.close());
+  await downloadWhole(t, server.url, body, 'given-back.bin');
+  t.diagnostic(`range responses (asked, sent): ${JSON.stringify(server.ranges)}`);
+  assert.ok(server.maxConcurrent <= 2, `the second connection did not help (${server.maxConcurrent} at once)`);
+  // Given back, a connection stops 64 KiB past what it has; the rest of its run goes back to the queue. Left to
+  // finish its piece, every range response here ran to its end or (an end-game split) past three quarters.
+  const stopped = server.ranges.filter((r) => r.sent < r.asked / 3);
+  assert.ok(stopped.length >= 1, `a range response stopped early, where the verdict came (${JSON.stringify(server.ranges)})`);
 });
