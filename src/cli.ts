@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // managed-downloads: the headless command line over the job engine (bitsadmin for this product).
+import './cli/heap';
 import { main } from './cli/main';
 
 main(process.argv.slice(2)).then(
