@@ -81,7 +81,11 @@ test('a window starts only when every new connection delivers, and lasts until e
   assert.equal(ramp.settled, true);
 });
 
-test('a first connection still warming up is measured again until its rate holds, and a second is judged against that', () => {
+/**
+ * A ramp on a fake clock (windows of 60 ms and 1,000 bytes), fed by `steady`: `bytesPerMs` every ms until
+ * `until`, ticking as the transfer does; `windows` collects the verdicts' measurements.
+ */
+function steadyRamp() {
   const clock = { now: 0 };
   const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
   const windows: { count: number; rate: number }[] = [];
@@ -92,6 +96,11 @@ test('a first connection still warming up is measured again until its rate holds
       if (ramp.tick()) windows.push(ramp.lastWindow!);
     }
   };
+  return { clock, ramp, steady, windows };
+}
+
+test('a first connection still warming up is measured again until its rate holds, and a second is judged against that', () => {
+  const { ramp, steady, windows } = steadyRamp();
   ramp.connectionDelivering();
   // Loopback as measured: slow for the first ~100 ms (TCP's window, code not yet optimized), then 3x that.
   steady(300, 60);
@@ -116,15 +125,7 @@ test('a first connection still warming up is measured again until its rate holds
 });
 
 test('a count settled below the maximum is tried again later, twice as late each time it holds', () => {
-  const clock = { now: 0 };
-  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
-  const steady = (bytesPerMs: number, until: number) => {
-    while (clock.now < until) {
-      clock.now++;
-      ramp.received(bytesPerMs);
-      ramp.tick();
-    }
-  };
+  const { clock, ramp, steady } = steadyRamp();
   ramp.connectionDelivering();
   // Two windows of one connection (the second checks it was warm), then a second connection.
   steady(1000, 140);
@@ -150,15 +151,7 @@ test('a count settled below the maximum is tried again later, twice as late each
 });
 
 test('an addition is judged against the best recent rate of the count before it, not one low window', () => {
-  const clock = { now: 0 };
-  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
-  const steady = (bytesPerMs: number, until: number) => {
-    while (clock.now < until) {
-      clock.now++;
-      ramp.received(bytesPerMs);
-      ramp.tick();
-    }
-  };
+  const { clock, ramp, steady } = steadyRamp();
   ramp.connectionDelivering();
   steady(700, 140);
   ramp.connectionDelivering();
