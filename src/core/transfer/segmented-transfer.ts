@@ -119,12 +119,12 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
   /**
    * The ramp wants fewer connections: surplus ones stop soon after the bytes they have, and what they had still
    * to fetch goes back to the queue, where the remaining connection finds it. Waiting for them to finish their
-   * piece kept a second connection on a loopback 1 GiB file for half of it (the first pieces are 1/8 of the file),
-   * with every write batch halved, where one connection alone was faster.
+   * piece (the first pieces of 1 GiB are 64 MiB) kept a second connection on a loopback 1 GiB file for about half
+   * of it, with every write batch halved, where one connection alone was faster.
    */
   const retire = (surplus: number) => {
-    // The newest go: the oldest connection's TCP window is open, and the whole-file answer's body can go on into
-    // the pieces that come back.
+    // The runs started last go (a set keeps insertion order): the one just started has fetched least, and a long
+    // run, such as the whole-file answer's, goes on into the pieces that come back.
     const newestFirst = [...active].reverse().filter((a) => leftOf(a) >= 2 * MIN_SPLIT_BYTES);
     for (const victim of newestFirst.slice(0, surplus)) {
       for (const piece of cutRun(victim, victim.arrived + RETIRE_AFTER_BYTES)) {
@@ -150,7 +150,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
     };
     try {
       for (;;) {
-        // A connection the ramp no longer wants leaves between pieces, never inside one.
+        // A connection the ramp no longer wants leaves when its run ends (retire cuts the run short).
         if (signal.aborted || running > ramp.target) return;
         let run = takeRun(queue, ramp.settled && running === 1);
         if (run.length === 0) run = split();

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
-import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';
+import { engineForTest, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -25,17 +25,12 @@ function requestsFor(route: string): number {
 }
 
 test('the next file is asked for while the current file\'s last write waits; both arrive whole, in order', async (t) => {
-  const box = sandbox();
   const seenAtFirstTransferred: number[] = [];
-  const engine = await openEngine(box, {
+  const { box, engine } = await engineForTest(t, {
     bandwidthLimit: LIMIT,
     log: (_level, message) => {
       if (/file 0 transferred/.test(message)) seenAtFirstTransferred.push(requestsFor('/ahead/1'));
     },
-  });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
   });
   const first = testBytes(300_000, 11);
   const second = testBytes(20_000, 12);
@@ -54,12 +49,7 @@ test('the next file is asked for while the current file\'s last write waits; bot
 });
 
 test('when the current file fails its check, the file started ahead is stopped and the job fails on the current one', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { bandwidthLimit: LIMIT });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { bandwidthLimit: LIMIT });
   const first = testBytes(300_000, 21);
   // The one ahead is slow, so it is still running when the current file's check fails.
   server.route('/fail-ahead/0', { body: first });

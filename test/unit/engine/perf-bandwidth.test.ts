@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobState } from '../../../src/core/jobs/model';
 import { BandwidthLimiter } from '../../../src/core/transfer/bandwidth';
-import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';
+import { engineForTest, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -18,12 +18,7 @@ after(() => server.close());
 const MiB = 1024 * 1024;
 
 test('a 2 MiB download at a 1 MiB/s limit takes at least 1.5 s and arrives whole', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { bandwidthLimit: MiB });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { bandwidthLimit: MiB });
   const body = testBytes(2 * MiB, 51);
   server.route('/limited', { body });
   const started = Date.now();
@@ -36,12 +31,7 @@ test('a 2 MiB download at a 1 MiB/s limit takes at least 1.5 s and arrives whole
 });
 
 test('the limit is shared by all jobs: two 1 MiB jobs at 1 MiB/s take at least 1.5 s together', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { bandwidthLimit: MiB, segments: { enabled: false } });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { bandwidthLimit: MiB, segments: { enabled: false } });
   server.route('/a', { body: testBytes(MiB, 52) });
   server.route('/b', { body: testBytes(MiB, 53) });
   const started = Date.now();
@@ -53,12 +43,7 @@ test('the limit is shared by all jobs: two 1 MiB jobs at 1 MiB/s take at least 1
 });
 
 test('lifting the limit mid-transfer lets the rest go at once; a bad limit is refused with a clear error', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { bandwidthLimit: 256 * 1024 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { bandwidthLimit: 256 * 1024 });
   const body = testBytes(8 * MiB, 54);
   server.route('/lift', { body });
   const job = await startJob(engine, box, [{ url: server.url('/lift'), name: 'lift.bin' }]);
