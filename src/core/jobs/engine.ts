@@ -525,7 +525,10 @@ export class JobEngine implements DownloadEngine {
       job,
       signal,
       agentFor: (protocol) => this.agentFor(slot, protocol, agents),
-      headers: async () => ({ ...job.customHeaders, ...((await this.options.headerSecrets?.(job.id)) ?? {}) }),
+      // The secret store only for a job that names write-only headers: in code-server, an extension host whose
+      // browser tab closed keeps running (and holding the lease), but its keychain calls never return, and every
+      // job, secrets or not, hung in CONNECTING.
+      headers: async () => ({ ...job.customHeaders, ...(job.writeOnlyHeaderNames?.length ? ((await this.options.headerSecrets?.(job.id)) ?? {}) : {}) }),
       idleLimit: (last) => this.idleLimit(slot, last),
       onResponding: () => {
         if (signal.aborted) return;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BitsError, Codes, ErrorContext } from '../../../src/core/errors';
 import { JobPriority, JobState } from '../../../src/core/jobs/model';
-import { listNames, openEngine, recordStates, sandbox, startJob, waitForState } from '../../support/engine';
+import { engineForTest, listNames, openEngine, recordStates, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -358,6 +358,20 @@ test('suspend during a retry wait cancels the retry; cancel from ERROR deletes t
   assert.deepEqual(listNames(box.dest), []);
 });
 
+test('a job without write-only headers never waits on the secret store (a keychain that never answers)', async (t) => {
+  // As in code-server when the window's browser tab is gone: the extension host runs on, its keychain calls hang.
+  // (Answered once the test is over, so that a failure ends the test instead of hanging the engine's disposal.)
+  const waiting: (() => void)[] = [];
+  const neverAnswers = () => new Promise<undefined>((resolve) => waiting.push(() => resolve(undefined)));
+  const { box, engine } = await engineForTest(t, { headerSecrets: neverAnswers });
+  try {
+    const job = await startJob(engine, box, [{ url: server.url('/small'), name: 'no-secrets.bin' }]);
+    await waitForState(engine, job.id, JobState.TRANSFERRED, 10_000);
+  } finally {
+    for (const answer of waiting) answer();
+  }
+});
+
 test('write-only header values come from the secret provider: sent on requests, never in the job store', async (t) => {
   const box = sandbox();
   const engine = await openEngine(box, { headerSecrets: () => ({ Authorization: 'Bearer s3cr3t-value' }) });
@@ -365,7 +379,11 @@ test('write-only header values come from the secret provider: sent on requests, 
     await engine.dispose();
     await box.cleanup();
   });
-  const job = await startJob(engine, box, [{ url: server.url('/small'), name: 'secret.bin' }]);
+  // The job names its write-only header, as every setter of one does (the store is asked only then).
+  const job = await engine.createJob({ displayName: 'secret', minimumRetryDelay: 0 });
+  await engine.setProperties(job.id, { writeOnlyHeaderNames: ['Authorization'] });
+  await engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: path.join(box.dest, 'secret.bin') });
+  await engine.resume(job.id);
   await waitForState(engine, job.id, JobState.TRANSFERRED);
   assert.equal(server.requestsFor('/small').at(-1)?.headers['authorization'], 'Bearer s3cr3t-value');
   await engine.dispose();
