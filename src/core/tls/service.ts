@@ -52,6 +52,8 @@ export interface CertificateServiceOptions {
 }
 
 const DEFAULT_TIME_LIMIT_MS = 5000;
+/** How many answers made stale by a validator change a check discards before it gives up. */
+const MAX_STALE_ANSWERS = 3;
 
 /** An in-process validator (the API's setCertificateValidator), with the same result rules as a file's. */
 export function inProcessValidator(fn: Validator, description: string): LoadedValidator {
@@ -155,7 +157,8 @@ export class CertificateService {
     const previous = this.workspace;
     this.workspace = state;
     if (previous.status === 'loaded' && (state.status !== 'loaded' || state.validator !== previous.validator)) void previous.validator.dispose?.();
-    const attached = [...this.jobSources].filter(([id, source]) => source === 'workspace' && !this.apiValidators.has(id)).map(([id]) => id);
+    // Every job that follows the workspace validator: all but those whose owner set (or must set) their own.
+    const attached = [...this.jobSources].filter(([id, source]) => source !== 'api' && !this.apiValidators.has(id)).map(([id]) => id);
     // A validator that starts loading has not changed the answer yet; the change comes when it settles.
     if (state.status !== 'loading') this.fireReset(attached, state.status === 'loaded' ? `the certificate validator ${state.file} was loaded` : `the certificate validator is ${state.status}`);
     this.workspaceChanged.fire(state);
@@ -227,7 +230,6 @@ export class CertificateService {
       const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; NODE_EXTRA_CA_CERTS for the CLI).`;
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
-    if (job.validator === 'none') return;
     // The validator learns which checks the flags relaxed (a private CA's chain arrives with 'chain').
     const relaxed = phase1.relaxed.map((f) => f.check).filter((c): c is Phase1Check => c !== 'revocation');
     await this.phase2(conn, endpoint, chain, relaxed);
@@ -241,6 +243,7 @@ export class CertificateService {
       if (this.cache.has(job.id, endpoint, sha256)) return;
       const generation = this.generations.get(job.id) ?? 0;
       const resolved = await this.validatorFor(job);
+      if ('none' in resolved) return;
       if ('unavailable' in resolved) {
         throw this.refuse(conn, leaf, 'unavailable', this.interfaceRequired(resolved.unavailable));
       }
@@ -252,8 +255,12 @@ export class CertificateService {
         this.inflight.set(key, pending);
       }
       const outcome = await pending;
-      // The validator changed while it ran: its answer is stale; ask the new one (once).
-      if ((this.generations.get(job.id) ?? 0) !== generation && attempt === 0) continue;
+      // The validator changed while it ran: its answer is stale, whatever it was; ask the one now in force. A
+      // validator that keeps changing faster than it answers gives no answer worth keeping.
+      if ((this.generations.get(job.id) ?? 0) !== generation) {
+        if (attempt < MAX_STALE_ANSWERS) continue;
+        throw this.refuse(conn, leaf, 'unavailable', this.interfaceRequired(validatorFailedMessage(resolved.validator.description, `it changed ${MAX_STALE_ANSWERS + 1} times while it was deciding on ${endpoint}`), true));
+      }
       if (outcome.kind === 'accept') {
         this.cache.add(job.id, { endpoint, sha256, subject: readableName(leaf.subject), acceptedAt: new Date().toISOString() });
         return;
@@ -266,18 +273,23 @@ export class CertificateService {
     }
   }
 
-  private interfaceRequired(message: string): BitsError {
-    return new BitsError(Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient: false });
+  private interfaceRequired(message: string, transient = false): BitsError {
+    return new BitsError(Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient });
   }
 
-  private async validatorFor(job: JobSnapshot): Promise<{ validator: LoadedValidator } | { unavailable: string }> {
-    if (job.validator === 'api') {
-      const validator = this.apiValidators.get(job.id);
-      return validator ? { validator } : { unavailable: apiValidatorMissingMessage(job.displayName, job.owner) };
-    }
+  /**
+   * The validator in force for a job now, at this connection (never the one in force when the job was made):
+   * the one its owner set through the API (last setter wins, even over the workspace's); for a job whose owner
+   * said it sets its own ('api') but has not set it again since a restart, none can be called; for every other
+   * job, the workspace validator whenever one is configured. Only with no validator configured at all does a
+   * job pass on phase 1 alone.
+   */
+  private async validatorFor(job: JobSnapshot): Promise<{ validator: LoadedValidator } | { unavailable: string } | { none: true }> {
     const own = this.apiValidators.get(job.id);
-    if (own) return { validator: own }; // last setter wins, even over the workspace validator
+    if (own) return { validator: own };
+    if (job.validator === 'api') return { unavailable: apiValidatorMissingMessage(job.displayName, job.owner) };
     let state = this.workspace;
+    if (state.status === 'unset') return { none: true };
     if (state.status === 'loading') {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([state.settled, new Promise<void>((r) => (timer = setTimeout(r, this.loadWaitMs)))]);

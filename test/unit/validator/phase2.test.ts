@@ -248,20 +248,18 @@ describe('phase 2: the workspace validator', () => {
     }
   });
 
-  test('unset, missing file, compile error, untrusted: INTERFACE_REQUIRED saying what to fix; fixing it makes the next attempt succeed', async () => {
+  test('unset: phase 1 alone; missing file, compile error, untrusted: INTERFACE_REQUIRED saying what to fix; fixing it makes the next attempt succeed', async () => {
     await withGate(async ({ service, provider, controller }, dir) => {
       const job = workspaceJob();
       const attempt = () => get(provider.agentFor(job, 'https:'), url(), job.id);
-      // Unset.
-      let error = (await attempt()).error;
-      assert.equal(error?.code, Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
-      assert.equal(error?.transient, false);
-      assert.match(error?.message ?? '', /managedDownloads\.certificateValidator/);
+      // Unset: the job follows the setting as it is now, and no validator is configured.
+      assert.equal((await attempt()).status, 200);
       // Missing.
       const file = join(dir, 'validator.ts');
       assert.equal((await controller.configure({ file, trusted: true })).status, 'missing');
-      error = (await attempt()).error;
+      let error = (await attempt()).error;
       assert.equal(error?.code, Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
+      assert.equal(error?.transient, false);
       assert.match(error?.message ?? '', /does not exist/);
       // Created: the watcher loads it.
       let loaded = nextState(service, (s) => s.status === 'loaded');
