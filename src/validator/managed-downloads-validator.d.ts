@@ -84,7 +84,10 @@ export interface ValidationInput {
   certLength: number;
   /** X509_ASN_ENCODING | PKCS_7_ASN_ENCODING (0x10001). */
   certEncodingType: number;
-  /** The chain the server sent (leaf first), as a PKCS#7 certificates-only SignedData, DER (steps 2-3). */
+  /**
+   * The chain the server sent (leaf first), as a PKCS#7 certificates-only SignedData, DER (steps 2-3); when the
+   * server did not send the root and OpenSSL found it among the trusted roots, that root ends the chain.
+   */
   certStoreData: Uint8Array;
   certStoreLength: number;
   /** The same chain, parsed, leaf first. */

@@ -9,6 +9,7 @@ import type { ConnectionProvider, JobSnapshot } from '../jobs/model';
 import type { CertificateService } from '../tls/service';
 import { GatedAgent, type ConnectionOpener, type GatedRequestOptions } from './gated-agent';
 import { describeProxy, resolveProxy, type ProxySettings, type ResolvedProxy } from './proxy-settings';
+import { tlsHandshake } from './tls-handshake';
 import { openTunnel } from './tunnel';
 
 export interface GatedConnectionOptions {
@@ -156,41 +157,9 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
     });
   }
 
-  /** TLS with the origin, deciding nothing yet: rejectUnauthorized is off so the gate can name the failed check. */
+  /** TLS with the origin; the certificate is decided by the gate, from OpenSSL's verdict. */
   private handshake(host: string, port: number, tunnel: net.Socket | undefined, options: GatedRequestOptions): Promise<tls.TLSSocket> {
-    return new Promise((resolve, reject) => {
-      let socket: tls.TLSSocket;
-      try {
-        socket = tls.connect({
-          host,
-          port,
-          socket: tunnel,
-          servername: net.isIP(host) ? undefined : (options.servername ?? host),
-          rejectUnauthorized: false,
-          ALPNProtocols: ['http/1.1'],
-          // Client certificates and TLS tuning the engine may pass through.
-          cert: options.cert,
-          key: options.key,
-          pfx: options.pfx,
-          passphrase: options.passphrase,
-          minVersion: options.minVersion,
-        } as tls.ConnectionOptions);
-      } catch (e) {
-        tunnel?.destroy();
-        reject(e);
-        return;
-      }
-      const timer = setTimeout(() => socket.destroy(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `No TLS connection to ${host}:${port} within ${this.connectTimeoutMs} ms.`, ErrorContext.GENERAL_TRANSPORT, { transient: true })), this.connectTimeoutMs);
-      socket.once('secureConnect', () => {
-        clearTimeout(timer);
-        socket.removeListener('error', onError);
-        resolve(socket);
-      });
-      const onError = (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      };
-      socket.once('error', onError);
-    });
+    const client = options.cert || options.key || options.pfx ? { cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase } : undefined;
+    return tlsHandshake({ host, port, socket: tunnel, servername: options.servername, trust: this.service.trust(), timeoutMs: this.connectTimeoutMs, client });
   }
 }

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 
 /** The fields of a request's options this agent reads (the engine adds mdJobId and mdFileIndex). */
-export interface GatedRequestOptions extends http.ClientRequestArgs, Pick<SecureContextOptions, 'cert' | 'key' | 'pfx' | 'passphrase' | 'minVersion'> {
+export interface GatedRequestOptions extends http.ClientRequestArgs, Pick<SecureContextOptions, 'cert' | 'key' | 'pfx' | 'passphrase'> {
   mdJobId?: string;
   mdFileIndex?: number;
   servername?: string;

@@ -4,7 +4,9 @@
 // type (node-forge parses only RSA keys) in Node 20, Node 24 and Electron alike.
 import { checkServerIdentity } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { EkuOid, keyUsageOf, readExtensions } from './extensions';
+import { children, contentOf, decodeOid, DerTag, readTlv } from './der';
+import { EkuOid, ExtensionOid, keyUsageOf, readExtensions, type Extension } from './extensions';
+import { nameConstraintProblem } from './name-constraints';
 import { readableName } from './certificate-view';
 
 /** Trust anchors, indexed for issuer look-ups. */
@@ -104,4 +106,100 @@ export function nameProblem(leaf: X509Certificate, host: string): string | undef
   const bareHost = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   const err = checkServerIdentity(bareHost, leaf.toLegacyObject());
   return err ? err.message : undefined;
+}
+
+// ---- Checks no security flag relaxes. OpenSSL makes them too, but reports one code (often UNSPECIFIED) for
+// the first or last failure it meets; these name the failure, and when a flag relaxes the failure OpenSSL
+// reported, they make sure nothing else it would have refused hides behind it.
+
+const WEAK_SIGNATURES: Record<string, string> = {
+  '1.2.840.113549.1.1.2': 'MD2',
+  '1.2.840.113549.1.1.3': 'MD4',
+  '1.2.840.113549.1.1.4': 'MD5',
+  '1.2.840.113549.1.1.5': 'SHA-1',
+  '1.3.14.3.2.29': 'SHA-1',
+  '1.2.840.10045.4.1': 'SHA-1',
+  '1.2.840.10040.4.3': 'SHA-1',
+};
+const RSA_PSS = '1.2.840.113549.1.1.10';
+const SHA1 = '1.3.14.3.2.26';
+/** OpenSSL's security level 2 (its default since 3.2, and Debian's): 112 bits, so RSA and DSA of 2048 bits. */
+export const MIN_RSA_BITS = 2048;
+const STRONG_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1', 'secp224r1', 'P-256', 'P-384', 'P-521', 'P-224', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1']);
+
+/** The hash a certificate's signature uses, when it is one OpenSSL's security level refuses. */
+function weakSignatureHash(cert: X509Certificate): string | undefined {
+  const der = cert.raw;
+  const algorithm = children(der, children(der, readTlv(der, 0))[1]);
+  const oid = decodeOid(contentOf(der, algorithm[0]));
+  if (oid !== RSA_PSS) return WEAK_SIGNATURES[oid];
+  // RSASSA-PSS names its hash in its parameters; an absent hashAlgorithm means SHA-1 (RFC 4055).
+  const params = algorithm[1] ? children(der, algorithm[1]) : [];
+  const hash = params.find((p) => p.tag === 0xa0);
+  if (!hash) return 'SHA-1';
+  const hashOid = decodeOid(contentOf(der, children(der, children(der, hash)[0])[0]));
+  return hashOid === SHA1 ? 'SHA-1' : undefined;
+}
+
+function who(path: readonly X509Certificate[], i: number): string {
+  return i === 0 ? 'the server certificate' : `the CA '${readableName(path[i].subject)}'`;
+}
+
+/** Weak signature algorithms (below the self-signed top, whose own signature vouches for nothing) and weak keys. */
+export function strengthProblem(path: readonly X509Certificate[]): string | undefined {
+  for (const [i, cert] of path.entries()) {
+    const selfSignedTop = i === path.length - 1 && i > 0 && isSelfIssued(cert);
+    const hash = selfSignedTop || (path.length === 1 && isSelfIssued(cert)) ? undefined : weakSignatureHash(cert);
+    if (hash) return `${who(path, i)} is signed with ${hash}, which is too weak to trust`;
+    const key = cert.publicKey;
+    const details = key.asymmetricKeyDetails ?? {};
+    const type = key.asymmetricKeyType;
+    if ((type === 'rsa' || type === 'rsa-pss' || type === 'dsa') && (details.modulusLength ?? 0) < MIN_RSA_BITS) {
+      return `${who(path, i)} has a ${details.modulusLength}-bit ${type.toUpperCase()} key; at least ${MIN_RSA_BITS} bits are required`;
+    }
+    if (type === 'ec' && !STRONG_CURVES.has(details.namedCurve ?? '')) return `${who(path, i)} has an EC key on the weak or unknown curve ${details.namedCurve ?? '(unnamed)'}`;
+  }
+  return undefined;
+}
+
+interface BasicConstraints {
+  ca: boolean;
+  pathLength?: number;
+}
+
+function basicConstraintsOf(extensions: Map<string, Extension>): BasicConstraints | undefined {
+  const ext = extensions.get(ExtensionOid.BASIC_CONSTRAINTS);
+  if (!ext) return undefined;
+  const fields = children(ext.value, readTlv(ext.value, 0));
+  let at = 0;
+  const ca = fields[at]?.tag === DerTag.BOOLEAN ? ext.value[fields[at++].contentStart] !== 0 : false;
+  const length = fields[at]?.tag === DerTag.INTEGER ? contentOf(ext.value, fields[at]).readUIntBE(0, Math.min(6, fields[at].end - fields[at].contentStart)) : undefined;
+  return { ca, pathLength: length };
+}
+
+/** Every issuer is a CA allowed to sign certificates, path lengths are kept, and names stay inside name constraints. */
+export function constraintsProblem(path: readonly X509Certificate[]): string | undefined {
+  for (let i = 1; i < path.length; i++) {
+    const cert = path[i];
+    const extensions = readExtensions(cert.raw);
+    const basic = basicConstraintsOf(extensions);
+    // A self-signed v1 root carries no extensions at all; OpenSSL takes it as a CA, and so do we.
+    const v1Root = i === path.length - 1 && isSelfIssued(cert) && extensions.size === 0;
+    if (!v1Root && !basic?.ca) return `${who(path, i)} signed another certificate but is not a certificate authority (basicConstraints CA:FALSE or absent)`;
+    const usage = keyUsageOf(extensions);
+    if (usage && !usage.keyCertSign) return `${who(path, i)} signed another certificate but its key usage does not allow keyCertSign`;
+    if (basic?.pathLength !== undefined) {
+      const below = path.slice(1, i).filter((c) => !isSelfIssued(c)).length;
+      if (below > basic.pathLength) return `${who(path, i)} allows ${basic.pathLength} intermediate CA(s) below it (pathLenConstraint) and the chain has ${below}`;
+    }
+    const constraints = extensions.get(ExtensionOid.NAME_CONSTRAINTS);
+    if (constraints) {
+      for (let j = 0; j < i; j++) {
+        if (j > 0 && isSelfIssued(path[j])) continue; // RFC 5280 6.1.3: self-issued intermediates are exempt
+        const problem = nameConstraintProblem(constraints.value, path[j]);
+        if (problem) return `${who(path, j)} violates the name constraints of ${who(path, i)}: ${problem}`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -7,6 +7,8 @@ export const ExtensionOid = {
   EXT_KEY_USAGE: '2.5.29.37',
   CRL_DISTRIBUTION_POINTS: '2.5.29.31',
   BASIC_CONSTRAINTS: '2.5.29.19',
+  NAME_CONSTRAINTS: '2.5.29.30',
+  SUBJECT_ALT_NAME: '2.5.29.17',
 } as const;
 
 export const EkuOid = {

@@ -11,6 +11,7 @@ import type { Phase1Check, Validator } from '../../validator/managed-downloads-v
 import { CertificateCache, type CacheEntry } from './certificate-cache';
 import { apiValidatorMissingMessage, unavailableMessage, validatorFailedMessage } from './messages';
 import { verifyPhase1 } from './phase1';
+import { platformVerdict } from './platform-verdict';
 import { RejectionLog, type RejectionLogOptions, type RejectionPhase } from './rejection-log';
 import { RevocationChecker } from './revocation';
 import { TrustStore, type TrustOptions } from './trust-store';
@@ -225,13 +226,13 @@ export class CertificateService {
       throw this.refuse(conn, undefined, 'platform', new BitsError(Codes.ERROR_WINHTTP_SECURE_FAILURE, `The server ${endpoint} sent no certificate.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
     const [leaf, ...sent] = chain;
-    const phase1 = await verifyPhase1({ leaf, sent, host: conn.host, securityFlags: job.securityFlags, trust: this.trust(), revocation: this.revocation });
+    const phase1 = await verifyPhase1({ leaf, sent, host: conn.host, securityFlags: job.securityFlags, trust: this.trust(), revocation: this.revocation, platform: platformVerdict(socket) });
     if (!phase1.ok) {
       const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; NODE_EXTRA_CA_CERTS for the CLI).`;
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
     // The validator learns which checks the flags relaxed (a private CA's chain arrives with 'chain').
-    const relaxed = phase1.relaxed.map((f) => f.check).filter((c): c is Phase1Check => c !== 'revocation');
+    const relaxed: Phase1Check[] = phase1.relaxed.map((f) => f.check);
     await this.phase2(conn, endpoint, chain, relaxed);
   }
 

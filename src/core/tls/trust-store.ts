@@ -50,6 +50,8 @@ export class TrustStore implements AnchorSet {
   private readonly bySubjectBytes = new Map<string, Root[]>();
   private readonly fingerprints = new Set<string>();
   private readonly roots: Root[] = [];
+  /** Every trusted certificate as PEM, once each: what OpenSSL verifies against in the handshake. */
+  readonly pems: string[] = [];
   private bySubjectText?: Map<string, X509Certificate[]>;
   /** Files or entries that could not be used, each with its reason; shown in the log, never fatal. */
   readonly problems: string[] = [];
@@ -88,6 +90,7 @@ export class TrustStore implements AnchorSet {
     const fingerprint = sha256(der);
     if (this.fingerprints.has(fingerprint)) return;
     this.fingerprints.add(fingerprint);
+    this.pems.push(pem);
     const root: Root = { der };
     this.roots.push(root);
     const key = subject.toString('latin1');

@@ -8,6 +8,9 @@ const CHECK_LABEL: Record<DryRunCheck['check'], string> = {
   name: 'name does not match the host',
   usage: 'not for server authentication',
   revocation: 'revocation',
+  strength: 'weak certificate (no flag relaxes this)',
+  constraints: 'certificate constraint violated (no flag relaxes this)',
+  platform: 'refused by OpenSSL (no flag relaxes this)',
 };
 
 function day(iso: string): string {

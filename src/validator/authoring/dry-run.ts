@@ -4,13 +4,14 @@
 // dry run neither disturbs the loaded validator nor needs it to be loaded.
 import { performance } from 'node:perf_hooks';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import { BitsError, Codes, ErrorContext } from '../../core/errors';
 import { JobPriority, JobState, type JobSnapshot } from '../../core/jobs/model';
 import { describeProxy, resolveProxy, type ProxySettings } from '../../core/net/proxy-settings';
+import { tlsHandshake } from '../../core/net/tls-handshake';
 import { openTunnel } from '../../core/net/tunnel';
 import { describeCertificate } from '../../core/tls/certificate-view';
 import { verifyPhase1, type Phase1Failure } from '../../core/tls/phase1';
+import { platformVerdict, type PlatformVerdict } from '../../core/tls/platform-verdict';
 import { RevocationChecker } from '../../core/tls/revocation';
 import { peerChain } from '../../core/tls/service';
 import type { TrustStore } from '../../core/tls/trust-store';
@@ -128,29 +129,6 @@ function lookupWith(resolveHost: (host: string) => string): net.LookupFunction {
   };
 }
 
-function handshake(host: string, port: number, socket: net.Socket | undefined, timeoutMs: number, resolveHost?: (host: string) => string): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tlsSocket = tls.connect({
-      host,
-      port,
-      socket,
-      servername: net.isIP(host) ? undefined : host,
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-      ...(resolveHost && !socket ? { lookup: lookupWith(resolveHost) } : {}),
-    });
-    const timer = setTimeout(() => tlsSocket.destroy(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `No TLS connection to ${host}:${port} within ${timeoutMs} ms.`, ErrorContext.GENERAL_TRANSPORT)), timeoutMs);
-    tlsSocket.once('secureConnect', () => {
-      clearTimeout(timer);
-      resolve(tlsSocket);
-    });
-    tlsSocket.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e instanceof BitsError ? e : new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not make a TLS connection to ${host}:${port}: ${e.message}.`, ErrorContext.GENERAL_TRANSPORT, { cause: e }));
-    });
-  });
-}
-
 function dryRunJob(url: string, securityFlags: number): JobSnapshot {
   const now = new Date().toISOString();
   return {
@@ -179,20 +157,24 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   const proxy = resolveProxy(new URL(`https://${target.host}/`), options.proxy);
   const started = performance.now();
   const tunnel = proxy ? await openTunnel(proxy, host, port, timeoutMs) : undefined;
-  const socket = await handshake(host, port, tunnel, timeoutMs, options.resolveHost);
+  const socket = await tlsHandshake({ host, port, socket: tunnel, trust: options.trust, timeoutMs, lookup: options.resolveHost && lookupWith(options.resolveHost) }).catch((e: unknown) => {
+    throw e instanceof BitsError ? e : new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not make a TLS connection to ${host}:${port}: ${(e as Error).message}.`, ErrorContext.GENERAL_TRANSPORT, { cause: e });
+  });
   const connectMs = performance.now() - started;
   let chain;
+  let verdict: PlatformVerdict;
   const protocol = socket.getProtocol();
   const cipher = socket.getCipher()?.standardName ?? null;
   try {
     chain = peerChain(socket);
+    verdict = platformVerdict(socket);
   } finally {
     // Nothing is ever written: the handshake told us everything.
     socket.destroy();
   }
   if (chain.length === 0) throw new BitsError(Codes.ERROR_WINHTTP_SECURE_FAILURE, `The server ${host}:${port} sent no certificate.`, ErrorContext.GENERAL_TRANSPORT);
   const [leaf, ...sent] = chain;
-  const phase1 = await verifyPhase1({ leaf, sent, host, securityFlags: flags, trust: options.trust, revocation: options.revocation ?? new RevocationChecker() });
+  const phase1 = await verifyPhase1({ leaf, sent, host, securityFlags: flags, trust: options.trust, revocation: options.revocation ?? new RevocationChecker(), platform: verdict });
   const relaxed = phase1.ok ? phase1.relaxed : [];
   const validatorLog: DryRunReport['validatorLog'] = [];
   const log = (level: LogLevel, message: string) => {
@@ -205,7 +187,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   if (file && options.validatorBlocked) validator = { status: 'blocked', file, reason: options.validatorBlocked };
   else if (file && !phase1.ok) validator = { status: 'not-called', file, reason: 'the certificate failed phase 1, and a certificate that fails phase 1 never reaches the validator' };
   else if (file) {
-    const relaxedChecks = relaxed.map((f) => f.check).filter((c): c is Phase1Check => c !== 'revocation');
+    const relaxedChecks: Phase1Check[] = relaxed.map((f) => f.check);
     const input = buildValidationInput(dryRunJob(options.url, flags), 0, host, port, chain, relaxedChecks);
     validator = await runValidator(file, input, options, log);
   }

@@ -1,7 +1,8 @@
 // No request byte before acceptance, for the case the tls and validator suites leave out: a job that needs the
-// workspace validator when none can run (unset, missing, compile error, untrusted workspace) fails with
+// workspace validator when none can run (missing, compile error, untrusted workspace) fails with
 // BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, and the server records zero bytes after the handshake.
-// (Phase-1 failures: test/unit/tls/phase1.test.ts; declines and time-outs: test/unit/validator/phase2.test.ts.)
+// (Phase-1 failures: test/unit/tls/phase1.test.ts; declines and time-outs: test/unit/validator/phase2.test.ts; with
+// no validator configured at all, phase 1 decides alone: test/unit/tls/phase2-every-job.test.ts.)
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ before(async () => {
 });
 after(() => server.close());
 
-test('INTERFACE_REQUIRED (unset, missing, compile error, untrusted): zero request bytes reach the server', async () => {
+test('INTERFACE_REQUIRED (missing, compile error, untrusted): zero request bytes reach the server', async () => {
   const gate = makeGate(ca.cert);
   const dir = tempWorkspace();
   try {
@@ -31,7 +32,6 @@ test('INTERFACE_REQUIRED (unset, missing, compile error, untrusted): zero reques
     const good = join(dir, 'good.ts');
     writeFileSync(good, 'export default function validate() { return 0; }\n');
     const cases: [string, () => Promise<unknown>][] = [
-      ['unset', () => gate.controller.configure({ file: undefined, trusted: true })],
       ['missing file', () => gate.controller.configure({ file: join(dir, 'nowhere.ts'), trusted: true })],
       ['compile error', () => gate.controller.configure({ file: broken, trusted: true })],
       ['untrusted workspace', () => gate.controller.configure({ file: good, trusted: false })],

@@ -103,13 +103,14 @@ describe('the gate in the job engine', () => {
     });
   });
 
-  test('no validator loaded: ERROR with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED; set it, resume, success', async () => {
+  test('configured validator not loaded: ERROR with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED; set it, resume, success', async () => {
     await world(async ({ box, dir, engine, controller }) => {
+      await controller.configure({ file: join(dir, 'not-yet.ts'), trusted: true });
       const job = await startJob(engine, box, files(), { displayName: 'needs validator', minimumRetryDelay: 0, validator: 'workspace' });
       const failed = await waitForState(engine, job.id, [JobState.ERROR, JobState.TRANSIENT_ERROR]);
       assert.equal(failed.state, JobState.ERROR);
       assert.equal(failed.error?.code, Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
-      assert.match(failed.error?.description ?? '', /managedDownloads\.certificateValidator/);
+      assert.match(failed.error?.description ?? '', /does not exist/);
       const v = writeCountingValidator(dir);
       await controller.configure({ file: v.file, trusted: true });
       await engine.resume(job.id);
