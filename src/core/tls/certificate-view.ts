@@ -23,12 +23,13 @@ export function subjectAltNames(cert: X509Certificate): string[] {
 }
 
 /** One line per RDN in Node's form ("CN=x\nO=y") joined the way people read them ("CN=x, O=y"). */
-export function readableName(name: string): string {
-  return name.split('\n').join(', ');
+export function readableName(name: string | undefined): string {
+  // Node gives an empty subject (a leaf named only in its SAN, as RFC 5280 allows) as undefined.
+  return (name ?? '').split('\n').join(', ');
 }
 
-function commonName(name: string): string | undefined {
-  return /^CN=(.*)$/m.exec(name)?.[1];
+function commonName(name: string | undefined): string | undefined {
+  return /^CN=(.*)$/m.exec(name ?? '')?.[1];
 }
 
 export function describeCertificate(cert: X509Certificate): CertificateView {

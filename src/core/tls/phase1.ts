@@ -115,7 +115,8 @@ export async function verifyPhase1(input: Phase1Input): Promise<Phase1Result> {
     }
   }
   const relaxed = findings.filter(liftedByFlags);
-  const failures = [...standing, ...findings.filter((f) => !liftedByFlags(f))];
+  // Failures no flag could lift come first: the code and the first words tell what to fix, and a flag will not.
+  const failures = [...standing, ...findings.filter((f) => !liftedByFlags(f))].sort((a, b) => Number(isRelaxable(a.check)) - Number(isRelaxable(b.check)));
   // Revocation only when asked (0x1), and only for a certificate that otherwise passes: no point fetching CRLs for a refusal.
   if (failures.length === 0 && (flags & SecurityFlags.ENABLE_CRL_CHECK) !== 0) {
     const verdict = await input.revocation.check(buildPath(input.leaf, input.sent, input.trust).path);
