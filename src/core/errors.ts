@@ -18,6 +18,8 @@ export enum ErrorContext {
 export const Codes = {
   S_OK: 0,
   E_FAIL: 0x80004005,
+  /** The operation was given up by its caller. */
+  E_ABORT: 0x80004004,
   E_INVALIDARG: 0x80070057,
   E_ACCESSDENIED: 0x80070005,
   /** ERROR_DISK_FULL as an HRESULT. */

@@ -160,6 +160,6 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
   /** TLS with the origin; the certificate is decided by the gate, from OpenSSL's verdict. */
   private handshake(host: string, port: number, tunnel: net.Socket | undefined, options: GatedRequestOptions): Promise<tls.TLSSocket> {
     const client = options.cert || options.key || options.pfx ? { cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase } : undefined;
-    return tlsHandshake({ host, port, socket: tunnel, servername: options.servername, trust: this.service.trust(), timeoutMs: this.connectTimeoutMs, client });
+    return tlsHandshake({ host, port, socket: tunnel, servername: options.servername, trust: this.service.trust(), timeoutMs: this.connectTimeoutMs, client, signal: options.mdSignal });
   }
 }

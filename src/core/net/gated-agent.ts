@@ -10,6 +10,11 @@ import type { SecureContextOptions } from 'node:tls';
 export interface GatedRequestOptions extends http.ClientRequestArgs, Pick<SecureContextOptions, 'cert' | 'key' | 'pfx' | 'passphrase'> {
   mdJobId?: string;
   mdFileIndex?: number;
+  /**
+   * The request's own abort signal (the job's idle limit, a suspend): a connection still being made when it
+   * fires is given up, so a handshake that never completes holds no socket, and no process, for its own limit.
+   */
+  mdSignal?: AbortSignal;
   servername?: string;
 }
 

@@ -21,6 +21,8 @@ export interface HandshakeOptions {
   timeoutMs: number;
   client?: ClientCertificateOptions;
   lookup?: net.LookupFunction;
+  /** The request this connection is for went away: stop the attempt. */
+  signal?: AbortSignal;
 }
 
 /** OpenSSL's default since 3.2 (and Debian's system default): 112-bit security, so RSA, DSA and DH of 2048 bits. */
@@ -119,15 +121,22 @@ export function tlsHandshake(options: HandshakeOptions): Promise<tls.TLSSocket> 
       return;
     }
     const timer = setTimeout(() => socket.destroy(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `No TLS connection to ${endpoint} within ${Math.round(options.timeoutMs / 1000)} s: the server accepted the connection but did not finish the handshake.`, ErrorContext.GENERAL_TRANSPORT, { transient: true })), options.timeoutMs);
-    const onError = (e: Error) => {
+    const onAbandoned = () => socket.destroy(new BitsError(Codes.E_ABORT, `The connection to ${endpoint} was given up before its TLS handshake finished.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
+    const settle = () => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbandoned);
+    };
+    const onError = (e: Error) => {
+      settle();
       reject(tlsFailure(e, endpoint) ?? e);
     };
     socket.once('secureConnect', () => {
-      clearTimeout(timer);
+      settle();
       socket.removeListener('error', onError);
       resolve(socket);
     });
     socket.once('error', onError);
+    if (options.signal?.aborted) onAbandoned();
+    else options.signal?.addEventListener('abort', onAbandoned, { once: true });
   });
 }

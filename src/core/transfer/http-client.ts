@@ -25,6 +25,7 @@ export interface GetResponse {
 export interface JobConnectionOptions {
   mdJobId: string;
   mdFileIndex: number;
+  mdSignal: AbortSignal;
 }
 
 const client = axios.create({
@@ -54,7 +55,7 @@ export async function sendGet(request: GetRequest): Promise<GetResponse> {
     signal: request.signal,
     transport: {
       request(options: http.RequestOptions, callback: (res: http.IncomingMessage) => void): http.ClientRequest {
-        const withJob: http.RequestOptions & JobConnectionOptions = { ...options, agent, mdJobId: jobId, mdFileIndex: fileIndex };
+        const withJob: http.RequestOptions & JobConnectionOptions = { ...options, agent, mdJobId: jobId, mdFileIndex: fileIndex, mdSignal: request.signal };
         return new http.ClientRequest(withJob, callback);
       },
     },
