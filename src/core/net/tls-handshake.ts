@@ -81,8 +81,10 @@ const CLIENT_CERTIFICATE_FAILURES: Record<string, string> = {
 
 /** A TLS-level failure named for a person, or undefined when `err` is not one (a refused connection, say). */
 export function tlsFailure(err: unknown, endpoint: string): BitsError | undefined {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code !== 'string') return undefined;
+  const raw = (err as { code?: unknown })?.code;
+  if (typeof raw !== 'string') return undefined;
+  // OpenSSL 3.2+ (Node 24) names SSLv3-era alerts 'SSL/TLS alert ...'.
+  const code = raw.replace('ERR_SSL_SSL/TLS_ALERT_', 'ERR_SSL_SSLV3_ALERT_');
   const channel = CHANNEL_FAILURES[code];
   if (channel) {
     return new BitsError(Codes.ERROR_WINHTTP_SECURE_CHANNEL_ERROR, `The TLS handshake with ${endpoint} failed: ${channel} (${code}). This client requires TLS 1.2 or newer at OpenSSL's security level 2; the server's TLS configuration must be fixed.`, ErrorContext.GENERAL_TRANSPORT, { transient: false, cause: err });
