@@ -177,27 +177,37 @@ function basicConstraintsOf(extensions: Map<string, Extension>): BasicConstraint
   return { ca, pathLength: length };
 }
 
+export interface ConstraintViolation {
+  /** Which constraint: an issuer that may not sign, a path length, or name constraints. */
+  kind: 'not-a-ca' | 'path-length' | 'names';
+  reason: string;
+}
+
 /** Every issuer is a CA allowed to sign certificates, path lengths are kept, and names stay inside name constraints. */
 export function constraintsProblem(path: readonly X509Certificate[]): string | undefined {
+  return constraintViolation(path)?.reason;
+}
+
+export function constraintViolation(path: readonly X509Certificate[]): ConstraintViolation | undefined {
   for (let i = 1; i < path.length; i++) {
     const cert = path[i];
     const extensions = readExtensions(cert.raw);
     const basic = basicConstraintsOf(extensions);
     // A self-signed v1 root carries no extensions at all; OpenSSL takes it as a CA, and so do we.
     const v1Root = i === path.length - 1 && isSelfIssued(cert) && extensions.size === 0;
-    if (!v1Root && !basic?.ca) return `${who(path, i)} signed another certificate but is not a certificate authority (basicConstraints CA:FALSE or absent)`;
+    if (!v1Root && !basic?.ca) return { kind: 'not-a-ca', reason: `${who(path, i)} signed another certificate but is not a certificate authority (basicConstraints CA:FALSE or absent)` };
     const usage = keyUsageOf(extensions);
-    if (usage && !usage.keyCertSign) return `${who(path, i)} signed another certificate but its key usage does not allow keyCertSign`;
+    if (usage && !usage.keyCertSign) return { kind: 'not-a-ca', reason: `${who(path, i)} signed another certificate but its key usage does not allow keyCertSign` };
     if (basic?.pathLength !== undefined) {
       const below = path.slice(1, i).filter((c) => !isSelfIssued(c)).length;
-      if (below > basic.pathLength) return `${who(path, i)} allows ${basic.pathLength} intermediate CA(s) below it (pathLenConstraint) and the chain has ${below}`;
+      if (below > basic.pathLength) return { kind: 'path-length', reason: `${who(path, i)} allows ${basic.pathLength} intermediate CA(s) below it (pathLenConstraint) and the chain has ${below}` };
     }
     const constraints = extensions.get(ExtensionOid.NAME_CONSTRAINTS);
     if (constraints) {
       for (let j = 0; j < i; j++) {
         if (j > 0 && isSelfIssued(path[j])) continue; // RFC 5280 6.1.3: self-issued intermediates are exempt
-        const problem = nameConstraintProblem(constraints.value, path[j]);
-        if (problem) return `${who(path, j)} violates the name constraints of ${who(path, i)}: ${problem}`;
+        const problem = nameConstraintProblem(constraints.value, path[j], j === 0);
+        if (problem) return { kind: 'names', reason: `${who(path, j)} violates the name constraints of ${who(path, i)}: ${problem}` };
       }
     }
   }

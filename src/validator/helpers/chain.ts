@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { ChainOptions, ChainVerdict, Endpoint, ValidationInput } from '../managed-downloads-validator';
 import { describeCertificate } from '../../core/tls/certificate-view';
 import { readCertStore } from '../../core/tls/cert-store';
-import { buildPath, dateProblem, nameProblem, usageProblem, type AnchorSet } from '../../core/tls/chain';
+import { buildPath, constraintViolation, dateProblem, nameProblem, strengthProblem, usageProblem, type AnchorSet } from '../../core/tls/chain';
 import { splitPem } from '../../core/tls/trust-store';
 
 export const S_OK = 0;
@@ -16,7 +16,12 @@ export const CertErrors = {
   CERT_E_CN_NO_MATCH: 0x800b010f,
   CERT_E_WRONG_USAGE: 0x800b0110,
   TRUST_E_CERT_SIGNATURE: 0x80096004,
+  CERT_E_ROLE: 0x800b0103,
+  CERT_E_PATHLENCONST: 0x800b0104,
+  CERT_E_INVALID_NAME: 0x800b0114,
 } as const;
+
+const CONSTRAINT_CODE = { 'not-a-ca': CertErrors.CERT_E_ROLE, 'path-length': CertErrors.CERT_E_PATHLENCONST, names: CertErrors.CERT_E_INVALID_NAME } as const;
 
 export const ChainPolicy = {
   IGNORE_NOT_TIME_VALID: 0x1,
@@ -53,6 +58,11 @@ export function verifyChainWith(input: Pick<ValidationInput, 'certData' | 'certS
     .filter((c) => c.fingerprint256 !== leaf.fingerprint256);
   const built = buildPath(leaf, sent, new RootSet(roots));
   const problems: { code: number; reason: string }[] = [];
+  // What no policy flag relaxes, as in phase 1: a weak signature or key, a violated constraint.
+  const weak = strengthProblem(built.path);
+  if (weak) problems.push({ code: CertErrors.TRUST_E_CERT_SIGNATURE, reason: weak });
+  const violation = constraintViolation(built.path);
+  if (violation) problems.push({ code: CONSTRAINT_CODE[violation.kind], reason: violation.reason });
   if (!built.trusted && !(flags & ChainPolicy.ALLOW_UNKNOWN_CA)) problems.push({ code: CertErrors.CERT_E_UNTRUSTEDROOT, reason: built.problem ?? 'untrusted root' });
   const date = dateProblem(built.path, options.time ?? new Date());
   if (date && !(flags & ChainPolicy.IGNORE_NOT_TIME_VALID)) problems.push({ code: CertErrors.CERT_E_EXPIRED, reason: date });
