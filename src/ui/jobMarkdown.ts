@@ -101,7 +101,7 @@ export function jobDetailsMarkdown(job: JobSnapshot, progress: JobProgress): str
     `| Minimum retry delay | ${job.minimumRetryDelay} s |`,
     `| No-progress timeout | ${job.noProgressTimeout} s |`,
     `| Security flags | \`${formatCode(job.securityFlags)}\` ${securityFlagNames(job.securityFlags)} |`,
-    `| Certificate validator | ${job.validator} |`,
+    `| Certificate validator | ${job.validator === 'api' ? `set by ${tableCell(job.owner)} through the API` : 'the workspace validator in force at each connection (managedDownloads.certificateValidator), when one is set'} |`,
     `| Auto-complete | ${job.autoComplete ? 'yes' : 'no'} |`,
   ];
   const headerNames = Object.keys(job.customHeaders);
