@@ -44,13 +44,30 @@ let ciphers: string | null | undefined;
 
 const contexts = new WeakMap<TrustStore, tls.SecureContext>();
 
-/** The trust store as a secure context, built once per store (parsing every root takes milliseconds). */
-function contextFor(trust: TrustStore, client: ClientCertificateOptions | undefined): tls.SecureContext {
+type NativeContext = { addCACert?(pem: string): void };
+
+/**
+ * A secure context that trusts exactly the store: Node's own root store (its bundled roots and
+ * NODE_EXTRA_CA_CERTS, parsed once per process) plus the store's other certificates (the system store, extra CA
+ * files). Giving every root as `ca` instead parses all of them again for each context: 100-380 ms against
+ * 34-56 ms measured here.
+ */
+function buildContext(trust: TrustStore, client: ClientCertificateOptions | undefined): tls.SecureContext {
   if (ciphers === undefined) ciphers = strictCiphers() ?? null;
-  const base = { ca: trust.pems, ...(ciphers ? { ciphers } : {}) };
-  if (client && (client.cert || client.key || client.pfx)) return tls.createSecureContext({ ...base, ...client });
+  const options = { ...(ciphers ? { ciphers } : {}), ...client };
+  const context = trust.includesNodeRoots ? tls.createSecureContext(options) : undefined;
+  const native = (context as unknown as { context?: NativeContext } | undefined)?.context;
+  if (!context || !native?.addCACert) return tls.createSecureContext({ ca: trust.pems, ...options });
+  const nodeRoots = new Set(tls.rootCertificates.map((pem) => pem.trim()));
+  for (const pem of trust.pems) if (!nodeRoots.has(pem.trim())) native.addCACert(pem);
+  return context;
+}
+
+/** The trust store as a secure context, built once per store (and per client certificate, which is rare). */
+function contextFor(trust: TrustStore, client: ClientCertificateOptions | undefined): tls.SecureContext {
+  if (client && (client.cert || client.key || client.pfx)) return buildContext(trust, client);
   let context = contexts.get(trust);
-  if (!context) contexts.set(trust, (context = tls.createSecureContext(base)));
+  if (!context) contexts.set(trust, (context = buildContext(trust, undefined)));
   return context;
 }
 

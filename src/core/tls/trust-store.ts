@@ -56,10 +56,14 @@ export class TrustStore implements AnchorSet {
   /** Files or entries that could not be used, each with its reason; shown in the log, never fatal. */
   readonly problems: string[] = [];
 
+  /** Whether Node's own roots are in the store (the handshake then starts from Node's root store). */
+  readonly includesNodeRoots: boolean;
+
   constructor(options: TrustOptions = {}) {
     const env = options.env ?? process.env;
     const pems: string[] = [];
-    if (options.includeDefaultRoots !== false) pems.push(...platformRoots());
+    this.includesNodeRoots = options.includeDefaultRoots !== false;
+    if (this.includesNodeRoots) pems.push(...platformRoots());
     const files = [...(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : []), ...(options.extraCaFiles ?? [])];
     for (const file of files) {
       try {
