@@ -32,6 +32,8 @@ export class WorkspaceValidatorController {
   private current: Promise<WorkspaceValidatorState> = Promise.resolve({ status: 'unset' });
   private lastDiagnostics: CompileDiagnostic[] = [];
   private readonly log: ValidatorLogger;
+  /** Stops the load in progress when a newer one starts (a looping top level must not outlive a save). */
+  private loadInProgress?: AbortController;
 
   constructor(
     private readonly service: CertificateService,
@@ -73,6 +75,8 @@ export class WorkspaceValidatorController {
 
   private load(reason: string): Promise<WorkspaceValidatorState> {
     const seq = ++this.sequence;
+    this.loadInProgress?.abort();
+    this.loadInProgress = undefined;
     this.current = this.doLoad(seq, reason).catch((e: unknown) => {
       this.log('error', `certificate validator: unexpected failure while loading: ${(e as Error).stack ?? e}`);
       return this.service.workspaceValidator;
@@ -106,7 +110,10 @@ export class WorkspaceValidatorController {
       inputs = compiled.inputs;
       this.watcher?.watch(inputs);
       if (seq !== this.sequence) return this.service.workspaceValidator;
-      const validator = await WorkerValidator.start(compiled, this.options);
+      const abort = (this.loadInProgress = new AbortController());
+      // The file's top-level code has the time limit of a call.
+      const validator = await WorkerValidator.start(compiled, { loadTimeLimitMs: this.service.validatorTimeLimitMs, ...this.options, signal: abort.signal });
+      if (this.loadInProgress === abort) this.loadInProgress = undefined;
       if (seq !== this.sequence) {
         await validator.dispose();
         return this.service.workspaceValidator;
@@ -139,6 +146,7 @@ export class WorkspaceValidatorController {
 
   dispose(): void {
     this.sequence++;
+    this.loadInProgress?.abort();
     this.watcher?.dispose();
   }
 }

@@ -18,6 +18,22 @@ export interface LoadedValidator {
 /** E_UNEXPECTED: the validator returned something that is neither an HRESULT nor `{ code, reason }`. */
 export const E_UNEXPECTED = 0x8000ffff;
 
+/**
+ * The longest decline reason kept: a reason lands in the job's error (its file in the store) and in the
+ * rejection log on every retry, so a validator must not be able to make either grow without bound.
+ */
+export const MAX_REASON_CHARS = 1024;
+/** The longest line of a validator's log (its `log` helper, its console) that reaches the host's log. */
+export const MAX_LOG_LINE_CHARS = 4096;
+
+/** `text` cut to at most `max` characters, saying so (cutting again changes nothing); other values become their string first. */
+export function capText(text: unknown, max: number): string {
+  const s = typeof text === 'string' ? text : String(text);
+  if (s.length <= max) return s;
+  const note = `... (truncated: ${s.length} characters)`;
+  return s.slice(0, Math.max(0, max - note.length)) + note;
+}
+
 function isHresult(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= -0x80000000 && n <= 0xffffffff;
 }
@@ -41,7 +57,7 @@ export function interpretResult(value: unknown): ValidatorOutcome {
   if (typeof value === 'object' && value !== null && 'code' in value && isHresult((value as { code: unknown }).code)) {
     const { code, reason } = value as { code: number; reason?: unknown };
     if (code === 0) return { kind: 'accept' };
-    const text = reason === undefined || reason === null || reason === '' ? `the validator returned ${formatCode(code)}` : String(reason);
+    const text = reason === undefined || reason === null || reason === '' ? `the validator returned ${formatCode(code)}` : capText(stringOf(reason), MAX_REASON_CHARS);
     return { kind: 'decline', code: code >>> 0, reason: text };
   }
   return {
@@ -55,5 +71,26 @@ export function interpretResult(value: unknown): ValidatorOutcome {
 export function interpretThrow(error: { message?: string; code?: unknown; where?: string }): ValidatorOutcome {
   const code = isHresult(error.code) && error.code !== 0 ? error.code >>> 0 : 0x80004005;
   const where = error.where ? ` (at ${error.where})` : '';
-  return { kind: 'decline', code, reason: `the validator threw: ${error.message ?? 'an error'}${where}` };
+  return { kind: 'decline', code, reason: capText(`the validator threw: ${error.message ?? 'an error'}${where}`, MAX_REASON_CHARS) };
+}
+
+/** A reason's text; a value whose toString throws (or is huge) must not break or flood the host. */
+function stringOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '(a reason that cannot be shown as text)';
+  }
+}
+
+/**
+ * An outcome as it arrives from the validator's process, which the validator could have written itself:
+ * anything that is not exactly one of the three shapes, with an HRESULT code and short text, fails closed.
+ */
+export function checkedOutcome(raw: unknown): ValidatorOutcome {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as { kind?: unknown; code?: unknown; reason?: unknown };
+  if (o.kind === 'accept') return { kind: 'accept' };
+  if (o.kind === 'decline' && isHresult(o.code) && o.code !== 0) return { kind: 'decline', code: o.code >>> 0, reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
+  if (o.kind === 'unavailable') return { kind: 'unavailable', reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
+  return { kind: 'decline', code: E_UNEXPECTED, reason: 'the validator process sent an answer that is not a valid outcome' };
 }

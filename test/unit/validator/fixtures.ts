@@ -1,5 +1,5 @@
 // A workspace with a validator file for tests: the gate, a provider, the controller, and a TLS server.
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateService, type WorkspaceValidatorState } from '../../../src/core/tls/service';
@@ -96,4 +96,39 @@ export function nextState(service: CertificateService, pred: (s: WorkspaceValida
       resolve(s);
     });
   });
+}
+
+/**
+ * What runs on behalf of this test process: its child processes and its threads (a worker thread is one,
+ * a validator process is a child). Linux only (/proc); elsewhere undefined.
+ */
+export function liveThreadsAndChildren(): { threads: number; children: number } | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
+  let children = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === process.pid && state !== 'Z') children++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { threads, children };
+}
+
+/** Waits (bounded) until what runs for this process is back to `baseline`: nothing a validator started is left. */
+export async function waitForNothingLeftRunning(baseline: { threads: number; children: number } | undefined, timeoutMs = 10_000): Promise<void> {
+  if (!baseline) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = liveThreadsAndChildren()!;
+    if (now.children <= baseline.children && now.threads <= baseline.threads) return;
+    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

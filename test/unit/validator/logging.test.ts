@@ -77,8 +77,8 @@ export default function validate(input: ValidationInput) {
     source,
     async (attempt, lines) => {
       const answer = await attempt();
-      assert.match(answer.error?.message ?? '', /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), stuck at .*validator-\w+\.ts:5:3; the validator worker was stopped/);
-      assert.match(lines.join('\n'), /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(stuck at .*validator-\w+\.ts:5:3\); the worker was stopped/);
+      assert.match(answer.error?.message ?? '', /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), stuck at .*validator-\w+\.ts:5:3; the validator process was stopped/);
+      assert.match(lines.join('\n'), /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(stuck at .*validator-\w+\.ts:5:3\); the validator process was stopped/);
     },
     300,
   );

@@ -1,0 +1,128 @@
+// The validator process's main thread (the supervisor): started by the host with an empty environment
+// under Node's permission model, it runs the validator in a worker thread of its own and stays free to
+// watch it. It relays the thread's messages to the host with every string capped, stops the whole
+// process when its memory passes the ceiling (a heap limit does not cover Buffers), and, asked by the
+// host after a time-out, says where the validator thread is stuck (from a diagnostic report, which
+// interrupts even a tight loop; the inspector is not available under the permission model).
+import { writeSync } from 'node:fs';
+import { deserialize } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { capText, MAX_LOG_LINE_CHARS, MAX_REASON_CHARS } from '../core/tls/validator-outcome';
+import { encodeFrame, FrameReader } from './frames';
+import { stackMapperFor, type StackMapper } from './stack-map';
+import type { StuckLocation } from './stuck-location';
+import { VALIDATOR_WRAPPER } from './vm-wrapper';
+import type { FromProcess, FromThread, ToProcess, WorkerData } from './worker-protocol';
+
+/** How often the supervisor reads the process's resident memory. */
+export const MEMORY_CHECK_MS = 10;
+
+function send(message: FromProcess): void {
+  try {
+    // Synchronous: the memory watchdog's last word must be out before the process stops itself.
+    writeSync(1, encodeFrame(Buffer.from(JSON.stringify(message), 'utf8')));
+  } catch {
+    process.exit(1); // the host is gone
+  }
+}
+
+/** The thread's message with its strings cut (the host checks again: it trusts nothing from here). */
+function capped(m: FromThread): FromProcess | undefined {
+  switch (m?.type) {
+    case 'started':
+    case 'ready':
+      return { type: m.type };
+    case 'load-error':
+      return { type: 'load-error', message: capText(m.message, MAX_LOG_LINE_CHARS) };
+    case 'log':
+      return { type: 'log', level: m.level, message: capText(m.message, MAX_LOG_LINE_CHARS) };
+    case 'outcome': {
+      const o = m.outcome;
+      if (o?.kind === 'accept') return m;
+      return { type: 'outcome', id: m.id, outcome: { ...o, reason: capText(o?.reason, MAX_REASON_CHARS) } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+interface ReportStack {
+  message?: string;
+  stack?: string[];
+}
+
+/** Where the validator thread is, from a diagnostic report's stack of that thread. */
+export function locateInStack(stack: ReportStack | undefined, file: string, mapper: StackMapper | undefined): StuckLocation {
+  const lines = stack?.stack ?? [];
+  if (!stack || stack.message === 'No stack.' || lines.length === 0 || lines[0] === 'Unavailable.') return { kind: 'idle' };
+  const frames = lines.map((l) => /^at .*?\(?([^()]+):(\d+):(\d+)\)?\s*$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
+  for (const m of frames) {
+    if (m[1] !== file) continue;
+    const where = mapper?.map(Number(m[2]), Number(m[3]));
+    if (where) return { kind: 'running', where };
+    return { kind: 'running', where: `${file} (line ${m[2]} of the compiled code; ${mapper ? 'its source map has no position for it' : 'it has no source map'})` };
+  }
+  const top = frames[0];
+  return top ? { kind: 'elsewhere', where: `${top[1]}:${top[2]}:${top[3]}` } : { kind: 'unknown', why: 'the report had no readable stack' };
+}
+
+export function runSupervisor(): void {
+  let thread: Worker | undefined;
+  let loaded: { file: string; code: string } | undefined;
+  let mapper: StackMapper | null | undefined;
+
+  const locate = (): StuckLocation => {
+    if (!thread || !loaded) return { kind: 'unknown', why: 'the validator thread is not running' };
+    try {
+      const report = process.report.getReport() as unknown as { workers?: { javascriptStack?: ReportStack }[] };
+      mapper ??= stackMapperFor(loaded.file, loaded.code, VALIDATOR_WRAPPER.length) ?? null;
+      return locateInStack(report.workers?.[0]?.javascriptStack, loaded.file, mapper ?? undefined);
+    } catch (e) {
+      return { kind: 'unknown', why: `the diagnostic report failed (${(e as Error).message})` };
+    }
+  };
+
+  const start = (m: Extract<ToProcess, { type: 'load' }>) => {
+    loaded = { file: m.file, code: m.code };
+    const limitBytes = m.rssLimitMb * 1024 * 1024;
+    setInterval(() => {
+      const rss = process.memoryUsage.rss();
+      if (rss <= limitBytes) return;
+      send({ type: 'memory', rssMb: Math.round(rss / 1048576), limitMb: m.rssLimitMb });
+      process.kill(process.pid, 'SIGKILL');
+    }, MEMORY_CHECK_MS);
+    thread = new Worker(__filename, {
+      workerData: { file: m.file, code: m.code } satisfies WorkerData,
+      resourceLimits: { maxOldGenerationSizeMb: m.heapLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, m.heapLimitMb / 4)), stackSizeMb: 4 },
+      env: {},
+      // The thread's own stdout is not the host's pipe: whatever it prints there is dropped.
+      stdout: true,
+      stderr: true,
+    });
+    thread.stdout.resume();
+    thread.stderr.resume();
+    thread.on('message', (message: FromThread) => {
+      const out = capped(message);
+      if (out) send(out);
+    });
+    thread.on('error', (e) => send({ type: 'died', why: capText(e.message, MAX_REASON_CHARS) }));
+    thread.on('exit', (code) => {
+      send({ type: 'died', why: `the validator thread exited with code ${code}` });
+      process.exit(0);
+    });
+  };
+
+  const reader = new FrameReader(
+    1 << 30,
+    (payload) => {
+      const m = deserialize(payload) as ToProcess;
+      if (m.type === 'load' && !thread) start(m);
+      else if (m.type === 'call') thread?.postMessage(m);
+      else if (m.type === 'locate') send({ type: 'located', location: locate() });
+    },
+    () => process.exit(1),
+  );
+  process.stdin.on('data', (chunk: Buffer) => reader.push(chunk));
+  // The host went away (or closed the pipe): the validator goes with it.
+  process.stdin.on('end', () => process.exit(0));
+}
