@@ -10,12 +10,17 @@ import { Worker } from 'node:worker_threads';
 import { capText, MAX_LOG_LINE_CHARS, MAX_REASON_CHARS } from '../core/tls/validator-outcome';
 import { encodeFrame, FrameReader } from './frames';
 import { stackMapperFor, type StackMapper } from './stack-map';
-import type { StuckLocation } from './stuck-location';
+import { locateThread, type StuckLocation } from './stuck-location';
 import { VALIDATOR_WRAPPER } from './vm-wrapper';
 import type { FromProcess, FromThread, ToProcess, WorkerData } from './worker-protocol';
 
-/** How often the supervisor reads the process's resident memory. */
-export const MEMORY_CHECK_MS = 10;
+/**
+ * How often the supervisor reads the process's resident memory: often while the validator loads or
+ * answers a call (Buffers grow by gigabytes a second), seldom while it idles (each check wakes the
+ * process; at 10 ms an idle validator cost 2% of a core).
+ */
+export const MEMORY_CHECK_BUSY_MS = 10;
+export const MEMORY_CHECK_IDLE_MS = 250;
 
 function send(message: FromProcess): void {
   try {
@@ -46,51 +51,38 @@ function capped(m: FromThread): FromProcess | undefined {
   }
 }
 
-interface ReportStack {
-  message?: string;
-  stack?: string[];
-}
-
-/** Where the validator thread is, from a diagnostic report's stack of that thread. */
-export function locateInStack(stack: ReportStack | undefined, file: string, mapper: StackMapper | undefined): StuckLocation {
-  const lines = stack?.stack ?? [];
-  if (!stack || stack.message === 'No stack.' || lines.length === 0 || lines[0] === 'Unavailable.') return { kind: 'idle' };
-  const frames = lines.map((l) => /^at .*?\(?([^()]+):(\d+):(\d+)\)?\s*$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
-  for (const m of frames) {
-    if (m[1] !== file) continue;
-    const where = mapper?.map(Number(m[2]), Number(m[3]));
-    if (where) return { kind: 'running', where };
-    return { kind: 'running', where: `${file} (line ${m[2]} of the compiled code; ${mapper ? 'its source map has no position for it' : 'it has no source map'})` };
-  }
-  const top = frames[0];
-  return top ? { kind: 'elsewhere', where: `${top[1]}:${top[2]}:${top[3]}` } : { kind: 'unknown', why: 'the report had no readable stack' };
-}
-
 export function runSupervisor(): void {
   let thread: Worker | undefined;
   let loaded: { file: string; code: string } | undefined;
   let mapper: StackMapper | null | undefined;
+  /** Calls sent to the thread and not answered yet; -1 until the file has loaded (loading is busy too). */
+  let inFlight = -1;
+  const busy = () => inFlight !== 0;
+  let checkTimer: NodeJS.Timeout | undefined;
+  let schedule = () => undefined as void;
 
   const locate = (): StuckLocation => {
     if (!thread || !loaded) return { kind: 'unknown', why: 'the validator thread is not running' };
-    try {
-      const report = process.report.getReport() as unknown as { workers?: { javascriptStack?: ReportStack }[] };
-      mapper ??= stackMapperFor(loaded.file, loaded.code, VALIDATOR_WRAPPER.length) ?? null;
-      return locateInStack(report.workers?.[0]?.javascriptStack, loaded.file, mapper ?? undefined);
-    } catch (e) {
-      return { kind: 'unknown', why: `the diagnostic report failed (${(e as Error).message})` };
-    }
+    mapper ??= stackMapperFor(loaded.file, loaded.code, VALIDATOR_WRAPPER.length) ?? null;
+    return locateThread(thread.threadId, loaded.file, mapper ?? undefined);
   };
 
   const start = (m: Extract<ToProcess, { type: 'load' }>) => {
     loaded = { file: m.file, code: m.code };
     const limitBytes = m.rssLimitMb * 1024 * 1024;
-    setInterval(() => {
+    const check = () => {
       const rss = process.memoryUsage.rss();
-      if (rss <= limitBytes) return;
-      send({ type: 'memory', rssMb: Math.round(rss / 1048576), limitMb: m.rssLimitMb });
-      process.kill(process.pid, 'SIGKILL');
-    }, MEMORY_CHECK_MS);
+      if (rss > limitBytes) {
+        send({ type: 'memory', rssMb: Math.round(rss / 1048576), limitMb: m.rssLimitMb });
+        process.kill(process.pid, 'SIGKILL');
+      }
+      schedule();
+    };
+    schedule = () => {
+      clearTimeout(checkTimer);
+      checkTimer = setTimeout(check, busy() ? MEMORY_CHECK_BUSY_MS : MEMORY_CHECK_IDLE_MS);
+    };
+    schedule();
     thread = new Worker(__filename, {
       workerData: { file: m.file, code: m.code } satisfies WorkerData,
       resourceLimits: { maxOldGenerationSizeMb: m.heapLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, m.heapLimitMb / 4)), stackSizeMb: 4 },
@@ -102,6 +94,8 @@ export function runSupervisor(): void {
     thread.stdout.resume();
     thread.stderr.resume();
     thread.on('message', (message: FromThread) => {
+      if (message?.type === 'ready') inFlight = 0;
+      else if (message?.type === 'outcome' && inFlight > 0) inFlight--;
       const out = capped(message);
       if (out) send(out);
     });
@@ -117,7 +111,12 @@ export function runSupervisor(): void {
     (payload) => {
       const m = deserialize(payload) as ToProcess;
       if (m.type === 'load' && !thread) start(m);
-      else if (m.type === 'call') thread?.postMessage(m);
+      else if (m.type === 'call') {
+        const wasIdle = !busy();
+        inFlight = Math.max(inFlight, 0) + 1;
+        thread?.postMessage(m);
+        if (wasIdle) schedule(); // from the idle pace to the busy one at once
+      }
       else if (m.type === 'locate') send({ type: 'located', location: locate() });
     },
     () => process.exit(1),

@@ -263,3 +263,53 @@ export default function validate() {
     }
   });
 });
+
+describe('what a validator can reach, as the docs say', () => {
+  test("its own folder (read and write), the network, time and crypto; not a file outside its folder, not the parent's", { timeout: 30_000 }, async () => {
+    writeFileSync(join(dir, 'allowed.txt'), 'in the folder');
+    const v = await start(`import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { createHash } from 'node:crypto';
+import { decline } from 'managed-downloads/validator';
+function attempt(f: () => unknown): string {
+  try {
+    return String(f());
+  } catch (e) {
+    return 'refused ' + ((e as { code?: string }).code ?? (e as Error).message);
+  }
+}
+export default async function validate(input: { endpoint: { host: string; port: number } }) {
+  const connected = await new Promise<string>((resolve) => {
+    const socket = net.connect(input.endpoint.port, input.endpoint.host, () => { socket.destroy(); resolve('connected'); });
+    socket.on('error', (e) => resolve('refused ' + ((e as { code?: string }).code ?? e.message)));
+  });
+  return decline(JSON.stringify({
+    read: attempt(() => fs.readFileSync(__dirname + '/allowed.txt', 'utf8')),
+    write: attempt(() => { fs.writeFileSync(__dirname + '/written.txt', 'x'); return 'written'; }),
+    outside: attempt(() => fs.readFileSync(__dirname + '/../outside-${process.pid}.txt', 'utf8')),
+    tmp: attempt(() => { fs.writeFileSync('/tmp/md-validator-escape.txt', 'x'); return 'written'; }),
+    connected,
+    hash: createHash('sha256').update('x').digest('hex').slice(0, 8),
+    now: typeof Date.now(),
+  }));
+}
+`);
+    try {
+      writeFileSync(join(dir, '..', `outside-${process.pid}.txt`), 'outside');
+      const outcome = await v.validate({ endpoint: { host: '127.0.0.1', port: server.port } } as unknown as ValidationInput, 10_000);
+      assert.equal(outcome.kind, 'decline');
+      assert.deepEqual(JSON.parse(outcome.kind === 'decline' ? outcome.reason : '{}'), {
+        read: 'in the folder',
+        write: 'written',
+        outside: 'refused ERR_ACCESS_DENIED',
+        tmp: 'refused ERR_ACCESS_DENIED',
+        connected: 'connected',
+        hash: '2d711642',
+        now: 'number',
+      });
+    } finally {
+      rmSync(join(dir, '..', `outside-${process.pid}.txt`), { force: true });
+      await v.dispose();
+    }
+  });
+});
