@@ -19,9 +19,22 @@
 //     return input.endpoint.host.endsWith('.corp.example') ? verifyChain(input, { roots: [CORP_CA] }).code : S_OK;
 //   }
 //
-// It runs only after phase 1 (the platform check) accepted the certificate, in a worker thread with a
-// time limit per call. Return 0 (S_OK) to accept; any other HRESULT, `{ code, reason }`, or a thrown
-// error declines (the job goes to TRANSIENT_ERROR with context SERVER_CERTIFICATE_CALLBACK and your code).
+// It runs only after phase 1 (the platform check) accepted the certificate. Return 0 (S_OK) to accept;
+// any other HRESULT, `{ code, reason }`, or a thrown error declines (the job goes to TRANSIENT_ERROR with
+// context SERVER_CERTIFICATE_CALLBACK and your code).
+//
+// Where it runs (docs/validator-sandbox.md has the details, as tested):
+// - In a process of its own, started with an EMPTY environment (`process.env` is {}) under Node's
+//   permission model. It can read and write files in its own folder (the folder of this file, and below),
+//   open network connections, and use Node's built-ins that need no permission (crypto, timers...).
+// - It cannot read any other file (not /proc/self/environ, not the host's /proc/<pid>/environ, not your
+//   home), start child processes or worker threads, load native addons, or send signals
+//   (process.kill throws): the extension host is out of its reach. process.exit ends only its own process.
+// - Its load (the top-level code) and each call have the time limit of the setting
+//   managedDownloads.validatorTimeLimit (5 s by default); its heap 128 MiB, and the whole process,
+//   Buffers included, 256 MiB. Past any limit it is stopped and the job gets
+//   BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED.
+// - A decline reason is cut to 1,024 characters, a log line to 4,096 (at most 100 lines per 10 s).
 
 /** An HRESULT: 0 (S_OK) accepts; any other value declines. Unsigned or signed 32-bit both work. */
 export type HRESULT = number;
@@ -178,7 +191,7 @@ export declare function spkiPin(cert: CertificateView | Uint8Array): string;
  */
 export declare function checkPins(input: ValidationInput, pins: readonly string[]): ValidationResult;
 
-/** `{ code, reason }` for a decline. */
+/** `{ code, reason }` for a decline. The reason is cut to 1,024 characters ("... (truncated: N characters)"). */
 export declare function decline(reason: string, code?: HRESULT): { code: HRESULT; reason: string };
 
 // ---- Host patterns, pin sets, trust rules and policies ----
@@ -319,7 +332,7 @@ export declare function certificatePolicy(options: CertificatePolicyOptions): Va
 
 /**
  * The validator's log: lines appear in the "Managed Downloads" output, prefixed with the file; `console.log`
- * goes there too. The CLI prints errors on stderr, and every line with --verbose; `check-cert` shows them all.
+ * goes there too. Each line is cut to 4,096 characters; at most 100 lines per 10 s are kept. The CLI prints errors on stderr, and every line with --verbose; `check-cert` shows them all.
  */
 export declare const log: {
   info(message: string): void;

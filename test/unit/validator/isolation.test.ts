@@ -191,6 +191,9 @@ const attempts: Record<string, () => unknown> = {
   'private-kill': () => (process as unknown as { _kill(pid: number, sig: number): number })._kill(process.ppid, 0),
   'worker': () => new (require('node:worker_threads').Worker)('process.kill(process.ppid, 0)', { eval: true }),
   'spawn': () => require('node:child_process').execFileSync('kill', ['-0', String(process.ppid)]),
+  'inspector': () => new (require('node:inspector').Session)().connect(),
+  'addon': () => process.dlopen({ exports: {} }, __dirname + '/addon.node'),
+  'wasi': () => new (require('node:wasi').WASI)({ version: 'preview1' }),
 };
 export default function validate(input: { endpoint: { host: string } }) {
   const attempt = attempts[input.endpoint.host];
@@ -220,11 +223,11 @@ export default function validate(input: { endpoint: { host: string } }) {
 
   // Refused where Node or the sandbox refuses them; had they gone through, only the validator's process
   // would have ended (as exit does above): either way the host is still here and the next call answered.
-  for (const way of ['abort', 'kill-self', 'kill-parent', 'kill-group', 'kill-all', 'private-kill', 'worker', 'spawn']) {
+  for (const way of ['abort', 'kill-self', 'kill-parent', 'kill-group', 'kill-all', 'private-kill', 'worker', 'spawn', 'inspector', 'addon', 'wasi']) {
     test(`${way}: refused inside the validator (it declines with the refusal)`, async () => {
       const outcome = await v.validate(callFor(way), 10_000);
       assert.equal(outcome.kind, 'decline', JSON.stringify(outcome));
-      assert.match(outcome.kind === 'decline' ? outcome.reason : '', /refused: .*(not available to a certificate validator|not supported in workers|Access to this API has been restricted)/);
+      assert.match(outcome.kind === 'decline' ? outcome.reason : '', /refused: .*(not available to a certificate validator|not supported in workers|Access to this API has been restricted|loading addons is disabled)/);
       assert.deepEqual(await v.validate(callFor('quick'), 10_000), { kind: 'accept' });
     });
   }
