@@ -13,7 +13,7 @@ import type { ValidationInput } from './managed-downloads-validator';
 import { loadEsbuild, type CompiledValidator } from './compiler';
 import { FrameReader } from './frames';
 import { describeStuck, type StuckLocation } from './stuck-location';
-import { sendToProcess, spawnValidatorProcess } from './validator-process';
+import { sendToProcess, spawnValidatorProcess, validatorProcessArgs } from './validator-process';
 import type { FromProcess } from './worker-protocol';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -204,6 +204,7 @@ export class WorkerValidator implements LoadedValidator {
           return;
       }
     };
+    let spoke = false;
     const protocolError = (why: string) => {
       proc.stopReason ??= `${why}; the validator process was stopped`;
       void this.kill(proc);
@@ -211,6 +212,7 @@ export class WorkerValidator implements LoadedValidator {
     const reader = new FrameReader(
       MAX_FRAME_BYTES,
       (payload) => {
+        spoke = true;
         let message: unknown;
         try {
           message = JSON.parse(payload.toString('utf8'));
@@ -235,7 +237,13 @@ export class WorkerValidator implements LoadedValidator {
       }
     };
     child.on('error', (e) => stopped(proc.stopReason ?? `its process could not be run (${e.message})`));
-    child.on('exit', (code, sig) => stopped(proc.stopReason ?? `it crashed (its process exited with ${sig ?? `code ${code}`})`));
+    child.on('exit', (code, sig) => {
+      const how = sig ?? `code ${code}`;
+      // A process that ends before its first word never ran the validator: most likely this runtime
+      // refused the flags (an Electron or Node without the permission model).
+      if (!spoke) stopped(proc.stopReason ?? `its process ended before it started (${how}); this runtime (${process.execPath}, Node ${process.version}) may not accept ${validatorProcessArgs(this.script, this.compiled.file).slice(0, -1).join(' ')}`);
+      else stopped(proc.stopReason ?? `it crashed (its process exited with ${how})`);
+    });
     sendToProcess(child, { type: 'load', file: this.compiled.file, code: this.compiled.code, heapLimitMb: this.heapLimitMb, rssLimitMb: this.heapLimitMb + RUNTIME_ALLOWANCE_MB });
   }
 
