@@ -9,6 +9,7 @@ import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { capText, MAX_LOG_LINE_CHARS, MAX_REASON_CHARS } from '../core/tls/validator-outcome';
 import { encodeFrame, FrameReader } from './frames';
+import { LogBudget } from './log-budget';
 import { stackMapperFor, type StackMapper } from './stack-map';
 import { locateThread, type StuckLocation } from './stuck-location';
 import { VALIDATOR_WRAPPER } from './vm-wrapper';
@@ -93,9 +94,11 @@ export function runSupervisor(): void {
     });
     thread.stdout.resume();
     thread.stderr.resume();
+    const logBudget = new LogBudget();
     thread.on('message', (message: FromThread) => {
       if (message?.type === 'ready') inFlight = 0;
       else if (message?.type === 'outcome' && inFlight > 0) inFlight--;
+      else if (message?.type === 'log' && !logBudget.admit(Date.now(), (dropped) => send({ type: 'log', level: 'warn', message: dropped }))) return;
       const out = capped(message);
       if (out) send(out);
     });

@@ -12,6 +12,7 @@ import { capText, checkedOutcome, MAX_LOG_LINE_CHARS, MAX_REASON_CHARS, type Loa
 import type { ValidationInput } from './managed-downloads-validator';
 import { loadEsbuild, type CompiledValidator } from './compiler';
 import { FrameReader } from './frames';
+import { LOG_BUDGET, LogBudget } from './log-budget';
 import { describeStuck, type StuckLocation } from './stuck-location';
 import { sendToProcess, spawnValidatorProcess, validatorProcessArgs } from './validator-process';
 import type { FromProcess } from './worker-protocol';
@@ -70,10 +71,6 @@ const PROCESS_START_LIMIT_MS = 30_000;
 const LOCATE_WAIT_MS = 1_000;
 /** The largest message the host reads from the validator's process (a reason and a log line are capped far below). */
 export const MAX_FRAME_BYTES = 64 * 1024;
-// A validator that logs on every call must not flood the extension's log: at most LOG_BUDGET lines per
-// window, then one line saying how many were dropped. Counted here: the process is not trusted to count.
-const LOG_BUDGET = 100;
-const LOG_WINDOW_MS = 10_000;
 
 interface Pending {
   resolve(outcome: ValidatorOutcome): void;
@@ -97,9 +94,8 @@ export class WorkerValidator implements LoadedValidator {
   private launching?: RunningProcess;
   private nextId = 1;
   private disposed = false;
-  private windowStart = 0;
-  private windowLines = 0;
-  private dropped = 0;
+  /** The supervisor keeps to LOG_BUDGET; this catches a process that writes to its pipe around it. */
+  private readonly logBudget = new LogBudget(2 * LOG_BUDGET);
   readonly description: string;
 
   private constructor(
@@ -262,18 +258,8 @@ export class WorkerValidator implements LoadedValidator {
 
   /** A line of the validator's, prefixed with its file name so that the log says whose it is. */
   private log(level: LogLevel, message: string): void {
-    const now = Date.now();
-    if (now - this.windowStart > LOG_WINDOW_MS) {
-      if (this.dropped > 0) this.options.log?.('warn', `validator ${basename(this.compiled.file)}: ${this.dropped} log line(s) of the validator were dropped (more than ${LOG_BUDGET} in ${LOG_WINDOW_MS / 1000} s)`);
-      this.windowStart = now;
-      this.windowLines = 0;
-      this.dropped = 0;
-    }
-    if (++this.windowLines > LOG_BUDGET) {
-      this.dropped++;
-      return;
-    }
-    this.options.log?.(level, `validator ${basename(this.compiled.file)}: ${message}`);
+    const prefix = `validator ${basename(this.compiled.file)}: `;
+    if (this.logBudget.admit(Date.now(), (dropped) => this.options.log?.('warn', prefix + dropped))) this.options.log?.(level, prefix + message);
   }
 
   /** An idle process must not keep a CLI alive; a busy (or starting) one must. */
