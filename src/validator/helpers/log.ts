@@ -1,5 +1,5 @@
-// Where a validator's log lines go. In the worker they are posted to the extension's log (or the CLI's
-// stderr); anywhere else (tests, a script that imports the helper) they go to the console.
+// Where a validator's log lines go. In the validator's process they are posted to the extension's log (or
+// the CLI's stderr); anywhere else (tests, a script that imports the helper) they go to the console.
 export type HelperLogLevel = 'info' | 'warn' | 'error';
 export type HelperLogSink = (level: HelperLogLevel, message: string) => void;
 
