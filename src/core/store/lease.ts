@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../event';
+import { ErrorContext, fileSystemError } from '../errors';
 import { writeAtomically } from './atomic-file';
+import { STORE_ADVICE } from './job-store';
 
 export interface LeaseInfo {
   generation: number;
@@ -64,6 +66,15 @@ export class StoreLease {
 
   /** Takes the lease if it is free or expired; true when this process holds it afterwards. */
   async tryAcquire(): Promise<boolean> {
+    try {
+      return await this.acquire();
+    } catch (err) {
+      // A read-only or full store, or a file where the store folder should be: said plainly, with its code.
+      throw fileSystemError(err, `Taking the lease of the store ${this.storeDir}`, ErrorContext.GENERAL_QUEUE_MANAGER, STORE_ADVICE);
+    }
+  }
+
+  private async acquire(): Promise<boolean> {
     if (this.disposed) return false;
     if (this.held) return true;
     await fs.mkdir(this.storeDir, { recursive: true });
@@ -72,14 +83,14 @@ export class StoreLease {
     const generation = (current?.generation ?? (await this.highestGeneration())) + 1;
     const info = this.infoFor(generation);
     const temp = path.join(this.storeDir, `.lease-${this.id}.tmp`);
-    await fs.writeFile(temp, JSON.stringify(info));
     try {
+      await fs.writeFile(temp, JSON.stringify(info));
       await fs.link(temp, this.fileOf(generation));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     } finally {
-      await fs.rm(temp, { force: true });
+      await fs.rm(temp, { force: true }).catch(() => undefined);
     }
     this.generation = generation;
     this.options.log?.('info', `[Lease] holding the store ${this.storeDir} (lease ${generation}${current ? `, taken over from pid ${current.pid} on ${current.host}` : ''})`);
