@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { parseStoredJob } from '../../../src/core/store/job-format';
+import { StoreView } from '../../../src/core/store/store-view';
 import { listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
@@ -303,4 +304,18 @@ test('a stored job with every optional field loads exactly as written', () => {
     autoComplete: true,
   };
   assert.deepEqual(parseStoredJob(JSON.stringify({ version: 1, job }, null, 1), id), job);
+});
+
+test('the read-only view of a store another process runs skips a hostile job file and shows every other job', async (t) => {
+  const { other, target, file } = await storedPair(t);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"customHeaders": {}', `"customHeaders": {"X": ${'['.repeat(5000)}${']'.repeat(5000)}}`));
+  const view = new StoreView(path.dirname(path.dirname(file)), 20);
+  t.after(() => view.dispose());
+  const created: string[] = [];
+  view.onDidChangeJob((e) => e.kind === 'created' && created.push(e.job.id));
+  await view.start();
+  assert.deepEqual(view.records().map((r) => r.id), [other.id]);
+  assert.equal(view.get(target.id), undefined);
+  assert.deepEqual(created, [other.id]);
+  assert.ok(existsSync(file), 'the view never moves a file (setting it aside is the holder\'s business)');
 });
