@@ -118,9 +118,9 @@ test('bad input to every verb is a clear error with an exit code, never a stack 
   const file = path.join(box.root, 'a-file');
   writeFileSync(file, 'x');
   const cases: [string[], RegExp][] = [
-    [['info', 'nope', '--store', box.store], /No job nope/],
-    [['resume', 'nope', '--store', box.store], /No job nope/],
-    [['cancel', 'nope', '--store', box.store], /No job nope/],
+    [['info', 'nope', '--store', box.store], /BG_E_NOT_FOUND \(0x80200001\): No job nope in this store\. 'managed-downloads list' shows the jobs\./],
+    [['resume', 'nope', '--store', box.store], /BG_E_NOT_FOUND \(0x80200001\): No job nope in this store\. 'managed-downloads list' shows the jobs\./],
+    [['cancel', 'nope', '--store', box.store], /BG_E_NOT_FOUND \(0x80200001\): No job nope in this store\. 'managed-downloads list' shows the jobs\./],
     [['get', 'http://[bad/a', '--dest', box.dest, '--store', box.store], /is not a valid URL/],
     [['get', 'http://127.0.0.1:9/a.bin', '--priority', '9', '--store', box.store], /Unknown priority/],
     [['get', 'http://127.0.0.1:9/a.bin', '--security-flags', '0xffffffff', '--dest', box.dest, '--store', box.store], /E_INVALIDARG .*Unknown security flags/],
