@@ -157,8 +157,17 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header needs "Name: value" (got "${line}").`);
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    const name = line.slice(0, Math.max(0, colon)).trim();
+    // The value is often a credential: a mistake is described without repeating it (see redactedHeader).
+    if (colon < 0) throw new UsageError(`--header ${redactedHeader(line)} has no colon: write it as "Name: value", e.g. --header 'Authorization: Bearer ...'.`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${redactedHeader(line)} has no valid header name before its colon: write it as "Name: value".`);
+    headers[name] = line.slice(colon + 1).trim();
   }
   return headers;
+}
+
+/** A --header value for a message: its leading word when it looks like a header name, else its first 3 characters; the rest as ***. */
+function redactedHeader(line: string): string {
+  const word = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})[\s:]/.exec(line)?.[1];
+  return `"${word ?? line.trim().slice(0, 3).replace(/[^\x20-\x7e]/g, '?')} ***" (${line.length} characters)`;
 }

@@ -4,10 +4,11 @@
 // accept the certificate, 1 when it would not (or the server cannot be reached), 2 for bad usage (a URL
 // that is not https included).
 import { resolve } from 'node:path';
-import { BitsError, codeName, Codes, formatCode } from '../core/errors';
+import { BitsError, Codes } from '../core/errors';
 import { TrustStore } from '../core/tls/trust-store';
 import { dryRun } from '../validator/authoring/dry-run';
 import { dryRunText } from '../validator/authoring/dry-run-format';
+import { errorJson, errorLine } from './error-report';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './outcome';
 
 export interface CheckCertArgs {
@@ -30,8 +31,9 @@ export async function checkCertCommand(args: CheckCertArgs, io: CliIO): Promise<
     return report.accepted ? EXIT_OK : EXIT_FAILED;
   } catch (err) {
     if (!(err instanceof BitsError)) throw err;
-    if (args.json) io.stdout.write(JSON.stringify({ url: args.url, accepted: false, error: { code: formatCode(err.code), codeName: codeName(err.code), description: err.message } }) + '\n');
-    io.stderr.write(`managed-downloads: ${codeName(err.code)} (${formatCode(err.code)}): ${err.message}\n`);
+    const { code, codeName, description } = errorJson(err);
+    if (args.json) io.stdout.write(JSON.stringify({ url: args.url, accepted: false, error: { code, codeName, description } }) + '\n');
+    io.stderr.write(errorLine(err) + '\n');
     // A URL that is not https is the caller's mistake; a server that cannot be reached is a failed check.
     return err.code === Codes.E_INVALIDARG || err.code === Codes.BG_E_PROTOCOL_NOT_AVAILABLE ? EXIT_USAGE : EXIT_FAILED;
   }

@@ -2,6 +2,7 @@
 // JSON object) on stdout, progress on stderr.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { BitsError, Codes, ErrorContext, fileSystemError } from '../core/errors';
 import type { JobEngine } from '../core/jobs/engine';
 import type { GetArgs } from './args';
 import { createCliEngine } from './engine-factory';
@@ -18,7 +19,7 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
     const existing = targets.filter((t) => existsSync(t));
     if (existing.length > 0) throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --overwrite to replace, or choose another --dest.`);
   }
-  await fs.mkdir(args.dest, { recursive: true });
+  await prepareDest(args.dest);
   const headers = splitHeaders(args.headers);
   const engine = await createCliEngine({
     writeOnlyHeaders: headers.writeOnly,
@@ -36,6 +37,27 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
     return await superviseJobs(engine, [jobId], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
   } finally {
     await engine.dispose();
+  }
+}
+
+/** The --dest folder, made when missing; a file there, or a folder that cannot be made, is a clear error. */
+async function prepareDest(dest: string): Promise<void> {
+  const existing = await fs.stat(dest).catch(() => undefined);
+  if (existing && !existing.isDirectory()) {
+    throw new BitsError(
+      Codes.E_INVALIDARG,
+      `--dest ${dest} is a file, not a folder. --dest names the folder to download into: give a folder (it is made if missing), or move that file away.`,
+      ErrorContext.LOCAL_FILE,
+    );
+  }
+  try {
+    await fs.mkdir(dest, { recursive: true });
+  } catch (err) {
+    throw fileSystemError(err, `Creating the --dest folder ${dest}`, ErrorContext.LOCAL_FILE, {
+      denied: 'Choose a --dest folder you can write to.',
+      full: 'Free some space on that disk, or choose a --dest folder on another disk.',
+      other: 'Choose another --dest folder, or move the file that is in the way.',
+    });
   }
 }
 

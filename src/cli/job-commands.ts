@@ -11,7 +11,7 @@ export async function resumeCommand(args: CommonArgs & { job: string }, io: CliI
   const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const job = jobOrReport(engine, args.job, io);
+    const job = jobOrReport(engine, args.job, io, args.json);
     if (!job) return EXIT_USAGE;
     await engine.resume(job.id);
     return await superviseJobs(engine, [job.id], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
@@ -23,7 +23,7 @@ export async function resumeCommand(args: CommonArgs & { job: string }, io: CliI
 export async function cancelCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
   try {
-    const job = jobOrReport(engine, args.job, io);
+    const job = jobOrReport(engine, args.job, io, args.json);
     if (!job) return EXIT_USAGE;
     const { code } = await engine.cancel(job.id);
     const message = code === 0 ? `Job ${job.id} cancelled; its temp files were deleted.` : `Job ${job.id} cancelled, but some temp files could not be deleted (${codeName(code)}).`;

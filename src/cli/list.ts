@@ -32,7 +32,7 @@ export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO)
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const job = jobOrReport(engine, args.job, io);
+    const job = jobOrReport(engine, args.job, io, args.json);
     if (!job) return EXIT_USAGE;
     const progress = engine.getProgress(job.id);
     io.stdout.write((args.json ? JSON.stringify(jobJson(job, progress)) : jobDetails(job, progress)) + '\n');

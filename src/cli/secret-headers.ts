@@ -2,6 +2,7 @@
 // with --header, and every header in the MANAGED_DOWNLOADS_HEADERS environment variable ("Name: value" lines,
 // which keeps tokens out of the process list), are sent by this process only. The job records their names, never
 // their values; a later `run` or `resume` sends them again when it has them in its own environment.
+import { BitsError, Codes } from '../core/errors';
 import { checkHeaders } from '../core/jobs/validation';
 
 export const HEADERS_ENV = 'MANAGED_DOWNLOADS_HEADERS';
@@ -15,7 +16,7 @@ export function headersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<str
   for (const line of text.split(/\r?\n/)) {
     if (!line.trim()) continue;
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new Error(`${HEADERS_ENV}: each line needs "Name: value" (a line without a name was found).`);
+    if (colon <= 0) throw new BitsError(Codes.E_INVALIDARG, `${HEADERS_ENV}: each line needs "Name: value" (a line without a name was found; its value is not shown). Fix the variable, then run the command again.`);
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return checkHeaders(headers);

@@ -36,7 +36,8 @@ Common:
 Environment: MANAGED_DOWNLOADS_HEADERS  "Name: value" lines sent as write-only headers (kept out of the process
 list and the store; run and resume send them again to the jobs that name them).
 
-Exit codes: 0 done; 1 a job failed (state, error context, code and description are printed); 2 bad usage;
+Exit codes: 0 done; 1 a job failed (state, error context, code and description are printed), or the store or
+--dest folder could not be written (read-only, disk full: the code and what to do are printed); 2 bad usage;
 75 the store is in use by another process (a VS Code window, another CLI): try again later, or another --store;
 130 interrupted (the job keeps its bytes; 'managed-downloads run' continues it).
 Default store: $XDG_STATE_HOME/managed-downloads or ~/.local/state/managed-downloads (Linux),

@@ -1,6 +1,8 @@
 // Waiting for jobs to come to rest, as the CLI needs it: done, failed, or stopped by someone else.
 import type { JobEngine } from '../core/jobs/engine';
 import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { BitsError, Codes } from '../core/errors';
+import { reportError } from './error-report';
 import type { CliIO } from './outcome';
 
 /** States in which nothing more will happen without a verb. TRANSFERRED rests only when nobody auto-completes it. */
@@ -45,10 +47,10 @@ export function findJob(engine: JobEngine, idOrPrefix: string): { found: true; j
   return { found: false, problem: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
 }
 
-/** The job `findJob` finds, or undefined after telling the user why there is none. */
-export function jobOrReport(engine: JobEngine, idOrPrefix: string, io: Pick<CliIO, 'stderr'>): JobSnapshot | undefined {
+/** The job `findJob` finds, or undefined after telling the user why there is none (BG_E_NOT_FOUND, as every error reads). */
+export function jobOrReport(engine: JobEngine, idOrPrefix: string, io: CliIO, json = false): JobSnapshot | undefined {
   const lookup = findJob(engine, idOrPrefix);
   if (lookup.found) return lookup.job;
-  io.stderr.write(`managed-downloads: ${lookup.problem}\n`);
+  reportError(new BitsError(Codes.BG_E_NOT_FOUND, lookup.problem), io, { json, verbose: false });
   return undefined;
 }

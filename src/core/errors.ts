@@ -160,3 +160,42 @@ export class BitsError extends Error {
 export function isBitsError(e: unknown): e is BitsError {
   return e instanceof BitsError;
 }
+
+/** What to tell a person to do when a file-system operation fails, by kind of failure. */
+export interface FileSystemAdvice {
+  /** Permission denied or a read-only file system. */
+  denied: string;
+  /** No space left (or over quota). */
+  full: string;
+  /** Anything else (a file in the way of a folder, a missing folder, an I/O error). */
+  other: string;
+}
+
+/**
+ * A file-system failure (an errno error from node:fs) as a BitsError with the Windows code a person can look up
+ * (E_ACCESSDENIED, E_DISK_FULL, ...), what was being done, why it failed in plain words, and what to do.
+ * A BitsError passes through unchanged.
+ */
+export function fileSystemError(err: unknown, doing: string, context: ErrorContext, advice: FileSystemAdvice): BitsError {
+  if (err instanceof BitsError) return err;
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const make = (code: number, reason: string, todo: string) =>
+    new BitsError(code, `${doing} failed: ${reason}${errno ? ` (${errno})` : ''}. ${todo}`, context, { cause: err, transient: false });
+  switch (errno) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return make(Codes.E_DISK_FULL, 'the disk is full', advice.full);
+    case 'EROFS':
+      return make(Codes.E_ACCESSDENIED, 'the file system is read-only', advice.denied);
+    case 'EACCES':
+    case 'EPERM':
+      return make(Codes.E_ACCESSDENIED, 'permission denied', advice.denied);
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return make(Codes.E_FILE_EXISTS, 'a file is in the way where a folder is needed', advice.other);
+    case 'ENOENT':
+      return make(Codes.E_FILE_NOT_FOUND, 'a folder on the way does not exist', advice.other);
+    default:
+      return make(Codes.E_FAIL, (err as Error | undefined)?.message ?? String(err), advice.other);
+  }
+}

@@ -77,14 +77,26 @@ export function resolveProxy(target: URL, settings: ProxySettings = {}): Resolve
   if (!raw) return undefined;
   const noProxy = [...(settings.noProxy ?? []), ...(envValue(env, 'NO_PROXY')?.split(',') ?? [])];
   if (bypassesProxy(target, noProxy)) return undefined;
+  const source = configured ? 'the setting http.proxy' : target.protocol === 'https:' && envValue(env, 'HTTPS_PROXY') ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  const shown = redactProxy(raw);
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
   } catch {
-    throw new BitsError(Codes.BG_E_INVALID_PROXY_INFO, `The proxy '${raw}' is not a valid URL. Fix the setting http.proxy (or HTTPS_PROXY / HTTP_PROXY), e.g. http://proxy.example:3128.`, ErrorContext.GENERAL_TRANSPORT, { transient: false });
+    throw new BitsError(
+      Codes.BG_E_INVALID_PROXY_INFO,
+      `The proxy '${shown}' (from ${source}) is not a valid URL: ${whatIsWrong(raw)}. Fix ${source}; it should look like http://proxy.example:3128.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      { transient: false },
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BitsError(Codes.BG_E_INVALID_PROXY_INFO, `The proxy '${raw}' uses ${url.protocol}; only http:// and https:// proxies are supported. Fix the setting http.proxy (or HTTPS_PROXY / HTTP_PROXY).`, ErrorContext.GENERAL_TRANSPORT, { transient: false });
+    throw new BitsError(
+      Codes.BG_E_INVALID_PROXY_INFO,
+      `The proxy '${shown}' (from ${source}) uses ${url.protocol}; only http:// and https:// proxies are supported. Fix ${source}.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      { transient: false },
+    );
   }
   let authorization = settings.authorization?.trim() || undefined;
   if (!authorization && url.username) {
@@ -96,4 +108,30 @@ export function resolveProxy(target: URL, settings: ProxySettings = {}): Resolve
 /** The proxy URL without credentials, for messages and logs. */
 export function describeProxy(url: URL): string {
   return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * The proxy as it was given, for messages: a user name and password in it (everything before the last `@` of
+ * what follows the scheme) become `***`, even when the rest does not parse, and it is bounded and printable.
+ */
+export function redactProxy(raw: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
+  const rest = raw.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  const shown = at < 0 ? raw : `${scheme}***@${rest.slice(at + 1)}`;
+  const clean = shown.replace(/\p{Cc}/gu, '?');
+  return clean.length > 200 ? `${clean.slice(0, 200)}...` : clean;
+}
+
+/** Why a proxy that URL parsing refused is wrong, in words (the parser only says "Invalid URL"). */
+function whatIsWrong(raw: string): string {
+  const authority = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0];
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (/\s/.test(raw)) return 'it contains a space';
+  if (hostPort.startsWith('[') && !hostPort.includes(']')) return 'its IPv6 address lacks the closing ]';
+  if (!hostPort || hostPort.startsWith(':')) return 'it has no host name';
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) return 'its port is not a number';
+  if (port !== undefined && Number(port) > 65535) return 'its port is above 65535';
+  return 'its host name has characters a host name cannot have';
 }

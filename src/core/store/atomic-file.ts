@@ -10,17 +10,18 @@ export const ATOMIC_TEMP_MARK = '.tmp-';
 
 export async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
   const temp = `${file}${ATOMIC_TEMP_MARK}${process.pid}-${++counter}`;
-  const handle = await fs.open(temp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await fs.open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temp, file);
   } catch (err) {
-    await fs.rm(temp, { force: true });
+    // A full disk or a failed rename leaves nothing behind; the previous file is intact.
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
   await syncFolder(path.dirname(file));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { DownloadEngine } from '../jobs/model';
 import { writeAtomically } from './atomic-file';
+import { nestingDepth } from './job-format';
 
 /** The verbs another process may ask the holder to run (all take and return plain JSON). */
 export const FORWARDED_VERBS = [
@@ -31,6 +32,10 @@ interface Request {
 }
 
 type Answer = { ok: true; value: unknown } | { ok: false; code: number; context: ErrorContext; message: string };
+
+/** The largest forwarded verb (createJob, setProperties with 16 KiB of headers) is far below both bounds. */
+const MAX_REQUEST_CHARS = 1024 * 1024;
+const MAX_REQUEST_NESTING = 8;
 
 const REQUEST = '.req.json';
 const ANSWER = '.res.json';
@@ -116,6 +121,10 @@ export class CommandInbox {
     }
     let answer: Answer;
     try {
+      // A request is input from a file anyone with access to the store can write: bounded before it is parsed.
+      if (text.length > MAX_REQUEST_CHARS || nestingDepth(text) > MAX_REQUEST_NESTING) {
+        throw new BitsError(Codes.E_INVALIDARG, `A forwarded command larger than ${MAX_REQUEST_CHARS} characters or nested deeper than ${MAX_REQUEST_NESTING} levels was refused.`);
+      }
       const request = JSON.parse(text) as Request;
       if (!(FORWARDED_VERBS as readonly string[]).includes(request.verb) || !Array.isArray(request.args)) {
         throw new BitsError(Codes.E_INVALIDARG, `Unknown forwarded command ${String(request.verb)}.`);

@@ -2,10 +2,23 @@
 // costs at most that one job, and a bad file is set aside with a clear reason instead of taking the rest down.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { BitsError, Codes, ErrorContext } from '../errors';
+import { Codes, ErrorContext, fileSystemError, type FileSystemAdvice } from '../errors';
 import type { JobRecord, StoreProblem } from '../jobs/model';
 import { ATOMIC_TEMP_MARK, writeAtomically } from './atomic-file';
-import { parseStoredJob, StoreFormatError, STORE_VERSION } from './job-format';
+import { MAX_JOB_FILE_BYTES, parseStoredJob, StoreFormatError, STORE_VERSION } from './job-format';
+
+/** What to do when the store folder cannot be read or written. */
+export const STORE_ADVICE: FileSystemAdvice = {
+  denied: 'Make the store folder writable, or choose a store folder you can write to.',
+  full: "Free some space on the store folder's disk, or choose a store folder on another disk.",
+  other: 'Choose a store folder you can write to.',
+};
+
+/** A reason read from a hostile file, made safe to print: no control characters, bounded length. */
+function printable(reason: string, max = 300): string {
+  const clean = reason.replace(/\p{Cc}/gu, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
 
 export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -38,24 +51,21 @@ export class JobStore {
   static async open(storeDir: string, options: JobStoreOptions = {}): Promise<LoadedStore> {
     const log = options.log ?? (() => undefined);
     const folder = path.join(storeDir, 'jobs');
+    let names: string[];
     try {
       await fs.mkdir(folder, { recursive: true });
+      names = await fs.readdir(folder);
     } catch (err) {
-      throw new BitsError(
-        Codes.E_ACCESSDENIED,
-        `Cannot create the job store folder ${folder}: ${(err as Error).message}. Choose a store folder you can write to.`,
-        ErrorContext.LOCAL_FILE,
-        { cause: err },
-      );
+      throw fileSystemError(err, `Opening the job store folder ${folder}`, ErrorContext.GENERAL_QUEUE_MANAGER, STORE_ADVICE);
     }
     const store = new JobStore(folder, options.coalesceMs ?? 250, log);
     const jobs: JobRecord[] = [];
     const problems: StoreProblem[] = [];
-    for (const name of (await fs.readdir(folder)).sort()) {
+    for (const name of names.sort()) {
       const file = path.join(folder, name);
       if (name.includes(ATOMIC_TEMP_MARK)) {
-        // A write that a crash interrupted; the job's previous file is intact beside it.
-        await fs.rm(file, { force: true });
+        // A write that a crash interrupted; the job's previous file is intact beside it. A read-only store keeps it.
+        await fs.rm(file, { force: true }).catch(() => undefined);
         continue;
       }
       if (!name.endsWith('.json')) continue;
@@ -70,10 +80,12 @@ export class JobStore {
 
   private async loadOne(file: string, id: string, into: JobRecord[]): Promise<StoreProblem | undefined> {
     try {
+      // Checked before reading: a huge file is not a job this product wrote, and reading it could exhaust memory.
+      if ((await fs.stat(file)).size > MAX_JOB_FILE_BYTES) throw new StoreFormatError(`larger than ${MAX_JOB_FILE_BYTES} bytes`);
       into.push(parseStoredJob(await fs.readFile(file, 'utf8'), id));
       return undefined;
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = printable(err instanceof Error ? err.message : String(err));
       if (err instanceof StoreFormatError && err.tooNew) {
         // Left in place: the newer version that wrote it can still read it after an upgrade.
         return {
@@ -134,7 +146,10 @@ export class JobStore {
       .then(async () => {
         const snapshot = this.latest.get(id);
         if (!snapshot || this.removed.has(id)) return;
-        await writeAtomically(this.fileOf(id), JSON.stringify({ version: STORE_VERSION, job: snapshot() }, null, 1));
+        const file = this.fileOf(id);
+        await writeAtomically(file, JSON.stringify({ version: STORE_VERSION, job: snapshot() }, null, 1)).catch((err: unknown) => {
+          throw fileSystemError(err, `Saving job ${id} to ${file}`, ErrorContext.GENERAL_QUEUE_MANAGER, STORE_ADVICE);
+        });
       });
     this.chains.set(id, next);
     void next

@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../event';
+import { ErrorContext, fileSystemError } from '../errors';
 import { writeAtomically } from './atomic-file';
+import { STORE_ADVICE } from './job-store';
 
 export interface LeaseInfo {
   generation: number;
@@ -34,6 +36,26 @@ export interface LeaseOptions {
 }
 
 const LEASE_FILE = /^lease-(\d+)\.json$/;
+/** A holder writes a few hundred characters; the label is shown in messages, so it is bounded too. */
+const MAX_LEASE_CHARS = 4096;
+const MAX_LABEL = 200;
+/** Holders use seconds (10 s by default); a lease file claiming more would keep the store from everyone. */
+const MAX_TTL_MS = 10 * 60_000;
+
+/** The lease as its holder wrote it, or undefined when any field is not what a holder writes. */
+function leaseInfoOf(value: unknown, generation: number): LeaseInfo | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  const short = (s: unknown): s is string => typeof s === 'string' && s.length <= MAX_LABEL && !/\p{Cc}/u.test(s);
+  if (v.generation !== generation || !short(v.holder) || !count(v.pid) || !short(v.host) || !count(v.heartbeat) || !count(v.ttlMs)) return undefined;
+  if (v.released !== undefined && typeof v.released !== 'boolean') return undefined;
+  if (v.ttlMs > MAX_TTL_MS) return undefined;
+  if (v.label !== undefined && !short(v.label)) return undefined;
+  // A heartbeat further ahead than one time-to-live is not a clock a little off: it would hold the store forever.
+  if (v.heartbeat > Date.now() + v.ttlMs + 60_000) return undefined;
+  return v as unknown as LeaseInfo;
+}
 const DEFAULT_TTL_MS = 10_000;
 
 export class StoreLease {
@@ -64,6 +86,15 @@ export class StoreLease {
 
   /** Takes the lease if it is free or expired; true when this process holds it afterwards. */
   async tryAcquire(): Promise<boolean> {
+    try {
+      return await this.acquire();
+    } catch (err) {
+      // A read-only or full store, or a file where the store folder should be: said plainly, with its code.
+      throw fileSystemError(err, `Taking the lease of the store ${this.storeDir}`, ErrorContext.GENERAL_QUEUE_MANAGER, STORE_ADVICE);
+    }
+  }
+
+  private async acquire(): Promise<boolean> {
     if (this.disposed) return false;
     if (this.held) return true;
     await fs.mkdir(this.storeDir, { recursive: true });
@@ -72,14 +103,14 @@ export class StoreLease {
     const generation = (current?.generation ?? (await this.highestGeneration())) + 1;
     const info = this.infoFor(generation);
     const temp = path.join(this.storeDir, `.lease-${this.id}.tmp`);
-    await fs.writeFile(temp, JSON.stringify(info));
     try {
+      await fs.writeFile(temp, JSON.stringify(info));
       await fs.link(temp, this.fileOf(generation));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     } finally {
-      await fs.rm(temp, { force: true });
+      await fs.rm(temp, { force: true }).catch(() => undefined);
     }
     this.generation = generation;
     this.options.log?.('info', `[Lease] holding the store ${this.storeDir} (lease ${generation}${current ? `, taken over from pid ${current.pid} on ${current.host}` : ''})`);
@@ -99,11 +130,14 @@ export class StoreLease {
     const generation = await this.highestGeneration();
     if (generation === 0) return undefined;
     try {
-      return JSON.parse(await fs.readFile(this.fileOf(generation), 'utf8')) as LeaseInfo;
+      const text = await fs.readFile(this.fileOf(generation), 'utf8');
+      const info = text.length <= MAX_LEASE_CHARS ? leaseInfoOf(JSON.parse(text), generation) : undefined;
+      if (info) return info;
     } catch {
-      // Being replaced or cut short by a crash during the link: treat as an expired lease of that number.
-      return { generation, holder: '?', pid: 0, host: '?', heartbeat: 0, ttlMs: 0 };
+      // Being replaced or cut short by a crash during the link: handled below.
     }
+    // Unreadable, or not what a holder writes: treated as an expired lease of that number, so it cannot block the store.
+    return { generation, holder: '?', pid: 0, host: '?', heartbeat: 0, ttlMs: 0 };
   }
 
   isExpired(info: LeaseInfo, now = Date.now()): boolean {

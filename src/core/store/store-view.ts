@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../event';
 import type { JobChangeEvent, JobRecord } from '../jobs/model';
-import { parseStoredJob } from './job-format';
+import { MAX_JOB_FILE_BYTES, parseStoredJob } from './job-format';
 
 interface Seen {
   mtimeMs: number;
@@ -15,6 +15,8 @@ interface Seen {
 
 export class StoreView {
   private readonly jobs = new Map<string, Seen>();
+  /** Files that did not parse, by their mtime and size when they were read. */
+  private readonly refused = new Map<string, { mtimeMs: number; size: number }>();
   private readonly emitter = new Emitter<JobChangeEvent>();
   readonly onDidChangeJob: Event<JobChangeEvent> = this.emitter.event;
   private timer: NodeJS.Timeout | undefined;
@@ -71,11 +73,17 @@ export class StoreView {
       present.add(id);
       const seen = this.jobs.get(id);
       if (seen && seen.mtimeMs === stat.mtimeMs && seen.size === stat.size) continue;
+      const refused = this.refused.get(id);
+      if (refused && refused.mtimeMs === stat.mtimeMs && refused.size === stat.size) continue;
       let record: JobRecord;
       try {
+        if (stat.size > MAX_JOB_FILE_BYTES) throw new Error('too large');
         record = parseStoredJob(await fs.readFile(file, 'utf8'), id);
+        this.refused.delete(id);
       } catch {
-        // Unreadable here is the holder's business (it sets such files aside); keep what we had.
+        // Unreadable here is the holder's business (it sets such files aside); keep what we had, and do not read
+        // the same bad file again at every poll.
+        this.refused.set(id, { mtimeMs: stat.mtimeMs, size: stat.size });
         continue;
       }
       this.jobs.set(id, { mtimeMs: stat.mtimeMs, size: stat.size, record });

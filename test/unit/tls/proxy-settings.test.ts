@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bypassesProxy, resolveProxy } from '../../../src/core/net/proxy-settings';
+import { bypassesProxy, resolveProxy, type ProxySettings } from '../../../src/core/net/proxy-settings';
 import { Codes } from '../../../src/core/errors';
 
 describe('proxy settings', () => {
@@ -40,6 +40,29 @@ describe('proxy settings', () => {
         () => resolveProxy(target, { proxy: bad, env: {} }),
         (e: Error & { code?: number }) => e.code === Codes.BG_E_INVALID_PROXY_INFO && /http\.proxy/.test(e.message),
       );
+    }
+  });
+
+  test('a malformed or unsupported proxy with credentials: the message says what is wrong, with *** for the credentials', () => {
+    const cases: [string, RegExp][] = [
+      ['http://alice:hunter2@[nope', /'http:\/\/\*\*\*@\[nope' \(from the setting http\.proxy\) is not a valid URL: its IPv6 address lacks the closing \]/],
+      ['socks5://alice:hunter2@p:1', /'socks5:\/\/\*\*\*@p:1' \(from the setting http\.proxy\) uses socks5:; only http:\/\/ and https:\/\/ proxies/],
+      ['alice:hunter2@p:99999', /'\*\*\*@p:99999' .* its port is above 65535/],
+      ['http://alice:hun/ter2@p:x', /'http:\/\/\*\*\*@p:x' .* not a valid URL/],
+    ];
+    for (const [proxy, message] of cases) {
+      for (const settings of [{ proxy, env: {} }, { env: { HTTPS_PROXY: proxy } }] as ProxySettings[]) {
+        assert.throws(
+          () => resolveProxy(target, settings),
+          (e: Error & { code?: number }) => {
+            assert.equal(e.code, Codes.BG_E_INVALID_PROXY_INFO);
+            assert.ok(!/hunter2|hun\/ter2|alice/.test(e.message), `the credentials are not echoed: ${e.message}`);
+            if (settings.proxy) assert.match(e.message, message);
+            else assert.match(e.message, /\(from HTTPS_PROXY\).*Fix HTTPS_PROXY/);
+            return true;
+          },
+        );
+      }
     }
   });
 });
