@@ -110,19 +110,22 @@ export class WorkspaceValidatorController {
       const compiled = await compileValidator(file);
       inputs = compiled.inputs;
       this.watcher?.watch(inputs);
-      if (seq !== this.sequence) return this.service.workspaceValidator;
+      if (seq !== this.sequence) return this.current;
       const abort = (this.loadInProgress = new AbortController());
       // The file's top-level code has the time limit of a call.
       const validator = await WorkerValidator.start(compiled, { loadTimeLimitMs: this.service.validatorTimeLimitMs, ...this.options, signal: abort.signal });
       if (this.loadInProgress === abort) this.loadInProgress = undefined;
       if (seq !== this.sequence) {
         await validator.dispose();
-        return this.service.workspaceValidator;
+        return this.current;
       }
       this.loadedFingerprint = compiled.fingerprint;
       this.log('info', `certificate validator ${file} loaded (${reason}); ${compiled.inputs.length} file(s) watched; every attached job's certificate cache cleared`);
       return this.set(seq, { status: 'loaded', file, validator });
     } catch (e) {
+      // A newer load replaced this one (a save while it started): its outcome is the answer, and this one's
+      // failure, which is only that it was stopped, is no news for the log or the diagnostics.
+      if (seq !== this.sequence) return this.current;
       this.loadedFingerprint = undefined;
       if (e instanceof ValidatorCompileError) {
         this.watcher?.watch(e.inputs);
