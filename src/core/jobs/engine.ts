@@ -39,7 +39,7 @@ import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
-import { checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText } from './validation';
+import { checkBoolean, checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText, checkValidatorSource } from './validation';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -256,8 +256,8 @@ export class JobEngine implements DownloadEngine {
       noProgressTimeout: 1_209_600,
       securityFlags: checkSecurityFlags(options.securityFlags ?? 0),
       customHeaders: checkHeaders(options.customHeaders),
-      validator: options.validator ?? 'none',
-      autoComplete: options.autoComplete ?? false,
+      validator: checkValidatorSource(options.validator ?? 'none'),
+      autoComplete: checkBoolean('autoComplete', options.autoComplete ?? false),
     };
     const timers = checkPatch({ minimumRetryDelay: options.minimumRetryDelay, noProgressTimeout: options.noProgressTimeout });
     Object.assign(record, timers);
@@ -426,9 +426,7 @@ export class JobEngine implements DownloadEngine {
 
   async setValidatorSource(jobId: string, source: ValidatorSource): Promise<void> {
     return this.verb(jobId, 'setValidatorSource', async (slot) => {
-      if (!['none', 'workspace', 'api'].includes(source)) {
-        throw new BitsError(Codes.E_INVALIDARG, `Unknown validator source "${String(source)}": use none, workspace or api.`, ErrorContext.GENERAL_QUEUE_MANAGER);
-      }
+      checkValidatorSource(source);
       // A (re)set validator must judge the next connection: pooled ones were accepted under the old one.
       this.connections.closeJobConnections?.(jobId);
       if (slot.record.validator === source) return;

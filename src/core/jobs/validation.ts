@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { displayUrl } from '../util/url';
-import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions } from './model';
+import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions, type ValidatorSource } from './model';
 
 const general = ErrorContext.GENERAL_QUEUE_MANAGER;
 
@@ -169,4 +169,15 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
     sha256 = file.sha256.toLowerCase();
   }
   return { url, localPath, sha256 };
+}
+
+/** Where a job's validator comes from: one of the three sources, nothing else (an API caller may pass anything). */
+export function checkValidatorSource(source: unknown): ValidatorSource {
+  if (source === 'none' || source === 'workspace' || source === 'api') return source;
+  throw new BitsError(Codes.E_INVALIDARG, `Unknown validator source ${typeof source === 'string' ? `"${source.slice(0, 40)}"` : `of type ${typeof source}`}: use none, workspace or api.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new BitsError(Codes.E_INVALIDARG, `${name} must be true or false, not a value of type ${typeof value}.`, ErrorContext.GENERAL_QUEUE_MANAGER);
 }

@@ -76,6 +76,17 @@ test('enormous headers and URLs are refused with BG_E_STRING_TOO_LONG; header in
   await refusedWithoutEffect(w, () => w.engine.addFile(w.job.id, { remoteUrl: w.server.url('/' + 'a'.repeat(9000)), localPath: path.join(w.box.dest, 'l.bin') }), Codes.BG_E_STRING_TOO_LONG, /at most 8192/);
 });
 
+test('createJob refuses a validator source or autoComplete that is not one of its values (an API caller may pass anything), and every job still lists', async (t) => {
+  const w = await world(t);
+  let nested: unknown = true;
+  for (let i = 0; i < 5000; i++) nested = [nested];
+  const hostile = [{ autoComplete: nested }, { autoComplete: 'yes' }, { validator: 'nobody' }, { validator: nested }] as unknown as Partial<Parameters<typeof w.engine.createJob>[0]>[];
+  for (const options of hostile) {
+    await assert.rejects(w.engine.createJob({ displayName: 'hostile options', ...options }), (err: { code: number }) => err.code === Codes.E_INVALIDARG);
+  }
+  assert.ok(w.engine.listJobs().every((j) => j.displayName !== 'hostile options'));
+});
+
 test('destination paths: relative, a root, an existing folder are refused; names from URLs never leave the folder', async (t) => {
   const w = await world(t);
   const url = w.server.url('/f');
