@@ -157,8 +157,9 @@ if ! code_server_ok; then
   start_ticker "code-server" "$CS_DIR"
   # Node 24 first on PATH, so npm itself (a `#!/usr/bin/env node` script) runs on it, and the user agent
   # that code-server's postinstall checks says node/v24; nodedir: native modules build against its headers.
+  # Most of the time goes to those builds (node-gyp, one compiler at a time unless JOBS says otherwise).
   clean_env "$NODE24_DIR/bin"
-  (cd "$CS_DIR" && env "${CLEAN_ENV[@]}" npm_config_nodedir="$NODE24_DIR" npm \
+  (cd "$CS_DIR" && env "${CLEAN_ENV[@]}" npm_config_nodedir="$NODE24_DIR" JOBS=max npm \
     install --no-save --no-audit --no-fund --loglevel=warn "code-server@$CODE_SERVER_VERSION" >&2) ||
     fail "\`npm install code-server@$CODE_SERVER_VERSION\` in $CS_DIR failed (npm's messages are above). It builds native modules: g++, make, python3 and libkrb5-dev must be installed, and it must run on Node $NODE_MAJOR ($NODE24)."
   stop_ticker
