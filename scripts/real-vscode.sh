@@ -127,7 +127,7 @@ code_server_ok() { [ -f "$CS_DIR/.installed" ] && [ -x "$CS_DIR/node_modules/.bi
 
 if ! node24_ok || ! code_server_ok; then
   log "first run: installing Node $NODE_MAJOR and code-server $CODE_SERVER_VERSION into $CACHE"
-  log "(about 800 MB from the npm registry, then code-server builds its native modules: 2 to 6 minutes on 2 cores. Later runs reuse them.)"
+  log "(about 800 MB from the npm registry, then code-server builds its native modules: 2 to 10 minutes on 2 cores. Later runs reuse them.)"
   preflight_npm
 fi
 
