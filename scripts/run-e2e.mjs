@@ -5,7 +5,7 @@
 //
 // usage: node scripts/run-e2e.mjs [--filter SCENARIO] [--untrusted]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,22 @@ const userDataDir = join(scratch, 'user-data');
 const extensionsDir = join(scratch, 'extensions');
 const installed = installExtension(tools, { vsix: packaged.vsix, extensionsDir, userDataDir });
 lap(`installed into ${installed}`);
+
+// What a user gets from the .vsix: no vsce warning, a README whose images are files inside the package and
+// that has no developers' note, and nothing the extension does not load (the CLI, source maps).
+// (VS Code's extension page itself shows only https images: see CONTRIBUTING.md, Packaging.)
+report(packaged.warnings.length === 0, 'vsce packages the .vsix without a warning', packaged.warnings.join('; '));
+const readmeName = readdirSync(installed).find((name) => name.toLowerCase() === 'readme.md') ?? 'README.md'; // vsce lower-cases it
+const installedReadme = existsSync(join(installed, readmeName)) ? readFileSync(join(installed, readmeName), 'utf8') : '';
+const images = [...installedReadme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+const missingImages = images.filter((src) => /^[a-z]+:/i.test(src) || !existsSync(join(installed, src)));
+report(
+  images.length > 0 && missingImages.length === 0 && !installedReadme.includes('<!-- developers -->'),
+  "the installed README's screenshots are files inside the extension, and it has no developers' note",
+  `${images.length} images${missingImages.length ? `; not inside the package: ${missingImages.join(', ')}` : ''}`,
+);
+const notLoaded = ['dist/cli.js', 'dist/extension.js.map', 'src', 'test', 'scripts'].filter((p) => existsSync(join(installed, p)));
+report(notLoaded.length === 0, 'the installed extension holds no CLI, source maps or sources', notLoaded.join(', '));
 
 // The validator is compiled at run time by the esbuild the .vsix carries: prove it runs where installed.
 const esbuildCheck = spawnSync(tools.node24, ['-e', `

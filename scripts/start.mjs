@@ -58,7 +58,11 @@ if (args.fresh) {
 }
 const remembered = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : {};
 
+// The first start installs Node 24 and code-server into the cache (minutes; real-vscode.sh says what and
+// how long as it goes); later starts only check them.
+say('checking code-server and Node 24 (the first start installs them: a few minutes)');
 const tools = realVsCodeTools();
+say('code-server and Node 24 are ready');
 
 // The .vsix: reused while it is newer than everything it is made from.
 const vsix = join(repoRoot, vsixFileName());
@@ -66,8 +70,9 @@ if (vsixIsFresh(vsix)) {
   say(`reusing ${vsixFileName()} (newer than its sources)`);
 } else {
   say('building and packaging the extension');
-  const { bytes } = packageVsix({ outFile: vsix });
+  const { bytes, warnings } = packageVsix({ outFile: vsix });
   say(`packaged ${vsixFileName()} (${describeSize(bytes)})`);
+  for (const warning of warnings) say(`vsce: ${warning}`);
 }
 
 // The demo server, on the port it had last time when that is free, so URLs of unfinished jobs still work.

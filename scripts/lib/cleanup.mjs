@@ -45,6 +45,11 @@ export async function exitAfterCleanup(code) {
   process.exit(code);
 }
 
+/** An error whose message says it all (what failed, what to do): printed without a stack trace. */
+export class ScriptError extends Error {}
+
+const describe = (e) => (e instanceof ScriptError ? e.message : e);
+
 let installed = false;
 /**
  * Signals and uncaught errors end the script through the cleanups. A signal exits with 128+signal
@@ -63,11 +68,11 @@ export function installCleanupHandlers({ signalExitCode } = {}) {
     });
   }
   process.on('uncaughtException', (e) => {
-    console.error(e);
+    console.error(describe(e));
     void exitAfterCleanup(1);
   });
   process.on('unhandledRejection', (e) => {
-    console.error(e);
+    console.error(describe(e));
     void exitAfterCleanup(1);
   });
   process.on('exit', () => {

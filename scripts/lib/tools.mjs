@@ -2,17 +2,22 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ScriptError } from './cleanup.mjs';
 import { repoRoot } from './paths.mjs';
 
 let cached;
-/** Runs real-vscode.sh (seconds when the cache is warm) and returns { node24, codeServer, codeServerEntry, chromium }. */
+/**
+ * Runs real-vscode.sh (under a second when the cache is warm; minutes the first time, printing what it
+ * installs as it goes) and returns { node24, codeServer, codeServerEntry, chromium }.
+ */
 export function realVsCodeTools() {
   if (cached) return cached;
   const r = spawnSync('bash', [join(repoRoot, 'scripts', 'real-vscode.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`scripts/real-vscode.sh failed (exit ${r.status}); its messages are above`);
+  if (r.error) throw new ScriptError(`cannot run scripts/real-vscode.sh: ${r.error.message} (bash is needed)`);
+  if (r.status !== 0) throw new ScriptError(`scripts/real-vscode.sh failed (exit ${r.status}); what it needs is in its messages above`);
   const values = Object.fromEntries(
     r.stdout
       .split('\n')
@@ -21,7 +26,7 @@ export function realVsCodeTools() {
       .map((m) => [m[1], m[2]]),
   );
   for (const key of ['NODE24', 'CODE_SERVER', 'CHROMIUM']) {
-    if (!values[key]) throw new Error(`scripts/real-vscode.sh did not print ${key}=`);
+    if (!values[key]) throw new ScriptError(`scripts/real-vscode.sh did not print ${key}=`);
   }
   cached = {
     node24: values.NODE24,

@@ -1,12 +1,21 @@
 // Packaging the extension into a platform-specific .vsix with vsce, from a staging folder that holds
-// only what the extension needs at run time: the esbuild bundle (dist/), media/, package.json, README.md,
-// LICENSE, and esbuild itself (the certificate validator is compiled at run time) with the native
-// package of the target platform.
+// only what the extension loads or shows: its bundle and the validator worker (dist/, without the CLI,
+// which the extension never runs, and without source maps), the validator declarations it writes into
+// workspaces, media/ (the activity-bar glyph, the icon, the README's screenshots), package.json,
+// README.md (its developers' note cut out), CHANGELOG.md, LICENSE, and esbuild itself (the certificate
+// validator is compiled at run time) with the native package of the target platform. Everything else
+// is bundled into dist/, so esbuild is the .vsix's one dependency.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from './build.mjs';
 import { cacheDir, repoRoot } from './paths.mjs';
+
+/** What the extension loads from dist/ (main, the validator worker, the declarations it copies). */
+export const shippedDistFiles = ['extension.js', 'validator-worker.js', 'managed-downloads-validator.d.ts'];
+
+/** README.md's note for developers, between these markers, is left out of the packaged README. */
+const DEVELOPERS_NOTE = /\n?<!-- developers -->[\s\S]*?<!-- \/developers -->\n?/;
 
 /** vsce targets and the esbuild package that carries each one's binary. */
 export const esbuildPackageForTarget = {
@@ -40,7 +49,7 @@ function packagedSources() {
     if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
     else files.push(p);
   };
-  for (const p of ['src', 'media', 'package.json', 'package-lock.json', 'README.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/lib/vsix.mjs']) {
+  for (const p of ['src', 'media', 'package.json', 'package-lock.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/lib/vsix.mjs']) {
     walk(join(repoRoot, p));
   }
   return files;
@@ -53,12 +62,13 @@ export function vsixIsFresh(vsix) {
   return packagedSources().every((f) => statSync(f).mtimeMs < made);
 }
 
-function run(command, args, options) {
+/** Runs a command; returns its stdout (with `withStderr`, stdout then stderr, where vsce writes its warnings). */
+function run(command, args, { withStderr = false, ...options } = {}) {
   const r = spawnSync(command, args, { encoding: 'utf8', ...options });
   if (r.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
   }
-  return r.stdout ?? '';
+  return (r.stdout ?? '') + (withStderr ? (r.stderr ?? '') : '');
 }
 
 /**
@@ -86,14 +96,24 @@ function stage(stagingDir, target) {
   mkdirSync(stagingDir, { recursive: true });
   const manifest = readManifest();
   const esbuildVersion = JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
-  // The .vsix's package.json: everything else is bundled into dist/, so esbuild is its one dependency.
+  // The .vsix's package.json: everything else is bundled into dist/, so esbuild is its one dependency;
+  // the CLI (`bin`) is not in the .vsix.
   const shipped = { ...manifest, dependencies: { esbuild: esbuildVersion } };
   delete shipped.devDependencies;
   delete shipped.scripts;
+  delete shipped.bin;
   writeFileSync(join(stagingDir, 'package.json'), JSON.stringify(shipped, null, 2) + '\n');
-  for (const p of ['dist', 'media', 'README.md', 'LICENSE', '.vscodeignore']) {
+  for (const file of shippedDistFiles) {
+    const from = join(repoRoot, 'dist', file);
+    if (!existsSync(from)) throw new Error(`dist/${file} is missing: the build (node esbuild.mjs) did not make it`);
+    cpSync(from, join(stagingDir, 'dist', file));
+  }
+  for (const p of ['media', 'CHANGELOG.md', 'LICENSE', '.vscodeignore']) {
     cpSync(join(repoRoot, p), join(stagingDir, p), { recursive: true });
   }
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  if (!DEVELOPERS_NOTE.test(readme)) throw new Error('README.md has no <!-- developers --> ... <!-- /developers --> note for the packaging to leave out');
+  writeFileSync(join(stagingDir, 'README.md'), readme.replace(DEVELOPERS_NOTE, ''));
   // esbuild's JavaScript API only; its bin/ (a copy of the host's binary) and install script are not needed.
   const esbuildDir = join(repoRoot, 'node_modules', 'esbuild');
   for (const p of ['package.json', 'LICENSE.md', 'lib/main.js']) {
@@ -104,7 +124,8 @@ function stage(stagingDir, target) {
 }
 
 /**
- * Builds for production and packages. Returns { vsix, bytes, files }.
+ * Builds for production and packages. Returns { vsix, bytes, files, log, warnings } (warnings: vsce's
+ * WARNING lines, for the caller to show).
  * @param {{ target?: string, outFile?: string, build?: boolean }} [options]
  */
 export function packageVsix({ target = defaultTarget, outFile, build = true } = {}) {
@@ -117,12 +138,16 @@ export function packageVsix({ target = defaultTarget, outFile, build = true } = 
   try {
     stage(stagingDir, target);
     const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-    const output = run(process.execPath, [vsce, 'package', '--target', target, '--out', vsix, '--allow-missing-repository', '--no-rewrite-relative-links'], {
+    // --no-rewrite-relative-links: the README's screenshots load from media/ inside the .vsix, not from
+    // the repository's web address (which vsce would otherwise put in their place).
+    const output = run(process.execPath, [vsce, 'package', '--target', target, '--out', vsix, '--no-rewrite-relative-links'], {
       cwd: stagingDir,
       stdio: ['ignore', 'pipe', 'pipe'],
+      withStderr: true,
     });
     const files = /\((\d+) files?/.exec(output)?.[1];
-    return { vsix, bytes: statSync(vsix).size, files: files ? Number(files) : undefined, log: output };
+    const warnings = output.split('\n').filter((line) => /\bWARNING\b/.test(line)).map((line) => line.trim());
+    return { vsix, bytes: statSync(vsix).size, files: files ? Number(files) : undefined, log: output, warnings };
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
   }
