@@ -29,6 +29,18 @@
  * and a client object handed to another extension acts for the extension that got it. Install only
  * extensions you trust, as with any VS Code extension.
  *
+ * ## Which validator checks an API job (phase 2)
+ * Every HTTPS connection passes phase 1 (the platform's check, relaxed only by the job's security flags) and
+ * then phase 2, decided at each connection (not when the job was made):
+ * - the validator you set with `setCertificateValidator`, when you set one (it wins over the workspace's);
+ * - otherwise the workspace's validator (the file named by `managedDownloads.certificateValidator`)
+ *   whenever one is configured, so a job of yours without a validator of its own is checked by it exactly
+ *   like a job made in the UI; if that file cannot run (missing, does not compile, untrusted workspace), the
+ *   connection fails with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED rather than skip phase 2;
+ * - only when neither exists does phase 1 decide alone.
+ * A refusal in phase 2 leaves the job in TRANSIENT_ERROR with context SERVER_CERTIFICATE_CALLBACK, and no
+ * request byte reaches the server.
+ *
  * Every method that fails rejects with an `Error` whose `name` is `"BitsError"`, whose `code` is an
  * HRESULT (for example `0x80200003` BG_E_EMPTY for resuming a job without files, `0x80200002`
  * BG_E_INVALID_STATE for a verb the job's state does not allow) and whose `message` says what to do.
@@ -214,7 +226,9 @@ export interface ManagedDownloadsClient {
   /**
    * Sets the job's phase-2 certificate validator, in-process. The last setter wins (it replaces the
    * workspace's validator file for this job) and the job's certificate cache is cleared. Like BITS's
-   * callback it is not persisted: set it again after each activation. `undefined` removes it.
+   * callback it is not persisted: set it again after each activation; until you do, the job's HTTPS
+   * connections fail with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED. `undefined` removes it, and the
+   * job follows the workspace validator again (see "Which validator checks an API job" above).
    */
   setCertificateValidator(jobId: string, validator: ServerCertificateValidator | undefined): Promise<void>;
 
