@@ -1,6 +1,7 @@
 // The public API (src/api.ts) over the engine: one client per calling extension, which sees and acts on
 // its own jobs only, and gets BITS's three notifications for them. The caller is identified from the stack
 // (callerExtension.ts); write-only headers go to SecretStorage (headerSecrets.ts), never to the job store.
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type * as api from '../api';
 import { BitsError, codeName, Codes, ErrorContext } from '../core/errors';
@@ -164,7 +165,11 @@ class Client implements vscode.Disposable {
   }
 
   async setWriteOnlyHeader(jobId: string, name: string, value: string | undefined): Promise<string[]> {
-    await this.own(jobId);
+    const job = await this.own(jobId);
+    // A finished job sends nothing more; a secret stored for it would only linger in the keychain.
+    if (job.state === JobState.CANCELLED || job.state === JobState.ACKNOWLEDGED) {
+      throw new BitsError(Codes.BG_E_INVALID_STATE, `Job ${jobId} is ${JobState[job.state]}: it takes no more headers.`);
+    }
     if (typeof name !== 'string') throw new BitsError(Codes.E_INVALIDARG, 'setWriteOnlyHeader needs a header name.');
     checkHeaders({ [name]: value ?? '' });
     const names = await this.secrets.set(jobId, name, value);
@@ -255,7 +260,19 @@ export type CallerIdentifier = (below: Function) => string | undefined;
 export const callerFromStack: CallerIdentifier = (below) => {
   const file = callerFile(below);
   if (!file) return undefined;
-  return extensionOwning(file, vscode.extensions.all.map((e) => ({ id: e.id, folder: e.extensionUri.fsPath })));
+  // Node names a module by its real path; an extension installed through a symlink (a common dev setup) has
+  // its folder under the link's name: both count.
+  const installed = vscode.extensions.all.flatMap((e) => {
+    const folder = e.extensionUri.fsPath;
+    let real = folder;
+    try {
+      real = fs.realpathSync(folder);
+    } catch {
+      // a folder that cannot be resolved keeps its own name
+    }
+    return real === folder ? [{ id: e.id, folder }] : [{ id: e.id, folder }, { id: e.id, folder: real }];
+  });
+  return extensionOwning(file, installed);
 };
 
 /**

@@ -182,21 +182,26 @@ describe('API: for other extensions', () => {
         writeOnlyHeaders: { Authorization: explicit },
       });
       await client.addFile(job.id, { remoteUrl: headerServer.url('/private.bin'), localPath: path.join(folder, 'private.bin') });
+      assert.deepEqual((await client.setWriteOnlyHeader(job.id, 'X-Api-Key', 'api-key-secret-0d41e8')).sort(), ['Authorization', 'Cookie', 'X-Api-Key']);
       await client.resume(job.id);
       await waitFor('the job to transfer', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');
       const [request] = headerServer.requestsFor('/private.bin');
       assert.equal(request.headers.authorization, explicit);
       assert.equal(request.headers.cookie, credential);
       assert.equal(request.headers['x-plain-marker'], 'plain-header-value');
-      assert.deepEqual([...(engine.getJob(job.id)?.writeOnlyHeaderNames ?? [])].sort(), ['Authorization', 'Cookie']);
+      assert.equal(request.headers['x-api-key'], 'api-key-secret-0d41e8');
+      assert.deepEqual([...(engine.getJob(job.id)?.writeOnlyHeaderNames ?? [])].sort(), ['Authorization', 'Cookie', 'X-Api-Key']);
       // The job's record is on disk (its plain header is there): the secrets must not be.
       const record = await waitFor('the job record on disk', () => filesUnder(hooks.storeDir).find((f) => f.text.includes(job.id) && f.text.includes('plain-header-value')));
       assert.ok(record.text.includes('Authorization'), 'the names of write-only headers are recorded');
       for (const { file, text } of filesUnder(hooks.storeDir)) {
         assert.ok(!text.includes('write-only-token-7f3a9c'), `the Authorization value is in ${file}`);
         assert.ok(!text.includes('cookie-secret-51be2d'), `the Cookie value is in ${file}`);
+        assert.ok(!text.includes('api-key-secret-0d41e8'), `the X-Api-Key value is in ${file}`);
       }
       await client.complete(job.id);
+      await rejectsWithCode(client.setWriteOnlyHeader(job.id, 'Authorization', 'late'), 0x80200002); // BG_E_INVALID_STATE
+      await rejectsWithCode(client.createJob({ displayName: 'bad header', writeOnlyHeaders: { 'Bad Name': 'x' } }), 0x80070057, /Bad Name/);
     } finally {
       await headerServer.close();
     }
