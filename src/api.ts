@@ -35,9 +35,12 @@
  * - the validator you set with `setCertificateValidator`, when you set one (it wins over the workspace's);
  * - otherwise the workspace's validator (the file named by `managedDownloads.certificateValidator`)
  *   whenever one is configured, so a job of yours without a validator of its own is checked by it exactly
- *   like a job made in the UI; if that file cannot run (missing, does not compile, untrusted workspace), the
- *   connection fails with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED rather than skip phase 2;
- * - only when neither exists does phase 1 decide alone.
+ *   like a job made in the UI; if that file cannot run (missing, does not compile, or named in the user's
+ *   settings while the workspace is untrusted), the connection fails with
+ *   BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED rather than skip phase 2;
+ * - only when neither exists does phase 1 decide alone. In an untrusted workspace (Restricted Mode) the
+ *   folder's own validator setting is not in force (VS Code hides it), so there only your validator or
+ *   one in the user's settings can add phase 2.
  * A refusal in phase 2 leaves the job in TRANSIENT_ERROR with context SERVER_CERTIFICATE_CALLBACK, and no
  * request byte reaches the server.
  *
