@@ -14,6 +14,36 @@
  * await downloads.resume(job.id);
  * ```
  *
+ * ## Who can reach which jobs (the threat model)
+ * `forExtension(id)` gives a client only to the extension whose code calls it: the caller is read from the
+ * call stack (the file of the calling frame, mapped to the installed extension whose folder holds it, as VS
+ * Code itself does to blame an extension for an error), and an id that is not the caller's is refused with
+ * E_ACCESSDENIED (0x80070005). A client lists, changes and cancels only the jobs its extension created. The
+ * API object and the clients are frozen and carry no route to the engine.
+ *
+ * What this does not do: every extension runs in the same extension host process, with your user's rights.
+ * An extension written to attack another (one that patches Node's `Error` or module loader, evaluates code
+ * under another extension's file name, reads the job store or the other extension's files from disk) is not
+ * stopped by this API; VS Code has no isolation between extensions to build that on. The binding stops an
+ * extension from reaching another's jobs through the API by naming another id, by mistake or on purpose,
+ * and a client object handed to another extension acts for the extension that got it. Install only
+ * extensions you trust, as with any VS Code extension.
+ *
+ * ## Which validator checks an API job (phase 2)
+ * Every HTTPS connection passes phase 1 (the platform's check, relaxed only by the job's security flags) and
+ * then phase 2, decided at each connection (not when the job was made):
+ * - the validator you set with `setCertificateValidator`, when you set one (it wins over the workspace's);
+ * - otherwise the workspace's validator (the file named by `managedDownloads.certificateValidator`)
+ *   whenever one is configured, so a job of yours without a validator of its own is checked by it exactly
+ *   like a job made in the UI; if that file cannot run (missing, does not compile, or named in the user's
+ *   settings while the workspace is untrusted), the connection fails with
+ *   BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED rather than skip phase 2;
+ * - only when neither exists does phase 1 decide alone. In an untrusted workspace (Restricted Mode) the
+ *   folder's own validator setting is not in force (VS Code hides it), so there only your validator or
+ *   one in the user's settings can add phase 2.
+ * A refusal in phase 2 leaves the job in TRANSIENT_ERROR with context SERVER_CERTIFICATE_CALLBACK, and no
+ * request byte reaches the server.
+ *
  * Every method that fails rejects with an `Error` whose `name` is `"BitsError"`, whose `code` is an
  * HRESULT (for example `0x80200003` BG_E_EMPTY for resuming a job without files, `0x80200002`
  * BG_E_INVALID_STATE for a verb the job's state does not allow) and whose `message` says what to do.
@@ -119,8 +149,18 @@ export interface CreateJobOptions {
   noProgressTimeout?: number;
   /** BITS SetSecurityFlags bits, e.g. 0x8 to allow an unknown CA (your validator then decides). */
   securityFlags?: number;
-  /** Sent with every request of the job. */
+  /**
+   * Sent with every request of the job, and recorded with it in plain text (shown in the job's details).
+   * Credential headers (`Authorization`, `Proxy-Authorization`, `Cookie`) are never recorded: given here,
+   * they are kept write-only as if passed in `writeOnlyHeaders`.
+   */
   customHeaders?: Record<string, string>;
+  /**
+   * Sent with every request of the job (never to another origin after a redirect), and kept in VS Code's
+   * SecretStorage (the OS keychain where there is one), never in the job store, the log or the UI: only
+   * their names are recorded. For tokens. Also settable later with `setWriteOnlyHeader`.
+   */
+  writeOnlyHeaders?: Record<string, string>;
   /** Complete the job by itself once every file is transferred. Default false: you call `complete` (BITS). */
   autoComplete?: boolean;
 }
@@ -189,9 +229,17 @@ export interface ManagedDownloadsClient {
   /**
    * Sets the job's phase-2 certificate validator, in-process. The last setter wins (it replaces the
    * workspace's validator file for this job) and the job's certificate cache is cleared. Like BITS's
-   * callback it is not persisted: set it again after each activation. `undefined` removes it.
+   * callback it is not persisted: set it again after each activation; until you do, the job's HTTPS
+   * connections fail with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED. `undefined` removes it, and the
+   * job follows the workspace validator again (see "Which validator checks an API job" above).
    */
   setCertificateValidator(jobId: string, validator: ServerCertificateValidator | undefined): Promise<void>;
+
+  /**
+   * Sets (or, with `undefined`, removes) one write-only header of the job: kept in SecretStorage, never in
+   * the job store (see `CreateJobOptions.writeOnlyHeaders`). Resolves with the job's write-only header names.
+   */
+  setWriteOnlyHeader(jobId: string, name: string, value: string | undefined): Promise<string[]>;
 
   /** BITS JobTransferred: every file has arrived; call `complete` (unless the job auto-completes). */
   readonly onDidTransfer: Event<DownloadJobEvent>;
@@ -205,8 +253,9 @@ export interface ManagedDownloadsClient {
 export interface ManagedDownloadsApi {
   readonly apiVersion: 1;
   /**
-   * A client whose jobs belong to `extensionId` (pass `context.extension.id`). Jobs of other owners are
-   * not visible through it, and the Jobs view shows the owner of each job.
+   * Your extension's client: pass `context.extension.id`. It must be called from your extension's own code
+   * (see the threat model above): an id that is not the caller's is refused with E_ACCESSDENIED. Jobs of
+   * other owners are not visible through the client, and the Jobs view shows the owner of each job.
    */
   forExtension(extensionId: string): ManagedDownloadsClient;
 }

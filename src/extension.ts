@@ -21,10 +21,10 @@ import { JobsModel } from './ui/jobsModel';
 import { Logger } from './ui/log';
 import { UserMessages } from './ui/messages';
 import { Notifier } from './ui/notifications';
-import { PublicApi } from './ui/publicApi';
+import { ApiClients } from './ui/publicApi';
 import { onSettingsChanged, SettingKeys, settings } from './ui/settings';
 import { ProgressIndicators } from './ui/statusBar';
-import { INTERNAL_TESTING_KEY, type InternalTestingHooks } from './ui/testing';
+import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
 
 let engines: EngineHost | undefined;
@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const messages = new UserMessages();
   const indicators = new ProgressIndicators(model, treeView);
   const details = new JobDetailsProvider(model);
-  const api = new PublicApi(host, log.child('API'));
+  const api = new ApiClients(host, log.child('API'), headerSecrets);
   const ctx = { engines: host, model, log: log.child('Commands'), messages, tree, treeView };
   const certificates = certificateUi(connections);
   const rejectionsDocs = new RejectionsDocumentProvider(certificates, ctx);
@@ -135,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void openForView()));
 
   const activationMs = performance.now() - started;
-  const hooks: InternalTestingHooks = {
+  if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(registerTestHooks({
     activationMs,
     tree,
     treeView,
@@ -145,11 +145,16 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     commandIds: runner.ids,
     storeDir,
     engine: () => host.get(),
+    apiClientFor: (owner) => api.clientFor(owner),
     certificates: () => certificates.service(),
-  };
-  Object.defineProperty(api, INTERNAL_TESTING_KEY, { value: hooks, enumerable: false });
+  }));
   log.info(`activated in ${activationMs.toFixed(1)} ms; jobs are kept in ${storeDir}`);
-  return api;
+  return api.exported;
+}
+
+/** Only under the extension's own tests (see src/ui/testing.ts); never on the public API object. */
+function registerTestHooks(hooks: InternalTestingHooks): vscode.Disposable {
+  return vscode.commands.registerCommand(TEST_HOOKS_COMMAND, () => hooks);
 }
 
 export async function deactivate(): Promise<void> {

@@ -10,9 +10,8 @@
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ManagedDownloadsApi } from '../../src/api';
 import type { InternalTestingHooks } from '../../src/ui/testing';
-import { INTERNAL_TESTING_KEY } from '../../src/ui/testing';
+import { TEST_HOOKS_COMMAND } from '../../src/ui/testing';
 import { measureMemory } from './memory';
 import { measureTree, measureView } from './tree';
 
@@ -73,13 +72,14 @@ export async function run(): Promise<void> {
     // doing any work of our own, so nothing here slows the activation being measured.
     result.activeAtRunStart = extension.isActive;
     await until('VS Code to activate the extension', () => (extension.isActive ? true : undefined));
-    const api = (await extension.activate()) as ManagedDownloadsApi;
-    const hooks = (api as unknown as Record<string, InternalTestingHooks>)[INTERNAL_TESTING_KEY];
+    await extension.activate();
+    // Registered only while VS Code runs the extension under tests (extensionTestsPath), as here.
+    const hooks = await vscode.commands.executeCommand<InternalTestingHooks>(TEST_HOOKS_COMMAND);
     result.activationMs = hooks.activationMs;
     result.storeDir = hooks.storeDir;
 
     const engine = await hooks.engine();
-    const client = api.forExtension('bench.extension-costs');
+    const client = hooks.apiClientFor('bench.extension-costs');
     result.jobsAtOpen = await until('the model to attach', () => (hooks.model.isAttached ? engine.listJobs().length : undefined));
     hooks.model.flush();
 

@@ -8,7 +8,7 @@ import type { RejectionsDocumentProvider } from './commands/certificates';
 import type { ConnectionHost } from './connectionHost';
 import type { Connections } from './connections';
 import type { EngineHost } from './engineHost';
-import type { PublicApi } from './publicApi';
+import type { ApiClients } from './publicApi';
 import type { JobTreeProvider } from './tree/provider';
 
 export function certificateUi(connections: ConnectionHost): CertificateUi {
@@ -25,7 +25,7 @@ export function certificateUi(connections: ConnectionHost): CertificateUi {
 }
 
 /** The API's setCertificateValidator: records the job's need for an in-process validator, then sets it. */
-export function forwardApiValidators(api: PublicApi, engines: EngineHost, certificates: CertificateUi): void {
+export function forwardApiValidators(api: ApiClients, engines: EngineHost, certificates: CertificateUi): void {
   api.setValidatorSink({
     async setJobValidator(jobId, validator) {
       const engine = await engines.get();

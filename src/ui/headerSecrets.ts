@@ -36,6 +36,18 @@ export class HeaderSecrets {
     return Object.keys(headers);
   }
 
+  /** Sets several write-only headers of a job at once (a job made with them); returns every name it now has. */
+  async setAll(jobId: string, values: Record<string, string>): Promise<string[]> {
+    const headers = { ...((await this.get(jobId)) ?? {}) };
+    for (const [name, value] of Object.entries(values)) {
+      for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+      headers[name] = value;
+    }
+    await this.secrets.store(KEY_PREFIX + jobId, JSON.stringify(headers));
+    this.cache.set(jobId, headers);
+    return Object.keys(headers);
+  }
+
   /** Forgets every write-only header of a job (it was cancelled, acknowledged or removed). */
   async forget(jobId: string): Promise<void> {
     this.cache.delete(jobId);

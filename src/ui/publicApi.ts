@@ -1,10 +1,15 @@
 // The public API (src/api.ts) over the engine: one client per calling extension, which sees and acts on
-// its own jobs only, and gets BITS's three notifications for them.
+// its own jobs only, and gets BITS's three notifications for them. The caller is identified from the stack
+// (callerExtension.ts); write-only headers go to SecretStorage (headerSecrets.ts), never to the job store.
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type * as api from '../api';
 import { BitsError, codeName, Codes, ErrorContext } from '../core/errors';
 import { JobPriority, JobState, type JobChangeEvent, type JobSnapshot } from '../core/jobs/model';
+import { checkHeaders } from '../core/jobs/validation';
+import { callerFile, extensionOwning } from './callerExtension';
 import type { EngineHost } from './engineHost';
+import type { HeaderSecrets } from './headerSecrets';
 import type { Logger } from './log';
 import { settings } from './settings';
 
@@ -53,6 +58,28 @@ export function toPublicJob(job: JobSnapshot): api.DownloadJob {
   };
 }
 
+/** Headers that carry credentials: kept write-only even when passed in `customHeaders`. */
+const credentialHeaders = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/**
+ * Splits a job's headers into those recorded with the job and those kept in the secret store: every
+ * `writeOnlyHeaders` entry, and credential headers wherever they were given. Checked with the engine's rules
+ * (name syntax, no line breaks, reserved names, total length) before anything is stored.
+ */
+function splitHeaders(custom: unknown, writeOnlyIn: unknown): { plain: Record<string, string>; writeOnly: Record<string, string> } {
+  const given = checkHeaders(custom);
+  const writeOnly = checkHeaders(writeOnlyIn);
+  const plain: Record<string, string> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (credentialHeaders.has(name.toLowerCase())) writeOnly[name] = value;
+    else plain[name] = value;
+  }
+  const lowerWriteOnly = new Set(Object.keys(writeOnly).map((n) => n.toLowerCase()));
+  for (const name of Object.keys(plain)) if (lowerWriteOnly.has(name.toLowerCase())) delete plain[name];
+  checkHeaders({ ...plain, ...writeOnly });
+  return { plain, writeOnly };
+}
+
 function toPriority(value: api.DownloadJobPriority | undefined): JobPriority | undefined {
   if (value === undefined) return undefined;
   const p = (JobPriority as unknown as Record<string, JobPriority>)[value];
@@ -60,7 +87,7 @@ function toPriority(value: api.DownloadJobPriority | undefined): JobPriority | u
   return p;
 }
 
-class Client implements api.ManagedDownloadsClient, vscode.Disposable {
+class Client implements vscode.Disposable {
   private readonly transferEmitter = new vscode.EventEmitter<api.DownloadJobEvent>();
   private readonly errorEmitter = new vscode.EventEmitter<api.DownloadJobEvent>();
   private readonly modifyEmitter = new vscode.EventEmitter<api.DownloadJobModificationEvent>();
@@ -72,6 +99,7 @@ class Client implements api.ManagedDownloadsClient, vscode.Disposable {
     readonly owner: string,
     private readonly engines: EngineHost,
     private readonly validators: () => CertificateValidatorSink | undefined,
+    private readonly secrets: HeaderSecrets,
     private readonly log: Logger,
   ) {}
 
@@ -106,6 +134,7 @@ class Client implements api.ManagedDownloadsClient, vscode.Disposable {
     if (!options || typeof options.displayName !== 'string' || !options.displayName.trim()) {
       throw new BitsError(Codes.E_INVALIDARG, 'createJob needs a displayName.');
     }
+    const { plain, writeOnly } = splitHeaders(options.customHeaders, options.writeOnlyHeaders);
     const engine = await this.engines.get();
     const job = await engine.createJob({
       displayName: options.displayName,
@@ -115,12 +144,38 @@ class Client implements api.ManagedDownloadsClient, vscode.Disposable {
       minimumRetryDelay: options.minimumRetryDelay ?? settings.minimumRetryDelay(),
       noProgressTimeout: options.noProgressTimeout ?? settings.noProgressTimeout(),
       ...(options.securityFlags === undefined ? {} : { securityFlags: options.securityFlags }),
-      ...(options.customHeaders === undefined ? {} : { customHeaders: options.customHeaders }),
+      customHeaders: plain,
       autoComplete: options.autoComplete ?? false,
       validator: 'none',
     });
-    this.log.info(`${this.owner} created job "${job.displayName}" (${job.id})`);
-    return toPublicJob(job);
+    if (Object.keys(writeOnly).length) {
+      // The job is SUSPENDED: no request goes out before its secret headers are in place. If the secret
+      // store refuses them, the job is cancelled rather than left to run without them.
+      try {
+        const names = await this.secrets.setAll(job.id, writeOnly);
+        await engine.setProperties(job.id, { writeOnlyHeaderNames: names });
+      } catch (err) {
+        await engine.cancel(job.id).catch(() => undefined);
+        await this.secrets.forget(job.id).catch(() => undefined);
+        throw new BitsError(Codes.E_FAIL, `The write-only headers of "${job.displayName}" could not be kept in VS Code's secret store (${err instanceof Error ? err.message : String(err)}); the job was not created.`);
+      }
+    }
+    this.log.info(`${this.owner} created job "${job.displayName}" (${job.id})${Object.keys(writeOnly).length ? `; write-only headers: ${Object.keys(writeOnly).join(', ')}` : ''}`);
+    return toPublicJob(engine.getJob(job.id) ?? job);
+  }
+
+  async setWriteOnlyHeader(jobId: string, name: string, value: string | undefined): Promise<string[]> {
+    const job = await this.own(jobId);
+    // A finished job sends nothing more; a secret stored for it would only linger in the keychain.
+    if (job.state === JobState.CANCELLED || job.state === JobState.ACKNOWLEDGED) {
+      throw new BitsError(Codes.BG_E_INVALID_STATE, `Job ${jobId} is ${JobState[job.state]}: it takes no more headers.`);
+    }
+    if (typeof name !== 'string') throw new BitsError(Codes.E_INVALIDARG, 'setWriteOnlyHeader needs a header name.');
+    checkHeaders({ [name]: value ?? '' });
+    const names = await this.secrets.set(jobId, name, value);
+    await (await this.engines.get()).setProperties(jobId, { writeOnlyHeaderNames: names });
+    this.log.info(`${this.owner} ${value === undefined ? 'removed' : 'set'} write-only header ${name} of job ${jobId}`);
+    return names;
   }
 
   async addFile(jobId: string, file: api.AddFileOptions): Promise<api.DownloadJob> {
@@ -197,16 +252,87 @@ class Client implements api.ManagedDownloadsClient, vscode.Disposable {
   }
 }
 
-export class PublicApi implements api.ManagedDownloadsApi, vscode.Disposable {
-  readonly apiVersion = 1 as const;
-  private readonly clients = new Map<string, Client>();
+/** Who called forExtension: the id of the extension whose code made the call, or undefined when unknown. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the API function on the stack
+export type CallerIdentifier = (below: Function) => string | undefined;
+
+/** Reads the caller from the stack and maps it to an installed extension (see callerExtension.ts). */
+export const callerFromStack: CallerIdentifier = (below) => {
+  const file = callerFile(below);
+  if (!file) return undefined;
+  // Node names a module by its real path; an extension installed through a symlink (a common dev setup) has
+  // its folder under the link's name: both count.
+  const installed = vscode.extensions.all.flatMap((e) => {
+    const folder = e.extensionUri.fsPath;
+    let real = folder;
+    try {
+      real = fs.realpathSync(folder);
+    } catch {
+      // a folder that cannot be resolved keeps its own name
+    }
+    return real === folder ? [{ id: e.id, folder }] : [{ id: e.id, folder }, { id: e.id, folder: real }];
+  });
+  return extensionOwning(file, installed);
+};
+
+/**
+ * A client as its extension gets it: frozen, and made of closures only, so nothing on it leads to the engine,
+ * another client or the emitters (a class instance would expose its private fields at run time).
+ */
+function clientFacade(c: Client): api.ManagedDownloadsClient {
+  return Object.freeze({
+    owner: c.owner,
+    createJob: (options: api.CreateJobOptions) => c.createJob(options),
+    addFile: (jobId: string, file: api.AddFileOptions) => c.addFile(jobId, file),
+    resume: (jobId: string) => c.resume(jobId),
+    suspend: (jobId: string) => c.suspend(jobId),
+    cancel: (jobId: string) => c.cancel(jobId),
+    complete: (jobId: string) => c.complete(jobId),
+    setPriority: (jobId: string, priority: api.DownloadJobPriority) => c.setPriority(jobId, priority),
+    retryNow: (jobId: string) => c.retryNow(jobId),
+    getJobs: () => c.getJobs(),
+    getJob: (jobId: string) => c.getJob(jobId),
+    getProgress: (jobId: string) => c.getProgress(jobId),
+    setCertificateValidator: (jobId: string, validator: api.ServerCertificateValidator | undefined) => c.setCertificateValidator(jobId, validator),
+    setWriteOnlyHeader: (jobId: string, name: string, value: string | undefined) => c.setWriteOnlyHeader(jobId, name, value),
+    onDidTransfer: c.onDidTransfer,
+    onDidError: c.onDidError,
+    onDidModify: c.onDidModify,
+  });
+}
+
+/**
+ * The clients of the public API, one per calling extension. What `activate()` returns is `exported`: a frozen
+ * object with `apiVersion` and `forExtension` only. `clientFor` (a client for any owner, without the caller
+ * check) stays inside the extension; only its own tests reach it, through the test-mode command.
+ */
+export class ApiClients implements vscode.Disposable {
+  private readonly clients = new Map<string, { impl: Client; facade: api.ManagedDownloadsClient }>();
   private validatorSink: CertificateValidatorSink | undefined;
+  readonly exported: api.ManagedDownloadsApi;
 
   constructor(
     private readonly engines: EngineHost,
     private readonly log: Logger,
+    private readonly secrets: HeaderSecrets,
+    identifyCaller: CallerIdentifier = callerFromStack,
   ) {
-    engines.whenOpen((engine) => engine.onDidChangeJob((e) => this.clients.forEach((c) => c.deliver(e))));
+    engines.whenOpen((engine) => engine.onDidChangeJob((e) => this.clients.forEach((c) => c.impl.deliver(e))));
+    const forExtension = (extensionId: string): api.ManagedDownloadsClient => {
+      if (typeof extensionId !== 'string' || !extensionId.trim() || reservedOwners.has(extensionId)) {
+        throw new BitsError(Codes.E_INVALIDARG, `forExtension needs your extension's id (context.extension.id), not "${String(extensionId)}".`);
+      }
+      const caller = identifyCaller(forExtension);
+      if (!caller) {
+        throw new BitsError(Codes.E_ACCESSDENIED, `forExtension could not tell which extension called it, so it gives no client for ${extensionId}. Call it from your extension's own code.`);
+      }
+      if (caller.toLowerCase() !== extensionId.toLowerCase()) {
+        this.log.warn(`${caller} asked for the client of ${extensionId}; refused`);
+        throw new BitsError(Codes.E_ACCESSDENIED, `forExtension was called by ${caller}, which can only get its own client: pass context.extension.id ("${caller}"), not "${extensionId}".`);
+      }
+      return this.clientFor(caller);
+    };
+    this.exported = Object.freeze({ apiVersion: 1 as const, forExtension });
   }
 
   /** Connects setCertificateValidator to the certificate service. */
@@ -214,20 +340,20 @@ export class PublicApi implements api.ManagedDownloadsApi, vscode.Disposable {
     this.validatorSink = sink;
   }
 
-  forExtension(extensionId: string): api.ManagedDownloadsClient {
-    if (typeof extensionId !== 'string' || !extensionId.trim() || reservedOwners.has(extensionId)) {
-      throw new BitsError(Codes.E_INVALIDARG, `forExtension needs your extension's id (context.extension.id), not "${String(extensionId)}".`);
+  /** The client of `owner`, unchecked: for forExtension (after its check) and the extension's own tests. */
+  clientFor(owner: string): api.ManagedDownloadsClient {
+    const key = owner.toLowerCase();
+    let entry = this.clients.get(key);
+    if (!entry) {
+      const impl = new Client(owner, this.engines, () => this.validatorSink, this.secrets, this.log);
+      entry = { impl, facade: clientFacade(impl) };
+      this.clients.set(key, entry);
     }
-    let client = this.clients.get(extensionId);
-    if (!client) {
-      client = new Client(extensionId, this.engines, () => this.validatorSink, this.log);
-      this.clients.set(extensionId, client);
-    }
-    return client;
+    return entry.facade;
   }
 
   dispose(): void {
-    this.clients.forEach((c) => c.dispose());
+    this.clients.forEach((c) => c.impl.dispose());
     this.clients.clear();
   }
 }

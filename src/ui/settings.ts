@@ -45,6 +45,20 @@ function windowConfig(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
 
+/**
+ * A setting that widens trust or chooses where files land (listed in package.json's
+ * `capabilities.untrustedWorkspaces.restrictedConfigurations`): while the workspace is untrusted only the
+ * user's (or the remote machine's) value counts, never the folder's, which a hostile repository controls.
+ * VS Code itself drops such workspace values in Restricted Mode; this keeps the rule when it does not
+ * (older hosts, a manifest edit). Read again when trust is granted: see onTrustGranted.
+ */
+function restricted<T>(key: SettingKey, fallback: T): T {
+  const cfg = config();
+  if (vscode.workspace.isTrusted) return cfg.get<T>(key, fallback);
+  const seen = cfg.inspect<T>(key);
+  return seen?.globalValue ?? seen?.defaultValue ?? fallback;
+}
+
 function integer(key: SettingKey, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, from = config): number {
   const value = from().get<number>(key, fallback);
   if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
@@ -56,7 +70,7 @@ export const settings = {
   certificateValidator: (): string => (config().get<string>(SettingKeys.certificateValidator, '') ?? '').trim(),
   validatorTimeLimitMs: (): number => integer(SettingKeys.validatorTimeLimit, 5000, 100, 60_000),
   extraCaFiles: (): string[] => {
-    const value = config().get<unknown>(SettingKeys.extraCaFiles, []);
+    const value = restricted<unknown>(SettingKeys.extraCaFiles, []);
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
   },
   maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64, windowConfig),
@@ -80,7 +94,7 @@ export const settings = {
    */
   defaultDownloadFolder(): string {
     const folder = firstFolder()?.uri.fsPath;
-    const configured = (config().get<string>(SettingKeys.defaultDownloadFolder, '') ?? '').trim();
+    const configured = (restricted<string>(SettingKeys.defaultDownloadFolder, '') ?? '').trim();
     if (configured) {
       if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
       if (path.isAbsolute(configured)) return path.normalize(configured);
@@ -90,10 +104,22 @@ export const settings = {
   },
 };
 
+/**
+ * Settings whose workspace value is ignored while the workspace is untrusted (see `restricted`). The
+ * validator setting is restricted too, but the other way round: it narrows trust, so its binding
+ * (src/validator/vscode-validator.ts) keeps jobs waiting rather than dropping phase 2.
+ */
+export const trustRestrictedKeys: readonly SettingKey[] = [SettingKeys.extraCaFiles, SettingKeys.defaultDownloadFolder];
+
 /** Calls `apply` whenever one of `keys` changes (and never for unrelated settings). */
 export function onSettingsChanged(keys: SettingKey[], apply: (changed: SettingKey[]) => void): vscode.Disposable {
-  return vscode.workspace.onDidChangeConfiguration((e) => {
+  const onChange = vscode.workspace.onDidChangeConfiguration((e) => {
     const changed = keys.filter((k) => e.affectsConfiguration(fullKey(k)));
     if (changed.length) apply(changed);
   });
+  // Granting trust changes what the restricted settings read (the folder's values start to count).
+  const restrictedKeys = keys.filter((k) => trustRestrictedKeys.includes(k));
+  if (!restrictedKeys.length) return onChange;
+  const onTrust = vscode.workspace.onDidGrantWorkspaceTrust(() => apply(restrictedKeys));
+  return vscode.Disposable.from(onChange, onTrust);
 }

@@ -1,6 +1,9 @@
-// What the integration tests reach through the API object, under a name no client should use.
-// Not part of the public API (src/api.ts); it may change without notice.
+// What the extension's own integration tests (and the bench) reach inside it. Never on the object activate()
+// returns: a command that exists only when VS Code runs the extension under its tests
+// (ExtensionMode.Test, i.e. with extensionTestsPath), which a shipped install never is. Its id starts with
+// an underscore, so it is hidden from the command list. Not part of the public API; it may change.
 import type { DownloadEngine } from '../core/jobs/model';
+import type { ManagedDownloadsClient } from '../api';
 import type { CertificateService } from '../core/tls/service';
 import type { JobsModel } from './jobsModel';
 import type { UserMessages } from './messages';
@@ -9,7 +12,7 @@ import type { TreeNode } from './tree/items';
 import type { JobTreeProvider } from './tree/provider';
 import type * as vscode from 'vscode';
 
-export const INTERNAL_TESTING_KEY = '__managedDownloadsInternalForTests';
+export const TEST_HOOKS_COMMAND = '_managedDownloads.testHooks';
 
 export interface InternalTestingHooks {
   readonly tree: JobTreeProvider;
@@ -24,6 +27,8 @@ export interface InternalTestingHooks {
   readonly activationMs: number;
   /** The engine, opened if it was not yet. */
   engine(): Promise<DownloadEngine>;
+  /** The API client of any owner, without forExtension's caller check (to act as another extension). */
+  apiClientFor(owner: string): ManagedDownloadsClient;
   /** The certificate service of the engine's connection path. */
   certificates(): Promise<CertificateService>;
 }

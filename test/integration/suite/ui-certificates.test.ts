@@ -28,7 +28,7 @@ describe('UI: certificates', () => {
     const leaf = makeLeaf(ca, { hosts: [host] });
     server = await startServer({ host, tls: { cert: leaf.cert + ca.cert, key: leaf.key } });
     server.route('/cert.bin', { body });
-    client = (await extensionApi()).api.forExtension('tests.certificates');
+    client = (await extensionApi()).hooks.apiClientFor('tests.certificates');
   });
   after(async () => {
     await setSetting('extraCaFiles', undefined);

@@ -24,8 +24,8 @@ describe('UI: a thousand jobs', () => {
 
   it('lists 1,000 jobs and refreshes only the one that changed', async function () {
     this.timeout(120_000);
-    const { api, hooks, engine } = await extensionApi();
-    const client = api.forExtension('tests.scale');
+    const { hooks, engine } = await extensionApi();
+    const client = hooks.apiClientFor('tests.scale');
     let started = Date.now();
     for (let i = 0; i < 1000; i++) ids.push((await client.createJob({ displayName: `bulk job ${i}` })).id);
     const createMs = Date.now() - started;

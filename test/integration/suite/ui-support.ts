@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from '../../../src/api';
 import type { DownloadEngine, JobSnapshot } from '../../../src/core/jobs/model';
-import type { InternalTestingHooks } from '../../../src/ui/testing';
+import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from '../../../src/ui/testing';
 import { activated } from '../extension-under-test';
 import { testFixture } from '../fixture';
 
@@ -96,11 +96,15 @@ export class TestServer {
   }
 }
 
+/**
+ * The public API object, and the extension's internals through the command it registers only under its
+ * tests (ExtensionMode.Test); the API object itself carries no hook.
+ */
 export async function extensionApi(): Promise<{ api: ManagedDownloadsApi; hooks: InternalTestingHooks; engine: DownloadEngine }> {
   const ext = await activated();
   const api = ext.exports as ManagedDownloadsApi;
-  const hooks = (api as unknown as Record<string, InternalTestingHooks>).__managedDownloadsInternalForTests;
-  if (!hooks) throw new Error('the API object carries no internal test hooks');
+  const hooks = await vscode.commands.executeCommand<InternalTestingHooks | undefined>(TEST_HOOKS_COMMAND);
+  if (!hooks) throw new Error(`${TEST_HOOKS_COMMAND} returned nothing: is VS Code running the extension under its tests?`);
   return { api, hooks, engine: await hooks.engine() };
 }
 

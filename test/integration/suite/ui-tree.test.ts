@@ -128,9 +128,9 @@ describe('UI: the Jobs tree', () => {
   });
 
   it('shows an empty job with a hint child, and jobs of other extensions with their owner', async () => {
-    const { api, hooks } = await extensionApi();
+    const { hooks } = await extensionApi();
     const jobId = (await vscode.commands.executeCommand('managedDownloads.newJob', 'Empty job')) as string;
-    const client = api.forExtension('tests.tree-owner');
+    const client = hooks.apiClientFor('tests.tree-owner');
     const other = await client.createJob({ displayName: 'Owned elsewhere' });
     hooks.model.flush();
     const item = hooks.tree.itemFor(jobId)!;
