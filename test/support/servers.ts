@@ -36,6 +36,10 @@ export interface Behaviour {
   redirectStatus?: number;
   /** Replace the Content-Range header of a 206 (to send a wrong one). */
   contentRange?: string;
+  /** Serve a Range request whatever its If-Range says (a server that ignores If-Range). */
+  ignoreIfRange?: boolean;
+  /** Send these bytes after the part, with no Content-Length (chunked): a body that runs past its Content-Range. */
+  overrun?: Buffer;
 }
 
 /** A route's behaviour, fixed or chosen per request (n counts this route's requests from 1). */
@@ -167,7 +171,7 @@ function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse
   let status = 200;
   const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers['range'] ?? ''));
   const ifRange = req.headers['if-range'];
-  const rangeStillValid = ifRange === undefined || ifRange === etag || ifRange === lastModified;
+  const rangeStillValid = b.ignoreIfRange === true || ifRange === undefined || ifRange === etag || ifRange === lastModified;
   if (b.ranges !== false && range && rangeStillValid) {
     start = Number(range[1]);
     if (start >= body.length) {
@@ -179,8 +183,10 @@ function serve(b: Behaviour, req: http.IncomingMessage, res: http.ServerResponse
     if (range[2]) end = Math.min(body.length, Number(range[2]) + 1);
     headers['Content-Range'] = b.contentRange ?? `bytes ${start}-${end - 1}/${body.length}`;
   }
-  const part = body.subarray(start, end);
-  if (b.contentLength === false) headers['Connection'] = 'close';
+  const part = b.overrun ? Buffer.concat([body.subarray(start, end), b.overrun]) : body.subarray(start, end);
+  if (b.overrun) {
+    // Chunked: nothing in the framing bounds the body, only the Content-Range does.
+  } else if (b.contentLength === false) headers['Connection'] = 'close';
   else headers['Content-Length'] = String(part.length);
   res.writeHead(status, headers);
   void sendBody(b, part, res);

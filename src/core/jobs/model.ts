@@ -68,6 +68,18 @@ export interface FileRecord {
   /** Validators of the remote entity, for If-Range when resuming. */
   etag?: string;
   lastModified?: string;
+  /** The Last-Modified came at least 1 s before its answer's Date (RFC 9110 8.8.2.2): it may go in If-Range. */
+  lastModifiedStrong?: boolean;
+  /**
+   * `dev:ino` of the temp file this job created: a file found at the temp name that is not this one (a link, a
+   * replacement) is never written to nor put in place.
+   */
+  tempIdentity?: string;
+  /**
+   * Identity (`dev:ino:size:mtime`) of the file that was at localPath when this file was added: Complete replaces
+   * that file, and refuses to replace any other (one written there after the file was added).
+   */
+  replaces?: string;
   /** The URL a redirect led to, when the policy reports it (BITS updates the remote name). */
   finalUrl?: string;
   /**

@@ -14,6 +14,7 @@
 import type { Hash } from 'node:crypto';
 import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
+import { BitsError, Codes, ErrorContext } from '../errors';
 import type { BandwidthLimiter } from './bandwidth';
 
 export interface ReceiveOptions {
@@ -29,6 +30,11 @@ export interface ReceiveOptions {
   onReceived?: (bytes: number) => void;
   /** The body ended without error: every byte has arrived (some may still wait for their write). */
   onEnded?: () => void;
+  /**
+   * At most this many bytes are taken (the range asked for): a body that runs past it fails with BodyOverrun once
+   * the bytes up to it are written. Nothing past it is ever written.
+   */
+  limit?: number;
   signal: AbortSignal;
 }
 
@@ -45,6 +51,23 @@ export class LocalWriteFailure extends Error {
   }
 }
 
+/** The body ran past the bytes it was asked for (a server whose body is longer than its Content-Range). */
+export class BodyOverrun extends Error {
+  constructor(readonly limit: number) {
+    super(`the body ran past the ${limit} bytes asked for`);
+  }
+}
+
+/** The error of an answer whose body ran past bytes [start, end) it was asked for. */
+export function overrunError(where: string, start: number, end: number): BitsError {
+  return new BitsError(
+    Codes.BG_E_INVALID_SERVER_RESPONSE,
+    `${where} sent more than the bytes ${start}-${end - 1} its Content-Range names; nothing past them was written. The transfer continues from the bytes received; if the server keeps doing this, it is broken or hostile.`,
+    ErrorContext.REMOTE_FILE,
+    { transient: true },
+  );
+}
+
 interface Batch {
   chunks: Buffer[];
   bytes: number;
@@ -57,7 +80,8 @@ interface Batch {
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
 export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
-  const { hash, limiter, onWritten, onReceived, onEnded, signal } = options;
+  const { hash, limiter, onWritten, onReceived, onEnded, signal, limit } = options;
+  let taken = 0;
   const batchBytes = typeof options.batchBytes === 'number' ? () => options.batchBytes as number : options.batchBytes;
   let gathering: Batch = { chunks: [], bytes: 0 };
   /** Full batches waiting for their write, in order. */
@@ -126,6 +150,17 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
       );
     };
     const onData = (chunk: Buffer) => {
+      if (limit !== undefined && taken >= limit && failure !== undefined) return;
+      if (limit !== undefined && taken + chunk.length > limit) {
+        const room = limit - taken;
+        if (room > 0) take(chunk.subarray(0, room));
+        fail(new BodyOverrun(limit));
+        return;
+      }
+      take(chunk);
+    };
+    const take = (chunk: Buffer) => {
+      taken += chunk.length;
       onReceived?.(chunk.length);
       hash?.update(chunk);
       gathering.chunks.push(chunk);

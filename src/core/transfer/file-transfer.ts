@@ -11,10 +11,10 @@ import { parseRetryAfter } from '../jobs/retry';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
-import { planResponse } from './response';
+import { canContinue, isStrongLastModified, planResponse } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
-import { LocalWriteFailure, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
+import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
 import { hashPrefix, sizeOf } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
@@ -49,9 +49,10 @@ export async function transferFile(host: TransferHost): Promise<void> {
     host.log('warn', `temp file ${temp} is longer than the remote file; starting it again`);
     offset = await truncate(temp);
   }
-  if (offset > 0 && file.etag === undefined && file.lastModified === undefined && file.bytesTotal === null) {
-    // Bytes whose origin the record cannot vouch for (the process died before their first save): start again.
-    host.log('info', `temp file ${temp} has bytes but no validators were stored for them; starting it again`);
+  if (offset > 0 && !canContinue(file)) {
+    // Bytes no strong ETag or Last-Modified vouches for (the server sent none, or the process died before their
+    // first save): a Range would append whatever version the server has now to them. Start again.
+    host.log('info', `temp file ${temp} has bytes but no validator that can vouch for them; starting it again`);
     offset = await truncate(temp);
   }
   file.bytesTransferred = offset;
@@ -77,7 +78,12 @@ export async function transferFile(host: TransferHost): Promise<void> {
       throw err;
     }
     const where = displayUrl(response.url);
-    const plan = planResponse(response.status, response.headers, { offset, knownTotal: file.bytesTotal, knownEtag: file.etag }, where);
+    const plan = planResponse(
+      response.status,
+      response.headers,
+      { offset, knownTotal: file.bytesTotal, etag: file.etag, lastModified: file.lastModified, lastModifiedStrong: file.lastModifiedStrong },
+      where,
+    );
     if (plan.kind !== 'body') {
       response.body.destroy();
       // An error leaves no temp file behind; a refetch or a file already whole keeps the one it names.
@@ -110,12 +116,14 @@ export async function transferFile(host: TransferHost): Promise<void> {
       offset = await truncate(temp);
       file.bytesTransferred = 0;
     }
-    // A continuation that omits the validators keeps the ones the bytes were fetched under.
-    const etag = plan.etag ?? (plan.start > 0 ? file.etag : undefined);
-    const lastModified = plan.lastModified ?? (plan.start > 0 ? file.lastModified : undefined);
-    const changed = file.etag !== etag || file.lastModified !== lastModified || file.bytesTotal !== plan.total;
+    // A continuation (its validators checked by planResponse) keeps the ones the bytes were fetched under.
+    const etag = plan.start > 0 ? file.etag : plan.etag;
+    const lastModified = plan.start > 0 ? file.lastModified : plan.lastModified;
+    const lastModifiedStrong = plan.start > 0 ? file.lastModifiedStrong : isStrongLastModified(lastModified, response.headers['date']) || undefined;
+    const changed = file.etag !== etag || file.lastModified !== lastModified || file.lastModifiedStrong !== lastModifiedStrong || file.bytesTotal !== plan.total;
     file.etag = etag;
     file.lastModified = lastModified;
+    file.lastModifiedStrong = lastModifiedStrong;
     file.bytesTotal = plan.total;
     // No need to wait for this write: a restart truncates before new bytes arrive, so stale stored validators can
     // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
@@ -133,7 +141,8 @@ export async function transferFile(host: TransferHost): Promise<void> {
     }
     host.onResponding();
     const hash = file.sha256 ? await local(temp, () => hashPrefix(temp, offset)) : undefined;
-    const written = await receive(host, response.body, offset, hash, where, early);
+    // Never past the range asked for: a 206's Content-Range bounds its body, whatever its framing says.
+    const written = await receive(host, response.body, offset, hash, where, early, plan.end === null ? undefined : plan.end - offset);
     offset += written;
     file.bytesTransferred = offset;
     if (plan.end !== null && offset < plan.end) {
@@ -218,6 +227,7 @@ async function dropSegments(host: TransferHost, keepValidators: boolean): Promis
   if (!keepValidators) {
     file.etag = undefined;
     file.lastModified = undefined;
+    file.lastModifiedStrong = undefined;
     file.bytesTotal = null;
   }
   await host.saveNow();
@@ -244,6 +254,7 @@ async function receive(
   // Otherwise the file opens while the first bytes arrive (never before them: waiting for the open first added
   // a file-system round trip to every file of a job of many small files).
   opened: OpeningTemp = openTemp(host.file.tempPath, offset),
+  limit?: number,
 ): Promise<number> {
   const temp = host.file.tempPath;
   const { opening, failure: openFailure } = opened;
@@ -254,6 +265,7 @@ async function receive(
       receiveBody(body, opening, offset, {
         hash,
         limiter: host.limiter,
+        limit,
         batchBytes: WRITE_BATCH_BYTES,
         signal,
         onWritten: (bytes) => {
@@ -278,6 +290,7 @@ async function receive(
     const notOpened = await openFailure;
     if (notOpened !== undefined) throw notOpened;
     if (err instanceof LocalWriteFailure) throw localFileError(err.error, temp);
+    if (err instanceof BodyOverrun) throw overrunError(where, offset, offset + err.limit);
     throw translate(host, err, where);
   } finally {
     opened.release();
@@ -336,6 +349,7 @@ async function finish(host: TransferHost, hash: Hash | undefined): Promise<void>
       file.bytesTransferred = 0;
       file.etag = undefined;
       file.lastModified = undefined;
+      file.lastModifiedStrong = undefined;
       throw new BitsError(
         Codes.MD_E_HASH_MISMATCH,
         `The sha256 of ${displayUrl(file.remoteUrl)} is ${actual}, but the job expects ${file.sha256}. The downloaded bytes were discarded; check the expected digest or the server, then resume the job to download again.`,

@@ -9,6 +9,7 @@ import type { BandwidthLimiter } from './bandwidth';
 import { sendGet, type GetResponse } from './http-client';
 import { localFileError, networkError } from './network-errors';
 import { followRedirect, headersForHop, isRedirectStatus, redirectPolicy } from './redirects';
+import { ifRangeFor } from './response';
 import type { SegmentPolicy } from './segments';
 import { IdleWatchdog, type IdleLimit } from './watchdog';
 
@@ -92,9 +93,8 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
     if (offset > 0 || end !== undefined) {
       // `end` (exclusive) bounds the range of one segment; otherwise everything from `offset`.
       headers['Range'] = `bytes=${offset}-${end === undefined ? '' : end - 1}`;
-      // If-Range needs a strong validator; a weak ETag falls back to Last-Modified (and the Content-Range check).
-      const strongEtag = file.etag && !file.etag.startsWith('W/') ? file.etag : undefined;
-      const ifRange = strongEtag ?? file.lastModified;
+      // If-Range only with a strong validator; without one the answer's validators are compared (versionMismatch).
+      const ifRange = ifRangeFor(file);
       if (ifRange) headers['If-Range'] = ifRange;
     }
     const response = await withWatchdog(host, (signal) =>

@@ -3,12 +3,77 @@
 import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
 import { isTransientCode } from '../jobs/retry';
 
-export interface Asked {
+export interface Asked extends Validators {
   /** Bytes already in the temp file; a Range from here was sent when > 0. */
   offset: number;
   /** Size known from an earlier response, null when unknown. */
   knownTotal: number | null;
-  knownEtag?: string;
+}
+
+/** What identifies the version of the remote file the bytes in the temp file came from. */
+export interface Validators {
+  etag?: string;
+  lastModified?: string;
+  /** The Last-Modified may go in If-Range (see isStrongLastModified). */
+  lastModifiedStrong?: boolean;
+}
+
+export function isStrongEtag(etag: string | undefined): etag is string {
+  return etag !== undefined && !etag.startsWith('W/');
+}
+
+/**
+ * RFC 9110 8.8.2.2: a Last-Modified date is a strong validator for a client only when the Date of the answer
+ * that carried it is at least one second later (a file changed within the same second keeps its date).
+ */
+export function isStrongLastModified(lastModified: string | undefined, date: string | undefined): boolean {
+  const modified = Date.parse(lastModified ?? '');
+  const sent = Date.parse(date ?? '');
+  return Number.isFinite(modified) && Number.isFinite(sent) && sent - modified >= 1000;
+}
+
+/**
+ * The If-Range for a resume (RFC 9110 13.1.5): a strong ETag; a Last-Modified date only when there is no ETag at
+ * all and the date is strong; otherwise none (the answer's validators are still compared: sameVersion).
+ */
+export function ifRangeFor(v: Validators): string | undefined {
+  if (isStrongEtag(v.etag)) return v.etag;
+  if (v.etag === undefined && v.lastModified !== undefined && v.lastModifiedStrong === true) return v.lastModified;
+  return undefined;
+}
+
+/** Bytes fetched under these validators can be continued with a Range: a strong ETag or a Last-Modified vouches for them. */
+export function canContinue(v: Validators): boolean {
+  return isStrongEtag(v.etag) || v.lastModified !== undefined;
+}
+
+/**
+ * Why a 206's validators do not show the version the stored bytes came from, or undefined when they do
+ * (BITS: BG_E_REMOTE_FILE_CHANGED). A validator present on both sides must be equal, and at least one that
+ * vouches for bytes (a strong ETag, or a Last-Modified) must be present on both: a server that ignores If-Range
+ * answers a changed file with a 206 of the new version, and only this comparison tells.
+ */
+export function versionMismatch(stored: Validators, headers: Record<string, string | undefined>): string | undefined {
+  const etag = headers['etag'];
+  const lastModified = headers['last-modified'];
+  const differ = validatorsDiffer(stored, headers);
+  if (differ) return differ;
+  if (stored.etag !== undefined && etag === undefined) return `the answer carries no ETag, and the bytes so far came with ${stored.etag}`;
+  const etagVouches = isStrongEtag(stored.etag) && etag === stored.etag;
+  const dateVouches = stored.lastModified !== undefined && lastModified === stored.lastModified;
+  if (!etagVouches && !dateVouches) return 'no strong ETag or Last-Modified shows it is the version of the bytes so far';
+  return undefined;
+}
+
+/** Why the answer is another version than the stored one, judged only by the validators both sides have. */
+export function validatorsDiffer(stored: Validators, headers: Record<string, string | undefined>): string | undefined {
+  const etag = headers['etag'];
+  const lastModified = headers['last-modified'];
+  if (stored.etag !== undefined && etag !== undefined && etag !== stored.etag) return `the ETag changed from ${stored.etag} to ${etag}`;
+  if (stored.lastModified !== undefined && lastModified !== undefined && lastModified !== stored.lastModified) {
+    return `Last-Modified changed from ${stored.lastModified} to ${lastModified}`;
+  }
+  return undefined;
 }
 
 export type ResponsePlan =
@@ -55,9 +120,9 @@ export function planResponse(status: number, headers: Record<string, string | un
     if (range.total !== null && asked.knownTotal !== null && range.total !== asked.knownTotal) {
       return { kind: 'refetch', reason: `the size changed from ${asked.knownTotal} to ${range.total} bytes` };
     }
-    if (etag && asked.knownEtag && etag !== asked.knownEtag) {
-      return { kind: 'refetch', reason: `the ETag changed from ${asked.knownEtag} to ${etag}` };
-    }
+    // A 206 to a request without a range (offset 0) starts a version; one that continues bytes must be theirs.
+    const changed = asked.offset > 0 ? versionMismatch(asked, headers) : undefined;
+    if (changed) return { kind: 'refetch', reason: `the remote file changed (${changed})` };
     const length = parseContentLength(headers['content-length']);
     if (length !== null && length !== range.last - range.first + 1) {
       return { kind: 'refetch', reason: `Content-Length ${length} disagrees with Content-Range ${headers['content-range']}` };
@@ -66,6 +131,13 @@ export function planResponse(status: number, headers: Record<string, string | un
   }
   if (status >= 200 && status < 300) {
     const length = status === 204 ? 0 : parseContentLength(headers['content-length']);
+    // A whole-file answer that calls itself a part: which bytes its body holds is anyone's guess.
+    if (headers['content-range'] !== undefined) {
+      const range = parseContentRange(headers['content-range']);
+      if (!range || range.first !== 0 || (length !== null && range.last + 1 !== length) || (range.total !== null && range.total !== range.last + 1)) {
+        return { kind: 'refetch', reason: `HTTP ${status} with Content-Range "${headers['content-range']}", which is not the whole file` };
+      }
+    }
     return { kind: 'body', start: 0, end: length, total: length, restarted: asked.offset > 0, etag, lastModified };
   }
   if (status === 416 && asked.offset > 0) {

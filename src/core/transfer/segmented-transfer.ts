@@ -9,8 +9,8 @@ import type { SegmentRecord } from '../jobs/model';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
-import { parseContentLength, parseContentRange } from './response';
-import { LocalWriteFailure, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
+import { parseContentLength, parseContentRange, validatorsDiffer, versionMismatch, type Validators } from './response';
+import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
 import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
 
 /** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
@@ -285,7 +285,7 @@ async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegm
       const where = displayUrl(response.url);
       if (!openEnded) {
         try {
-          checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file.etag, where);
+          checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file, where);
         } catch (err) {
           response.body.destroy();
           throw err;
@@ -296,6 +296,7 @@ async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegm
         await receiveRange(host, response.body, handle, mine, next, openEnded ? file.bytesTotal! : end, where, hooks, openEnded);
       } catch (err) {
         if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
+        if (err instanceof ServerOverran) throw err.error;
         // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
         const progressed = firstUnfinished(run) !== next || run[next].written > from;
         if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
@@ -322,12 +323,13 @@ function firstUnfinished(run: readonly LiveSegment[]): number | undefined {
 }
 
 /** Anything but the exact range of the same entity stops the segments: bytes never land at the wrong place. */
-function checkSegmentAnswer(status: number, headers: Record<string, string | undefined>, from: number, end: number, total: number, etag: string | undefined, where: string): void {
+function checkSegmentAnswer(status: number, headers: Record<string, string | undefined>, from: number, end: number, total: number, first: Validators, where: string): void {
   if (status >= 200 && status < 300 && status !== 206) {
-    const changed = etag !== undefined && headers['etag'] !== undefined && headers['etag'] !== etag;
+    // A whole file under other validators is another version: the split is worth nothing.
+    const changed = validatorsDiffer(first, headers);
     throw new SegmentsUnusable(
-      changed ? `${where} changed (ETag ${etag} became ${headers['etag']})` : `${where} answered a range request with the whole file (HTTP ${status})`,
-      !changed,
+      changed ? `${where} changed (${changed})` : `${where} answered a range request with the whole file (HTTP ${status})`,
+      changed === undefined,
     );
   }
   if (status === 206) {
@@ -335,9 +337,9 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
     if (!range || range.first !== from || range.last >= end || range.total !== total) {
       throw new SegmentsUnusable(`${where} answered bytes ${from}-${end - 1} with Content-Range "${headers['content-range'] ?? ''}"`, false);
     }
-    if (etag !== undefined && headers['etag'] !== undefined && headers['etag'] !== etag) {
-      throw new SegmentsUnusable(`${where} changed (ETag ${etag} became ${headers['etag']})`, false);
-    }
+    // Every piece must carry the validators of the first answer (a server may ignore If-Range).
+    const changed = versionMismatch(first, headers);
+    if (changed) throw new SegmentsUnusable(`${where} changed (${changed})`, false);
     const length = parseContentLength(headers['content-length']);
     if (length !== null && length !== range.last - range.first + 1) {
       throw new SegmentsUnusable(`${where}: Content-Length ${length} disagrees with Content-Range ${headers['content-range']}`, false);
@@ -350,6 +352,13 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
     throw new BitsError(code, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, { transient: isTransientCode(code) });
   }
   throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
+}
+
+/** A piece's body ran past its range: the segment fails with `error` instead of reconnecting. */
+class ServerOverran extends Error {
+  constructor(readonly error: BitsError) {
+    super(error.message);
+  }
 }
 
 /** Why a body was stopped before its end: the run it serves is received, and what follows is another's. */
@@ -373,6 +382,9 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
     await withWatchdog(host, (signal, watchdog) =>
       receiveBody(body, handle, from, {
         limiter: host.limiter,
+        // Never past the range asked for (the file's end for the whole-file answer): a body that runs past its
+        // Content-Range would write into other pieces, or past the end of the file.
+        limit: asked - from,
         batchBytes: hooks.batchBytes,
         signal: AbortSignal.any([signal, stop.signal]),
         onWritten: (bytes) => {
@@ -415,6 +427,8 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
     if (host.signal.aborted) throw new TransferStopped();
     if (err instanceof RunReceived && firstUnfinished(run) === undefined) return;
     if (err instanceof LocalWriteFailure) throw localFileError(err.error, host.file.tempPath);
+    // Not a dropped connection to reconnect: the server answers wrongly, and the job says so.
+    if (err instanceof BodyOverrun) throw new ServerOverran(overrunError(where, from, asked));
     throw translate(host, err, where);
   }
   if (current === index && run[index].written === from && from < run[index].record.end) {

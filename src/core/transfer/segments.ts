@@ -28,7 +28,7 @@ const TAIL_PIECES_PER_CONNECTION = 16;
 
 /**
  * A whole-file answer qualifies for segments when the server said it serves byte ranges, the size is known and
- * large enough, and a validator lets every Range carry If-Range (so a changed remote is noticed by each segment).
+ * large enough, and a validator vouches for its bytes (each piece's answer must carry the same: versionMismatch).
  */
 export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<ResponsePlan, { kind: 'body' }>, acceptRanges: string | undefined): boolean {
   if (!policy.enabled || policy.connections < 2 || plan.start !== 0 || plan.total === null) return false;

@@ -43,13 +43,21 @@ test('range answers: a continuation is accepted only when it starts at the offse
   assert.deepEqual(parseContentRange('bytes 100-199/*'), { first: 100, last: 199, total: null });
   assert.equal(parseContentRange('bytes 200-100/1000'), undefined);
   assert.equal(parseContentRange('items 1-2/3'), undefined);
-  const asked = { offset: 100, knownTotal: 1000, knownEtag: '"a"' };
+  const asked = { offset: 100, knownTotal: 1000, etag: '"a"' };
   const headers = (h: Record<string, string>) => h;
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"' }), asked, 'u').kind, 'body');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 0-999/1000' }), asked, 'u').kind, 'refetch');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-1099/1100' }), asked, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 0-999/1000', etag: '"a"' }), asked, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-1099/1100', etag: '"a"' }), asked, 'u').kind, 'refetch');
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"b"' }), asked, 'u').kind, 'refetch');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'content-length': '5' }), asked, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'content-length': '5' }), asked, 'u').kind, 'refetch');
+  // The version is checked by every validator both sides have, and a 206 must confirm one that vouches for bytes.
+  const byDate = { offset: 100, knownTotal: 1000, lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT' };
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': byDate.lastModified }), byDate, 'u').kind, 'body');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }), byDate, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000' }), byDate, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }), { ...asked, ...byDate }, 'u').kind, 'refetch');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"' }), { ...asked, ...byDate }, 'u').kind, 'body');
+  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: 'W/"a"' }), { offset: 100, knownTotal: 1000, etag: 'W/"a"' }, 'u').kind, 'refetch');
   const restart = planResponse(200, headers({ 'content-length': '1000' }), asked, 'u');
   assert.equal(restart.kind === 'body' && restart.restarted, true);
   assert.deepEqual(planResponse(416, headers({ 'content-range': 'bytes */100' }), { offset: 100, knownTotal: null }, 'u'), { kind: 'complete', total: 100 });
