@@ -78,6 +78,12 @@ export const Codes = {
   MD_E_STORE_TOO_NEW: 0x80a00006,
   /** Our own: another process holds the store's lease and did not answer a forwarded command in time. */
   MD_E_STORE_IN_USE: 0x80a00007,
+  /** ERROR_FILENAME_EXCED_RANGE as an HRESULT: a name or path longer than the file system holds. */
+  E_FILENAME_TOO_LONG: 0x800700ce,
+  /** ERROR_INVALID_NAME as an HRESULT: a name the file system cannot hold (a device name, a forbidden character). */
+  E_INVALID_NAME: 0x8007007b,
+  /** ERROR_SHARING_VIOLATION as an HRESULT: another live job already downloads to this path. */
+  E_SHARING_VIOLATION: 0x80070020,
 } as const;
 
 /** HTTP status N maps to 0x80190000 + N (BG_E_HTTP_ERROR_N). */

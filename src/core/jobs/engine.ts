@@ -2,7 +2,6 @@
 // limit, time slices among equals), and the retry and no-progress timers. No vscode import: the extension,
 // the CLI and the tests all drive this same class.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { Agent } from 'node:http';
 import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
 import { Emitter, type Event } from '../event';
@@ -13,7 +12,7 @@ import { DEFAULT_SEGMENT_POLICY, segmentedBytes, segmentsAreSound, type SegmentP
 import { sizeOf, tempPathFor } from '../transfer/temp-file';
 import type { IdleLimit } from '../transfer/watchdog';
 import { JobStore } from '../store/job-store';
-import { completeFiles, deleteTempFiles } from './job-files';
+import { completeFiles, deleteTempFiles, destinationAtAdd } from './job-files';
 import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
 import { FileFailure, runJobFiles, type RunnerDeps } from './job-runner';
 import {
@@ -282,23 +281,34 @@ export class JobEngine implements DownloadEngine {
       const job = slot.record;
       const key = (p: string) => (process.platform === 'linux' ? p : p.toLowerCase());
       const taken = new Set(job.files.map((f) => key(f.localPath)));
+      const elsewhere = this.liveDestinations(jobId, key);
       const checkedFiles = [];
       for (const file of files) {
         const checked = checkNewFile(file);
         if (taken.has(key(checked.localPath))) {
           throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
         }
+        const other = elsewhere.get(key(checked.localPath));
+        if (other !== undefined) {
+          // Two jobs writing one file: whichever completed last would silently replace the other's.
+          throw new BitsError(
+            Codes.E_SHARING_VIOLATION,
+            `Job ${other.id} ("${other.displayName}", ${stateName(other.state)}) already downloads to ${checked.localPath}. Wait for it to finish, cancel it, or choose another path.`,
+            ErrorContext.LOCAL_FILE,
+          );
+        }
         taken.add(key(checked.localPath));
         checkedFiles.push(checked);
       }
+      // What is at each destination now is what Complete may replace (an existing folder is refused).
+      const replaces = new Map<string, string>();
       await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked) => {
-        const existing = await fs.stat(checked.localPath).catch(() => undefined);
-        if (existing?.isDirectory()) {
-          throw new BitsError(Codes.E_INVALIDARG, `${checked.localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
-        }
+        const existing = await destinationAtAdd(checked.localPath);
+        if (existing !== undefined) replaces.set(checked.localPath, existing);
       });
       if (checkedFiles.length === 0) return this.snapshot(slot);
       for (const checked of checkedFiles) {
+        const replaced = replaces.get(checked.localPath);
         job.files.push({
           remoteUrl: checked.url.href,
           localPath: checked.localPath,
@@ -307,6 +317,7 @@ export class JobEngine implements DownloadEngine {
           bytesTransferred: 0,
           transferred: false,
           ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
+          ...(replaced !== undefined ? { replaces: replaced } : {}),
         });
       }
       this.touch(slot);
@@ -320,6 +331,16 @@ export class JobEngine implements DownloadEngine {
       this.scheduler.schedule();
       return this.snapshot(slot);
     });
+  }
+
+  /** The destinations of every other job not yet completed or cancelled, by `key`. */
+  private liveDestinations(jobId: string, key: (p: string) => string): Map<string, JobRecord> {
+    const destinations = new Map<string, JobRecord>();
+    for (const { record } of this.slots.values()) {
+      if (record.id === jobId || FINAL_STATES.has(record.state)) continue;
+      for (const f of record.files) destinations.set(key(f.localPath), record);
+    }
+    return destinations;
   }
 
   async resume(jobId: string): Promise<void> {
@@ -383,7 +404,12 @@ export class JobEngine implements DownloadEngine {
         // The record must say TRANSFERRED on disk before any file is renamed: a crash in between must not leave a
         // store that says TRANSFERRING beside files already in place (found by the fault suite's kills).
         await this.saveNow(slot);
-        const result = await completeFiles(slot.record.files);
+        const wereTransferred = slot.record.files.filter((f) => f.transferred);
+        const result = await completeFiles(slot.record.files).catch((err: unknown) => {
+          // A temp file that was not the job's (a link put at its name) is fetched again: back in line.
+          if (wereTransferred.some((f) => !f.transferred)) this.requeue(slot);
+          throw err;
+        });
         this.setState(slot, JobState.ACKNOWLEDGED);
         await this.saveNow(slot);
         this.log('info', `[Engine] job ${jobId} completed: ${result.completed.length} file(s) in place, ${result.notTransferred.length} not transferred`);

@@ -1,11 +1,11 @@
 // What Complete and Cancel do to the files on disk: rename whole temp files to their final names (atomic, same
 // folder), delete the rest.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { localFileError } from '../transfer/network-errors';
 import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
-import { sizeOf } from '../transfer/temp-file';
+import { discardTemp, identityOf, inspectTemp } from '../transfer/temp-file';
 import type { CompleteResult, FileRecord } from './model';
 
 /** Deletes the temp files; returns the ones that could not be deleted. */
@@ -30,26 +30,114 @@ export async function completeFiles(files: readonly FileRecord[]): Promise<Compl
   return { code: notTransferred.length > 0 ? Codes.BG_S_PARTIAL_COMPLETE : Codes.S_OK, completed: transferred.map((f) => f.localPath), notTransferred };
 }
 
+/**
+ * Puts one transferred file in place. The temp file must be the one the job created (a link or a replacement
+ * at its name is never moved into place: the file is marked for download again). The destination is replaced
+ * only when it is the very file that was there when the file was added (the caller chose that path knowing it);
+ * a file that appeared or changed there since (another download, another program) is left as it is, and
+ * Complete fails with E_FILE_EXISTS.
+ */
 async function putInPlace(f: FileRecord): Promise<void> {
+  const destination = await lstatOf(f.localPath);
+  // A Complete cut short after the destination got the file (rename, or link before the unlink): finish it.
+  if (destination !== undefined && f.tempIdentity !== undefined && identityOf(destination) === f.tempIdentity) {
+    await fs.rm(f.tempPath, { force: true }).catch((err: unknown) => {
+      throw localFileError(err, f.tempPath);
+    });
+    return;
+  }
+  const found = await inspectTemp(f, true).catch((err: unknown) => {
+    throw localFileError(err, f.tempPath);
+  });
+  if (found === undefined) {
+    if (await alreadyInPlace(f)) return;
+    throw new BitsError(
+      Codes.E_FILE_NOT_FOUND,
+      `The temp file ${f.tempPath} of ${path.basename(f.localPath)} is gone (deleted outside Managed Downloads?); cancel the job and download again.`,
+      ErrorContext.LOCAL_FILE,
+    );
+  }
+  if ('foreign' in found) {
+    // Only the name goes (a link itself, never what it points to); the file is fetched again.
+    await discardTemp(f).catch(() => undefined);
+    f.transferred = false;
+    f.bytesTransferred = 0;
+    f.segments = undefined;
+    throw new BitsError(
+      Codes.BG_E_LOCAL_FILE_CHANGED,
+      `The temp file of ${f.localPath} was replaced by something the job did not make (${found.foreign}); it was not put in place, and the file is downloaded again.`,
+      ErrorContext.LOCAL_FILE,
+    );
+  }
   try {
-    await fs.rename(f.tempPath, f.localPath);
+    if (destination === undefined) await placeWithoutReplacing(f);
+    else if (f.replaces !== undefined && f.replaces === destinationIdentity(destination)) await fs.rename(f.tempPath, f.localPath);
+    else throw destinationTaken(f);
+  } catch (err) {
+    if (err instanceof BitsError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await alreadyInPlace(f))) return;
+    throw localFileError(err, f.localPath);
+  }
+}
+
+/** `dev:ino:size:mtime` of a destination: a file written in place since then (same inode) counts as another. */
+export function destinationIdentity(stats: BigIntStats): string {
+  return `${identityOf(stats)}:${stats.size}:${stats.mtimeNs}`;
+}
+
+/**
+ * What is at a destination when its file is added: undefined (nothing), or the identity of the file Complete
+ * may replace. A folder is refused.
+ */
+export async function destinationAtAdd(localPath: string): Promise<string | undefined> {
+  const existing = await lstatOf(localPath).catch(() => undefined);
+  if (existing === undefined) return undefined;
+  if (existing.isDirectory() || (existing.isSymbolicLink() && (await fs.stat(localPath).catch(() => undefined))?.isDirectory())) {
+    throw new BitsError(Codes.E_INVALIDARG, `${localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
+  }
+  return destinationIdentity(existing);
+}
+
+function destinationTaken(f: FileRecord): BitsError {
+  return new BitsError(
+    Codes.E_FILE_EXISTS,
+    `${f.localPath} was created or changed after this file was added to the job (by another download or program), so it was not replaced. Move it away or delete it, then complete the job again; the download waits in its temp file.`,
+    ErrorContext.LOCAL_FILE,
+  );
+}
+
+/**
+ * The temp file gets the destination's name only if nothing is there: link() fails when the name exists (a
+ * rename would replace it), then the temp name goes. Where the file system has no hard links, a rename.
+ */
+async function placeWithoutReplacing(f: FileRecord): Promise<void> {
+  try {
+    await fs.link(f.tempPath, f.localPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && (await alreadyInPlace(f))) return;
-    if (code === 'ENOENT') {
-      throw new BitsError(
-        Codes.E_FILE_NOT_FOUND,
-        `The temp file ${f.tempPath} of ${path.basename(f.localPath)} is gone (deleted outside Managed Downloads?); cancel the job and download again.`,
-        ErrorContext.LOCAL_FILE,
-      );
-    }
-    throw localFileError(err, f.localPath);
+    if (code === 'EEXIST') throw destinationTaken(f);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EMLINK') throw err;
+    if ((await lstatOf(f.localPath)) !== undefined) throw destinationTaken(f);
+    await fs.rename(f.tempPath, f.localPath);
+    return;
+  }
+  await fs.unlink(f.tempPath);
+}
+
+async function lstatOf(file: string): Promise<BigIntStats | undefined> {
+  try {
+    return await fs.lstat(file, { bigint: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw localFileError(err, file);
   }
 }
 
 async function alreadyInPlace(f: FileRecord): Promise<boolean> {
   try {
-    return (await fs.stat(f.localPath)).isFile() && (f.bytesTotal === null || (await sizeOf(f.localPath)) === f.bytesTotal);
+    const stats = await fs.lstat(f.localPath, { bigint: true });
+    if (f.tempIdentity !== undefined) return identityOf(stats) === f.tempIdentity;
+    return stats.isFile() && (f.bytesTotal === null || Number(stats.size) === f.bytesTotal);
   } catch {
     return false;
   }

@@ -1,6 +1,8 @@
 // Input checks for the verbs: every refusal is a BitsError with a stable code and a message that says what to fix.
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
+import { tempPathFor } from '../transfer/temp-file';
+import { maxPathBytes, nameProblem } from '../util/file-name';
 import { displayUrl } from '../util/url';
 import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions, type ValidatorSource } from './model';
 
@@ -161,6 +163,7 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
   }
   const localPath = path.resolve(file.localPath);
   if (localPath === path.parse(localPath).root) throw invalid(`The local path "${file.localPath}" names a root folder, not a file.`);
+  checkPathFits(localPath);
   let sha256: string | undefined;
   if (file.sha256 !== undefined) {
     if (typeof file.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(file.sha256)) {
@@ -181,3 +184,36 @@ export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   throw new BitsError(Codes.E_INVALIDARG, `${name} must be true or false, not a value of type ${typeof value}.`, ErrorContext.GENERAL_QUEUE_MANAGER);
 }
+
+/**
+ * Every name along `localPath`, and the temp file's longer name beside it, fit the file system: refused when the
+ * file is added, not after a whole download fails at Complete (ENAMETOOLONG).
+ */
+export function checkPathFits(localPath: string, platform: NodeJS.Platform = process.platform): void {
+  const root = path.parse(localPath).root;
+  const temp = tempPathFor(localPath, LONGEST_JOB_ID, LONGEST_FILE_INDEX);
+  for (const name of [...localPath.slice(root.length).split(path.sep).filter(Boolean), path.basename(temp)]) {
+    const problem = nameProblem(name, platform);
+    if (problem) {
+      const what = name === path.basename(temp) ? `The temp file name "${name}" (beside ${localPath})` : `The name "${name}" in ${localPath}`;
+      throw new BitsError(
+        problem.kind === 'too-long' ? Codes.E_FILENAME_TOO_LONG : Codes.E_INVALID_NAME,
+        `${what} cannot be created: ${problem.reason}. Choose ${problem.kind === 'too-long' ? 'a shorter name' : 'another name'}.`,
+        ErrorContext.LOCAL_FILE,
+      );
+    }
+  }
+  const limit = maxPathBytes(platform);
+  const bytes = Buffer.byteLength(temp);
+  if (limit !== undefined && bytes > limit) {
+    throw new BitsError(
+      Codes.E_FILENAME_TOO_LONG,
+      `The path ${localPath} is too long: its temp file's path is ${bytes} bytes, and the file system takes at most ${limit}. Choose a shorter folder or name.`,
+      ErrorContext.LOCAL_FILE,
+    );
+  }
+}
+
+/** The longest temp name a file can get: any job id gives 8 characters; the index is far above any job's file count. */
+const LONGEST_JOB_ID = 'ffffffff';
+const LONGEST_FILE_INDEX = 9_999_999;

@@ -3,19 +3,19 @@
 // disk (over several Range connections when the file is large and the server allows), and check the sha256
 // before the file counts as transferred.
 import type { Hash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import type { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext } from '../errors';
+import type { FileRecord } from '../jobs/model';
 import { parseRetryAfter } from '../jobs/retry';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
-import { local, open, stopIfAsked, translate, truncate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
+import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
 import { canContinue, isStrongLastModified, planResponse } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
 import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
-import { hashPrefix, sizeOf } from './temp-file';
+import { createTemp, discardTemp, hashPrefix, inspectTemp, openOwnTemp } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
 
@@ -36,7 +36,14 @@ export async function transferFile(host: TransferHost): Promise<void> {
   // opening it for writing ('w') drops them. So a fresh file costs no stat and no mkdir (those only when the
   // folder is missing), which counts in a job of a thousand small files.
   const fresh = file.segments === undefined && file.etag === undefined && file.lastModified === undefined && file.bytesTotal === null;
-  if (!fresh) await local(temp, () => fs.mkdir(path.dirname(temp), { recursive: true }));
+  // What is at the temp name must be the file this job made: a link or a replacement there is removed (never
+  // followed, never written to), and the file starts again.
+  const found = fresh ? undefined : await local(temp, () => inspectTemp(file));
+  if (found !== undefined && 'foreign' in found) {
+    host.log('warn', `temp file ${temp} is not the file this job created (${found.foreign}); removing that name and starting the file again`);
+    await local(temp, () => discardTemp(file));
+    await dropSegments(host, false);
+  }
   let allowSegments = true;
   if (file.segments !== undefined) {
     const outcome = await continueSegments(host);
@@ -44,19 +51,19 @@ export async function transferFile(host: TransferHost): Promise<void> {
     allowSegments = outcome === 'again';
   }
   // The temp file is the truth about what was received (the record may lag it by a coalesced write).
-  let offset = fresh ? 0 : await local(temp, () => sizeOf(temp));
+  let offset = found !== undefined && 'size' in found && file.tempIdentity !== undefined ? found.size : 0;
   if (file.bytesTotal !== null && offset > file.bytesTotal) {
     host.log('warn', `temp file ${temp} is longer than the remote file; starting it again`);
-    offset = await truncate(temp);
+    offset = await discard(file);
   }
   if (offset > 0 && !canContinue(file)) {
     // Bytes no strong ETag or Last-Modified vouches for (the server sent none, or the process died before their
     // first save): a Range would append whatever version the server has now to them. Start again.
     host.log('info', `temp file ${temp} has bytes but no validator that can vouch for them; starting it again`);
-    offset = await truncate(temp);
+    offset = await discard(file);
   }
   file.bytesTransferred = offset;
-  if (file.bytesTotal !== null && offset === file.bytesTotal && (offset > 0 || file.etag !== undefined)) {
+  if (file.bytesTotal !== null && offset === file.bytesTotal && file.tempIdentity !== undefined && (offset > 0 || file.etag !== undefined)) {
     await finish(host, undefined);
     return;
   }
@@ -65,11 +72,11 @@ export async function transferFile(host: TransferHost): Promise<void> {
   let withoutRange = false;
   for (;;) {
     stopIfAsked(host);
-    if (withoutRange && offset > 0) offset = await truncate(temp);
+    if (withoutRange && offset > 0) offset = await discard(file);
     file.bytesTransferred = offset;
     // A start from zero opens (creates) its temp file while the request is out. Creating a file costs this
     // machine 0.2-0.5 ms at times, about what a 100 KiB answer takes to arrive, and the first write waited for it.
-    const early = offset === 0 ? openTemp(temp, 0) : undefined;
+    const early = offset === 0 ? openTemp(file, 0) : undefined;
     let response: Opened;
     try {
       response = await open(host, offset);
@@ -113,7 +120,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
 
     if (plan.restarted) {
       host.log('info', `${where} sent the whole file instead of bytes from ${offset} (range not supported, or the file changed); starting it again`);
-      offset = await truncate(temp);
+      offset = await discard(file);
       file.bytesTransferred = 0;
     }
     // A continuation (its validators checked by planResponse) keeps the ones the bytes were fetched under.
@@ -125,11 +132,11 @@ export async function transferFile(host: TransferHost): Promise<void> {
     file.lastModified = lastModified;
     file.lastModifiedStrong = lastModifiedStrong;
     file.bytesTotal = plan.total;
-    // No need to wait for this write: a restart truncates before new bytes arrive, so stale stored validators can
+    // No need to wait for this write: a restart removes the temp file before new bytes arrive, so stale stored validators can
     // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
     if (changed) host.save();
     if (allowSegments && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
-      // The split sizes its own temp file: the early open (which truncates) must be over before that, or it could
+      // The split sizes its own temp file: the early open (which creates the file anew) must be over before that, or it could
       // empty the file under the first pieces.
       await early?.discard();
       // The answer's body becomes the first piece's connection (no second request for the same bytes).
@@ -176,7 +183,7 @@ async function startSegments(host: TransferHost, total: number, probe: Opened): 
   await host.saveNow();
   // Full length at once (sparse): every segment writes inside the file, and a wrong size shows a damaged split.
   await local(file.tempPath, async () => {
-    const handle = await openForWriting(file.tempPath, 'w');
+    const handle = await createTemp(file);
     try {
       await handle.truncate(total);
     } finally {
@@ -194,7 +201,8 @@ async function startSegments(host: TransferHost, total: number, probe: Opened): 
 async function continueSegments(host: TransferHost, probe?: Opened): Promise<SegmentsOutcome> {
   const file = host.file;
   const temp = file.tempPath;
-  if (!segmentsAreSound(file.segments, file.bytesTotal) || (await local(temp, () => sizeOf(temp))) !== file.bytesTotal) {
+  const found = await local(temp, () => inspectTemp(file));
+  if (!segmentsAreSound(file.segments, file.bytesTotal) || found === undefined || !('size' in found) || found.size !== file.bytesTotal) {
     host.log('warn', `the stored segments of ${temp} do not match the temp file; starting the file again`);
     await dropSegments(host, false);
     return 'again';
@@ -221,7 +229,7 @@ async function continueSegments(host: TransferHost, probe?: Opened): Promise<Seg
 /** Forgets the split: the bytes go first, so a crash in between leaves a split that no longer matches (and is dropped). */
 async function dropSegments(host: TransferHost, keepValidators: boolean): Promise<void> {
   const file = host.file;
-  await truncate(file.tempPath);
+  await discard(file);
   file.segments = undefined;
   file.bytesTransferred = 0;
   if (!keepValidators) {
@@ -233,15 +241,9 @@ async function dropSegments(host: TransferHost, keepValidators: boolean): Promis
   await host.saveNow();
 }
 
-/** Opens the temp file; a missing folder (never made, or removed meanwhile) is made and the open tried again. */
-async function openForWriting(temp: string, flags: 'w' | 'r+'): Promise<fs.FileHandle> {
-  try {
-    return await fs.open(temp, flags);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || flags !== 'w') throw err;
-    await fs.mkdir(path.dirname(temp), { recursive: true });
-    return fs.open(temp, flags);
-  }
+/** Removes the temp file (a restart): the next write from byte 0 creates it anew. */
+function discard(file: FileRecord): Promise<0> {
+  return local(file.tempPath, () => discardTemp(file));
 }
 
 /** Streams the body into the temp file from `offset`; returns the bytes written. */
@@ -253,7 +255,7 @@ async function receive(
   where: string,
   // Otherwise the file opens while the first bytes arrive (never before them: waiting for the open first added
   // a file-system round trip to every file of a job of many small files).
-  opened: OpeningTemp = openTemp(host.file.tempPath, offset),
+  opened: OpeningTemp = openTemp(host.file, offset),
   limit?: number,
 ): Promise<number> {
   const temp = host.file.tempPath;
@@ -309,8 +311,10 @@ interface OpeningTemp {
   discard(): Promise<void>;
 }
 
-function openTemp(temp: string, offset: number): OpeningTemp {
-  const opening = local(temp, () => openForWriting(temp, offset === 0 ? 'w' : 'r+'));
+function openTemp(file: FileRecord, offset: number): OpeningTemp {
+  const temp = file.tempPath;
+  // From byte 0 the file is made anew; to continue, only the very file the job made is opened.
+  const opening = local(temp, () => (offset === 0 ? createTemp(file) : openOwnTemp(file)));
   const failure = opening.then(
     () => undefined,
     (err: unknown) => err,
@@ -321,7 +325,7 @@ function openTemp(temp: string, offset: number): OpeningTemp {
   const discard = async () => {
     if ((await failure) !== undefined) return;
     await (await opening).close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
+    await discardTemp(file).catch(() => undefined);
   };
   return { opening, failure, release, discard };
 }
@@ -345,7 +349,7 @@ async function finish(host: TransferHost, hash: Hash | undefined): Promise<void>
     const actual = (hash ?? (await local(file.tempPath, () => hashPrefix(file.tempPath, file.bytesTransferred)))).digest('hex');
     if (actual !== file.sha256) {
       // The bytes are useless; drop them so a resume fetches the file again instead of re-checking the same bytes.
-      await fs.rm(file.tempPath, { force: true });
+      await discard(file);
       file.bytesTransferred = 0;
       file.etag = undefined;
       file.lastModified = undefined;

@@ -1,6 +1,5 @@
 // The pieces every request of a transfer shares: what the engine gives a transfer (the host), the GET with its
 // Range, If-Range and redirect policy, the idle watchdog, and the translation of failures into BitsErrors.
-import { promises as fs } from 'node:fs';
 import type * as http from 'node:http';
 import { BitsError } from '../errors';
 import { SecurityFlags, type FileRecord } from '../jobs/model';
@@ -64,11 +63,6 @@ export async function local<T>(file: string, action: () => Promise<T>): Promise<
   } catch (err) {
     throw localFileError(err, file);
   }
-}
-
-export async function truncate(temp: string): Promise<number> {
-  await local(temp, () => fs.writeFile(temp, ''));
-  return 0;
 }
 
 export interface Opened extends GetResponse {

@@ -12,6 +12,7 @@ import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, typ
 import { parseContentLength, parseContentRange, validatorsDiffer, versionMismatch, type Validators } from './response';
 import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
 import { ConnectionRamp, DEFAULT_RAMP } from './connection-ramp';
+import { openOwnTemp } from './temp-file';
 
 /** The segments cannot go on: the server does not serve ranges after all, or the remote file changed. */
 export class SegmentsUnusable extends Error {
@@ -68,7 +69,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
   const file = host.file;
   const segments = file.segments!;
   const temp = file.tempPath;
-  const handle = await local(temp, () => fs.open(temp, 'r+'));
+  const handle = await local(temp, () => openOwnTemp(file));
   const live: LiveSegment[] = segments.map((record) => ({ record, written: record.position }));
   const group = new AbortController();
   const signal = AbortSignal.any([host.signal, group.signal]);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { pathInFolder } from '../../../src/core/jobs/validation';
+import { nameProblem } from '../../../src/core/util/file-name';
 import { fileNameFromUrl, parseDownloadUrl } from '../../../src/ui/destinations';
 import { openEngine, sandbox } from '../../support/engine';
 import { startServer } from '../../support/servers';
@@ -118,4 +119,40 @@ test('an existing file at the destination is kept until Complete, and replaced o
   await w.engine.resume(w.job.id);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(readFileSync(existing, 'utf8'), 'mine', 'untouched while the job runs');
+});
+
+test('a name the file system cannot hold is refused when added, before any byte is fetched: E_FILENAME_TOO_LONG', async (t) => {
+  const w = await world(t);
+  const url = w.server.url('/f');
+  // 100 CJK characters: 300 bytes of UTF-8, more than the 255 a name may have.
+  const cjk = '\u6f22'.repeat(100) + '.bin';
+  await refusedWithoutEffect(w, () => w.engine.addFile(w.job.id, { remoteUrl: url, localPath: path.join(w.box.dest, cjk) }), Codes.E_FILENAME_TOO_LONG, /304 bytes.*at most 255/);
+  await refusedWithoutEffect(w, () => w.engine.addFile(w.job.id, { remoteUrl: url, localPath: path.join(w.box.dest, 'a'.repeat(256)) }), Codes.E_FILENAME_TOO_LONG, /shorter name/);
+  await refusedWithoutEffect(w, () => w.engine.addFile(w.job.id, { remoteUrl: url, localPath: path.join(w.box.dest, 'x'.repeat(300), 'ok.bin') }), Codes.E_FILENAME_TOO_LONG, /300 bytes/);
+  // A whole path longer than the system takes, counting the temp file's longer name beside it.
+  // The destination's path is 4,090 bytes (it fits in 4,095); its temp file's is longer.
+  const folders = path.join(w.box.dest, ...Array.from({ length: 19 }, () => 'd'.repeat(200)));
+  const deep = path.join(folders, 'e'.repeat(4090 - Buffer.byteLength(folders) - 2 - 'f.bin'.length), 'f.bin');
+  assert.equal(Buffer.byteLength(deep), 4090);
+  await refusedWithoutEffect(w, () => w.engine.addFile(w.job.id, { remoteUrl: url, localPath: deep }), Codes.E_FILENAME_TOO_LONG, /temp file's path/);
+  // 255 bytes exactly is fine, and its temp name (longer) is shortened to fit.
+  await w.engine.addFile(w.job.id, { remoteUrl: url, localPath: path.join(w.box.dest, 'b'.repeat(255)) });
+  assert.ok(Buffer.byteLength(path.basename(w.engine.getJob(w.job.id)!.files[0].tempPath)) <= 255);
+});
+
+test('names Windows cannot hold: device names, trailing dots and spaces, forbidden characters; names from URLs avoid them all', () => {
+  for (const name of ['CON', 'con.txt', 'NUL', 'Com1.log', 'LPT9', 'aux .tar.gz', 'name.', 'name ', 'a<b', 'a:b', 'q?', 'star*', 'pipe|', 'tab\tname']) {
+    assert.ok(nameProblem(name, 'win32')?.kind === 'invalid', `${JSON.stringify(name)} is refused on Windows`);
+    if (!name.includes('\0')) assert.equal(nameProblem(name, 'linux'), undefined, `${JSON.stringify(name)} is fine on Linux`);
+  }
+  for (const name of ['CONSOLE', 'con-tract.txt', 'COM10', 'file.txt', '.hidden']) assert.equal(nameProblem(name, 'win32'), undefined, name);
+  assert.equal(nameProblem('\u6f22'.repeat(100), 'win32'), undefined, '100 characters are fine on Windows (UTF-16 units)');
+  assert.equal(nameProblem('\u6f22'.repeat(100), 'linux')?.kind, 'too-long');
+  assert.equal(nameProblem('x'.repeat(256), 'win32')?.kind, 'too-long');
+  for (const hostile of ['https://h/CON', 'https://h/nul.txt', 'https://h/name.', 'https://h/name%20%20', 'https://h/' + '%E6%BC%A2'.repeat(150)]) {
+    const name = fileNameFromUrl(new URL(hostile));
+    assert.equal(nameProblem(name, 'win32'), undefined, `${hostile} -> ${name} fits Windows`);
+    assert.equal(nameProblem(name, 'linux'), undefined, `${hostile} -> ${name} fits Linux`);
+    assert.ok(Buffer.byteLength(name) <= 200, `${hostile}: ${Buffer.byteLength(name)} bytes`);
+  }
 });
