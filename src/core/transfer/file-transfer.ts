@@ -28,6 +28,8 @@ export function retryAfterOf(error: BitsError): number | undefined {
 
 /** A single file may be asked for again without a range this many times in one attempt before it is an error. */
 const MAX_REFETCHES = 3;
+/** A file is split into range pieces at most this many times in one attempt (then fetched over one connection). */
+const MAX_SPLITS = 2;
 
 export async function transferFile(host: TransferHost): Promise<void> {
   const file = host.file;
@@ -45,10 +47,13 @@ export async function transferFile(host: TransferHost): Promise<void> {
     await dropSegments(host, false);
   }
   let allowSegments = true;
+  // A split dropped because the remote changed may be tried once more; a server whose every range answer is
+  // wrong would otherwise have the file split, dropped and fetched whole again without end.
+  let splitsLeft = MAX_SPLITS;
   if (file.segments !== undefined) {
     const outcome = await continueSegments(host);
     if (outcome === 'done') return;
-    allowSegments = outcome === 'again';
+    allowSegments = outcome === 'again' && --splitsLeft > 0;
   }
   // The temp file is the truth about what was received (the record may lag it by a coalesced write).
   let offset = found !== undefined && 'size' in found && file.tempIdentity !== undefined ? found.size : 0;
@@ -142,7 +147,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
       // The answer's body becomes the first piece's connection (no second request for the same bytes).
       const outcome = await startSegments(host, plan.total!, response).finally(() => response.body.destroy());
       if (outcome === 'done') return;
-      allowSegments = outcome === 'again';
+      allowSegments = outcome === 'again' && --splitsLeft > 0;
       offset = 0;
       continue;
     }

@@ -165,3 +165,19 @@ test('segments: a 206 whose Last-Modified differs from the first answer (If-Rang
   assert.ok(ranged > 0, 'range requests were made');
   assert.equal(sha256(readFileSync(path.join(box.dest, 'seg-lm.bin'))), sha256(v2), 'the new version whole, no piece of the old one');
 });
+
+test('segments: a server whose every range answer names the wrong range ends on one connection, not in a loop of new splits', async (t) => {
+  const { box, engine } = await engineForTest(t, SEGMENTS);
+  const body = testBytes(2_500_000, 115);
+  server.route('/seg-wrong-range', (_n, req) => {
+    const r = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['range'] ?? ''));
+    if (!r) return { body, bytesPerSecond: 4_000_000 };
+    return { body, contentRange: `bytes ${Number(r[1]) + 1}-${r[2]}/${body.length}` };
+  });
+  const job = await startJob(engine, box, [{ url: server.url('/seg-wrong-range'), name: 'seg-wrong.bin' }]);
+  await waitForState(engine, job.id, [JobState.TRANSFERRED, JobState.ERROR], 30_000);
+  await engine.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'seg-wrong.bin'))), sha256(body));
+  const whole = server.requestsFor('/seg-wrong-range').filter((r) => rangeOf(r) === undefined);
+  assert.ok(whole.length <= 3, `${whole.length} whole-file requests`);
+});
