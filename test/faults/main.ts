@@ -2,6 +2,8 @@
 // and damaged stores meet the engine; prints the table (fault, runs, files verified, wrong bytes delivered, jobs
 // lost) and `N passed, N failed`. FAULTS_SCALE=full runs the large counts (>= 50 kills); FAULTS_SEED repeats a run.
 import { EventEmitter } from 'node:events';
+import { hostileLocalScenarios } from './hostile-local-faults';
+import { hostileServerScenarios } from './hostile-server-faults';
 import { killScenario } from './kills';
 import { leaseScenario } from './lease-faults';
 import { localScenarios } from './local-faults';
@@ -26,6 +28,8 @@ async function main(): Promise<number> {
     { name: 'server', run: () => serverScenarios(full ? 8 : 2, random) },
     { name: 'local', run: () => localScenarios(full ? 3 : 1) },
     { name: 'store', run: () => storeScenarios() },
+    { name: 'hostile-server', run: () => hostileServerScenarios(full ? 8 : 2, random) },
+    { name: 'hostile-local', run: () => hostileLocalScenarios(full ? 4 : 1, random) },
   ];
   const results: FaultResult[] = [];
   for (const group of runs) {

@@ -11,6 +11,8 @@ export interface FaultResult {
   jobsLost: number;
   /** Why a run failed; empty when every run held. */
   failures: string[];
+  /** The block of the table the fault is listed under (e.g. "hostile server"); none for the plain faults. */
+  block?: string;
 }
 
 export function emptyResult(fault: string): FaultResult {
@@ -32,13 +34,19 @@ export function wrongBytesBetween(actual: Buffer, expected: Buffer): number {
 export function formatTable(results: FaultResult[]): string {
   const header = ['fault', 'runs', 'files verified', 'wrong bytes delivered', 'jobs lost', 'result'];
   const rows = results.map((r) => [r.fault, String(r.runs), String(r.filesVerified), String(r.wrongBytes), String(r.jobsLost), passed(r) ? 'pass' : 'FAIL']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const blockTitles = results.map((r) => (r.block ? `**${r.block}**`.length : 0));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length), ...(i === 0 ? blockTitles : [])));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const total = (key: 'runs' | 'filesVerified' | 'wrongBytes' | 'jobsLost') => String(results.reduce((sum, r) => sum + r[key], 0));
+  // A block's first fault is preceded by a row naming the block.
+  const body = rows.flatMap((row, i) => {
+    const block = results[i].block;
+    return block !== undefined && block !== results[i - 1]?.block ? [line([`**${block}**`, '', '', '', '', '']), line(row)] : [line(row)];
+  });
   return [
     line(header),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.map(line),
+    ...body,
     line(['total', total('runs'), total('filesVerified'), total('wrongBytes'), total('jobsLost'), '']),
   ].join('\n');
 }
