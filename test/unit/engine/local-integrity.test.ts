@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
-import { engineForTest, startJob, waitForState } from '../../support/engine';
+import { runCli } from '../../support/cli';
+import { engineForTest, listNames, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -141,4 +142,32 @@ test('a file that existed when added is replaced at Complete, but not once someo
   writeFileSync(rewritten, 'rewritten meanwhile, a longer text');
   await assert.rejects(engine.complete(two.id), (err: { code: number }) => err.code === Codes.E_FILE_EXISTS);
   assert.equal(readFileSync(rewritten, 'utf8'), 'rewritten meanwhile, a longer text');
+});
+
+test('two concurrent CLI gets to one path: one delivers its file whole, the other fails clearly; one store or two', async (t) => {
+  const { box } = await engineForTest(t);
+  const first = testBytes(600_000, 207);
+  const second = testBytes(600_000, 208);
+  server.route('/one/same.bin', { body: first, bytesPerSecond: 60_000 });
+  server.route('/two/same.bin', { body: second, bytesPerSecond: 400_000 });
+  for (const stores of [[box.store, box.store], [path.join(box.root, 's1'), path.join(box.root, 's2')]]) {
+    const dest = path.join(box.root, `dest-${stores[0] === stores[1] ? 'one-store' : 'two-stores'}`);
+    const a = runCli(['get', server.url('/one/same.bin'), '--dest', dest, '--store', stores[0], '--retry-delay', '0.2']);
+    // The second starts once the first is downloading (its temp file is there), so both run at once.
+    for (let waited = 0; !listNames(dest).some((n) => n.startsWith('.same.bin.')); waited++) {
+      assert.ok(waited < 600, 'the first get started downloading');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const b = await runCli(['get', server.url('/two/same.bin'), '--dest', dest, '--store', stores[1], '--retry-delay', '0.2']);
+    const ra = await a;
+    const results = [ra, b];
+    const ok = results.filter((r) => r.code === 0);
+    assert.equal(ok.length, 1, `exactly one succeeds: ${results.map((r) => `${r.code} ${r.stderr.slice(-300)}`).join(' | ')}`);
+    const failed = results.find((r) => r.code !== 0)!;
+    // One store: the CLI holds it for one get at a time (MD_E_STORE_IN_USE); two stores: the later Complete refuses.
+    assert.match(failed.stderr + failed.stdout, stores[0] === stores[1] ? /MD_E_STORE_IN_USE/ : /E_FILE_EXISTS.*was created or changed after this file was added/s, failed.stderr);
+    assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
+    const got = readFileSync(path.join(dest, 'same.bin'));
+    assert.equal(sha256(got), sha256(ok[0] === ra ? first : second), 'the file is the one the successful get fetched, whole');
+  }
 });
