@@ -333,11 +333,15 @@ export class JobEngine implements DownloadEngine {
     });
   }
 
-  /** The destinations of every other job not yet completed or cancelled, by `key`. */
+  /**
+   * The destinations of every other job that may still write them, by `key`: not completed or cancelled, and not
+   * in ERROR (a failed job writes nothing until its owner resumes it, and running a failed `get` again must work;
+   * should both then finish, Complete's rule keeps the later one from replacing the other's file).
+   */
   private liveDestinations(jobId: string, key: (p: string) => string): Map<string, JobRecord> {
     const destinations = new Map<string, JobRecord>();
     for (const { record } of this.slots.values()) {
-      if (record.id === jobId || FINAL_STATES.has(record.state)) continue;
+      if (record.id === jobId || FINAL_STATES.has(record.state) || record.state === JobState.ERROR) continue;
       for (const f of record.files) destinations.set(key(f.localPath), record);
     }
     return destinations;
