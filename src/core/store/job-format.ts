@@ -151,6 +151,11 @@ function checkFile(value: unknown, index: number, jobId: string): FileRecord {
     if (/\p{Cc}/u.test(v)) fail(`${what}'s ${key} contains control characters`);
     file[key] = v;
   }
+  if (f.lastModifiedStrong === true) file.lastModifiedStrong = true;
+  // Which file the job created at its temp name (dev:ino), and which file at the destination Complete may replace
+  // (dev:ino:size:mtime); anything else is dropped, which only makes the engine more careful (restart, refuse).
+  if (typeof f.tempIdentity === 'string' && /^\d{1,40}:\d{1,40}$/.test(f.tempIdentity)) file.tempIdentity = f.tempIdentity;
+  if (typeof f.replaces === 'string' && /^\d{1,40}:\d{1,40}:\d{1,40}:\d{1,40}$/.test(f.replaces)) file.replaces = f.replaces;
   if (f.finalUrl !== undefined) file.finalUrl = httpUrl(f.finalUrl, `${what}'s final URL`);
   if (f.segments !== undefined) file.segments = segmentsOf(f.segments, what);
   return file;

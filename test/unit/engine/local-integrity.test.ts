@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { runCli } from '../../support/cli';
-import { engineForTest, listNames, startJob, waitForState } from '../../support/engine';
+import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -170,4 +170,23 @@ test('two concurrent CLI gets to one path: one delivers its file whole, the othe
     const got = readFileSync(path.join(dest, 'same.bin'));
     assert.equal(sha256(got), sha256(ok[0] === ra ? first : second), 'the file is the one the successful get fetched, whole');
   }
+});
+
+test('the temp file the job made is still recognised after the engine reopens its store: the download continues, not restarts', async (t) => {
+  const box = sandbox();
+  t.after(() => box.cleanup());
+  const body = testBytes(300_000, 209);
+  server.route('/reopen', (n) => (n === 1 ? { body, resetAfter: 120_000 } : { body }));
+  const first = await openEngine(box);
+  const job = await startJob(first, box, [{ url: server.url('/reopen'), name: 'reopen.bin' }], { displayName: 'reopen', minimumRetryDelay: 3600 });
+  await waitForState(first, job.id, JobState.TRANSIENT_ERROR);
+  await first.dispose();
+  const second = await openEngine(box);
+  t.after(() => second.dispose());
+  await second.retryNow(job.id);
+  await waitForState(second, job.id, JobState.TRANSFERRED);
+  await second.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'reopen.bin'))), sha256(body));
+  const resumed = server.requestsFor('/reopen')[1];
+  assert.match(String(resumed.headers['range']), /^bytes=[1-9]\d*-$/, 'the second engine continued from the bytes on disk');
 });
