@@ -63,7 +63,13 @@ export const Codes = {
   ERROR_WINHTTP_SECURE_CHANNEL_ERROR: 0x80072f7d,
   ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED: 0x80072f0c,
   ERROR_WINHTTP_TIMEOUT: 0x80072ee2,
-  ERROR_WINHTTP_REDIRECT_FAILED: 0x80072f7a,
+  ERROR_WINHTTP_REDIRECT_FAILED: 0x80072f7c,
+  /** The client certificate has no usable private key (none given, or one that does not match). */
+  ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY: 0x80072f99,
+  /** HRESULT_FROM_WIN32(ERROR_INVALID_PASSWORD): a wrong or missing passphrase of a client certificate. */
+  E_INVALID_PASSWORD: 0x80070056,
+  /** The certificate was not found (BITS SetClientCertificateByID returns it for an unknown thumbprint). */
+  CRYPT_E_NOT_FOUND: 0x80092004,
   /** Our own: a downloaded file's sha256 differs from the one the job asked for. */
   MD_E_HASH_MISMATCH: 0x80a00001,
   /** Our own: the job store could not be read and was set aside. */
