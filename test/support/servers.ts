@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 export interface Behaviour {
   /** The entity served (absent with `status` or `redirect`). */
@@ -51,6 +52,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   /** Epoch ms of arrival. */
   at: number;
+  /** The common name of the client certificate the request came with (servers that require one). */
+  clientCertificate?: string;
 }
 
 export interface TestServer {
@@ -66,8 +69,8 @@ export interface TestServer {
 }
 
 export interface ServerOptions {
-  /** Serve HTTPS with this certificate chain and key (PEM). */
-  tls?: { cert: string; key: string };
+  /** Serve HTTPS with this certificate chain and key (PEM); with clientCa, require a client certificate it issued. */
+  tls?: { cert: string; key: string; clientCa?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' };
   host?: string;
 }
 
@@ -102,7 +105,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
 
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    requests.push({ method: req.method ?? 'GET', path, headers: req.headers, at: Date.now() });
+    const peer = 'getPeerCertificate' in req.socket ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers, at: Date.now(), ...(peer?.subject ? { clientCertificate: String(peer.subject.CN) } : {}) });
     const route = routes.get(path);
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
@@ -113,7 +117,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     serve(typeof route === 'function' ? route(n, req) : route, req, res);
   };
 
-  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
+  const clientAuth = options.tls?.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key, maxVersion: options.tls.maxVersion, ...clientAuth }, handler) : http.createServer(handler);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -31,6 +31,7 @@ import {
   type NewJobOptions,
   type StoreProblem,
   type ValidatorSource,
+  type ClientCertificateSpec,
 } from './model';
 import { progressOf, RateMeter } from './progress';
 import { decideAfterError, explainFailure, isTransientCode } from './retry';
@@ -39,6 +40,7 @@ import type { Slot } from './slot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
 import { checkBoolean, checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText, checkValidatorSource } from './validation';
+import { checkClientCertificateSpec, loadClientCertificate, needsSecret, type ClientCertificateSecret, type ClientTlsOptions } from '../tls/client-certificate';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -61,6 +63,8 @@ export interface JobEngineOptions {
   resumeStoredJobs?: boolean;
   /** Values of write-only headers (kept in a secret store, never in the job store). */
   headerSecrets?: (jobId: string) => Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
+  /** A client certificate's passphrase and secret-kept material; asked only of jobs whose certificate needs them. */
+  clientCertificateSecrets?: (jobId: string) => ClientCertificateSecret | undefined | Promise<ClientCertificateSecret | undefined>;
   /** ACKNOWLEDGED and CANCELLED jobs stay readable (getJob, the store) this long, then are removed. */
   finalJobRetentionMs?: number;
   /** Coalescing delay of progress writes to the store. */
@@ -467,6 +471,45 @@ export class JobEngine implements DownloadEngine {
     });
   }
 
+  async setClientCertificate(jobId: string, certificate: ClientCertificateSpec | undefined): Promise<JobSnapshot> {
+    // BITS: allowed in every state but ACKNOWLEDGED and CANCELLED, as setProperties is.
+    return this.verb(jobId, 'setProperties', async (slot) => {
+      let record;
+      if (certificate !== undefined) {
+        const spec = checkClientCertificateSpec(certificate);
+        const secret = needsSecret(spec) ? await this.options.clientCertificateSecrets?.(jobId) : undefined;
+        record = (await loadClientCertificate(spec, secret)).record;
+      }
+      // The next connection presents the new certificate (or none): pooled ones were made with the old one.
+      this.connections.closeJobConnections?.(jobId);
+      slot.record.clientCertificate = record;
+      if (!record) delete slot.record.clientCertificate;
+      this.touch(slot);
+      this.fire('modified', slot);
+      await this.saveNow(slot);
+      this.log('info', `[Engine] job ${jobId}: client certificate ${record ? `set to ${record.subject} (SHA-1 ${record.sha1Thumbprint})` : 'removed'}`);
+      return this.snapshot(slot);
+    });
+  }
+
+  /** The job's client certificate loaded for its connections, read once per run (and again after it changed). */
+  private clientTls(slot: Slot, cache: { key?: string; value?: Promise<ClientTlsOptions | undefined> }): Promise<ClientTlsOptions | undefined> {
+    const spec = slot.record.clientCertificate;
+    const key = JSON.stringify(spec ?? null);
+    if (cache.key !== key || !cache.value) {
+      cache.key = key;
+      cache.value = spec
+        ? (async () => {
+            const secret = needsSecret(spec) ? await this.options.clientCertificateSecrets?.(slot.record.id) : undefined;
+            return (await loadClientCertificate(spec, secret, ErrorContext.GENERAL_TRANSPORT)).tls;
+          })()
+        : Promise.resolve(undefined);
+      // A failure (a file since deleted) is the job's error now, and is read again at the next run or change.
+      cache.value.catch(() => (cache.value = undefined));
+    }
+    return cache.value;
+  }
+
   async removeJob(jobId: string): Promise<void> {
     return this.verb(jobId, 'remove', async (slot) => {
       await this.store.remove(jobId);
@@ -549,6 +592,7 @@ export class JobEngine implements DownloadEngine {
     this.setState(slot, JobState.CONNECTING);
     slot.rate.reset();
     const agents = new Map<string, { key: string; agent: Agent }>();
+    const clientTlsCache = {};
     const deps: RunnerDeps = {
       job,
       signal,
@@ -557,6 +601,7 @@ export class JobEngine implements DownloadEngine {
       // browser tab closed keeps running (and holding the lease), but its keychain calls never return, and every
       // job, secrets or not, hung in CONNECTING.
       headers: async () => ({ ...job.customHeaders, ...(job.writeOnlyHeaderNames?.length ? ((await this.options.headerSecrets?.(job.id)) ?? {}) : {}) }),
+      clientCertificate: () => this.clientTls(slot, clientTlsCache),
       idleLimit: (last) => this.idleLimit(slot, last),
       onResponding: () => {
         if (signal.aborted) return;

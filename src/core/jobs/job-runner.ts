@@ -6,6 +6,7 @@ import { closesSettled, transferFile, TransferStopped, type TransferHost } from 
 import type { BandwidthLimiter } from '../transfer/bandwidth';
 import type { SegmentPolicy } from '../transfer/segments';
 import type { IdleLimit } from '../transfer/watchdog';
+import type { ClientTlsOptions } from '../tls/client-certificate';
 import type { JobRecord } from './model';
 
 export interface RunnerDeps {
@@ -13,6 +14,8 @@ export interface RunnerDeps {
   signal: AbortSignal;
   agentFor(protocol: 'http:' | 'https:'): http.Agent;
   headers(): Promise<Record<string, string>>;
+  /** The job's client certificate for TLS, when it has one. */
+  clientCertificate?(): Promise<ClientTlsOptions | undefined>;
   idleLimit(lastActivity: number): IdleLimit;
   onResponding(): void;
   onBytes(bytes: number): void;
@@ -111,6 +114,8 @@ function startFile(deps: RunnerDeps, index: number): Running {
     writeOnlyHeaderNames: job.writeOnlyHeaderNames ?? [],
     signal: stopping.signal,
     headers: deps.headers,
+    clientCertificate: deps.clientCertificate,
+    clientCertificateRecord: () => job.clientCertificate,
     agentFor: deps.agentFor,
     idleLimit: deps.idleLimit,
     save: deps.onFileChanged,

@@ -129,6 +129,35 @@ export interface JobRecord {
   lastProgressAt?: number;
   /** Auto-complete when transferred (jobs made in the UI). */
   autoComplete?: boolean;
+  /** BITS SetClientCertificate: where the job's client certificate comes from (never its key or passphrase). */
+  clientCertificate?: ClientCertificateRecord;
+}
+
+/**
+ * What a job asks of setClientCertificate: a PEM certificate and key or a PKCS#12 file, by path or kept in a
+ * secret store. Secrets never travel in it: they are asked of the engine's clientCertificateSecrets.
+ */
+export interface ClientCertificateSpec {
+  format: 'pem' | 'pkcs12';
+  /** 'file': read from the paths below at each run; 'secret': the material itself is in the secret store. */
+  source: 'file' | 'secret';
+  /** PEM certificate (chain) file; it may hold the key too. Absolute. */
+  certFile?: string;
+  /** PEM private key file, when the key is not in certFile. Absolute. */
+  keyFile?: string;
+  /** PKCS#12 (.pfx, .p12) file. Absolute. */
+  pfxFile?: string;
+  /** A passphrase is needed and kept in the secret store. */
+  passphrase: boolean;
+}
+
+/** A job's client certificate as stored: the spec, and what was read from the certificate when it was set. */
+export interface ClientCertificateRecord extends ClientCertificateSpec {
+  subject: string;
+  /** SHA-1 of the certificate's DER, colon-separated hex (BITS identifies a client certificate by it). */
+  sha1Thumbprint: string;
+  /** ISO time the certificate expires. */
+  notAfter: string;
 }
 
 /** What the engine hands out: a deep copy that the caller may keep. */
@@ -222,6 +251,12 @@ export interface DownloadEngine {
   setPriority(jobId: string, priority: JobPriority): Promise<void>;
   /** Skip the remaining retry delay of a job in TRANSIENT_ERROR (or re-queue one in ERROR). */
   retryNow(jobId: string): Promise<void>;
+  /**
+   * BITS SetClientCertificate / RemoveClientCertificate (undefined): checked (files read, passphrase tried, key
+   * matched) before it is recorded; allowed in every state but ACKNOWLEDGED and CANCELLED, used from the next
+   * connection. Optional: an engine that only forwards may lack it.
+   */
+  setClientCertificate?(jobId: string, certificate: ClientCertificateSpec | undefined): Promise<JobSnapshot>;
   /** Record where the job's phase-2 validator comes from; the code itself is never persisted. */
   setValidatorSource(jobId: string, source: ValidatorSource): Promise<void>;
   getJob(jobId: string): JobSnapshot | undefined;

@@ -9,6 +9,7 @@ import { ErrorContext } from '../errors';
 import { JobPriority, JobState, type FileRecord, type JobError, type JobRecord, type SegmentRecord, type ValidatorSource } from '../jobs/model';
 import { checkHeaderNames, checkHeaders, checkSecurityFlags } from '../jobs/validation';
 import { tempPathFor } from '../transfer/temp-file';
+import { checkClientCertificateRecord } from '../tls/client-certificate';
 
 /** Bumped when the stored shape changes incompatibly; a file with a larger version is left for the newer code. */
 export const STORE_VERSION = 1;
@@ -237,6 +238,7 @@ function checkJob(job: Obj, id: string): JobRecord {
     record[key] = isSeconds(job[key]) ? job[key] : fail(`invalid ${key}`);
   }
   if (job.autoComplete !== undefined) record.autoComplete = typeof job.autoComplete === 'boolean' ? job.autoComplete : fail('invalid autoComplete flag');
+  if (job.clientCertificate !== undefined) record.clientCertificate = checked('invalid client certificate', () => checkClientCertificateRecord(job.clientCertificate));
   return record;
 }
 

@@ -4,6 +4,7 @@
 import * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosResponse } from 'axios';
+import type { ClientTlsOptions } from '../tls/client-certificate';
 
 export interface GetRequest {
   url: URL;
@@ -12,6 +13,8 @@ export interface GetRequest {
   jobId: string;
   fileIndex: number;
   signal: AbortSignal;
+  /** The job's client certificate: read by the agent's TLS handshake from the request options. */
+  clientTls?: ClientTlsOptions;
 }
 
 export interface GetResponse {
@@ -55,7 +58,7 @@ export async function sendGet(request: GetRequest): Promise<GetResponse> {
     signal: request.signal,
     transport: {
       request(options: http.RequestOptions, callback: (res: http.IncomingMessage) => void): http.ClientRequest {
-        const withJob: http.RequestOptions & JobConnectionOptions = { ...options, agent, mdJobId: jobId, mdFileIndex: fileIndex, mdSignal: request.signal };
+        const withJob: http.RequestOptions & JobConnectionOptions = { ...options, ...request.clientTls, agent, mdJobId: jobId, mdFileIndex: fileIndex, mdSignal: request.signal };
         return new http.ClientRequest(withJob, callback);
       },
     },

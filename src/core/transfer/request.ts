@@ -2,11 +2,12 @@
 // Range, If-Range and redirect policy, the idle watchdog, and the translation of failures into BitsErrors.
 import type * as http from 'node:http';
 import { BitsError } from '../errors';
-import { SecurityFlags, type FileRecord } from '../jobs/model';
+import { SecurityFlags, type ClientCertificateRecord, type FileRecord } from '../jobs/model';
+import { clientCertificateFailure, type ClientTlsOptions } from '../tls/client-certificate';
 import { displayUrl } from '../util/url';
 import type { BandwidthLimiter } from './bandwidth';
 import { sendGet, type GetResponse } from './http-client';
-import { localFileError, networkError } from './network-errors';
+import { findBitsError, localFileError, networkError } from './network-errors';
 import { followRedirect, headersForHop, isRedirectStatus, redirectPolicy } from './redirects';
 import { ifRangeFor } from './response';
 import type { SegmentPolicy } from './segments';
@@ -25,6 +26,10 @@ export interface TransferHost {
   signal: AbortSignal;
   /** Custom headers (including write-only values), fetched per file so a changed value applies. */
   headers(): Promise<Record<string, string>>;
+  /** The job's client certificate as TLS options (read per file, so a changed one applies), when it has one. */
+  clientCertificate?(): Promise<ClientTlsOptions | undefined>;
+  /** Which client certificate the job has, to name it when a server refuses it. */
+  clientCertificateRecord?(): ClientCertificateRecord | undefined;
   agentFor(protocol: 'http:' | 'https:'): http.Agent;
   /** How long the connection may stay silent, from the last activity (stall limit or the no-progress window). */
   idleLimit(lastActivity: number): IdleLimit;
@@ -76,6 +81,7 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
   // BITS updates the remote name when redirects are reported; later requests go there directly.
   let url = redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT && file.finalUrl ? new URL(file.finalUrl) : original;
   const custom = await host.headers();
+  const clientTls = await host.clientCertificate?.();
   for (let hops = 0; ; hops++) {
     const hop = headersForHop(custom, original, url, host.writeOnlyHeaderNames);
     const headers: Record<string, string> = {
@@ -92,7 +98,7 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
       if (ifRange) headers['If-Range'] = ifRange;
     }
     const response = await withWatchdog(host, (signal) =>
-      sendGet({ url, headers, agent: host.agentFor(url.protocol as 'http:' | 'https:'), jobId: host.jobId, fileIndex: host.fileIndex, signal }),
+      sendGet({ url, headers, agent: host.agentFor(url.protocol as 'http:' | 'https:'), jobId: host.jobId, fileIndex: host.fileIndex, signal, clientTls }),
     ).catch((err: unknown) => {
       throw translate(host, err, displayUrl(url));
     });
@@ -124,6 +130,7 @@ export async function withWatchdog<T>(host: TransferHost, work: (signal: AbortSi
 export function translate(host: TransferHost, err: unknown, where: string): unknown {
   if (host.signal.aborted) return new TransferStopped();
   if (err instanceof BitsError) return err;
-  return networkError(err, where);
+  // A server's TLS alert about the job's client certificate is final; any other failure is as the network says.
+  return findBitsError(err) ?? clientCertificateFailure(err, where, host.clientCertificateRecord?.()) ?? networkError(err, where);
 }
 
