@@ -475,7 +475,8 @@ export class JobEngine implements DownloadEngine {
     // BITS: allowed in every state but ACKNOWLEDGED and CANCELLED, as setProperties is.
     return this.verb(jobId, 'setProperties', async (slot) => {
       let record;
-      if (certificate !== undefined) {
+      // null as well as undefined removes it: a forwarded command carries JSON, which has no undefined.
+      if (certificate !== undefined && certificate !== null) {
         const spec = checkClientCertificateSpec(certificate);
         const secret = needsSecret(spec) ? await this.options.clientCertificateSecrets?.(jobId) : undefined;
         record = (await loadClientCertificate(spec, secret)).record;

@@ -22,6 +22,8 @@ export const FORWARDED_VERBS = [
   'setValidatorSource',
   'setProperties',
   'removeJob',
+  // Its argument names files and says whether a passphrase exists; secrets never go through this folder.
+  'setClientCertificate',
 ] as const;
 export type ForwardedVerb = (typeof FORWARDED_VERBS)[number];
 

@@ -19,6 +19,7 @@ import {
   type NewJobOptions,
   type StoreProblem,
   type ValidatorSource,
+  type ClientCertificateSpec,
 } from '../jobs/model';
 import { CommandInbox, forwardCommand, type ForwardedVerb } from './command-queue';
 import { StoreLease, type LeaseInfo, type LeaseOptions } from './lease';
@@ -180,6 +181,10 @@ export class LeasedEngine implements DownloadEngine {
   }
   removeJob(jobId: string): Promise<void> {
     return this.verb('removeJob', [jobId]);
+  }
+  /** The holder reads the certificate's secrets from its own secret store (VS Code's is shared by the windows). */
+  setClientCertificate(jobId: string, certificate: ClientCertificateSpec | undefined): Promise<JobSnapshot> {
+    return this.verb('setClientCertificate', [jobId, certificate ?? null]);
   }
 
   getJob(jobId: string): JobSnapshot | undefined {
