@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { JobPriority } from '../core/jobs/model';
+import { specFromArgs, type ClientCertificateArgs } from './client-certificate';
 import { defaultStoreDir } from './paths';
 import { UsageError } from './usage';
 
@@ -18,6 +19,10 @@ const options = {
   validator: { type: 'string' },
   overwrite: { type: 'boolean' },
   connections: { type: 'string' },
+  'client-cert': { type: 'string' },
+  'client-key': { type: 'string' },
+  'client-pfx': { type: 'string' },
+  'client-cert-passphrase-env': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -29,6 +34,8 @@ export interface CommonArgs {
   verbose: boolean;
   /** --validator FILE.ts for the jobs that need one (get, run, resume). */
   validator?: string;
+  /** --client-cert-passphrase-env NAME: the variable holding a client certificate's passphrase (get, run, resume). */
+  clientCertPassphraseEnv?: string;
 }
 
 export interface GetArgs extends CommonArgs {
@@ -44,6 +51,8 @@ export interface GetArgs extends CommonArgs {
   validator?: string;
   /** --connections N: the most Range connections per large file (1: never segmented); undefined: the engine's default. */
   connections?: number;
+  /** --client-cert/--client-key (PEM) or --client-pfx (PKCS#12), as absolute paths. */
+  clientCertificate: ClientCertificateArgs;
 }
 
 export type Command =
@@ -57,11 +66,11 @@ export type Command =
 
 /** What each command accepts besides the common options. */
 const allowed: Record<string, readonly string[]> = {
-  get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite', 'connections'],
-  run: ['validator'],
+  get: ['dest', 'sha256', 'header', 'priority', 'security-flags', 'retry-delay', 'no-progress-timeout', 'validator', 'overwrite', 'connections', 'client-cert', 'client-key', 'client-pfx', 'client-cert-passphrase-env'],
+  run: ['validator', 'client-cert-passphrase-env'],
   list: [],
   info: [],
-  resume: ['validator'],
+  resume: ['validator', 'client-cert-passphrase-env'],
   cancel: [],
   rejections: [],
   'check-cert': ['validator', 'security-flags'],
@@ -86,6 +95,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     ...(values.validator !== undefined ? { validator: values.validator } : {}),
+    ...(values['client-cert-passphrase-env'] !== undefined ? { clientCertPassphraseEnv: values['client-cert-passphrase-env'] } : {}),
   };
   switch (name) {
     case 'get': {
@@ -108,6 +118,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
         overwrite: values.overwrite ?? false,
         validator: values.validator,
         ...(values.connections !== undefined ? { connections: parseConnections(values.connections) } : {}),
+        clientCertificate: clientCertificateArgs(values, cwd),
       };
     }
     case 'check-cert':
@@ -122,6 +133,13 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
       if (rest.length !== 1) throw new UsageError(`"${name}" needs exactly one job id (or a unique prefix of one).`);
       return { name: name as 'info' | 'resume' | 'cancel', job: rest[0], ...common };
   }
+}
+
+function clientCertificateArgs(values: { 'client-cert'?: string; 'client-key'?: string; 'client-pfx'?: string }, cwd: string): ClientCertificateArgs {
+  const file = (v: string | undefined) => (v === undefined ? undefined : path.resolve(cwd, v));
+  const args = { certFile: file(values['client-cert']), keyFile: file(values['client-key']), pfxFile: file(values['client-pfx']) };
+  specFromArgs(args); // a wrong combination is a usage error now
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 }
 
 function parsePriority(value: string): JobPriority {

@@ -6,6 +6,7 @@ import { StoreLease } from '../core/store/lease';
 import { describeHolder } from '../core/store/leased-engine';
 import { createCliGate } from '../validator/cli-gate';
 import { cliHeaderSecrets, headersFromEnv } from './secret-headers';
+import { cliClientCertificateSecrets } from './client-certificate';
 import { VALIDATOR_LOG_PREFIX } from './outcome';
 
 export interface CliEngineOptions {
@@ -19,6 +20,8 @@ export interface CliEngineOptions {
   log?: (level: LogLevel, message: string) => void;
   /** list/info: only reads, so it needs no lease and works while another process runs the store. */
   readOnly?: boolean;
+  /** A client certificate's passphrase this process has (--client-cert-passphrase-env, or asked on the terminal). */
+  clientCertificatePassphrase?: string;
   /** Values of write-only headers this process has (--header credentials, MANAGED_DOWNLOADS_HEADERS); default: the env's. */
   writeOnlyHeaders?: Record<string, string>;
 }
@@ -60,6 +63,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
       connections: gate.provider,
       resumeStoredJobs: options.resumeStoredJobs,
       retryDelayFloorSeconds: options.retryDelayFloorSeconds,
+      clientCertificateSecrets: cliClientCertificateSecrets(options.clientCertificatePassphrase),
       headerSecrets: cliHeaderSecrets(options.writeOnlyHeaders ?? headersFromEnv(), (id) => ref.engine?.writeOnlyHeaderNamesOf(id)),
       log: options.log,
     });

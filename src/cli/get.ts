@@ -7,6 +7,8 @@ import type { JobEngine } from '../core/jobs/engine';
 import type { GetArgs } from './args';
 import { createCliEngine } from './engine-factory';
 import { splitHeaders } from './secret-headers';
+import { passphraseFromEnv, resolveClientCertificate } from './client-certificate';
+import type { ClientCertificateSpec } from '../core/jobs/model';
 import { fileNamesFor } from './names';
 import { engineLog, reportOutcome, type CliIO } from './outcome';
 import { UsageError } from './usage';
@@ -21,7 +23,10 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
   }
   await prepareDest(args.dest);
   const headers = splitHeaders(args.headers);
+  // Checked before anything is created: a wrong passphrase or a key that does not match leaves no job behind.
+  const clientCertificate = await resolveClientCertificate(args.clientCertificate, args.clientCertPassphraseEnv, io);
   const engine = await createCliEngine({
+    clientCertificatePassphrase: clientCertificate?.passphrase ?? passphraseFromEnv(args.clientCertPassphraseEnv),
     writeOnlyHeaders: headers.writeOnly,
     store: args.store,
     validator: args.validator,
@@ -33,7 +38,7 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
   try {
     // Only when asked: otherwise the engine's default (8, reached only while more connections help).
     if (args.connections !== undefined) engine.setSegmentPolicy({ connections: args.connections });
-    const jobId = await createJob(engine, args, targets, headers);
+    const jobId = await createJob(engine, args, targets, headers, clientCertificate?.spec);
     return await superviseJobs(engine, [jobId], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
   } finally {
     await engine.dispose();
@@ -61,7 +66,7 @@ async function prepareDest(dest: string): Promise<void> {
   }
 }
 
-async function createJob(engine: JobEngine, args: GetArgs, targets: string[], headers: ReturnType<typeof splitHeaders>): Promise<string> {
+async function createJob(engine: JobEngine, args: GetArgs, targets: string[], headers: ReturnType<typeof splitHeaders>, clientCertificate: ClientCertificateSpec | undefined): Promise<string> {
   const job = await engine.createJob({
     displayName: targets.length === 1 ? path.basename(targets[0]) : `${targets.length} files`,
     // A job description holds at most 1,024 characters (BITS); many URLs are summarized rather than refused.
@@ -77,6 +82,7 @@ async function createJob(engine: JobEngine, args: GetArgs, targets: string[], he
   try {
     // Names only: the values stay in this process (see secret-headers.ts).
     if (Object.keys(headers.writeOnly).length > 0) await engine.setProperties(job.id, { writeOnlyHeaderNames: Object.keys(headers.writeOnly) });
+    if (clientCertificate) await engine.setClientCertificate(job.id, clientCertificate);
     await engine.addFiles(
       job.id,
       args.urls.map((url, i) => ({ remoteUrl: url, localPath: targets[i], sha256: args.sha256[i] })),

@@ -1,6 +1,7 @@
 // `resume JOB` (and wait for it, like get) and `cancel JOB`.
 import { codeName, formatCode } from '../core/errors';
 import type { CommonArgs } from './args';
+import { passphraseFromEnv } from './client-certificate';
 import { createCliEngine } from './engine-factory';
 import { EXIT_USAGE, engineLog, reportOutcome, type CliIO } from './outcome';
 import { reportStoreProblems } from './store-problems';
@@ -8,7 +9,7 @@ import { superviseJobs } from './supervise';
 import { jobOrReport } from './wait';
 
 export async function resumeCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv), log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     const job = jobOrReport(engine, args.job, io, args.json);

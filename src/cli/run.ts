@@ -2,6 +2,7 @@
 // last process stopped) and waits until each is done or failed.
 import { JobState } from '../core/jobs/model';
 import type { CommonArgs } from './args';
+import { passphraseFromEnv } from './client-certificate';
 import { createCliEngine } from './engine-factory';
 import { engineLog, reportOutcome, type CliIO } from './outcome';
 import { reportStoreProblems } from './store-problems';
@@ -10,7 +11,7 @@ import { superviseJobs } from './supervise';
 const UNFINISHED = new Set([JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING, JobState.TRANSIENT_ERROR]);
 
 export async function runCommand(args: CommonArgs, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: true, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: true, clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv), log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
     // A transferred job that waits for its auto-complete is unfinished too: the engine completes it now.

@@ -25,6 +25,13 @@ Options of get:
   --connections N            at most N Range connections per large file (default 8; 1: one connection, no
                              segments). Files from 32 MiB start with one and add more only while that is faster
   --overwrite                replace files that already exist at the destination
+  --client-cert FILE         client certificate (PEM) for servers that require one; its key in the same file
+                             or in --client-key FILE
+  --client-pfx FILE          client certificate and key as PKCS#12 (.pfx, .p12) instead
+  --client-cert-passphrase-env NAME
+                             the environment variable holding the certificate's passphrase (default
+                             MANAGED_DOWNLOADS_CLIENT_CERT_PASSPHRASE; on a terminal it is asked for otherwise);
+                             never on the command line. Also for run and resume: the job stores the paths only
   --validator FILE.ts        phase-2 certificate validator (TypeScript, as in the editor's setting); also for run
                              and resume, whose jobs need it again: validators are never stored
 Common:
