@@ -126,7 +126,39 @@ export interface DownloadJob {
   readonly error?: DownloadJobError;
   /** ISO time of the next automatic retry, while in TRANSIENT_ERROR. */
   readonly retryAt?: string;
+  /** The job's client certificate (BITS GetClientCertificate), when it has one. */
+  readonly clientCertificate?: ClientCertificateInfo;
 }
+
+// ---- client certificates (BITS SetClientCertificate) ----
+
+/**
+ * A client certificate for servers that require one: PEM (certificate, and its key in the same text or file or
+ * apart) or PKCS#12, from a file (read at each run; the job records the path) or given as data (kept in VS Code's
+ * SecretStorage, never in the job store). The passphrase, if any, is kept in SecretStorage too.
+ */
+export type ClientCertificateOptions =
+  | { certFile: string; keyFile?: string; passphrase?: string }
+  | { pfxFile: string; passphrase?: string }
+  | { cert: string; key?: string; passphrase?: string }
+  | { pfx: Uint8Array; passphrase?: string };
+
+/** What a job says of its client certificate: never the key, the data or the passphrase. */
+export interface ClientCertificateInfo {
+  readonly format: 'pem' | 'pkcs12';
+  /** 'file': read from certFile/keyFile or pfxFile; 'secretStorage': the data was given and is kept there. */
+  readonly source: 'file' | 'secretStorage';
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly pfxFile?: string;
+  readonly subject: string;
+  /** SHA-1 of the certificate, colon-separated hex (the thumbprint BITS identifies it by). */
+  readonly sha1Thumbprint: string;
+  /** ISO time it expires. */
+  readonly notAfter: string;
+}
+
+// ---- end of client certificates ----
 
 export interface DownloadProgress {
   /** null while any file's size is unknown. */
@@ -240,6 +272,15 @@ export interface ManagedDownloadsClient {
    * the job store (see `CreateJobOptions.writeOnlyHeaders`). Resolves with the job's write-only header names.
    */
   setWriteOnlyHeader(jobId: string, name: string, value: string | undefined): Promise<string[]>;
+
+  /**
+   * BITS SetClientCertificate (undefined: RemoveClientCertificate). Checked before it is recorded: a missing
+   * file, a wrong passphrase or a key that does not match rejects (E_FILE_NOT_FOUND, 0x80070056, 0x80072f99) and
+   * changes nothing. Allowed until the job is completed or cancelled; the next connection presents it. A server
+   * that requires a certificate the job lacks (or refuses its certificate) fails the job with 0x80072f0c
+   * (ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED).
+   */
+  setClientCertificate(jobId: string, certificate: ClientCertificateOptions | undefined): Promise<DownloadJob>;
 
   /** BITS JobTransferred: every file has arrived; call `complete` (unless the job auto-completes). */
   readonly onDidTransfer: Event<DownloadJobEvent>;

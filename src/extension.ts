@@ -17,6 +17,8 @@ import { EngineHost, followLease, isFollower } from './ui/engineHost';
 import { workspaceStoreDir } from './ui/storeLocation';
 import { HeaderSecrets } from './ui/headerSecrets';
 import { secretCommands } from './ui/commands/secrets';
+import { ClientCertificateSecrets, forgetFinishedCertificates } from './ui/clientCertificateSecrets';
+import { clientCertificateCommands } from './ui/commands/clientCertificate';
 import { JobsModel } from './ui/jobsModel';
 import { Logger } from './ui/log';
 import { UserMessages } from './ui/messages';
@@ -42,7 +44,7 @@ let connectionHost: ConnectionHost | undefined;
  * lease only one window runs a store's jobs; another window on the same workspace shows them and forwards its
  * commands (LeasedEngine), and takes over when that window goes away.
  */
-async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets): Promise<DownloadEngine> {
+async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets, certificateSecrets: ClientCertificateSecrets): Promise<DownloadEngine> {
   const [{ JobEngine }, { LeasedEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), import('./core/store/leased-engine.js'), connections.get()]);
   // The engine prefixes its own lines with their component.
   const engineLog = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => log.channel[level](message);
@@ -54,6 +56,7 @@ async function openEngine(storeDir: string, connections: ConnectionHost, log: Lo
         owner: 'workspace',
         connections: opened.connections.provider,
         headerSecrets: (id) => secrets.get(id),
+        clientCertificateSecrets: (id) => certificateSecrets.get(id),
         // Read when this window takes the store, so the engine starts with the settings of that moment.
         bandwidthLimit: settings.bandwidthLimitKiBps() * 1024,
         segments: settings.segmentPolicy(),
@@ -75,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const storeDir = workspaceStoreDir(context);
   const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
   const headerSecrets = new HeaderSecrets(context.secrets);
-  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets), log.child('Engine')));
+  const certificateSecrets = new ClientCertificateSecrets(context.secrets);
+  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -83,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const indicators = new ProgressIndicators(model, treeView);
   const details = new JobDetailsProvider(model);
   const api = new ApiClients(host, log.child('API'), headerSecrets);
+  api.setClientCertificateStore(certificateSecrets);
   const ctx = { engines: host, model, log: log.child('Commands'), messages, tree, treeView };
   const certificates = certificateUi(connections);
   const rejectionsDocs = new RejectionsDocumentProvider(certificates, ctx);
@@ -108,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
 
   host.whenOpen((engine) => {
     context.subscriptions.push(...followLease(engine, treeView, headerSecrets));
+    context.subscriptions.push(forgetFinishedCertificates(engine, certificateSecrets));
     engine.setMaxConcurrentJobs(settings.maxConcurrentJobs());
     model.attach(engine);
     setReady();
@@ -120,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions)]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 

@@ -10,6 +10,8 @@ import { checkHeaders } from '../core/jobs/validation';
 import { callerFile, extensionOwning } from './callerExtension';
 import type { EngineHost } from './engineHost';
 import type { HeaderSecrets } from './headerSecrets';
+import { applyClientCertificate, specFromApiOptions, type ClientCertificateSecrets } from './clientCertificateSecrets';
+import type { ClientCertificateRecord } from '../core/jobs/model';
 import type { Logger } from './log';
 import { settings } from './settings';
 
@@ -55,6 +57,7 @@ export function toPublicJob(job: JobSnapshot): api.DownloadJob {
         }
       : {}),
     ...(job.retryAt === undefined ? {} : { retryAt: new Date(job.retryAt).toISOString() }),
+    ...(job.clientCertificate ? { clientCertificate: toPublicClientCertificate(job.clientCertificate) } : {}),
   };
 }
 
@@ -80,6 +83,21 @@ function splitHeaders(custom: unknown, writeOnlyIn: unknown): { plain: Record<st
   return { plain, writeOnly };
 }
 
+// ---- client certificates ----
+function toPublicClientCertificate(c: ClientCertificateRecord): api.ClientCertificateInfo {
+  return {
+    format: c.format,
+    source: c.source === 'secret' ? 'secretStorage' : 'file',
+    ...(c.certFile ? { certFile: c.certFile } : {}),
+    ...(c.keyFile ? { keyFile: c.keyFile } : {}),
+    ...(c.pfxFile ? { pfxFile: c.pfxFile } : {}),
+    subject: c.subject,
+    sha1Thumbprint: c.sha1Thumbprint,
+    notAfter: c.notAfter,
+  };
+}
+// ---- end of client certificates ----
+
 function toPriority(value: api.DownloadJobPriority | undefined): JobPriority | undefined {
   if (value === undefined) return undefined;
   const p = (JobPriority as unknown as Record<string, JobPriority>)[value];
@@ -101,6 +119,7 @@ class Client implements vscode.Disposable {
     private readonly validators: () => CertificateValidatorSink | undefined,
     private readonly secrets: HeaderSecrets,
     private readonly log: Logger,
+    private readonly clientCertificates: () => ClientCertificateSecrets | undefined = () => undefined,
   ) {}
 
   /** Called for every engine event; forwards those of this client's jobs. */
@@ -245,6 +264,19 @@ class Client implements vscode.Disposable {
     this.log.info(`${this.owner} ${validator ? 'set' : 'removed'} the certificate validator of job ${jobId}`);
   }
 
+  // ---- client certificates ----
+  async setClientCertificate(jobId: string, certificate: api.ClientCertificateOptions | undefined): Promise<api.DownloadJob> {
+    await this.own(jobId);
+    const secrets = this.clientCertificates();
+    if (!secrets) throw new BitsError(Codes.E_FAIL, 'Client certificates are not available in this version of Managed Downloads.');
+    const given = certificate === undefined ? undefined : specFromApiOptions(certificate);
+    const job = await applyClientCertificate(await this.engines.get(), secrets, jobId, given?.spec, given?.secret);
+    // The subject and thumbprint only: never the key, the data or the passphrase.
+    this.log.info(`${this.owner} ${job.clientCertificate ? `set the client certificate of job ${jobId} to ${job.clientCertificate.subject}` : `removed the client certificate of job ${jobId}`}`);
+    return toPublicJob(job);
+  }
+  // ---- end of client certificates ----
+
   dispose(): void {
     this.transferEmitter.dispose();
     this.errorEmitter.dispose();
@@ -295,6 +327,7 @@ function clientFacade(c: Client): api.ManagedDownloadsClient {
     getProgress: (jobId: string) => c.getProgress(jobId),
     setCertificateValidator: (jobId: string, validator: api.ServerCertificateValidator | undefined) => c.setCertificateValidator(jobId, validator),
     setWriteOnlyHeader: (jobId: string, name: string, value: string | undefined) => c.setWriteOnlyHeader(jobId, name, value),
+    setClientCertificate: (jobId: string, certificate: api.ClientCertificateOptions | undefined) => c.setClientCertificate(jobId, certificate),
     onDidTransfer: c.onDidTransfer,
     onDidError: c.onDidError,
     onDidModify: c.onDidModify,
@@ -335,6 +368,14 @@ export class ApiClients implements vscode.Disposable {
     this.exported = Object.freeze({ apiVersion: 1 as const, forExtension });
   }
 
+  // ---- client certificates ----
+  private clientCertificateStore: ClientCertificateSecrets | undefined;
+  /** Where setClientCertificate keeps passphrases and certificate data (VS Code's SecretStorage). */
+  setClientCertificateStore(store: ClientCertificateSecrets): void {
+    this.clientCertificateStore = store;
+  }
+  // ---- end of client certificates ----
+
   /** Connects setCertificateValidator to the certificate service. */
   setValidatorSink(sink: CertificateValidatorSink | undefined): void {
     this.validatorSink = sink;
@@ -345,7 +386,7 @@ export class ApiClients implements vscode.Disposable {
     const key = owner.toLowerCase();
     let entry = this.clients.get(key);
     if (!entry) {
-      const impl = new Client(owner, this.engines, () => this.validatorSink, this.secrets, this.log);
+      const impl = new Client(owner, this.engines, () => this.validatorSink, this.secrets, this.log, () => this.clientCertificateStore);
       entry = { impl, facade: clientFacade(impl) };
       this.clients.set(key, entry);
     }

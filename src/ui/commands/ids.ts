@@ -19,6 +19,7 @@ export const CommandIds = {
   clearCertificateCache: 'managedDownloads.clearCertificateCache',
   showCertificateRejections: 'managedDownloads.showCertificateRejections',
   setWriteOnlyHeader: 'managedDownloads.setWriteOnlyHeader',
+  setClientCertificate: 'managedDownloads.setClientCertificate',
   createValidator: 'managedDownloads.createCertificateValidator',
   testValidator: 'managedDownloads.testCertificateValidator',
 } as const;
