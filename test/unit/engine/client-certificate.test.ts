@@ -4,7 +4,7 @@
 // wrong passphrase, a key that does not match, a missing file and a server that wants a certificate the job lacks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { makeCA, type Issued } from '../../support/certs';
@@ -235,7 +235,6 @@ describe('clear errors, each final', () => {
       await w.engine.suspend(id);
 
       const copy = path.join(dir, 'copy.crt');
-      const { copyFileSync } = await import('node:fs');
       copyFileSync(files.cert, copy);
       await w.engine.setClientCertificate(id, spec({ certFile: copy }));
       unlinkSync(copy);
@@ -283,6 +282,32 @@ describe('a window that does not run the store', () => {
     } finally {
       await follower.dispose();
       await holder.dispose();
+      await box.cleanup();
+    }
+  });
+});
+
+describe('the store', () => {
+  test('a stored job whose client certificate is damaged is set aside with the reason; the others load', async () => {
+    const box = sandbox();
+    try {
+      let engine = await openEngine(box);
+      const good = await engine.createJob({ displayName: 'good' });
+      const bad = await engine.createJob({ displayName: 'bad' });
+      await engine.setClientCertificate(bad.id, { format: 'pem', source: 'file', certFile: files.combined, passphrase: false });
+      await engine.dispose();
+      const file = path.join(box.store, 'jobs', `${bad.id}.json`);
+      const stored = JSON.parse(readFileSync(file, 'utf8'));
+      assert.equal(stored.job.clientCertificate.certFile, files.combined);
+      stored.job.clientCertificate.certFile = 'relative/path.pem';
+      writeFileSync(file, JSON.stringify(stored));
+      engine = await openEngine(box);
+      assert.ok(engine.getJob(good.id));
+      assert.equal(engine.getJob(bad.id), undefined);
+      assert.equal(engine.storeProblems.length, 1);
+      assert.match(engine.storeProblems[0].message, /invalid client certificate: .*absolute path/);
+      await engine.dispose();
+    } finally {
       await box.cleanup();
     }
   });
