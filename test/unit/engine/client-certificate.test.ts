@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { makeCA, type Issued } from '../../support/certs';
+import { makeCA, makeLeaf, type Issued } from '../../support/certs';
 import { makeClientMaterial, PASSPHRASE, startClientAuthServer, writeClientFiles, type ClientMaterial } from '../../support/client-certs';
 import { FAST, openEngine, sandbox, waitForState, type Sandbox } from '../../support/engine';
 import { testBytes, type TestServer } from '../../support/servers';
@@ -256,6 +256,54 @@ describe('clear errors, each final', () => {
       assert.equal(failed.error?.code, Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED);
       await w.engine.cancel(id);
       await rejectsWith(w.engine.setClientCertificate(id, spec({})), Codes.BG_E_INVALID_STATE, /CANCELLED/);
+    }));
+});
+
+/** OpenSSL's own server, which (unlike Node's) refuses a client certificate with a TLS alert during the handshake. */
+async function startOpensslServer(t: { after: (fn: () => unknown) => void }): Promise<{ url: string } | undefined> {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const net = await import('node:net');
+  if (spawnSync('openssl', ['version']).status !== 0) return undefined;
+  const folder = mkdtempSync(path.join(tmpdir(), 'md-openssl-'));
+  const leaf = makeLeaf(serverCa, { hosts: ['127.0.0.1'] });
+  writeFileSync(path.join(folder, 'cert.pem'), leaf.cert);
+  writeFileSync(path.join(folder, 'key.pem'), leaf.key);
+  writeFileSync(path.join(folder, 'client-ca.pem'), material.clientCa.cert);
+  writeFileSync(path.join(folder, 'file.bin'), body);
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', 'cert.pem', '-key', 'key.pem', '-CAfile', 'client-ca.pem', '-Verify', '1', '-verify_return_error', '-WWW'], { cwd: folder, stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => {
+    child.kill();
+    rmSync(folder, { recursive: true, force: true });
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('ACCEPT') && resolve());
+    child.on('exit', (code) => reject(new Error(`openssl s_server exited (${code}): ${out}`)));
+  });
+  return { url: `https://127.0.0.1:${port}/file.bin` };
+}
+
+describe('a server that refuses the certificate with a TLS alert', () => {
+  test('openssl s_server: "unknown CA" for a certificate it does not trust is final and names the certificate; a trusted one downloads', (t) =>
+    world(async (w) => {
+      const openssl = await startOpensslServer(t);
+      if (!openssl) return t.skip('no openssl on this machine');
+      const job = await w.engine.createJob({ displayName: 'refused', minimumRetryDelay: 0 });
+      await w.engine.addFile(job.id, { remoteUrl: openssl.url, localPath: path.join(w.box.dest, 'refused.bin') });
+      await w.engine.setClientCertificate(job.id, { format: 'pem', source: 'file', certFile: files.malloryCert, keyFile: files.malloryKey, passphrase: false });
+      await w.engine.resume(job.id);
+      const refused = await waitForState(w.engine, job.id, [JobState.ERROR, JobState.TRANSIENT_ERROR, JobState.TRANSFERRED]);
+      assert.equal(refused.state, JobState.ERROR, refused.error?.description);
+      assert.equal(refused.error?.code, Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED);
+      assert.match(refused.error!.description, /refused the job's client certificate \(CN=mallory.*TLS alert "unknown CA/);
+      await w.engine.setClientCertificate(job.id, { format: 'pem', source: 'file', certFile: files.cert, keyFile: files.key, passphrase: false });
+      await transfers(w, job.id);
     }));
 });
 
