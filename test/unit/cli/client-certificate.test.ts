@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeCA } from '../../support/certs';
 import { makeClientMaterial, PASSPHRASE, startClientAuthServer, writeClientFiles } from '../../support/client-certs';
-import { runCli } from '../../support/cli';
+import { REPO, runCli } from '../../support/cli';
 import { listNames, sandbox } from '../../support/engine';
 import { sha256, testBytes, type TestServer } from '../../support/servers';
 
@@ -116,4 +116,23 @@ test('usage: --client-key without --client-cert, --client-pfx with --client-cert
   const unset = await runCli(['get', server.url('/file.bin'), '--dest', box.dest, '--store', box.store, '--client-pfx', files.pfx, '--client-cert-passphrase-env', 'MD_TEST_SURELY_UNSET']);
   assert.equal(unset.code, 2);
   assert.match(unset.stderr, /MD_TEST_SURELY_UNSET, which is not set/);
+});
+
+test('on a terminal, the passphrase is asked for without echo (a pseudo-terminal through script(1))', async (t) => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) on this machine');
+  const box = boxFor(t);
+  const cli = [process.execPath, '--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'get', server.url('/file.bin'), '--dest', box.dest, '--store', box.store, '--client-pfx', files.pfx].join(' ');
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
+  delete env.MANAGED_DOWNLOADS_CLIENT_CERT_PASSPHRASE;
+  const child = spawn('script', ['-qec', cli, '/dev/null'], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const asked = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => (output += d.toString()).includes('Passphrase of the client certificate') && resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await Promise.race([asked, exited]);
+  assert.match(output, /Passphrase of the client certificate/, 'asked on the terminal');
+  child.stdin.write(PASSPHRASE + '\r');
+  assert.equal(await exited, 0, output);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'file.bin'))), sha256(body));
+  assert.ok(!output.includes(PASSPHRASE), 'the passphrase was not echoed');
 });
