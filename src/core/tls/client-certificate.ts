@@ -207,7 +207,8 @@ function alertCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; current && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_SSL_')) return code;
+    // OpenSSL 3.2+ (Node 24) spells the SSLv3-era alerts 'SSL/TLS alert ...'.
+    if (typeof code === 'string' && code.startsWith('ERR_SSL_')) return code.replace('ERR_SSL_SSL/TLS_ALERT_', 'ERR_SSL_SSLV3_ALERT_');
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -215,7 +216,10 @@ function alertCode(err: unknown): string | undefined {
 
 /**
  * A server's refusal of the job's client certificate (or of its absence) as ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED,
- * final: retrying with the same certificate cannot help. Undefined for any other failure.
+ * final: retrying with the same certificate cannot help. Undefined for any other failure. It looks through the
+ * handshake's own BitsError (src/core/net/tls-handshake.ts) to the alert, because only here is it known whether
+ * the job has a certificate: a TLS 1.2 'handshake failure' is how a server that requires one answers a job
+ * without, and a cipher mismatch (the handshake's reading) for a job that has one.
  */
 export function clientCertificateFailure(err: unknown, where: string, certificate: ClientCertificateRecord | undefined): BitsError | undefined {
   const code = alertCode(err);
@@ -223,10 +227,14 @@ export function clientCertificateFailure(err: unknown, where: string, certificat
   const make = (message: string) => new BitsError(Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, message, ErrorContext.GENERAL_TRANSPORT, { cause: err, transient: false });
   if (!certificate) {
     if (code === REQUIRED_ALERT) return make(`The server ${where} requires a client certificate (TLS alert "certificate required"), and this job has none. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job.`);
-    if (code === HANDSHAKE_FAILURE) return make(`The server ${where} ended the TLS handshake (alert "handshake failure") and this job has no client certificate: the server most likely requires one. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job.`);
+    if (code === HANDSHAKE_FAILURE) {
+      return make(
+        `The server ${where} ended the TLS handshake with the alert "handshake failure", and this job has no client certificate: that is how a server that requires one answers over TLS 1.2. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job. (If the server requires none, it and this client share no cipher or TLS parameters.)`,
+      );
+    }
     return undefined;
   }
-  const reason = code === REQUIRED_ALERT ? 'certificate required' : code === HANDSHAKE_FAILURE ? 'handshake failure' : REFUSED_ALERTS[code];
+  const reason = code === REQUIRED_ALERT ? 'certificate required' : REFUSED_ALERTS[code];
   if (!reason) return undefined;
   return make(`The server ${where} refused the job's client certificate (${certificate.subject}, SHA-1 ${certificate.sha1Thumbprint}): TLS alert "${reason}". Set a certificate this server accepts, then resume the job.`);
 }

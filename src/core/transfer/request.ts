@@ -7,7 +7,7 @@ import { clientCertificateFailure, type ClientTlsOptions } from '../tls/client-c
 import { displayUrl } from '../util/url';
 import type { BandwidthLimiter } from './bandwidth';
 import { sendGet, type GetResponse } from './http-client';
-import { findBitsError, localFileError, networkError } from './network-errors';
+import { localFileError, networkError } from './network-errors';
 import { followRedirect, headersForHop, isRedirectStatus, redirectPolicy } from './redirects';
 import { ifRangeFor } from './response';
 import type { SegmentPolicy } from './segments';
@@ -129,8 +129,8 @@ export async function withWatchdog<T>(host: TransferHost, work: (signal: AbortSi
 
 export function translate(host: TransferHost, err: unknown, where: string): unknown {
   if (host.signal.aborted) return new TransferStopped();
-  if (err instanceof BitsError) return err;
-  // A server's TLS alert about the job's client certificate is final; any other failure is as the network says.
-  return findBitsError(err) ?? clientCertificateFailure(err, where, host.clientCertificateRecord?.()) ?? networkError(err, where);
+  // A server's TLS alert about the job's client certificate (or its absence) is named with that certificate, even
+  // when the handshake already named the alert; any other failure is as the handshake or the network says.
+  return clientCertificateFailure(err, where, host.clientCertificateRecord?.()) ?? (err instanceof BitsError ? err : networkError(err, where));
 }
 
