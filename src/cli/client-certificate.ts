@@ -62,10 +62,11 @@ export async function resolveClientCertificate(args: ClientCertificateArgs, pass
 
 /** Reads one line from the terminal without echoing it. */
 function promptHidden(prompt: string, io: CliIO, input: NodeJS.ReadStream): Promise<string> {
+  // Echo off before the prompt shows: what is typed as soon as it appears must not be echoed either.
+  input.setRawMode?.(true);
   io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
-    input.setRawMode?.(true);
     input.resume();
     const done = (fn: () => void) => {
       input.setRawMode?.(false);
