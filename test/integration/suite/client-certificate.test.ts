@@ -37,7 +37,7 @@ describe('Client certificates', () => {
     server.route('/mtls.bin', { body });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-it-client-cert-'));
     files = writeClientFiles(dir, material);
-    client = (await extensionApi()).api.forExtension('tests.client-certificates');
+    client = (await extensionApi()).hooks.apiClientFor('tests.client-certificates');
   });
   after(async () => {
     const { engine } = await extensionApi();
