@@ -67,9 +67,11 @@ async function world(fn: (w: World) => Promise<void>): Promise<void> {
   }
 }
 
+let jobNumber = 0;
+/** A job for the file, saved under a name of its own (two jobs never download to one path). */
 async function newJob(w: World, from = server): Promise<string> {
   const job = await w.engine.createJob({ displayName: 'client cert', minimumRetryDelay: 0, noProgressTimeout: 60 });
-  await w.engine.addFile(job.id, { remoteUrl: from.url('/file.bin'), localPath: path.join(w.box.dest, 'file.bin') });
+  await w.engine.addFile(job.id, { remoteUrl: from.url('/file.bin'), localPath: path.join(w.box.dest, `file-${++jobNumber}.bin`) });
   return job.id;
 }
 
@@ -108,8 +110,8 @@ describe('a job with a client certificate, against a server that requires one', 
       assert.match(job.clientCertificate!.sha1Thumbprint, /^([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
       const before = server.requests.length;
       await transfers(w, id);
-      await w.engine.complete(id);
-      assert.ok(readFileSync(path.join(w.box.dest, 'file.bin')).equals(body));
+      const { completed } = await w.engine.complete(id);
+      assert.ok(readFileSync(completed[0]).equals(body));
       assert.ok(server.requests.slice(before).every((r) => r.clientCertificate === 'alice'));
     }));
 
