@@ -1,10 +1,14 @@
 // A workspace with a validator file for tests: the gate, a provider, the controller, and a TLS server.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateService, type WorkspaceValidatorState } from '../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';
 import { WorkspaceValidatorController } from '../../../src/validator/workspace-validator';
+import { makeCA, makeLeaf } from '../../support/certs';
+import { sandbox, type Sandbox } from '../../support/engine';
+import { startServer, type TestServer } from '../../support/servers';
 
 export function tempWorkspace(): string {
   return mkdtempSync(join(tmpdir(), 'md-validator-'));
@@ -131,4 +135,38 @@ export async function waitForNothingLeftRunning(baseline: { threads: number; chi
     if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface CliValidatorWorld {
+  server: TestServer;
+  box: Sandbox;
+  /** A workspace folder for validator files. */
+  dir: string;
+  /** The private CA's PEM, for NODE_EXTRA_CA_CERTS. */
+  caFile: string;
+}
+
+/**
+ * For CLI tests of --validator: an HTTPS server on 127.0.0.1 whose certificate a private CA issued (made now),
+ * serving `routes`, a sandbox (store and destination) and a workspace folder; made before the file's tests,
+ * removed after them.
+ */
+export function cliValidatorWorld(routes: Record<string, Buffer>): CliValidatorWorld {
+  const world = {} as CliValidatorWorld;
+  before(async () => {
+    const ca = makeCA();
+    const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
+    world.server = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+    for (const [route, body] of Object.entries(routes)) world.server.route(route, { body });
+    world.box = sandbox();
+    world.dir = tempWorkspace();
+    world.caFile = join(world.box.root, 'ca.pem');
+    writeFileSync(world.caFile, ca.cert);
+  });
+  after(async () => {
+    await world.server.close();
+    await world.box.cleanup();
+    rmSync(world.dir, { recursive: true, force: true });
+  });
+  return world;
 }
