@@ -9,6 +9,7 @@ import { Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { engineForTest, listNames, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass } from '../../support/wait';
 
 let server: TestServer;
 const body = testBytes(100_000, 31);
@@ -28,7 +29,7 @@ test('404 is a final ERROR with code 0x80190194 in context REMOTE_FILE, not retr
   assert.equal(failed.error?.code, httpStatusCode(404));
   assert.equal(failed.error?.context, ErrorContext.REMOTE_FILE);
   assert.match(failed.error!.description, /HTTP 404/);
-  await new Promise((r) => setTimeout(r, 200));
+  await letTimePass(200);
   assert.equal(server.requestsFor('/missing').length, 1, 'a final error is not retried');
   assert.deepEqual(listNames(box.dest), []);
 });

@@ -10,6 +10,7 @@ import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { engineForTest, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass } from '../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -72,7 +73,7 @@ test('when the current file fails its check, the file started ahead is stopped a
   // The stopped file wrote nothing more once the job failed, and no file is in place.
   const file1 = engine.getJob(job.id)!.files[1];
   const bytesAtFailure = file1.bytesTransferred;
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await letTimePass(300);
   assert.equal(engine.getJob(job.id)!.files[1].bytesTransferred, bytesAtFailure);
   assert.equal(existsSync(path.join(box.dest, 'b.bin')), false);
 });

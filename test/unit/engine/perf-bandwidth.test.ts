@@ -8,6 +8,7 @@ import { JobState } from '../../../src/core/jobs/model';
 import { BandwidthLimiter } from '../../../src/core/transfer/bandwidth';
 import { engineForTest, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass } from '../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -47,7 +48,7 @@ test('lifting the limit mid-transfer lets the rest go at once; a bad limit is re
   const body = testBytes(8 * MiB, 54);
   server.route('/lift', { body });
   const job = await startJob(engine, box, [{ url: server.url('/lift'), name: 'lift.bin' }]);
-  await new Promise((r) => setTimeout(r, 300));
+  await letTimePass(300); // a while under the limit, then lift it
   const early = engine.getProgress(job.id).bytesTransferred;
   assert.ok(early < 4 * MiB, `${early} bytes in 0.3 s under a 256 KiB/s limit`);
   engine.setBandwidthLimit(0);

@@ -6,6 +6,7 @@ import { JobPriority, JobState } from '../../../src/core/jobs/model';
 import { pickRunnable, shouldRotate } from '../../../src/core/jobs/scheduler';
 import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass, waitUntil } from '../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -41,7 +42,7 @@ test('a FOREGROUND job preempts a running LOW job, which waits in QUEUED with it
   });
   const low = await startJob(engine, box, [{ url: server.url('/slow/0'), name: 'low.bin' }], { displayName: 'low', priority: JobPriority.LOW, minimumRetryDelay: 0 });
   await waitForState(engine, low.id, JobState.TRANSFERRING);
-  await new Promise((r) => setTimeout(r, 250));
+  await waitUntil('the LOW job has bytes', () => engine.getJob(low.id)!.files[0].bytesTransferred > 0);
   const finished: string[] = [];
   engine.onDidChangeJob((e) => {
     if (e.kind === 'state' && e.job.state === JobState.TRANSFERRED) finished.push(e.job.displayName);
@@ -121,7 +122,8 @@ test('never more jobs transfer at once than the limit; raising the limit starts 
   const jobs = [];
   for (let i = 0; i < 4; i++) jobs.push(await startJob(engine, box, [{ url: server.url(`/slow/${i + 2}`), name: `j${i}.bin` }]));
   await waitForState(engine, jobs[0].id, JobState.TRANSFERRING);
-  await new Promise((r) => setTimeout(r, 150));
+  await waitUntil('two jobs running', () => active === 2);
+  await letTimePass(150); // a third job would have started by now if the limit were not kept
   assert.equal(peak, 2);
   engine.setMaxConcurrentJobs(4);
   await waitForState(engine, jobs[3].id, [JobState.CONNECTING, JobState.TRANSFERRING, JobState.TRANSFERRED]);

@@ -10,6 +10,7 @@ import { JobState, type JobRecord } from '../../../src/core/jobs/model';
 import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../support/servers';
 import { MIN_SPLIT_BYTES } from '../../../src/core/transfer/segmented-transfer';
+import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -227,7 +228,7 @@ test('a stored split that does not add up (hostile or damaged store) is dropped:
   server.route('/seg-damaged', { body, bytesPerSecond: 1_000_000 });
   let engine = await openEngine(box, { segments: SEGMENTS });
   const job = await startJob(engine, box, [{ url: server.url('/seg-damaged'), name: 'd.bin' }]);
-  await new Promise((r) => setTimeout(r, 400));
+  await waitUntil('the file split into segments', () => (engine.getJob(job.id)!.files[0].segments?.length ?? 0) >= 2);
   await engine.suspend(job.id);
   await engine.dispose();
   const jobFile = path.join(box.store, 'jobs', `${job.id}.json`);

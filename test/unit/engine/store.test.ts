@@ -10,6 +10,7 @@ import { parseStoredJob } from '../../../src/core/store/job-format';
 import { StoreView } from '../../../src/core/store/store-view';
 import { listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass, waitUntil } from '../../support/wait';
 
 let server: TestServer;
 const slowBody = testBytes(600_000, 71);
@@ -47,7 +48,7 @@ test('a job continues after the engine is closed mid-transfer and opened again, 
     autoComplete: true,
   });
   await waitForState(first, job.id, JobState.TRANSFERRING);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitUntil('the first bytes', () => first.getJob(job.id)!.files[0].bytesTransferred > 0);
   await first.dispose();
   const onDisk = listNames(box.dest);
   assert.equal(onDisk.length, 1);
@@ -145,7 +146,7 @@ test('an engine that does not resume stored jobs shows them without running them
   const before = server.requestsFor('/slow').length;
   const viewer = await open({ resumeStoredJobs: false });
   assert.equal(viewer.listJobs().length, 1);
-  await new Promise((r) => setTimeout(r, 200));
+  await letTimePass(200);
   assert.equal(server.requestsFor('/slow').length, before, 'no request was made');
 });
 
@@ -158,7 +159,7 @@ test('finished jobs stay readable for the retention time, then are dropped from 
   const kept = await open();
   assert.equal(kept.getJob(job.id)?.state, JobState.ACKNOWLEDGED);
   await kept.dispose();
-  await new Promise((r) => setTimeout(r, 20));
+  await letTimePass(20); // past the 1 ms retention
   const purged = await open({ finalJobRetentionMs: 1 });
   assert.equal(purged.getJob(job.id), undefined);
   assert.deepEqual(readdirSync(jobsFolder(box.store)), []);

@@ -8,6 +8,7 @@ import { BitsError, Codes, ErrorContext } from '../../../src/core/errors';
 import { JobPriority, JobState } from '../../../src/core/jobs/model';
 import { engineForTest, listNames, openEngine, recordStates, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
+import { letTimePass, waitUntil } from '../../support/wait';
 
 let server: TestServer;
 const small = testBytes(20_000, 7);
@@ -148,13 +149,13 @@ test('suspend stops a transfer and keeps its bytes; resume continues from them w
   const before = server.requestsFor('/slow-then-fast').length;
   const job = await startJob(engine, box, [{ url: server.url('/slow-then-fast'), name: 'slow.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRING);
-  await new Promise((r) => setTimeout(r, 400));
+  await waitUntil('the first bytes', () => engine.getJob(job.id)!.files[0].bytesTransferred > 0);
   await engine.suspend(job.id);
   const suspended = engine.getJob(job.id)!;
   assert.equal(suspended.state, JobState.SUSPENDED);
   const kept = suspended.files[0].bytesTransferred;
   assert.ok(kept > 0 && kept < 400_000, `some bytes kept (${kept})`);
-  await new Promise((r) => setTimeout(r, 200));
+  await letTimePass(200);
   assert.equal(engine.getJob(job.id)!.files[0].bytesTransferred, kept, 'nothing moves while suspended');
   await engine.setPriority(job.id, JobPriority.FOREGROUND);
   await engine.resume(job.id);
@@ -174,8 +175,7 @@ test('cancel deletes the temp files and leaves no file at the destination', asyn
   });
   const job = await startJob(engine, box, [{ url: server.url('/slow'), name: 'slow.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRING);
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(listNames(box.dest).length, 1, 'a temp file exists while transferring');
+  await waitUntil('a temp file while transferring', () => listNames(box.dest).length === 1);
   assert.match(listNames(box.dest)[0], /^\.slow\.bin\..*\.mddownload$/);
   const { code } = await engine.cancel(job.id);
   assert.equal(code, Codes.S_OK);

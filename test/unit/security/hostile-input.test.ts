@@ -5,11 +5,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
+import { JobState } from '../../../src/core/jobs/model';
 import { pathInFolder } from '../../../src/core/jobs/validation';
 import { nameProblem } from '../../../src/core/util/file-name';
 import { fileNameFromUrl, parseDownloadUrl } from '../../../src/ui/destinations';
-import { openEngine, sandbox } from '../../support/engine';
+import { openEngine, sandbox, waitForState } from '../../support/engine';
 import { startServer } from '../../support/servers';
+import { letTimePass, waitUntil } from '../../support/wait';
 
 function storeText(store: string): string {
   const jobs = path.join(store, 'jobs');
@@ -29,7 +31,7 @@ async function world(t: { after: (fn: () => Promise<void>) => void }) {
     await box.cleanup();
   });
   const job = await engine.createJob({ displayName: 'hostile', minimumRetryDelay: 0 });
-  await new Promise((r) => setTimeout(r, 100));
+  await waitUntil('the new job in the store', () => storeText(box.store).includes(job.id));
   return { box, logs, engine, server, job };
 }
 
@@ -42,7 +44,7 @@ async function refusedWithoutEffect(w: Awaited<ReturnType<typeof world>>, action
     if (secret) assert.ok(!err.message.includes(secret), `the message repeats the secret: ${err.message}`);
     return true;
   });
-  await new Promise((r) => setTimeout(r, 60));
+  await letTimePass(60);
   assert.equal(JSON.stringify(w.engine.getJob(w.job.id)), before.job, 'the job is unchanged');
   assert.equal(storeText(w.box.store), before.store, 'the store is unchanged');
   assert.equal(w.server.requests.length, 0, 'no request was sent');
@@ -117,8 +119,8 @@ test('an existing file at the destination is kept until Complete, and replaced o
   w.server.route('/new', { body: Buffer.from('new content') });
   await w.engine.addFile(w.job.id, { remoteUrl: w.server.url('/new'), localPath: existing });
   await w.engine.resume(w.job.id);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(readFileSync(existing, 'utf8'), 'mine', 'untouched while the job runs');
+  await waitForState(w.engine, w.job.id, JobState.TRANSFERRED);
+  assert.equal(readFileSync(existing, 'utf8'), 'mine', 'untouched until Complete');
 });
 
 test('a name the file system cannot hold is refused when added, before any byte is fetched: E_FILENAME_TOO_LONG', async (t) => {
