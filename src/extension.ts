@@ -99,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     indicators,
     details,
     api,
+    headerSecrets,
     rejectionsDocs,
     vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, details),
     vscode.workspace.registerTextDocumentContentProvider(REJECTIONS_SCHEME, rejectionsDocs),

@@ -90,6 +90,8 @@ export const Codes = {
   E_INVALID_NAME: 0x8007007b,
   /** ERROR_SHARING_VIOLATION as an HRESULT: another live job already downloads to this path. */
   E_SHARING_VIOLATION: 0x80070020,
+  /** ERROR_TIMEOUT as an HRESULT: a service (VS Code's secret storage) did not answer within its time limit. */
+  ERROR_TIMEOUT: 0x800705b4,
 } as const;
 
 /** HTTP status N maps to 0x80190000 + N (BG_E_HTTP_ERROR_N). */

@@ -1,19 +1,24 @@
 // The secret part of a job's client certificate (its passphrase, and the PEM or PKCS#12 itself when the user
 // chose to keep it there) in VS Code's SecretStorage, one entry per job, never in the job store. The engine asks
 // for it through its clientCertificateSecrets option, only for a job whose certificate needs it. Not cached: the
-// window that runs the jobs may not be the one that set it (SecretStorage is shared by the windows).
+// window that runs the jobs may not be the one that set it (SecretStorage is shared by the windows), so each read
+// sees the latest write of any window. Every call has a time limit (secretStorageCalls.ts).
 import type * as vscode from 'vscode';
 import { BitsError, Codes } from '../core/errors';
+import { secretCall, SECRET_STORAGE_TIME_LIMIT_MS } from './secretStorageCalls';
 import { JobState, type ClientCertificateSpec, type DownloadEngine, type JobSnapshot } from '../core/jobs/model';
 import { checkClientCertificateSpec, loadClientCertificate, needsSecret, type ClientCertificateSecret } from '../core/tls/client-certificate';
 
 const KEY_PREFIX = 'managedDownloads.clientCertificate/';
 
 export class ClientCertificateSecrets {
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly timeLimitMs = SECRET_STORAGE_TIME_LIMIT_MS,
+  ) {}
 
   async get(jobId: string): Promise<ClientCertificateSecret | undefined> {
-    const text = await this.secrets.get(KEY_PREFIX + jobId);
+    const text = await secretCall(this.secrets.get(KEY_PREFIX + jobId), `reading the client certificate secret of job ${jobId} (no connection is made without it)`, this.timeLimitMs);
     if (!text) return undefined;
     try {
       return JSON.parse(text) as ClientCertificateSecret;
@@ -23,12 +28,13 @@ export class ClientCertificateSecrets {
   }
 
   async set(jobId: string, secret: ClientCertificateSecret | undefined): Promise<void> {
-    if (secret && Object.keys(secret).length > 0) await this.secrets.store(KEY_PREFIX + jobId, JSON.stringify(secret));
-    else await this.secrets.delete(KEY_PREFIX + jobId);
+    const doing = `keeping the client certificate secret of job ${jobId}`;
+    if (secret && Object.keys(secret).length > 0) await secretCall(this.secrets.store(KEY_PREFIX + jobId, JSON.stringify(secret)), doing, this.timeLimitMs);
+    else await secretCall(this.secrets.delete(KEY_PREFIX + jobId), doing, this.timeLimitMs);
   }
 
   forget(jobId: string): Promise<void> {
-    return Promise.resolve(this.secrets.delete(KEY_PREFIX + jobId));
+    return secretCall(this.secrets.delete(KEY_PREFIX + jobId), `forgetting the client certificate secret of job ${jobId}`, this.timeLimitMs);
   }
 }
 
