@@ -166,6 +166,9 @@ export class JobEngine implements DownloadEngine {
       } else if (record.state === JobState.TRANSIENT_ERROR) {
         slot.retrying = true;
         this.armRetry(slot, Math.max(now, record.retryAt ?? now));
+      } else if (record.state === JobState.TRANSFERRED && record.autoComplete) {
+        // Its files arrived but the process that ran it ended before putting them in place: nobody else will.
+        this.autoComplete(slot);
       }
     }
   }
@@ -443,10 +446,13 @@ export class JobEngine implements DownloadEngine {
 
   async setProperties(jobId: string, patch: JobPropertiesPatch): Promise<JobSnapshot> {
     return this.verb(jobId, 'setProperties', async (slot) => {
-      Object.assign(slot.record, checkPatch(patch));
+      const checked = checkPatch(patch);
+      Object.assign(slot.record, checked);
       this.touch(slot);
       this.fire('modified', slot);
       await this.saveNow(slot);
+      // Asked for while it waits in TRANSFERRED: completing at the next transition would be never.
+      if (checked.autoComplete && slot.record.state === JobState.TRANSFERRED) this.autoComplete(slot);
       return this.snapshot(slot);
     });
   }
@@ -654,11 +660,15 @@ export class JobEngine implements DownloadEngine {
     job.error = undefined;
     job.times.transferCompleted = new Date().toISOString();
     this.setState(slot, JobState.TRANSFERRED);
-    if (job.autoComplete) {
-      setImmediate(() => {
-        this.complete(job.id).catch((err: unknown) => this.autoCompleteFailed(slot, err));
-      });
-    }
+    if (job.autoComplete) this.autoComplete(slot);
+  }
+
+  /** Completes the job on its own, after the current verb or transition has settled. */
+  private autoComplete(slot: Slot): void {
+    setImmediate(() => {
+      if (this.disposed || slot.record.state !== JobState.TRANSFERRED) return;
+      this.complete(slot.record.id).catch((err: unknown) => this.autoCompleteFailed(slot, err));
+    });
   }
 
   /** Nobody is there to see a failed auto-complete, so it becomes the job's error; Resume retries it. */
