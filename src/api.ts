@@ -8,10 +8,28 @@
  * ```ts
  * const ext = vscode.extensions.getExtension<ManagedDownloadsApi>('managed-downloads.managed-downloads');
  * const downloads = (await ext!.activate()).forExtension(context.extension.id);
+ * // Subscribe at activation: jobs that finished while your extension was not running are announced too.
+ * context.subscriptions.push(downloads.onDidTransfer(async ({ job }) => { await downloads.complete(job.id); }));
  * const job = await downloads.createJob({ displayName: 'Node.js 22 runtime' });
  * await downloads.addFile(job.id, { remoteUrl: 'https://example.com/node.tar.gz', localPath: '/abs/path/node.tar.gz' });
- * downloads.onDidTransfer(async ({ job }) => { await downloads.complete(job.id); });
  * await downloads.resume(job.id);
+ * ```
+ *
+ * ## Events are not lost while your extension is away
+ * A job keeps downloading when your extension is not active (the window reloads, VS Code restarts, another window
+ * runs the jobs). As with BITS's notify interface, `onDidTransfer` and `onDidError` fire even when the job got there
+ * before you subscribed: a new listener is told, soon after it subscribes, of each of your jobs that waits in
+ * TRANSFERRED (respectively ERROR), then of later arrivals as they happen. A listener hears each arrival once (a job
+ * that fails again after a retry is announced again). `onDidModify` is not replayed: read the current state with
+ * `getJobs()` after subscribing. Or let the job finish by itself: `autoComplete` (at `createJob`, or later with
+ * `setAutoComplete`) puts the files in place as soon as they have all arrived, also when that happened while no
+ * window was open.
+ * ```ts
+ * // After a reload: every job that waits for you is announced to these listeners, none is missed.
+ * context.subscriptions.push(
+ *   downloads.onDidTransfer(({ job }) => void downloads.complete(job.id)),
+ *   downloads.onDidError(({ job }) => console.warn(`${job.displayName}: ${job.error?.description}`)),
+ * );
  * ```
  *
  * ## Who can reach which jobs (the threat model)
@@ -123,6 +141,8 @@ export interface DownloadJob {
   readonly noProgressTimeout: number;
   /** BITS SetSecurityFlags bits (BG_SSL_*, BG_HTTP_REDIRECT_POLICY_*). */
   readonly securityFlags: number;
+  /** The job completes by itself once every file has arrived (see `CreateJobOptions.autoComplete`). */
+  readonly autoComplete: boolean;
   readonly error?: DownloadJobError;
   /** ISO time of the next automatic retry, while in TRANSIENT_ERROR. */
   readonly retryAt?: string;
@@ -193,7 +213,11 @@ export interface CreateJobOptions {
    * their names are recorded. For tokens. Also settable later with `setWriteOnlyHeader`.
    */
   writeOnlyHeaders?: Record<string, string>;
-  /** Complete the job by itself once every file is transferred. Default false: you call `complete` (BITS). */
+  /**
+   * Complete the job by itself once every file is transferred: the files go to their final paths and the job to
+   * ACKNOWLEDGED (`onDidModify`), or, if that fails, to ERROR (`onDidError`). Default false: you call `complete`
+   * (BITS). Also settable later with `setAutoComplete`.
+   */
   autoComplete?: boolean;
 }
 
@@ -274,6 +298,12 @@ export interface ManagedDownloadsClient {
   setWriteOnlyHeader(jobId: string, name: string, value: string | undefined): Promise<string[]>;
 
   /**
+   * Turns auto-complete on or off (see `CreateJobOptions.autoComplete`); a job that already waits in TRANSFERRED is
+   * completed at once. Allowed until the job is completed or cancelled. Resolves with the job.
+   */
+  setAutoComplete(jobId: string, autoComplete: boolean): Promise<DownloadJob>;
+
+  /**
    * BITS SetClientCertificate (undefined: RemoveClientCertificate). Checked before it is recorded: a missing
    * file, a wrong passphrase or a key that does not match rejects (E_FILE_NOT_FOUND, 0x80070056, 0x80072f99) and
    * changes nothing. Allowed until the job is completed or cancelled; the next connection presents it. A server
@@ -282,11 +312,14 @@ export interface ManagedDownloadsClient {
    */
   setClientCertificate(jobId: string, certificate: ClientCertificateOptions | undefined): Promise<DownloadJob>;
 
-  /** BITS JobTransferred: every file has arrived; call `complete` (unless the job auto-completes). */
+  /**
+   * BITS JobTransferred: every file has arrived; call `complete` (unless the job auto-completes). A new listener
+   * also hears of the jobs already waiting in TRANSFERRED (see "Events are not lost" above).
+   */
   readonly onDidTransfer: Event<DownloadJobEvent>;
-  /** BITS JobError: the job went to ERROR. */
+  /** BITS JobError: the job went to ERROR. A new listener also hears of the jobs already in ERROR. */
   readonly onDidError: Event<DownloadJobEvent>;
-  /** BITS JobModification: any change of the job, progress included. */
+  /** BITS JobModification: any change of the job, progress included. Not replayed: use `getJobs` for the present. */
   readonly onDidModify: Event<DownloadJobModificationEvent>;
 }
 

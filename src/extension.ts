@@ -154,6 +154,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     engine: () => host.get(),
     apiClientFor: (owner) => api.clientFor(owner),
     certificates: () => certificates.service(),
+    secrets: context.secrets,
   }));
   log.info(`activated in ${activationMs.toFixed(1)} ms; jobs are kept in ${storeDir}`);
   return api.exported;

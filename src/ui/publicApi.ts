@@ -13,6 +13,7 @@ import type { HeaderSecrets } from './headerSecrets';
 import { applyClientCertificate, specFromApiOptions, type ClientCertificateSecrets } from './clientCertificateSecrets';
 import type { ClientCertificateRecord } from '../core/jobs/model';
 import type { Logger } from './log';
+import { ReplayingEvent, type Arrival } from './replayingEvent';
 import { settings } from './settings';
 
 /** Where setCertificateValidator goes; provided by the certificate service once it is built. */
@@ -44,6 +45,7 @@ export function toPublicJob(job: JobSnapshot): api.DownloadJob {
     minimumRetryDelay: job.minimumRetryDelay,
     noProgressTimeout: job.noProgressTimeout,
     securityFlags: job.securityFlags,
+    autoComplete: job.autoComplete ?? false,
     ...(job.error
       ? {
           error: {
@@ -105,12 +107,19 @@ function toPriority(value: api.DownloadJobPriority | undefined): JobPriority | u
   return p;
 }
 
+/** When a job arrived in the state it is in (TRANSFERRED or ERROR): tells this arrival from a later one. */
+function arrivalKey(job: JobSnapshot): string {
+  return (job.state === JobState.TRANSFERRED ? job.times.transferCompleted : job.error?.time) ?? job.times.modified;
+}
+
 class Client implements vscode.Disposable {
-  private readonly transferEmitter = new vscode.EventEmitter<api.DownloadJobEvent>();
-  private readonly errorEmitter = new vscode.EventEmitter<api.DownloadJobEvent>();
+  // BITS's JobTransferred and JobError fire even when the job got there before the callback was set: a listener
+  // hears of the jobs already waiting when it subscribes (replayingEvent.ts), so a reload loses none.
+  private readonly transferEvents = new ReplayingEvent<api.DownloadJobEvent>(() => this.arrivalsIn(JobState.TRANSFERRED), (err) => this.listenerFailed('onDidTransfer', err));
+  private readonly errorEvents = new ReplayingEvent<api.DownloadJobEvent>(() => this.arrivalsIn(JobState.ERROR), (err) => this.listenerFailed('onDidError', err));
   private readonly modifyEmitter = new vscode.EventEmitter<api.DownloadJobModificationEvent>();
-  readonly onDidTransfer = this.transferEmitter.event;
-  readonly onDidError = this.errorEmitter.event;
+  readonly onDidTransfer: vscode.Event<api.DownloadJobEvent> = this.transferEvents.event;
+  readonly onDidError: vscode.Event<api.DownloadJobEvent> = this.errorEvents.event;
   readonly onDidModify = this.modifyEmitter.event;
 
   constructor(
@@ -131,10 +140,25 @@ class Client implements vscode.Disposable {
       kind: e.kind,
       ...(e.previousState === undefined ? {} : { previousState: JobState[e.previousState] as api.DownloadJobState }),
     });
-    if (e.kind === 'state' && e.previousState !== e.job.state) {
-      if (e.job.state === JobState.TRANSFERRED) this.transferEmitter.fire({ job });
-      if (e.job.state === JobState.ERROR) this.errorEmitter.fire({ job });
+    // Any event of a job that waits counts, not only its transition: a window that reloads or takes over the store
+    // learns of the jobs as 'created' or 'modified'. Each listener hears each arrival once.
+    for (const [state, events] of [[JobState.TRANSFERRED, this.transferEvents], [JobState.ERROR, this.errorEvents]] as const) {
+      if (e.kind !== 'removed' && e.job.state === state) events.arrived({ jobId: job.id, key: arrivalKey(e.job), event: { job } });
+      else events.left(job.id);
     }
+  }
+
+  /** This client's jobs that wait in `state` now, for a listener that has just subscribed. */
+  private async arrivalsIn(state: JobState): Promise<Arrival<api.DownloadJobEvent>[]> {
+    const engine = await this.engines.get();
+    return engine
+      .listJobs()
+      .filter((j) => j.owner === this.owner && j.state === state)
+      .map((j) => ({ jobId: j.id, key: arrivalKey(j), event: { job: toPublicJob(j) } }));
+  }
+
+  private listenerFailed(event: string, err: unknown): void {
+    this.log.error(`a listener of ${this.owner} on ${event} threw: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** The job, if it exists and is this client's; an access error otherwise (BITS: E_ACCESSDENIED). */
@@ -195,6 +219,15 @@ class Client implements vscode.Disposable {
     await (await this.engines.get()).setProperties(jobId, { writeOnlyHeaderNames: names });
     this.log.info(`${this.owner} ${value === undefined ? 'removed' : 'set'} write-only header ${name} of job ${jobId}`);
     return names;
+  }
+
+  async setAutoComplete(jobId: string, autoComplete: boolean): Promise<api.DownloadJob> {
+    await this.own(jobId);
+    if (typeof autoComplete !== 'boolean') throw new BitsError(Codes.E_INVALIDARG, 'setAutoComplete needs true or false.');
+    // A job that already waits in TRANSFERRED is completed at once by the engine that runs it.
+    const job = await (await this.engines.get()).setProperties(jobId, { autoComplete });
+    this.log.info(`${this.owner} turned auto-complete ${autoComplete ? 'on' : 'off'} for job ${jobId}`);
+    return toPublicJob(job);
   }
 
   async addFile(jobId: string, file: api.AddFileOptions): Promise<api.DownloadJob> {
@@ -278,8 +311,8 @@ class Client implements vscode.Disposable {
   // ---- end of client certificates ----
 
   dispose(): void {
-    this.transferEmitter.dispose();
-    this.errorEmitter.dispose();
+    this.transferEvents.dispose();
+    this.errorEvents.dispose();
     this.modifyEmitter.dispose();
   }
 }
@@ -327,6 +360,7 @@ function clientFacade(c: Client): api.ManagedDownloadsClient {
     getProgress: (jobId: string) => c.getProgress(jobId),
     setCertificateValidator: (jobId: string, validator: api.ServerCertificateValidator | undefined) => c.setCertificateValidator(jobId, validator),
     setWriteOnlyHeader: (jobId: string, name: string, value: string | undefined) => c.setWriteOnlyHeader(jobId, name, value),
+    setAutoComplete: (jobId: string, autoComplete: boolean) => c.setAutoComplete(jobId, autoComplete),
     setClientCertificate: (jobId: string, certificate: api.ClientCertificateOptions | undefined) => c.setClientCertificate(jobId, certificate),
     onDidTransfer: c.onDidTransfer,
     onDidError: c.onDidError,

@@ -31,4 +31,6 @@ export interface InternalTestingHooks {
   apiClientFor(owner: string): ManagedDownloadsClient;
   /** The certificate service of the engine's connection path. */
   certificates(): Promise<CertificateService>;
+  /** The extension's SecretStorage itself, as another window shares it (to change a secret behind this window). */
+  readonly secrets: vscode.SecretStorage;
 }
