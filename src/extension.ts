@@ -28,6 +28,7 @@ import { onSettingsChanged, SettingKeys, settings } from './ui/settings';
 import { ProgressIndicators } from './ui/statusBar';
 import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
+import { WindowLiveness } from './ui/windowLiveness';
 
 let engines: EngineHost | undefined;
 
@@ -44,7 +45,7 @@ let connectionHost: ConnectionHost | undefined;
  * lease only one window runs a store's jobs; another window on the same workspace shows them and forwards its
  * commands (LeasedEngine), and takes over when that window goes away.
  */
-async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets, certificateSecrets: ClientCertificateSecrets): Promise<DownloadEngine> {
+async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets, certificateSecrets: ClientCertificateSecrets, liveness: WindowLiveness): Promise<DownloadEngine> {
   const [{ JobEngine }, { LeasedEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), import('./core/store/leased-engine.js'), connections.get()]);
   // The engine prefixes its own lines with their component.
   const engineLog = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => log.channel[level](message);
@@ -63,6 +64,8 @@ async function openEngine(storeDir: string, connections: ConnectionHost, log: Lo
         log: engineLog,
       }),
     lease: { label: `the VS Code window of pid ${process.pid}` },
+    // A window that is gone (a lost code-server tab) stops running the jobs, so another window can.
+    liveness,
     log: engineLog,
   });
 }
@@ -79,7 +82,9 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
   const headerSecrets = new HeaderSecrets(context.secrets);
   const certificateSecrets = new ClientCertificateSecrets(context.secrets);
-  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets), log.child('Engine')));
+  const liveness = new WindowLiveness(() => vscode.commands.executeCommand('setContext', 'managedDownloads.windowAnswers', true), { log: (m) => log.info(`[Window] ${m}`) });
+  context.subscriptions.push(liveness);
+  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets, liveness), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });

@@ -46,30 +46,51 @@ export function commandsFolder(storeDir: string): string {
   return path.join(storeDir, 'commands');
 }
 
-/** The caller's side: sends one verb and waits for the holder's answer (or fails clearly after timeoutMs). */
-export async function forwardCommand(storeDir: string, verb: ForwardedVerb, args: unknown[], timeoutMs: number, holderText: () => Promise<string>): Promise<unknown> {
+export interface ForwardLimits {
+  /** The holder must take the request (claim its file) within this time, or it is withdrawn unrun. */
+  claimTimeoutMs: number;
+  /** ...and answer it within this time from when it was sent. */
+  answerTimeoutMs: number;
+}
+
+/** What became of a forwarded verb: answered, or not taken by the holder (withdrawn, so it never runs). */
+export type ForwardOutcome = { taken: true; value: unknown } | { taken: false };
+
+/**
+ * The caller's side: sends one verb and waits for the holder's answer. A request the holder has not taken within
+ * claimTimeoutMs is withdrawn and reported as not taken (the holder takes no work: the caller may take the store
+ * over); one taken but not answered within answerTimeoutMs fails clearly.
+ */
+export async function forwardCommand(storeDir: string, verb: ForwardedVerb, args: unknown[], limits: ForwardLimits, holderText: () => Promise<string>): Promise<ForwardOutcome> {
   const folder = commandsFolder(storeDir);
   await fs.mkdir(folder, { recursive: true });
   const id = randomUUID();
   const request: Request = { verb, args, pid: process.pid };
-  await writeAtomically(path.join(folder, id + REQUEST), JSON.stringify(request));
+  const requestFile = path.join(folder, id + REQUEST);
+  await writeAtomically(requestFile, JSON.stringify(request));
   const answerFile = path.join(folder, id + ANSWER);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const sent = Date.now();
+  let taken = false;
+  while (Date.now() < sent + limits.answerTimeoutMs) {
     const text = await fs.readFile(answerFile, 'utf8').catch(() => undefined);
     if (text !== undefined) {
       await fs.rm(answerFile, { force: true });
       const answer = JSON.parse(text) as Answer;
-      if (answer.ok) return answer.value;
+      if (answer.ok) return { taken: true, value: answer.value };
       throw new BitsError(answer.code, answer.message, answer.context);
+    }
+    if (!taken && Date.now() >= sent + limits.claimTimeoutMs) {
+      // Withdrawn by removing it, as the holder claims it: exactly one of the two succeeds.
+      if (await fs.rm(requestFile).then(() => true, () => false)) return { taken: false };
+      taken = true;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   // Withdraw the request so a holder that wakes up later does not run a command nobody waits for.
-  await fs.rm(path.join(folder, id + REQUEST), { force: true });
+  await fs.rm(requestFile, { force: true });
   throw new BitsError(
     Codes.MD_E_STORE_IN_USE,
-    `The jobs of this store are run by ${await holderText()}, which did not answer within ${Math.round(timeoutMs / 1000)} s, so '${verb}' was not done. Try again in a moment; if that process hangs, close it: this window takes over once its lease expires.`,
+    `The jobs of this store are run by ${await holderText()}, which did not answer within ${Math.round(limits.answerTimeoutMs / 1000)} s, so '${verb}' was not done. Try again in a moment; if that process hangs, close it: this window takes over once its lease expires.`,
     ErrorContext.GENERAL_QUEUE_MANAGER,
   );
 }

@@ -3,6 +3,8 @@
 // as it changes), forwards the user's verbs to the holder, and opens the real engine the moment the lease
 // becomes free or expires. If the lease is ever lost, the real engine is closed at once, so no job is downloaded
 // by two processes at the same time.
+// A holder whose window is gone (HolderLiveness) lets go of the lease; a follower whose forwarded command the holder
+// does not take in time takes the store over (StoreLease.takeOver waits until the old holder stopped).
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { Emitter, type Disposable, type Event } from '../event';
 import { progressOf } from '../jobs/progress';
@@ -27,6 +29,15 @@ import { StoreView } from './store-view';
 
 export type StoreRole = 'holder' | 'follower';
 
+/**
+ * Whether this process can still serve its user (in VS Code: whether its window still answers). A holder that is
+ * no longer alive stops running jobs and lets go of the lease; it takes none until it is alive again.
+ */
+export interface HolderLiveness {
+  readonly alive: boolean;
+  readonly onDidChange: Event<boolean>;
+}
+
 /** The real engine (JobEngine has listAllJobs; other DownloadEngines may not). */
 export type RunnableEngine = DownloadEngine & { listAllJobs?(): JobSnapshot[] };
 
@@ -39,10 +50,17 @@ export interface LeasedEngineOptions {
   pollMs?: number;
   /** A forwarded command not answered in this time fails with MD_E_STORE_IN_USE. */
   forwardTimeoutMs?: number;
+  /** A forwarded command the holder has not even taken in this time is withdrawn, and this process takes the store over. */
+  claimTimeoutMs?: number;
+  liveness?: HolderLiveness;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
 const FINAL = new Set([JobState.ACKNOWLEDGED, JobState.CANCELLED]);
+/** A holder takes a request within its poll interval (200 ms) unless it is stuck; seconds leave room for a busy machine. */
+const DEFAULT_CLAIM_TIMEOUT_MS = 5_000;
+/** Taking over from an unresponsive holder: one withdrawn command, a take-over, and a retry if another process won. */
+const FORWARD_ATTEMPTS = 3;
 
 export class LeasedEngine implements DownloadEngine {
   private readonly emitter = new Emitter<JobChangeEvent>();
@@ -55,6 +73,7 @@ export class LeasedEngine implements DownloadEngine {
   private inbox: CommandInbox | undefined;
   private view: StoreView | undefined;
   private viewEvents: Disposable | undefined;
+  private livenessEvents: Disposable | undefined;
   private maxConcurrent: number | undefined;
   private disposed = false;
   /** Serialises role changes (take over, lose) so they never interleave. */
@@ -66,10 +85,18 @@ export class LeasedEngine implements DownloadEngine {
   ) {}
 
   static async open(options: LeasedEngineOptions): Promise<LeasedEngine> {
-    const lease = new StoreLease(options.storeDir, { ...options.lease, log: options.log });
+    const liveness = options.liveness;
+    const lease = new StoreLease(options.storeDir, { ...options.lease, log: options.log, mayHold: () => liveness?.alive ?? true });
     const leased = new LeasedEngine(options, lease);
     lease.onDidAcquire(() => leased.switchRole(() => leased.becomeHolder()));
-    lease.onDidLose(() => leased.switchRole(() => leased.becomeFollower()));
+    lease.onDidLose(() =>
+      leased.switchRole(async () => {
+        await leased.becomeFollower();
+        // The engine has stopped: the process that took the store may start now rather than when our heartbeat expires.
+        await lease.confirmStopped();
+      }),
+    );
+    leased.livenessEvents = liveness?.onDidChange((alive) => (alive ? lease.waitForLease() : leased.switchRole(() => leased.giveUp())));
     if (await lease.tryAcquire()) {
       await leased.becomeHolder();
     } else {
@@ -111,6 +138,15 @@ export class LeasedEngine implements DownloadEngine {
     this.roleEmitter.fire('holder');
   }
 
+  /** This process can no longer serve its user: it stops running jobs and lets another process take them. */
+  private async giveUp(): Promise<void> {
+    if (this.engine) {
+      this.options.log?.('warn', `[Lease] this window is gone: it stops running the jobs of ${this.options.storeDir} and lets go of the store`);
+      await this.becomeFollower();
+    }
+    await this.lease.release();
+  }
+
   private async becomeFollower(): Promise<void> {
     const engine = this.engine;
     this.engine = undefined;
@@ -133,20 +169,50 @@ export class LeasedEngine implements DownloadEngine {
     this.view = undefined;
   }
 
-  private async forward(verb: ForwardedVerb, args: unknown[]): Promise<unknown> {
-    if (this.disposed) throw new BitsError(Codes.BG_E_INVALID_STATE, 'The engine is closed.', ErrorContext.GENERAL_QUEUE_MANAGER);
-    const value = await forwardCommand(this.options.storeDir, verb, args, this.options.forwardTimeoutMs ?? 15_000, () => this.holderText());
-    // Show the effect at once rather than at the next poll.
-    await this.view?.reload();
-    return value;
-  }
-
   /** Runs a verb on the real engine when this process holds the lease, else forwards it to the holder. */
   private async verb<T>(verb: ForwardedVerb, args: unknown[]): Promise<T> {
-    await this.switching;
-    const engine = this.engine;
-    if (engine) return (engine[verb] as (...a: unknown[]) => Promise<T>).apply(engine, args);
-    return (await this.forward(verb, args)) as T;
+    const claimTimeoutMs = this.options.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      await this.switching;
+      const engine = this.engine;
+      if (engine) return (engine[verb] as (...a: unknown[]) => Promise<T>).apply(engine, args);
+      if (this.disposed) throw new BitsError(Codes.BG_E_INVALID_STATE, 'The engine is closed.', ErrorContext.GENERAL_QUEUE_MANAGER);
+      const holder = await this.holderText();
+      const limits = { claimTimeoutMs, answerTimeoutMs: this.options.forwardTimeoutMs ?? 15_000 };
+      const outcome = await forwardCommand(this.options.storeDir, verb, args, limits, () => this.holderText());
+      if (outcome.taken) {
+        // Show the effect at once rather than at the next poll.
+        await this.view?.reload();
+        return outcome.value as T;
+      }
+      // The holder renews its lease but takes no work (e.g. stuck in a call into its window, which is gone).
+      this.options.log?.('warn', `[Lease] ${holder} did not take '${verb}' within ${claimTimeoutMs / 1000} s; this process takes the store over`);
+      if (!(await this.takeOver()) && attempt >= FORWARD_ATTEMPTS) {
+        throw new BitsError(
+          Codes.MD_E_STORE_IN_USE,
+          `The jobs of this store are run by ${holder}, which takes no commands, and this window could not take the store over, so '${verb}' was not done. Try again in a moment, or close that window.`,
+          ErrorContext.GENERAL_QUEUE_MANAGER,
+        );
+      }
+    }
+  }
+
+  /** Takes the store from a holder that takes no work; true once this process runs the jobs. */
+  private async takeOver(): Promise<boolean> {
+    const before = await this.lease.current();
+    if (!(await this.lease.takeOver())) return false;
+    const roleChanged = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), (before?.ttlMs ?? 10_000) + 5_000);
+      const events = this.roleEmitter.event((role) => role === 'holder' && finish(true));
+      const finish = (done: boolean) => {
+        clearTimeout(timer);
+        events.dispose();
+        resolve(done);
+      };
+    });
+    // Free or expired after all: held at once; else onDidAcquire fires once the old holder stopped.
+    if (this.lease.held) this.switchRole(() => this.becomeHolder());
+    return roleChanged;
   }
 
   createJob(options: NewJobOptions): Promise<JobSnapshot> {
@@ -236,6 +302,7 @@ export class LeasedEngine implements DownloadEngine {
     if (this.disposed) return;
     this.disposed = true;
     await this.switching;
+    this.livenessEvents?.dispose();
     this.inbox?.stop();
     this.engineEvents?.dispose();
     this.stopView();

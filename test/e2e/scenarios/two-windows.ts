@@ -8,11 +8,11 @@ import type { E2EContext, Scenario } from '../context';
 import { Workbench } from '../workbench';
 import { demoFile, newDownload, sha256Of, showJobsView } from './downloads';
 
-const MINUTE = 60_000;
-const FOLLOWER_MESSAGE = 'Another window runs these jobs';
+export const MINUTE = 60_000;
+export const FOLLOWER_MESSAGE = 'Another window runs these jobs';
 
 /** Lease files of every store under the user data folder (the workspace's store is the one with a lease). */
-function findLeaseFiles(folder: string, found: string[] = []): string[] {
+export function findLeaseFiles(folder: string, found: string[] = []): string[] {
   for (const entry of readdirSync(folder, { withFileTypes: true })) {
     const full = join(folder, entry.name);
     if (entry.isDirectory()) findLeaseFiles(full, found);
@@ -21,7 +21,7 @@ function findLeaseFiles(folder: string, found: string[] = []): string[] {
   return found;
 }
 
-async function until(what: string, test: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+export async function until(what: string, test: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
