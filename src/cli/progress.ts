@@ -17,6 +17,7 @@ export interface ProgressSource {
 
 /** A name as a terminal shows it: no control characters (a job's name may come from anywhere). */
 export function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters (an escape sequence in a name) are what must go
   return name.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
 }
 
