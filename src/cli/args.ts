@@ -94,7 +94,7 @@ export interface GetArgs extends CommonArgs, FileArgs {
   connections?: number;
 }
 
-export type JobVerb = 'info' | 'resume' | 'cancel' | 'suspend' | 'complete';
+export type JobVerb = 'info' | 'cancel' | 'suspend' | 'complete';
 
 export type Command =
   | { name: 'help' }
@@ -102,6 +102,7 @@ export type Command =
   | ({ name: 'create' } & CommonArgs & { job: JobOptionArgs })
   | ({ name: 'add'; jobId: string } & CommonArgs & FileArgs)
   | ({ name: 'set'; jobId: string } & CommonArgs & { job: JobOptionArgs })
+  | ({ name: 'resume'; jobIds: string[] } & CommonArgs)
   | ({ name: 'run' } & CommonArgs)
   | ({ name: 'list' } & CommonArgs)
   | ({ name: 'watch'; jobIds: string[] } & CommonArgs)
@@ -218,6 +219,9 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
       if (rest.length !== 1) throw new UsageError('check-cert needs exactly one https URL: managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--ca-file FILE] [--json]');
       return { name, ...common, url: rest[0], securityFlags: parseInteger('--security-flags', values['security-flags'] ?? '0') };
     case 'watch':
+      return { name, ...common, jobIds: rest };
+    case 'resume':
+      if (rest.length === 0) throw new UsageError('"resume" needs a job id (or a unique prefix of one), or several: managed-downloads resume JOB...');
       return { name, ...common, jobIds: rest };
     case 'run':
     case 'list':

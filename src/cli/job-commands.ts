@@ -34,22 +34,38 @@ export function writeJob(io: CliIO, engine: JobEngine, job: JobSnapshot, extra: 
   io.stdout.write(JSON.stringify({ ok: true, ...jobJson(job, engine.getProgress(job.id)), ...extra }) + '\n');
 }
 
-export async function resumeCommand(args: JobArgs, io: CliIO): Promise<number> {
+/** `resume JOB...`: every job checked first (found, its secrets at hand), then all resumed and waited for. */
+export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io: CliIO): Promise<number> {
   checkCaFiles(args.caFiles);
   const have = headersFromEnv();
-  const options = { validator: args.validator, caFiles: args.caFiles, limitRate: args.limitRate, clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv) };
-  return withJob(
-    args,
-    io,
-    async (engine, job) => {
+  const engine = await createCliEngine({
+    store: args.store,
+    resumeStoredJobs: false,
+    validator: args.validator,
+    caFiles: args.caFiles,
+    limitRate: args.limitRate,
+    clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv),
+    log: engineLog(args.verbose, io),
+  });
+  try {
+    reportStoreProblems(engine, io);
+    const jobs: JobSnapshot[] = [];
+    for (const given of args.jobIds) {
+      const job = jobOrReport(engine, given, io, args.json);
+      if (!job) return EXIT_USAGE;
+      if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
+    }
+    for (const job of jobs) {
       const missing = missingSecretHeaders(job, have);
       if (missing.length > 0 && !args.withoutSecretHeaders) throw new UsageError(missingSecretsAdvice(job, missing));
       if (missing.length > 0) io.stderr.write(`warning: job ${job.id.slice(0, 8)} runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`);
-      await engine.resume(job.id);
-      return superviseJobs(engine, [job.id], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
-    },
-    options,
-  );
+    }
+    for (const job of jobs) await engine.resume(job.id);
+    const ids = jobs.map((j) => j.id);
+    return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store));
+  } finally {
+    await engine.dispose();
+  }
 }
 
 export async function suspendCommand(args: JobArgs, io: CliIO): Promise<number> {

@@ -10,7 +10,7 @@ Usage:
                                                          add files to a job (BITS AddFileSet)
   managed-downloads set JOB [job options] [--no-headers] [--no-client-cert]
                                                          change a job's settings (BITS Set*)
-  managed-downloads resume JOB                           resume a job (suspended, failed, new) and wait for it
+  managed-downloads resume JOB...                        resume jobs (suspended, failed, new) and wait for them
   managed-downloads suspend JOB                          suspend a job; it keeps its bytes
   managed-downloads cancel JOB                           cancel a job and delete its temp files
   managed-downloads complete JOB                         put a transferred job's files in place (BITS Complete)
