@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { collect, REPO, runCli, spawnCli } from '../../support/cli';
 import { sandbox } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -96,11 +97,7 @@ test('plain lines name their job; watch follows a job another process runs (NDJS
   const id = await jobWithFile(box.store, box.dest, 'gamma-job', server.url('/watched.bin'), ['--auto-complete']);
   const runner = spawnCli(['resume', id, '--store', box.store]);
   const ran = collect(runner, 60_000);
-  const deadline = Date.now() + 20_000;
-  while (server.requestsFor('/watched.bin').length === 0) {
-    assert.ok(Date.now() < deadline, 'the runner started');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil('the runner started', () => server.requestsFor('/watched.bin').length > 0, { timeoutMs: 20_000 });
   // The runner holds the store's lease; watch only reads.
   const watched = await runCli(['watch', id.slice(0, 8), '--store', box.store, '--json'], {}, 60_000);
   assert.equal(watched.code, 0, watched.stderr);

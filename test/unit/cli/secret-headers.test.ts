@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { collect, runCli, spawnCli } from '../../support/cli';
 import { listNames, sandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
 const body = testBytes(60_000, 41);
@@ -63,11 +64,7 @@ test('run leaves a job whose write-only header it lacks alone, says so and exits
   const env = { MANAGED_DOWNLOADS_HEADERS: `Authorization: ${TOKEN}` };
   const child = spawnCli(['get', server.url('/token.bin'), '--dest', box.dest, '--store', box.store], env);
   const exited = collect(child);
-  const deadline = Date.now() + 20_000;
-  while (!listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024)) {
-    assert.ok(Date.now() < deadline, 'the transfer started');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil('the transfer started', () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024), { timeoutMs: 20_000 });
   child.kill('SIGINT');
   assert.equal((await exited).code, 130);
 

@@ -9,6 +9,7 @@ import { makeCA, makeLeaf } from '../../support/certs';
 import { collect, runCli, spawnCli } from '../../support/cli';
 import { listNames, sandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
 const small = testBytes(90_000, 31);
@@ -77,11 +78,7 @@ test('suspend stops a job that a get left unfinished; run then leaves it alone, 
   server.route('/paused.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
   const child = spawnCli(['get', server.url('/paused.bin'), '--dest', box.dest, '--store', box.store, '--json']);
   const exited = collect(child);
-  const deadline = Date.now() + 20_000;
-  while (!listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024)) {
-    assert.ok(Date.now() < deadline, 'the transfer started');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil('the transfer started', () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024), { timeoutMs: 20_000 });
   child.kill('SIGINT');
   const stopped = await exited;
   assert.equal(stopped.code, 130);
