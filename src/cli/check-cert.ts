@@ -10,21 +10,25 @@ import { dryRun } from '../validator/authoring/dry-run';
 import { dryRunText } from '../validator/authoring/dry-run-format';
 import { errorJson, errorLine } from './error-report';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIO } from './outcome';
+import { checkCaFiles } from './trust';
 
 export interface CheckCertArgs {
   url: string;
   validator?: string;
   securityFlags: number;
+  /** --ca-file: extra CAs phase 1 trusts, as a job of this process would. */
+  caFiles: readonly string[];
   json: boolean;
 }
 
 export async function checkCertCommand(args: CheckCertArgs, io: CliIO): Promise<number> {
   try {
+    checkCaFiles(args.caFiles);
     const report = await dryRun({
       url: args.url,
       securityFlags: args.securityFlags,
-      // What the CLI's jobs trust: Node's roots, the system store where Node reads it, NODE_EXTRA_CA_CERTS.
-      trust: new TrustStore(),
+      // What the CLI's jobs trust: Node's roots, the system store where Node reads it, NODE_EXTRA_CA_CERTS, --ca-file.
+      trust: new TrustStore({ extraCaFiles: args.caFiles }),
       validatorFile: args.validator ? resolve(args.validator) : undefined,
     });
     io.stdout.write((args.json ? JSON.stringify(report, null, 2) : dryRunText(report)) + '\n');

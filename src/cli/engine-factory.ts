@@ -2,6 +2,7 @@
 // plugged in here without touching the commands.
 import { BitsError, Codes, ErrorContext } from '../core/errors';
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
+import type { JobSnapshot } from '../core/jobs/model';
 import { StoreLease } from '../core/store/lease';
 import { describeHolder } from '../core/store/leased-engine';
 import { createCliGate } from '../validator/cli-gate';
@@ -13,8 +14,12 @@ export interface CliEngineOptions {
   store: string;
   /** --validator FILE.ts, when given. */
   validator?: string;
-  /** false for `get`: run only the job it creates, leave the store's other jobs alone. */
-  resumeStoredJobs: boolean;
+  /** false for `get`: run only the job it creates, leave the store's other jobs alone; `run`: the jobs it can send. */
+  resumeStoredJobs: boolean | ((job: JobSnapshot) => boolean);
+  /** --ca-file: extra CAs phase 1 trusts (as the setting managedDownloads.extraCaFiles). */
+  caFiles?: readonly string[];
+  /** --limit-rate: the total download rate of this process, bytes per second. */
+  limitRate?: number;
   /** Lowest retry delay; below BITS's 5 s only when the user asked for it with --retry-delay. */
   retryDelayFloorSeconds?: number;
   log?: (level: LogLevel, message: string) => void;
@@ -48,6 +53,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
   const gate = createCliGate({
     storeDir: options.store,
     validatorFile: options.validator,
+    extraCaFiles: options.caFiles ? [...options.caFiles] : undefined,
     jobLookup: (id) => ref.engine?.getJob(id),
     log: (level, message) => log(level, `${VALIDATOR_LOG_PREFIX} ${message}`),
   });
@@ -63,6 +69,7 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
       connections: gate.provider,
       resumeStoredJobs: options.resumeStoredJobs,
       retryDelayFloorSeconds: options.retryDelayFloorSeconds,
+      bandwidthLimit: options.limitRate,
       clientCertificateSecrets: cliClientCertificateSecrets(options.clientCertificatePassphrase),
       headerSecrets: cliHeaderSecrets(options.writeOnlyHeaders ?? headersFromEnv(), (id) => ref.engine?.writeOnlyHeaderNamesOf(id)),
       log: options.log,

@@ -1,6 +1,6 @@
 // How jobs read on a terminal and in JSON: states, priorities, contexts and codes by name, sizes in binary units.
 import { codeName, ErrorContext, formatCode } from '../core/errors';
-import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { JobPriority, JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/jobs/model';
 
 export function formatBytes(n: number | null): string {
   if (n === null) return '?';
@@ -46,6 +46,14 @@ export function jobJson(job: JobSnapshot, progress: JobProgress) {
     minimumRetryDelay: job.minimumRetryDelay,
     noProgressTimeout: job.noProgressTimeout,
     securityFlags: formatCode(job.securityFlags),
+    redirectPolicy: redirectPolicyName(job.securityFlags),
+    autoComplete: job.autoComplete ?? false,
+    // Names only: a value may be a credential someone put in a header the product does not know as one.
+    headers: Object.keys(job.customHeaders),
+    writeOnlyHeaders: job.writeOnlyHeaderNames ?? [],
+    ...(job.clientCertificate
+      ? { clientCertificate: { subject: job.clientCertificate.subject, sha1Thumbprint: job.clientCertificate.sha1Thumbprint, notAfter: job.clientCertificate.notAfter, format: job.clientCertificate.format } }
+      : {}),
     progress,
     files: job.files.map((f) => ({
       remoteUrl: f.remoteUrl,
@@ -72,6 +80,14 @@ export function jobJson(job: JobSnapshot, progress: JobProgress) {
   };
 }
 
+/** The redirect policy bits of a job's security flags, by the name --redirect-policy takes. */
+export function redirectPolicyName(flags: number): string {
+  const policy = flags & SecurityFlags.REDIRECT_POLICY_MASK;
+  if (policy === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT) return 'report';
+  if (policy === SecurityFlags.REDIRECT_POLICY_DISALLOW) return 'disallow';
+  return 'allow';
+}
+
 /** One line of `list`. */
 export function jobLine(job: JobSnapshot, progress: JobProgress): string {
   const files = `${progress.filesTransferred}/${progress.filesTotal}`;
@@ -96,8 +112,11 @@ export function jobDetails(job: JobSnapshot, progress: JobProgress): string {
     `  priority:    ${JobPriority[job.priority]}    owner: ${job.owner}`,
     `  progress:    ${percent(progress)}, ${formatBytes(progress.bytesTransferred)} of ${formatBytes(progress.bytesTotal)}, ${progress.filesTransferred} of ${progress.filesTotal} file(s)`,
     `  created:     ${job.times.created}    modified: ${job.times.modified}${job.times.transferCompleted ? `    transferred: ${job.times.transferCompleted}` : ''}`,
-    `  retry delay: ${job.minimumRetryDelay}s    no-progress timeout: ${job.noProgressTimeout}s    security flags: ${formatCode(job.securityFlags)}`,
+    `  retry delay: ${job.minimumRetryDelay}s    no-progress timeout: ${job.noProgressTimeout}s    security flags: ${formatCode(job.securityFlags)} (redirects: ${redirectPolicyName(job.securityFlags)})`,
   ];
+  const headers = [...Object.keys(job.customHeaders), ...(job.writeOnlyHeaderNames ?? []).map((n) => `${n} (write-only)`)];
+  if (headers.length > 0) lines.push(`  headers:     ${headers.join(', ')}`);
+  if (job.clientCertificate) lines.push(`  client cert: ${job.clientCertificate.subject} (SHA-1 ${job.clientCertificate.sha1Thumbprint})`);
   if (job.error) lines.push(`  error:       ${describeFailure(job)}`);
   job.files.forEach((f, i) => {
     lines.push(`  file ${i}: ${f.remoteUrl}`);

@@ -1,37 +1,103 @@
-// `resume JOB` (and wait for it, like get) and `cancel JOB`.
+// The verbs on one job: resume (and wait for it, like get), suspend, cancel, complete.
 import { codeName, formatCode } from '../core/errors';
+import type { JobEngine } from '../core/jobs/engine';
+import { JobState, type JobSnapshot } from '../core/jobs/model';
 import type { CommonArgs } from './args';
 import { passphraseFromEnv } from './client-certificate';
-import { createCliEngine } from './engine-factory';
+import { createCliEngine, type CliEngineOptions } from './engine-factory';
+import { jobJson } from './format';
 import { EXIT_USAGE, engineLog, reportOutcome, type CliIO } from './outcome';
+import { headersFromEnv, missingSecretHeaders, missingSecretsAdvice } from './secret-headers';
 import { reportStoreProblems } from './store-problems';
 import { superviseJobs } from './supervise';
+import { checkCaFiles } from './trust';
+import { UsageError } from './usage';
 import { jobOrReport } from './wait';
 
-export async function resumeCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, validator: args.validator, resumeStoredJobs: false, clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv), log: engineLog(args.verbose, io) });
+type JobArgs = CommonArgs & { jobId: string };
+
+/** Opens the store (taking its lease), finds the job by id or prefix, runs `action`; the engine is closed after. */
+export async function withJob(args: JobArgs, io: CliIO, action: (engine: JobEngine, job: JobSnapshot) => Promise<number>, options: Partial<CliEngineOptions> = {}): Promise<number> {
+  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io), ...options });
   try {
     reportStoreProblems(engine, io);
-    const job = jobOrReport(engine, args.job, io, args.json);
+    const job = jobOrReport(engine, args.jobId, io, args.json);
     if (!job) return EXIT_USAGE;
-    await engine.resume(job.id);
-    return await superviseJobs(engine, [job.id], io, args.json, (jobs) => reportOutcome(jobs, io, args.json, args.store));
+    return await action(engine, job);
   } finally {
     await engine.dispose();
   }
 }
 
-export async function cancelCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io) });
+/** One job's new state for a script: the job as `info --json` shows it, with ok. */
+export function writeJob(io: CliIO, engine: JobEngine, job: JobSnapshot, extra: Record<string, unknown> = {}): void {
+  io.stdout.write(JSON.stringify({ ok: true, ...jobJson(job, engine.getProgress(job.id)), ...extra }) + '\n');
+}
+
+/** `resume JOB...`: every job checked first (found, its secrets at hand), then all resumed and waited for. */
+export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io: CliIO): Promise<number> {
+  checkCaFiles(args.caFiles);
+  const have = headersFromEnv();
+  const engine = await createCliEngine({
+    store: args.store,
+    resumeStoredJobs: false,
+    validator: args.validator,
+    caFiles: args.caFiles,
+    limitRate: args.limitRate,
+    clientCertificatePassphrase: passphraseFromEnv(args.clientCertPassphraseEnv),
+    log: engineLog(args.verbose, io),
+  });
   try {
-    const job = jobOrReport(engine, args.job, io, args.json);
-    if (!job) return EXIT_USAGE;
+    reportStoreProblems(engine, io);
+    const jobs: JobSnapshot[] = [];
+    for (const given of args.jobIds) {
+      const job = jobOrReport(engine, given, io, args.json);
+      if (!job) return EXIT_USAGE;
+      if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
+    }
+    for (const job of jobs) {
+      const missing = missingSecretHeaders(job, have);
+      if (missing.length > 0 && !args.withoutSecretHeaders) throw new UsageError(missingSecretsAdvice(job, missing));
+      if (missing.length > 0) io.stderr.write(`warning: job ${job.id.slice(0, 8)} runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`);
+    }
+    for (const job of jobs) await engine.resume(job.id);
+    const ids = jobs.map((j) => j.id);
+    return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store));
+  } finally {
+    await engine.dispose();
+  }
+}
+
+export async function suspendCommand(args: JobArgs, io: CliIO): Promise<number> {
+  return withJob(args, io, async (engine, job) => {
+    await engine.suspend(job.id);
+    if (args.json) writeJob(io, engine, engine.getJob(job.id)!);
+    else io.stderr.write(`Job ${job.id} suspended; 'managed-downloads resume ${job.id.slice(0, 8)}' continues it from its bytes.\n`);
+    return 0;
+  });
+}
+
+export async function cancelCommand(args: JobArgs, io: CliIO): Promise<number> {
+  return withJob(args, io, async (engine, job) => {
     const { code } = await engine.cancel(job.id);
     const message = code === 0 ? `Job ${job.id} cancelled; its temp files were deleted.` : `Job ${job.id} cancelled, but some temp files could not be deleted (${codeName(code)}).`;
     if (args.json) io.stdout.write(JSON.stringify({ id: job.id, state: 'CANCELLED', code: formatCode(code), codeName: codeName(code) }) + '\n');
     else io.stderr.write(message + '\n');
     return 0;
-  } finally {
-    await engine.dispose();
-  }
+  });
+}
+
+/** BITS Complete: the transferred files are put in place (the others are dropped, BG_S_PARTIAL_COMPLETE). */
+export async function completeCommand(args: JobArgs, io: CliIO): Promise<number> {
+  return withJob(args, io, async (engine, job) => {
+    const result = await engine.complete(job.id);
+    const done = engine.getJob(job.id)!;
+    if (args.json) {
+      writeJob(io, engine, done, { code: formatCode(result.code), codeName: codeName(result.code), completed: result.completed, notTransferred: result.notTransferred });
+    } else {
+      for (const file of result.completed) io.stdout.write(file + '\n');
+      if (result.notTransferred.length > 0) io.stderr.write(`Job ${job.id} completed (${codeName(result.code)}): not transferred, so not created: ${result.notTransferred.join(', ')}\n`);
+    }
+    return done.state === JobState.ACKNOWLEDGED ? 0 : 1;
+  });
 }

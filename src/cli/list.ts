@@ -28,11 +28,11 @@ export async function listCommand(args: CommonArgs, io: CliIO): Promise<number> 
   }
 }
 
-export async function infoCommand(args: CommonArgs & { job: string }, io: CliIO): Promise<number> {
+export async function infoCommand(args: CommonArgs & { jobId: string }, io: CliIO): Promise<number> {
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, readOnly: true, log: engineLog(args.verbose, io) });
   try {
     reportStoreProblems(engine, io);
-    const job = jobOrReport(engine, args.job, io, args.json);
+    const job = jobOrReport(engine, args.jobId, io, args.json);
     if (!job) return EXIT_USAGE;
     const progress = engine.getProgress(job.id);
     io.stdout.write((args.json ? JSON.stringify(jobJson(job, progress)) : jobDetails(job, progress)) + '\n');

@@ -3,6 +3,7 @@
 // which keeps tokens out of the process list), are sent by this process only. The job records their names, never
 // their values; a later `run` or `resume` sends them again when it has them in its own environment.
 import { BitsError, Codes } from '../core/errors';
+import type { JobSnapshot } from '../core/jobs/model';
 import { checkHeaders } from '../core/jobs/validation';
 
 export const HEADERS_ENV = 'MANAGED_DOWNLOADS_HEADERS';
@@ -36,4 +37,24 @@ export function cliHeaderSecrets(have: Record<string, string>, namesOf: (jobId: 
     const names = new Set((namesOf(jobId) ?? []).map((n) => n.toLowerCase()));
     return Object.fromEntries(Object.entries(have).filter(([name]) => names.has(name.toLowerCase())));
   };
+}
+
+/**
+ * The job's write-only headers this process has no value for (made in VS Code, whose SecretStorage the CLI cannot
+ * read, or by an earlier process): sending the job's requests without them would go out unauthenticated.
+ */
+export function missingSecretHeaders(job: JobSnapshot, have: Record<string, string>): string[] {
+  if (job.files.every((f) => f.transferred)) return [];
+  const known = new Set(Object.keys(have).map((n) => n.toLowerCase()));
+  return (job.writeOnlyHeaderNames ?? []).filter((name) => !known.has(name.toLowerCase()));
+}
+
+/** What to do about `missing`, for a person reading it. */
+export function missingSecretsAdvice(job: JobSnapshot, missing: readonly string[]): string {
+  const names = missing.join(', ');
+  return (
+    `Job ${job.id.slice(0, 8)} ("${job.displayName}") has write-only header${missing.length === 1 ? '' : 's'} ${names} whose value${missing.length === 1 ? '' : 's'} this process does not have ` +
+    `(a job made in VS Code keeps them in its secret storage, which the command line cannot read), so its requests were not sent. ` +
+    `Put ${missing.length === 1 ? 'it' : 'them'} in ${HEADERS_ENV} ("Name: value" lines) and run the command again, or pass --without-secret-headers to send the requests without ${missing.length === 1 ? 'it' : 'them'}.`
+  );
 }

@@ -14,7 +14,7 @@ export async function superviseJobs(
   json: boolean,
   report: (jobs: JobSnapshot[]) => number,
 ): Promise<number> {
-  const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id));
+  const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id), jobIds);
   let onSignal: () => void = () => undefined;
   const interrupted = new Promise<'interrupted'>((resolve) => {
     onSignal = () => resolve('interrupted');

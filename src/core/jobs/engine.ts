@@ -59,8 +59,11 @@ export interface JobEngineOptions {
   timeSliceMs?: number;
   /** A connection silent this long fails with a transient time-out (and is retried). */
   stallTimeoutMs?: number;
-  /** Continue the store's unfinished jobs on open (false: load them to show, run only jobs this engine is asked to). */
-  resumeStoredJobs?: boolean;
+  /**
+   * Continue the store's unfinished jobs on open (false: load them to show, run only jobs this engine is asked to;
+   * a function: continue the jobs it accepts, e.g. the CLI's `run` leaves a job whose secrets it lacks alone).
+   */
+  resumeStoredJobs?: boolean | ((job: JobSnapshot) => boolean);
   /** Values of write-only headers (kept in a secret store, never in the job store). */
   headerSecrets?: (jobId: string) => Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
   /** A client certificate's passphrase and secret-kept material; asked only of jobs whose certificate needs them. */
@@ -138,7 +141,7 @@ export class JobEngine implements DownloadEngine {
   }
 
   private async adoptLoaded(jobs: JobRecord[]): Promise<void> {
-    const resume = this.options.resumeStoredJobs ?? true;
+    const option = this.options.resumeStoredJobs ?? true;
     const now = Date.now();
     const retention = this.options.finalJobRetentionMs ?? DAY_MS;
     jobs.sort((a, b) => a.times.created.localeCompare(b.times.created));
@@ -147,6 +150,7 @@ export class JobEngine implements DownloadEngine {
         await this.store.remove(record.id);
         continue;
       }
+      const resume = typeof option === 'function' ? option(structuredClone(record)) : option;
       const slot = this.newSlot(record, resume);
       this.slots.set(record.id, slot);
       if (!resume || FINAL_STATES.has(record.state)) continue;

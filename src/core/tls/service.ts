@@ -228,7 +228,7 @@ export class CertificateService {
     const [leaf, ...sent] = chain;
     const phase1 = await verifyPhase1({ leaf, sent, host: conn.host, securityFlags: job.securityFlags, trust: this.trust(), revocation: this.revocation, platform: platformVerdict(socket) });
     if (!phase1.ok) {
-      const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; NODE_EXTRA_CA_CERTS for the CLI).`;
+      const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; --ca-file FILE for the CLI).`;
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
     }
     // The validator learns which checks the flags relaxed (a private CA's chain arrives with 'chain').

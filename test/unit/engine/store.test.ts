@@ -150,6 +150,29 @@ test('an engine that does not resume stored jobs shows them without running them
   assert.equal(server.requestsFor('/slow').length, before, 'no request was made');
 });
 
+test('resumeStoredJobs as a function continues the stored jobs it accepts, from their bytes, and leaves the others', async (t) => {
+  const { box, open } = tracked(t);
+  const first = await open();
+  const kept = await startJob(first, box, [{ url: server.url('/slow'), name: 'kept.bin', sha256: sha256(slowBody) }], { displayName: 'kept', autoComplete: true });
+  server.route('/left', { body: slowBody, bytesPerSecond: 600_000 });
+  const left = await startJob(first, box, [{ url: server.url('/left'), name: 'left.bin' }], { displayName: 'left' });
+  await waitForState(first, kept.id, JobState.TRANSFERRING);
+  await waitForState(first, left.id, JobState.TRANSFERRING);
+  await first.dispose();
+  const leftRequests = server.requestsFor('/left').length;
+  const asked: string[] = [];
+  const second = await open({ resumeStoredJobs: (job) => (asked.push(job.displayName), job.displayName === 'kept') });
+  assert.deepEqual(asked.sort(), ['kept', 'left'], 'asked once per stored job, with its record');
+  await waitForState(second, kept.id, JobState.ACKNOWLEDGED);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'kept.bin'))), sha256(slowBody));
+  assert.ok(server.requestsFor('/slow').some((r) => /^bytes=[1-9]\d*-$/.test(String(r.headers['range']))), 'the accepted job continued from its bytes on disk');
+  assert.equal(second.getJob(left.id)?.state, JobState.TRANSFERRING, 'the other is shown as it was stored');
+  assert.equal(server.requestsFor('/left').length, leftRequests, 'and no request was made for it');
+  await second.dispose();
+  const reopened = await open();
+  await waitForState(reopened, left.id, JobState.TRANSFERRED);
+});
+
 test('finished jobs stay readable for the retention time, then are dropped from the store', async (t) => {
   const { box, open } = tracked(t);
   const first = await open();
