@@ -85,6 +85,7 @@ export function render({ header, sections, goals, goals17 = [], findings }) {
     '',
     ...Object.entries(findings.holdsBack).map(([key, text]) => `- **${key}**: ${text}`),
     '',
+    ...(findings.axiosDecision ? [`- **axios (issue 17)**: ${findings.axiosDecision}`, ''] : []),
     'Suggestions for the engine:',
     '',
     ...findings.suggestions.map((s) => `- ${s}`),
