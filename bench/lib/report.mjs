@@ -54,21 +54,22 @@ export function transferTable(scenario) {
  * Ratio of another client's median wall time to ours (above 1: ours is faster), or undefined. Ours is the
  * CLI; when the CLI completed no run, the engine alone stands in and `stand_in` says so.
  */
-export function wallRatioToOurs(scenario, clientName) {
+export function wallRatioToOurs(scenario, clientName, oursName = 'ours') {
   if (!scenario) return undefined;
   const ok = (c) => c && !c.unavailable && c.runs.some((r) => r.ok);
-  const cli = scenario.clients.find((c) => c.name === 'ours');
+  const cli = scenario.clients.find((c) => c.name === oursName);
   const engine = scenario.clients.find((c) => c.name === 'ours-engine');
-  const ours = ok(cli) ? cli : ok(engine) ? engine : undefined;
+  const ours = ok(cli) ? cli : oursName === 'ours' && ok(engine) ? engine : undefined;
   const other = scenario.clients.find((c) => c.name === clientName);
   if (!ours || !ok(other)) return undefined;
   const r = ratio(other.runs, ours.runs, (x) => x.wallS);
   return r && { ...r, standIn: ours === engine ? ' (the engine alone: the CLI completed no run)' : '' };
 }
 
-/** The largest peak RSS of ours (the CLI and the engine alone) over the scenarios. */
-export function oursMaxRss(scenarios) {
-  const runs = scenarios.flatMap((s) => (s?.clients ?? []).filter((c) => c.name.startsWith('ours')).flatMap((c) => c.runs)).filter((r) => r.ok);
+/** The largest peak RSS of ours (the CLI and the engine alone, or only the clients named) over the scenarios. */
+export function oursMaxRss(scenarios, names = undefined) {
+  const mine = (c) => (names ? names.includes(c.name) : c.name.startsWith('ours'));
+  const runs = scenarios.flatMap((s) => (s?.clients ?? []).filter(mine).flatMap((c) => c.runs)).filter((r) => r.ok);
   return runs.length ? Math.max(...runs.map((r) => r.maxRssMiB)) : undefined;
 }
 
@@ -76,7 +77,7 @@ export function goalRow(goal, verdict, detail) {
   return `| ${goal} | ${verdict} | ${detail.replaceAll('|', '/')} |`;
 }
 
-export function render({ header, sections, goals, findings }) {
+export function render({ header, sections, goals, goals17 = [], findings }) {
   const notes = [
     '## What holds ours back, and what to do (profiled, not measured per run)',
     '',
@@ -84,10 +85,12 @@ export function render({ header, sections, goals, findings }) {
     '',
     ...Object.entries(findings.holdsBack).map(([key, text]) => `- **${key}**: ${text}`),
     '',
+    ...(findings.axiosDecision ? [`- **axios (issue 17)**: ${findings.axiosDecision}`, ''] : []),
     'Suggestions for the engine:',
     '',
     ...findings.suggestions.map((s) => `- ${s}`),
     '',
   ];
-  return [header, ...sections, '## Goals of issue 8', '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...goals, '', ...notes].join('\n');
+  const table = (title, rows) => (rows.length ? [title, '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...rows, ''] : []);
+  return [header, ...sections, ...table('## Goals of issue 17 (past curl)', goals17), ...table('## Goals of issue 8', goals), ...notes].join('\n');
 }

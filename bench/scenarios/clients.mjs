@@ -31,14 +31,18 @@ export function nodeBaseline(kind, url, name, caFile) {
   };
 }
 
-/** Ours: one job with every URL, run to the end and completed; `name` 'ours' is the CLI, 'ours-engine' the engine alone. */
-export function ours(prepared, urls, caFile, name = 'ours') {
-  const fallbackLabel = name === 'ours' ? 'ours (CLI)' : 'ours: engine alone (bench driver)';
+/**
+ * Ours: one job with every URL, run to the end and completed; `name` 'ours' is the CLI, 'ours-engine' the engine
+ * alone, 'ours-node24' the CLI on `node` (code-server's Node 24, the extension host's).
+ */
+export function ours(prepared, urls, caFile, name = 'ours', node = undefined) {
+  const fallbackLabel = name === 'ours' ? 'ours (CLI)' : name === 'ours-node24' ? 'ours (CLI) on Node 24' : 'ours: engine alone (bench driver)';
   if (prepared.unavailable) return { name, label: fallbackLabel, unavailable: prepared.unavailable };
+  if (name === 'ours-node24' && !node) return { name, label: fallbackLabel, unavailable: 'not available: no Node 24 (BENCH_NODE24, or the integration rig\'s ~/.cache/managed-downloads/tools-node24)' };
   return {
     name,
-    label: prepared.label,
-    command: (out, store) => ({ cmd: process.execPath, args: prepared.args(urls, out, store, caFile), env: { NODE_EXTRA_CA_CERTS: caFile } }),
+    label: node ? `${prepared.label} on Node 24` : prepared.label,
+    command: (out, store) => ({ cmd: node ?? process.execPath, args: prepared.args(urls, out, store, caFile), env: { NODE_EXTRA_CA_CERTS: caFile } }),
   };
 }
 

@@ -19,6 +19,7 @@ export function largeFile(ctx) {
     clients: [
       ours(ctx.ours.cli, [url], ctx.caFile),
       ours(ctx.ours.engine, [url], ctx.caFile, 'ours-engine'),
+      ours(ctx.ours.cli, [url], ctx.caFile, 'ours-node24', ctx.node24),
       curlOne(url, f.name),
       aria2One(url, 1),
       nodeBaseline('plain', url, f.name, ctx.caFile),
@@ -33,7 +34,13 @@ export function smallFiles(ctx) {
   const listFile = join(ctx.workDir, 'small-urls.txt');
   writeFileSync(listFile, urls.join('\n') + '\n');
   const c = ctx.smallConcurrency;
-  const clients = [ours(ctx.ours.cli, urls, ctx.caFile), ours(ctx.ours.engine, urls, ctx.caFile, 'ours-engine'), aria2List(listFile, c), curlParallel(urls, c)];
+  const clients = [
+    ours(ctx.ours.cli, urls, ctx.caFile),
+    ours(ctx.ours.engine, urls, ctx.caFile, 'ours-engine'),
+    ours(ctx.ours.cli, urls, ctx.caFile, 'ours-node24', ctx.node24),
+    aria2List(listFile, c),
+    curlParallel(urls, c),
+  ];
   if (c !== 5) clients.push(aria2List(listFile, 5));
   return {
     id: 'small',

@@ -1,7 +1,7 @@
-// Turns what Node, axios and the file system throw into BitsErrors with BITS's codes and contexts.
+// Turns what Node and the file system throw into BitsErrors with BITS's codes and contexts.
 import { BitsError, Codes, ErrorContext } from '../errors';
 
-/** A BitsError anywhere in the cause chain (axios wraps the error a connection provider failed with). */
+/** A BitsError anywhere in the cause chain (a wrapper may carry the error a connection provider failed with as its cause). */
 export function findBitsError(err: unknown): BitsError | undefined {
   let current: unknown = err;
   for (let depth = 0; current && depth < 8; depth++) {

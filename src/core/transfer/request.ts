@@ -116,9 +116,9 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
 
 /** Runs `work` with a signal that aborts on the engine's stop and on the idle limit. */
 export async function withWatchdog<T>(host: TransferHost, work: (signal: AbortSignal, watchdog: IdleWatchdog) => Promise<T>): Promise<T> {
-  const watchdog = new IdleWatchdog((last) => host.idleLimit(last));
+  const watchdog = new IdleWatchdog((last) => host.idleLimit(last), host.signal);
   try {
-    return await work(AbortSignal.any([host.signal, watchdog.signal]), watchdog);
+    return await work(watchdog.signal, watchdog);
   } catch (err) {
     if (watchdog.signal.aborted && !host.signal.aborted) throw watchdog.signal.reason;
     throw err;
