@@ -145,6 +145,17 @@ export const FORM_SCRIPT = `
     }
   }
 
+  // A message goes once the person changes what it was about; the next Save checks everything again.
+  form.addEventListener('input', (e) => {
+    const row = e.target.closest('.header-row');
+    const key = row ? 'header-' + row.dataset.index : e.target.id;
+    const box = byId(key + '-error');
+    if (box) box.textContent = '';
+    (row ? row.querySelectorAll('input') : [e.target]).forEach((el) => el.removeAttribute('aria-invalid'));
+    const open = Array.from(document.querySelectorAll('.error')).some((el) => el.textContent);
+    if (!open && byId('form-error').textContent === strings.errorsBelow) byId('form-error').textContent = '';
+  });
+
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     byId('save').disabled = true;

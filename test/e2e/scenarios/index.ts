@@ -3,6 +3,7 @@ import type { Scenario } from '../context';
 import { authoring } from './authoring';
 import { downloads } from './downloads';
 import { firstLook } from './first-look';
+import { jobOptions } from './job-options';
 import { twoWindows } from './two-windows';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads, twoWindows];
+export const scenarios: Scenario[] = [firstLook, authoring, downloads, jobOptions, twoWindows];
