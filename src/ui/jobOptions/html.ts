@@ -136,7 +136,7 @@ export function formHtml({ job, values, nonce, cspSource, t }: PageInput): strin
 <body>
 <form id="form" novalidate>
 <h1>${escapeHtml(t('Job Options'))}</h1>
-<p class="hint" id="state">${escapeHtml(t('State: {0}. Changes apply from the job\u2019s next connection.', view.state))}${failed ? ` ${escapeHtml(t('After saving, use Retry Job Now to try again with the new options.'))}` : ''}</p>
+<p class="hint" id="state">${escapeHtml(view.editable ? t('State: {0}. Changes apply from the job\u2019s next connection.', view.state) : t('State: {0}.', view.state))}${failed ? ` ${escapeHtml(t('After saving, use Retry Job Now to try again with the new options.'))}` : ''}</p>
 <div class="banner" id="form-error" role="alert"></div>
 
 <fieldset><legend>${escapeHtml(t('General'))}</legend>

@@ -2,8 +2,8 @@
 // trusts, and which answers only requests with a token header, fails before any request byte is sent. The
 // person opens Job Options from the job's context menu, ticks BG_SSL_IGNORE_UNKNOWN_CA (0x8), adds the header,
 // saves, retries, and the file arrives whole, fetched with the header.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
@@ -14,6 +14,17 @@ import { newDownload, sha256Of, showJobsView } from './downloads';
 const MINUTE = 60_000;
 const FILE = 'private-ca-artifact.bin';
 const TOKEN = 'e2e-token-7f3a';
+const SECRET = 'e2e-write-only-c41d9b';
+
+/** Every file under `folder`, for a look at what the job store holds. */
+function filesUnder(folder: string, found: string[] = []): string[] {
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const full = join(folder, entry.name);
+    if (entry.isDirectory()) filesUnder(full, found);
+    else found.push(full);
+  }
+  return found;
+}
 
 /** The webview's page: VS Code nests it in two iframes (the host frame and the content frame). */
 function formFrame(page: Page): FrameLocator {
@@ -60,7 +71,7 @@ export const jobOptions: Scenario = {
           const ca = makeCA('Job Options E2E Private CA');
           const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
           server = await startServer({ tls: { cert: leaf.cert, key: leaf.key }, host: '127.0.0.1' });
-          server.route(`/${FILE}`, (_n, req) => (req.headers['x-token'] === TOKEN ? { body } : { status: 403 }));
+          server.route(`/${FILE}`, (_n, req) => (req.headers['x-token'] === TOKEN && req.headers['x-secret'] === SECRET ? { body } : { status: 403 }));
           await wb.open(ctx.workbenchUrl);
           await wb.waitForActivityBarItem('Managed Downloads');
           await showJobsView(wb);
@@ -102,7 +113,7 @@ export const jobOptions: Scenario = {
         },
       },
       {
-        name: 'BG_SSL_IGNORE_UNKNOWN_CA and an X-Token header are set with the keyboard and mouse, then saved',
+        name: 'BG_SSL_IGNORE_UNKNOWN_CA, a plain and a write-only header are set with the keyboard and mouse, then saved',
         run: async () => {
           const form = formFrame(page);
           // Keyboard: focus the flag's checkbox through its label's control and tick it with Space.
@@ -113,6 +124,11 @@ export const jobOptions: Scenario = {
           await form.locator('#add-header').click();
           await form.getByLabel('Name of header 1').fill('X-Token');
           await form.getByLabel('Value of header 1').fill(TOKEN);
+          await form.locator('#add-header').click();
+          await form.getByLabel('Name of header 2').fill('X-Secret');
+          await form.getByLabel('Header 2 is write-only').check();
+          await form.getByLabel('Value of header 2').fill(SECRET);
+          if ((await form.getByLabel('Value of header 2').getAttribute('type')) !== 'password') throw new Error('a write-only value shows in clear');
           // The whole form in one window, for the README (media/screenshots/job-options.png).
           const viewport = page.viewportSize();
           await page.setViewportSize({ width: 1280, height: 1560 });
@@ -135,10 +151,37 @@ export const jobOptions: Scenario = {
           const digest = await sha256Of(file);
           if (digest !== sha256(body)) throw new Error(`${FILE}: sha256 ${digest}, expected ${sha256(body)}`);
           const asked = server!.requestsFor(`/${FILE}`);
-          if (asked.length === 0 || asked.some((r) => r.headers['x-token'] !== TOKEN)) {
-            throw new Error(`requests without the header: ${JSON.stringify(asked.map((r) => r.headers['x-token'] ?? null))}`);
+          if (asked.length === 0 || asked.some((r) => r.headers['x-token'] !== TOKEN || r.headers['x-secret'] !== SECRET)) {
+            throw new Error(`requests without the headers: ${JSON.stringify(asked.map((r) => [r.headers['x-token'] ?? null, r.headers['x-secret'] ? 'secret' : null]))}`);
           }
           await server!.close();
+        },
+      },
+      {
+        name: 'from the completed job\u2019s details, Job Options opens read-only: a finished job\u2019s options cannot change',
+        run: async () => {
+          await contextMenu(page, wb, FILE, 'Show Job Details');
+          const button = page.locator('.part.editor .editor-actions .action-label[aria-label^="Job Options"]').first();
+          await button.waitFor({ timeout: 15_000 });
+          await button.click();
+          const form = formFrame(page);
+          await form.locator('#form-error').filter({ hasText: 'ACKNOWLEDGED' }).waitFor({ timeout: 30_000 });
+          if (!(await form.locator('#save').isDisabled())) throw new Error('Save is enabled on a completed job');
+          if (!(await form.locator('#flag-BG_SSL_IGNORE_UNKNOWN_CA').isChecked())) throw new Error('the saved flag does not show');
+          if ((await form.locator('#description').inputValue()) !== 'Artifact from the team server (private CA)') throw new Error('the saved description does not show');
+          await wb.screenshot('finished-job-options');
+        },
+      },
+      {
+        name: 'the write-only value is nowhere in the job store, which records only its name',
+        run: async () => {
+          const userData = join(dirname(dirname(ctx.installedExtension)), 'user-data');
+          const lease = filesUnder(userData).find((f) => /lease-\d+\.json$/.test(f));
+          if (!lease) throw new Error(`no job store (lease file) under ${userData}`);
+          const store = filesUnder(dirname(lease)).filter((f) => !f.endsWith('.tmp'));
+          const withSecret = store.filter((f) => readFileSync(f, 'latin1').includes(SECRET));
+          if (withSecret.length) throw new Error(`the write-only value is in ${withSecret.join(', ')}`);
+          if (!store.some((f) => readFileSync(f, 'latin1').includes('X-Secret'))) throw new Error(`no store file names X-Secret: ${store.join(', ')}`);
         },
       },
     ];
