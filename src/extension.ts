@@ -19,6 +19,7 @@ import { HeaderSecrets } from './ui/headerSecrets';
 import { secretCommands } from './ui/commands/secrets';
 import { ClientCertificateSecrets, forgetFinishedCertificates } from './ui/clientCertificateSecrets';
 import { clientCertificateCommands } from './ui/commands/clientCertificate';
+import { jobOptionsCommands } from './ui/commands/jobOptions';
 import { JobsModel } from './ui/jobsModel';
 import { Logger } from './ui/log';
 import { UserMessages } from './ui/messages';
@@ -132,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions)]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions), ...jobOptionsCommands(ctx, headerSecrets, context.subscriptions)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 

@@ -39,7 +39,7 @@ import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
-import { checkBoolean, checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText, checkValidatorSource } from './validation';
+import { checkBoolean, checkChecksumChange, checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText, checkValidatorSource } from './validation';
 import { checkClientCertificateSpec, loadClientCertificate, needsSecret, type ClientCertificateSecret, type ClientTlsOptions } from '../tls/client-certificate';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -450,13 +450,20 @@ export class JobEngine implements DownloadEngine {
 
   async setProperties(jobId: string, patch: JobPropertiesPatch): Promise<JobSnapshot> {
     return this.verb(jobId, 'setProperties', async (slot) => {
-      const checked = checkPatch(patch);
-      Object.assign(slot.record, checked);
+      const { fileSha256, ...fields } = checkPatch(patch);
+      // Every checksum change is checked before anything changes: one refused entry leaves the job as it was.
+      const checksums = (fileSha256 ?? []).filter((c) => checkChecksumChange(slot.record, c));
+      Object.assign(slot.record, fields);
+      for (const { fileIndex, sha256 } of checksums) {
+        const file = slot.record.files[fileIndex];
+        if (sha256 === null) delete file.sha256;
+        else file.sha256 = sha256;
+      }
       this.touch(slot);
       this.fire('modified', slot);
       await this.saveNow(slot);
       // Asked for while it waits in TRANSFERRED: completing at the next transition would be never.
-      if (checked.autoComplete && slot.record.state === JobState.TRANSFERRED) this.autoComplete(slot);
+      if (fields.autoComplete && slot.record.state === JobState.TRANSFERRED) this.autoComplete(slot);
       return this.snapshot(slot);
     });
   }

@@ -219,6 +219,17 @@ export interface JobPropertiesPatch {
   autoComplete?: boolean;
   /** Names of the job's write-only headers (their values live in a secret store, see JobEngineOptions.headerSecrets). */
   writeOnlyHeaderNames?: string[];
+  /**
+   * The sha256 each listed file must have (null: no check). Only files not yet transferred may change: the bytes
+   * of a transferred file were already accepted. All or none: one refused entry changes nothing.
+   */
+  fileSha256?: FileChecksumChange[];
+}
+
+/** One file's expected sha256 in a JobPropertiesPatch: lower- or upper-case hex, or null to drop the check. */
+export interface FileChecksumChange {
+  fileIndex: number;
+  sha256: string | null;
 }
 
 /** A job file of the store that could not be loaded; the other jobs loaded regardless. */

@@ -4,7 +4,7 @@ import { BitsError, Codes, ErrorContext } from '../errors';
 import { tempPathFor } from '../transfer/temp-file';
 import { maxPathBytes, nameProblem } from '../util/file-name';
 import { displayUrl } from '../util/url';
-import { JobPriority, SecurityFlags, type JobPropertiesPatch, type NewFileOptions, type ValidatorSource } from './model';
+import { JobPriority, SecurityFlags, type FileChecksumChange, type JobPropertiesPatch, type JobRecord, type NewFileOptions, type ValidatorSource } from './model';
 
 const general = ErrorContext.GENERAL_QUEUE_MANAGER;
 
@@ -105,7 +105,48 @@ export function checkPatch(patch: JobPropertiesPatch): JobPropertiesPatch {
   if (patch.customHeaders !== undefined) out.customHeaders = checkHeaders(patch.customHeaders);
   if (patch.autoComplete !== undefined) out.autoComplete = Boolean(patch.autoComplete);
   if (patch.writeOnlyHeaderNames !== undefined) out.writeOnlyHeaderNames = checkHeaderNames(patch.writeOnlyHeaderNames);
+  if (patch.fileSha256 !== undefined) out.fileSha256 = checkFileChecksums(patch.fileSha256);
   return out;
+}
+
+/** sha256 digest syntax: 64 hex characters, returned lower-case. */
+export function checkSha256(value: unknown): string {
+  if (typeof value !== 'string' || !/^[0-9a-fA-F]{64}$/.test(value)) {
+    throw invalid(`"${String(value).slice(0, 80)}" is not a sha256 digest (64 hexadecimal characters).`);
+  }
+  return value.toLowerCase();
+}
+
+/** The form of each change (a file index, a digest or null); the engine checks the indexes against the job. */
+function checkFileChecksums(changes: unknown): FileChecksumChange[] {
+  if (!Array.isArray(changes)) throw invalid('fileSha256 must be a list of { fileIndex, sha256 } (sha256 null removes the check).');
+  const seen = new Set<number>();
+  return changes.map((change: unknown) => {
+    const c = (change ?? {}) as Partial<FileChecksumChange>;
+    if (typeof c.fileIndex !== 'number' || !Number.isInteger(c.fileIndex) || c.fileIndex < 0) throw invalid(`fileSha256: ${String(c.fileIndex)} is not a file index.`);
+    if (seen.has(c.fileIndex)) throw invalid(`fileSha256 names file ${c.fileIndex} twice.`);
+    seen.add(c.fileIndex);
+    return { fileIndex: c.fileIndex, sha256: c.sha256 === null ? null : checkSha256(c.sha256) };
+  });
+}
+
+/**
+ * Whether a checksum change applies to `job` and changes something. Refused: an index past the job's files, and any
+ * change to a file already transferred (its bytes were accepted under the old expectation; BITS's own rule for a
+ * file's properties is that they are fixed once its transfer is done).
+ */
+export function checkChecksumChange(job: JobRecord, change: FileChecksumChange): boolean {
+  const file = job.files[change.fileIndex];
+  if (!file) throw invalid(`Job ${job.id} has no file ${change.fileIndex} (it has ${job.files.length}).`);
+  if ((file.sha256 ?? null) === change.sha256) return false;
+  if (file.transferred) {
+    throw new BitsError(
+      Codes.BG_E_INVALID_STATE,
+      `File ${change.fileIndex} of job ${job.id} is already transferred, so its checksum can no longer change. To check it against another digest, cancel the job and download the file again with that checksum.`,
+      general,
+    );
+  }
+  return true;
 }
 
 /** Far above any real download URL (BITS itself stops at 2,200); stops a hostile caller from bloating the store. */
@@ -164,13 +205,7 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
   const localPath = path.resolve(file.localPath);
   if (localPath === path.parse(localPath).root) throw invalid(`The local path "${file.localPath}" names a root folder, not a file.`);
   checkPathFits(localPath);
-  let sha256: string | undefined;
-  if (file.sha256 !== undefined) {
-    if (typeof file.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(file.sha256)) {
-      throw invalid(`"${String(file.sha256)}" is not a sha256 digest (64 hexadecimal characters).`);
-    }
-    sha256 = file.sha256.toLowerCase();
-  }
+  const sha256 = file.sha256 === undefined ? undefined : checkSha256(file.sha256);
   return { url, localPath, sha256 };
 }
 

@@ -105,6 +105,8 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
         const job = await engine.createJob(uiJobOptions(name, asOptions(optionsArg)));
         ctx.log.info(`new job "${job.displayName}" (${job.id})`);
         void revealJob(ctx, job.id);
+        // Made by a person: offer the form for the rest of its options (flags, headers, checksums, certificate).
+        if (typeof nameArg !== 'string' || !nameArg.trim()) void offerJobOptions(job.id, job.displayName);
         return job.id;
       },
     },
@@ -138,6 +140,12 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
       },
     },
   ];
+}
+
+async function offerJobOptions(jobId: string, name: string): Promise<void> {
+  const open = vscode.l10n.t('Job Options...');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Job "{0}" was created, suspended: set its options, add files, then resume it.', name), open);
+  if (choice === open) await vscode.commands.executeCommand(CommandIds.jobOptions, jobId);
 }
 
 /** Shows the new job in the view when the view is open; never opens the view by itself. */

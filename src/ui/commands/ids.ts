@@ -22,6 +22,7 @@ export const CommandIds = {
   setClientCertificate: 'managedDownloads.setClientCertificate',
   createValidator: 'managedDownloads.createCertificateValidator',
   testValidator: 'managedDownloads.testCertificateValidator',
+  jobOptions: 'managedDownloads.jobOptions',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

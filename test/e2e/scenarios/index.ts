@@ -3,7 +3,8 @@ import type { Scenario } from '../context';
 import { authoring } from './authoring';
 import { downloads } from './downloads';
 import { firstLook } from './first-look';
+import { jobOptions } from './job-options';
 import { twoWindows } from './two-windows';
 import { windowLost } from './window-lost';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads, twoWindows, windowLost];
+export const scenarios: Scenario[] = [firstLook, authoring, downloads, jobOptions, twoWindows, windowLost];
