@@ -46,3 +46,17 @@ export function uniqueDestination(folder: string, name: string, taken: ReadonlyS
     if (!taken.has(candidate) && !fs.existsSync(candidate)) return candidate;
   }
 }
+
+/**
+ * Where "Download Again" puts each file: the folder it went to before, under its old name when that is free,
+ * else the next free "name (n).ext" (a file already there, one of `taken`, or one chosen for an earlier file
+ * of the same batch), so downloading again never overwrites what the person has.
+ */
+export function againDestinations(previousPaths: readonly string[], taken: ReadonlySet<string>): string[] {
+  const chosen = new Set(taken);
+  return previousPaths.map((previous) => {
+    const target = uniqueDestination(path.dirname(previous), path.basename(previous), chosen);
+    chosen.add(target);
+    return target;
+  });
+}
