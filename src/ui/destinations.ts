@@ -55,7 +55,9 @@ export function uniqueDestination(folder: string, name: string, taken: ReadonlyS
 export function againDestinations(previousPaths: readonly string[], taken: ReadonlySet<string>): string[] {
   const chosen = new Set(taken);
   return previousPaths.map((previous) => {
-    const target = uniqueDestination(path.dirname(previous), path.basename(previous), chosen);
+    // A copy made before ("name (1).ext") is numbered from its original name: "name (2).ext", not "name (1) (1).ext".
+    const name = chosen.has(previous) || fs.existsSync(previous) ? path.basename(previous).replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '') : path.basename(previous);
+    const target = uniqueDestination(path.dirname(previous), name, chosen);
     chosen.add(target);
     return target;
   });

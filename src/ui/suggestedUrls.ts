@@ -1,6 +1,7 @@
 // Reads what New Download may offer (the active editor's selection or the URL under its cursor, the
-// clipboard) and asks urlSuggestion which of it counts. A clipboard that does not answer soon (a browser
-// waiting on a permission prompt) counts as empty: New Download never waits on it.
+// clipboard) and asks urlSuggestion which of it counts. The clipboard is read only when the editor offers
+// nothing, and never in a browser: there reading it needs a permission the page rarely has, and VS Code
+// shows an error each time it is refused. A clipboard that does not answer soon counts as empty.
 import * as vscode from 'vscode';
 import { suggestUrls, type UrlSuggestion } from './urlSuggestion';
 
@@ -20,7 +21,9 @@ export async function currentUrlSuggestion(): Promise<UrlSuggestion | undefined>
   const editor = vscode.window.activeTextEditor;
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
   const line = editor ? { text: editor.document.lineAt(editor.selection.active.line).text, cursor: editor.selection.active.character } : undefined;
-  return suggestUrls({ selection, line, clipboard: await clipboardText() });
+  const fromEditor = suggestUrls({ selection, line });
+  if (fromEditor || vscode.env.uiKind === vscode.UIKind.Web) return fromEditor;
+  return suggestUrls({ clipboard: await clipboardText() });
 }
 
 /** The input box's prompt for a suggestion, saying where the URLs came from. */

@@ -167,6 +167,8 @@ test('Download Again keeps each file in its old folder under a name that overwri
       path.join(dir, 'b (1).txt'),
     ]);
     assert.equal(taken.size, 1, 'the caller\'s set is not changed');
+    assert.deepEqual(againDestinations([path.join(dir, 'a (1).zip')], new Set()), [path.join(dir, 'a (2).zip')], 'a copy again is numbered from the original name');
+    assert.deepEqual(againDestinations([path.join(dir, 'gone (3).zip')], new Set()), [path.join(dir, 'gone (3).zip')], 'a free old name is kept as it was');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
