@@ -49,6 +49,25 @@ describe('UI: view actions', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('Reveal in File Manager reveals the file, or where there is no file manager says where it is with Copy Path', async () => {
+    const { hooks, engine } = await extensionApi();
+    const folder = downloadFolder('reveal-os');
+    const jobId = await run<string>('newDownload', server.url('/file/revealed.bin?size=10'), { destination: folder });
+    await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
+    hooks.model.flush();
+    const file = hooks.tree.getChildren(hooks.tree.itemFor(jobId)!).find((c) => c.kind === 'file')!;
+    const shownBefore = hooks.messages.recent.length;
+    assert.equal(await run('revealFileInOS', file), path.join(folder, 'revealed.bin'));
+    const hasFileManager = (await vscode.commands.getCommands(true)).includes('revealFileInOS');
+    if (!hasFileManager) {
+      const message = hooks.messages.recent.at(-1)!;
+      assert.ok(hooks.messages.recent.length > shownBefore, 'a message says where the file is');
+      assert.match(message.text, /revealed\.bin/);
+      await message.choose('Copy Path');
+      assert.equal(await vscode.env.clipboard.readText(), path.join(folder, 'revealed.bin'));
+    }
+  });
+
   it('Copy Path copies the final path of a file, or of every file of a job', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('copy-path');
@@ -78,7 +97,7 @@ describe('UI: view actions', () => {
     assert.equal(fs.readFileSync(path.join(folder, 'again.bin'), 'utf8'), 'edited by the person', 'the first file is untouched');
   });
 
-  it('Suspend All and Resume All act on every job that can, and the context keys follow', async () => {
+  it('Suspend All and Resume All act on every job that can, and skip the ones that cannot', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('all');
     const a = await run<string>('newDownload', server.url('/slow/all-a.bin?size=300000&chunk=2000&every=50'), { destination: folder });
