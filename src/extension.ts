@@ -10,6 +10,8 @@ import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { validatorAuthoringCommands } from './ui/commands/validatorAuthoring';
 import { CommandRunner, describeError } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
+import { followViewContext, manageCommands } from './ui/commands/manage';
+import { DownloadHistory, recordFinishedJobs } from './ui/history';
 import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
@@ -88,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets, liveness), log.child('Engine')));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
+  // Kept with the workspace, as its jobs are (the store is per workspace too).
+  const history = new DownloadHistory(context.workspaceState);
+  tree.history = history;
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const messages = new UserMessages();
   const indicators = new ProgressIndicators(model, treeView);
@@ -100,6 +105,9 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   forwardApiValidators(api, host, certificates);
   context.subscriptions.push(
     model,
+    history,
+    recordFinishedJobs(model, history),
+    followViewContext(model, history),
     tree,
     treeView,
     indicators,
@@ -133,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions), ...jobOptionsCommands(ctx, headerSecrets, context.subscriptions)]) {
+  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog, history), ...manageCommands(ctx, history), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions), ...jobOptionsCommands(ctx, headerSecrets, context.subscriptions)]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 
@@ -153,6 +161,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     tree,
     treeView,
     model,
+    history,
     messages,
     indicators,
     commandIds: runner.ids,

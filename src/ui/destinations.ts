@@ -46,3 +46,19 @@ export function uniqueDestination(folder: string, name: string, taken: ReadonlyS
     if (!taken.has(candidate) && !fs.existsSync(candidate)) return candidate;
   }
 }
+
+/**
+ * Where "Download Again" puts each file: the folder it went to before, under its old name when that is free,
+ * else the next free "name (n).ext" (a file already there, one of `taken`, or one chosen for an earlier file
+ * of the same batch), so downloading again never overwrites what the person has.
+ */
+export function againDestinations(previousPaths: readonly string[], taken: ReadonlySet<string>): string[] {
+  const chosen = new Set(taken);
+  return previousPaths.map((previous) => {
+    // A copy made before ("name (1).ext") is numbered from its original name: "name (2).ext", not "name (1) (1).ext".
+    const name = chosen.has(previous) || fs.existsSync(previous) ? path.basename(previous).replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '') : path.basename(previous);
+    const target = uniqueDestination(path.dirname(previous), name, chosen);
+    chosen.add(target);
+    return target;
+  });
+}

@@ -8,6 +8,7 @@ import { parseDownloadUrl, splitUrls } from './destinations';
 import { describeJob, priorityLabels, stateLabels } from './format';
 import { canDo, type JobAction } from './jobActions';
 import type { JobsModel } from './jobsModel';
+import { HistoryEntryItem, HistoryGroupItem } from './tree/historyItems';
 import { stateCodicon } from './tree/icons';
 import { FileItem, JobItem, type TreeNode } from './tree/items';
 
@@ -16,6 +17,8 @@ export type JobRef = TreeNode | string | { id: string } | { jobId: string };
 
 function idOf(ref: unknown): string | undefined {
   if (typeof ref === 'string') return ref;
+  // A History row is a finished job no longer in the list: only the History's own commands take it.
+  if (ref instanceof HistoryGroupItem || ref instanceof HistoryEntryItem) return undefined;
   if (ref instanceof JobItem) return ref.jobId;
   if (ref && typeof ref === 'object') {
     // A file, error or certificate row acts for the job it belongs to.
@@ -112,10 +115,13 @@ export async function pickPriority(current: JobPriority): Promise<JobPriority> {
 }
 
 /** Asks for one or several URLs (separated by spaces, commas or new lines), validating as the person types. */
-export async function askUrls(title: string, allowSeveral: boolean): Promise<string[]> {
+export async function askUrls(title: string, allowSeveral: boolean, prefill?: { urls: string[]; prompt: string }): Promise<string[]> {
+  const value = prefill?.urls.join(' ');
   const text = await vscode.window.showInputBox({
     title,
-    prompt: allowSeveral ? 'One or several http(s) URLs, separated by spaces' : 'An http(s) URL',
+    prompt: prefill?.prompt ?? (allowSeveral ? 'One or several http(s) URLs, separated by spaces' : 'An http(s) URL'),
+    // Selected whole, so typing replaces the suggestion and Enter takes it.
+    ...(value ? { value, valueSelection: [0, value.length] as [number, number] } : {}),
     placeHolder: 'https://example.com/file.zip',
     ignoreFocusOut: true,
     validateInput: (value) => {

@@ -5,6 +5,7 @@
 import type { DownloadEngine } from '../core/jobs/model';
 import type { ManagedDownloadsClient } from '../api';
 import type { CertificateService } from '../core/tls/service';
+import type { DownloadHistory } from './history';
 import type { JobsModel } from './jobsModel';
 import type { UserMessages } from './messages';
 import type { ProgressIndicators } from './statusBar';
@@ -18,6 +19,7 @@ export interface InternalTestingHooks {
   readonly tree: JobTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly model: JobsModel;
+  readonly history: DownloadHistory;
   readonly messages: UserMessages;
   readonly indicators: ProgressIndicators;
   /** Command ids registered at activation. */

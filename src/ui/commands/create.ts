@@ -11,6 +11,7 @@ import { isFinal } from '../jobActions';
 import type { JobsModel } from '../jobsModel';
 import { askText, askUrls, jobsForAction, parsePriority, pickFolder } from '../pickers';
 import { settings } from '../settings';
+import { currentUrlSuggestion, suggestionPrompt } from '../suggestedUrls';
 import type { CommandContext, CommandDefinition } from './context';
 import { CommandIds } from './ids';
 import { UserCancelled } from './runner';
@@ -42,7 +43,7 @@ export function uiJobOptions(displayName: string, options: CreateOptions = {}): 
 }
 
 /** Final paths that unfinished jobs will write, so a new file never takes one of them. */
-function pathsInUse(model: JobsModel): Set<string> {
+export function pathsInUse(model: JobsModel): Set<string> {
   return new Set(model.list().filter((j) => !isFinal(j.state)).flatMap((j) => j.files.map((f) => f.localPath)));
 }
 
@@ -68,7 +69,7 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
       handler: async (urlArg?: unknown, optionsArg?: unknown) => {
         const given = asUrlList(urlArg);
         const options = asOptions(optionsArg);
-        const urls = (given ?? (await askUrls('New Download', true))).map(parseDownloadUrl);
+        const urls = (given ?? (await askUrls('New Download', true, await prefill()))).map(parseDownloadUrl);
         if (urls.length === 0) throw new BitsError(Codes.E_INVALIDARG, 'New Download needs at least one URL.');
         const defaultFolder = settings.defaultDownloadFolder();
         // Asked only interactively: a caller that passes URLs gets the default folder unless it names one.
@@ -146,6 +147,12 @@ async function offerJobOptions(jobId: string, name: string): Promise<void> {
   const open = vscode.l10n.t('Job Options...');
   const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Job "{0}" was created, suspended: set its options, add files, then resume it.', name), open);
   if (choice === open) await vscode.commands.executeCommand(CommandIds.jobOptions, jobId);
+}
+
+/** New Download's input box starts with the URL(s) the person selected, points at, or copied. */
+async function prefill(): Promise<{ urls: string[]; prompt: string } | undefined> {
+  const suggestion = await currentUrlSuggestion();
+  return suggestion && { urls: suggestion.urls, prompt: suggestionPrompt(suggestion) };
 }
 
 /** Shows the new job in the view when the view is open; never opens the view by itself. */

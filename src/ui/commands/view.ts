@@ -4,10 +4,12 @@ import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
 import { JobDetailsProvider } from '../details';
 import { fileIsDelivered } from '../jobActions';
+import type { DownloadHistory } from '../history';
 import type { UserMessages } from '../messages';
 import { fileFromArgs, jobIdsFromArgs, pickJob, requireJob } from '../pickers';
 import type { CommandContext, CommandDefinition } from './context';
 import { CommandIds } from './ids';
+import { historyEntriesFromArgs } from './manage';
 
 /**
  * Shows a file or folder where the person can find it: the Explorer when it is inside the workspace
@@ -32,7 +34,7 @@ export async function revealPath(target: string, messages: UserMessages): Promis
   return 'message';
 }
 
-export function viewCommands(ctx: CommandContext, showLog: () => void): CommandDefinition[] {
+export function viewCommands(ctx: CommandContext, showLog: () => void, history?: DownloadHistory): CommandDefinition[] {
   return [
     { id: CommandIds.showLog, handler: () => showLog() },
     {
@@ -65,10 +67,15 @@ export function viewCommands(ctx: CommandContext, showLog: () => void): CommandD
     {
       id: CommandIds.copyUrl,
       handler: async (...args) => {
-        const target = fileFromArgs(ctx.model, args[0]);
-        const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, 'Copy URL'));
-        const urls = target ? [job.files[target.index].remoteUrl] : job.files.map((f) => f.remoteUrl);
-        if (urls.length === 0) throw new BitsError(Codes.BG_E_EMPTY, `"${job.displayName}" has no files, so there is no URL to copy.`);
+        const entries = history ? historyEntriesFromArgs(history, args[0], args[1]) : [];
+        let urls: string[];
+        if (entries.length) urls = [...new Set(entries.flatMap((e) => e.files.map((f) => f.remoteUrl)))];
+        else {
+          const target = fileFromArgs(ctx.model, args[0]);
+          const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, 'Copy URL'));
+          urls = target ? [job.files[target.index].remoteUrl] : job.files.map((f) => f.remoteUrl);
+          if (urls.length === 0) throw new BitsError(Codes.BG_E_EMPTY, `"${job.displayName}" has no files, so there is no URL to copy.`);
+        }
         const text = urls.join('\n');
         await vscode.env.clipboard.writeText(text);
         vscode.window.setStatusBarMessage(`Copied ${urls.length === 1 ? path.basename(new URL(urls[0]).pathname) || 'the URL' : `${urls.length} URLs`}`, 3000);
@@ -78,8 +85,9 @@ export function viewCommands(ctx: CommandContext, showLog: () => void): CommandD
     {
       id: CommandIds.clearFinished,
       handler: () => {
+        // Each finished job went to the History when it finished; clearing only takes it off the list.
         const removed = ctx.model.clearFinished();
-        ctx.log.info(`cleared ${removed.length} finished job(s) from the view`);
+        ctx.log.info(`cleared ${removed.length} finished job(s) from the view (kept in the History)`);
         return removed;
       },
     },

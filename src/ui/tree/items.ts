@@ -5,8 +5,10 @@ import * as vscode from 'vscode';
 import { codeName, formatCode } from '../../core/errors';
 import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../../core/jobs/model';
 import { describeJob, errorContextLabels, formatBytes, shortError } from '../format';
-import { fileContextValue, jobContextValue } from '../jobActions';
+import { CommandIds } from '../commands/ids';
+import { fileContextValue, fileIsDelivered, jobContextValue } from '../jobActions';
 import { escapeMarkdown, jobTooltipMarkdown } from '../jobMarkdown';
+import type { HistoryEntryItem, HistoryGroupItem } from './historyItems';
 import { fileIcon, stateIcon } from './icons';
 
 export class JobItem extends vscode.TreeItem {
@@ -93,6 +95,8 @@ export class FileItem extends vscode.TreeItem {
     this.iconPath = fileIcon(file, current);
     this.contextValue = fileContextValue(job, file);
     this.resourceUri = vscode.Uri.file(file.localPath);
+    // A click on a downloaded file opens it, as in a browser's download list (see Open File for where).
+    this.command = fileIsDelivered(job, file) ? { command: CommandIds.openFile, title: vscode.l10n.t('Open File'), arguments: [this] } : undefined;
     // Built on hover (resolveTreeItem): a job of a thousand files redraws without a thousand tooltips.
     this.tooltip = undefined;
   }
@@ -214,4 +218,4 @@ export class CertificateEntryItem extends vscode.TreeItem {
 }
 
 export type JobChildItem = FileItem | ErrorItem | HintItem | CertificateGroupItem;
-export type TreeNode = JobItem | JobChildItem | CertificateEntryItem;
+export type TreeNode = JobItem | JobChildItem | CertificateEntryItem | HistoryGroupItem | HistoryEntryItem;

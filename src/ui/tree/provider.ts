@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { formatCode } from '../../core/errors';
 import type { CertificateService } from '../../core/tls/service';
+import type { DownloadHistory } from '../history';
 import { escapeMarkdown } from '../jobMarkdown';
 import type { JobsChange, JobsModel } from '../jobsModel';
 import { endpointSummaries } from '../rejectionsMarkdown';
@@ -17,11 +18,15 @@ import {
   type JobChildItem,
   type TreeNode,
 } from './items';
+import { HistoryEntryItem, HistoryGroupItem } from './historyItems';
 
 export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly items = new Map<string, JobItem>();
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   private readonly subscription: { dispose(): void };
+  private historySubscription: { dispose(): void } | undefined;
+  private historySource: DownloadHistory | undefined;
+  private historyGroup: HistoryGroupItem | undefined;
   /** Counts of what was fired, for tests and the benchmark: incremental refresh is observable. */
   readonly stats = { rootRefreshes: 0, itemRefreshes: 0 };
 
@@ -37,15 +42,26 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     return element;
   }
 
+  /** Finished jobs kept after they leave the list: shown under a "History" node at the end of the view. */
+  set history(history: DownloadHistory | undefined) {
+    this.historySubscription?.dispose();
+    this.historySource = history;
+    this.historySubscription = history?.onDidChange(() => {
+      this.stats.rootRefreshes++;
+      this.changeEmitter.fire(undefined);
+    });
+  }
+
   getChildren(element?: TreeNode): TreeNode[] {
     if (!element) return this.roots();
     if (element instanceof JobItem) return this.childrenOf(element);
     if (element instanceof CertificateGroupItem) return this.certificateEntries(element);
+    if (element instanceof HistoryGroupItem) return this.historyEntries(element);
     return [];
   }
 
   getParent(element: TreeNode): TreeNode | undefined {
-    return element instanceof JobItem ? undefined : element.parent;
+    return element instanceof JobItem || element instanceof HistoryGroupItem ? undefined : element.parent;
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: TreeNode): vscode.TreeItem {
@@ -60,8 +76,30 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     return this.items.get(jobId) ?? this.createItem(jobId);
   }
 
-  private roots(): JobItem[] {
-    return this.model.list().map((job) => this.items.get(job.id) ?? this.createItem(job.id));
+  private roots(): TreeNode[] {
+    const jobs: TreeNode[] = this.model.list().map((job) => this.items.get(job.id) ?? this.createItem(job.id));
+    const past = this.pastEntries().length;
+    if (!past) return jobs;
+    if (this.historyGroup) this.historyGroup.update(past);
+    else this.historyGroup = new HistoryGroupItem(past);
+    return [...jobs, this.historyGroup];
+  }
+
+  /** History entries of jobs no longer in the list (a finished job still listed shows there, not twice). */
+  private pastEntries() {
+    return this.historySource?.list().filter((e) => !this.model.get(e.jobId)) ?? [];
+  }
+
+  private historyEntries(group: HistoryGroupItem): HistoryEntryItem[] {
+    const entries = this.pastEntries();
+    const wanted = new Set(entries.map((e) => e.jobId));
+    for (const key of [...group.children.keys()]) if (!wanted.has(key)) group.children.delete(key);
+    return entries.map((entry) => {
+      let item = group.children.get(entry.jobId);
+      if (item) item.update(entry);
+      else group.children.set(entry.jobId, (item = new HistoryEntryItem(group, entry)));
+      return item;
+    });
   }
 
   private createItem(jobId: string): JobItem {
@@ -164,6 +202,7 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   dispose(): void {
     this.subscription.dispose();
+    this.historySubscription?.dispose();
     this.changeEmitter.dispose();
   }
 }

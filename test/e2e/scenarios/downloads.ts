@@ -18,7 +18,7 @@ export async function sha256Of(file: string): Promise<string> {
 }
 
 /** The Jobs view's rows, as a person sees them: label and description. */
-class JobsView {
+export class JobsView {
   constructor(
     private readonly page: Page,
     private readonly wb: Workbench,

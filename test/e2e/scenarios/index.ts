@@ -5,6 +5,7 @@ import { downloads } from './downloads';
 import { firstLook } from './first-look';
 import { jobOptions } from './job-options';
 import { twoWindows } from './two-windows';
+import { viewActions } from './view-actions';
 import { windowLost } from './window-lost';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads, jobOptions, twoWindows, windowLost];
+export const scenarios: Scenario[] = [firstLook, authoring, downloads, jobOptions, viewActions, twoWindows, windowLost];

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
 import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/jobs/model';
-import { fileNameFromUrl, parseDownloadUrl, splitUrls, uniqueDestination } from '../../../src/ui/destinations';
+import { againDestinations, fileNameFromUrl, parseDownloadUrl, splitUrls, uniqueDestination } from '../../../src/ui/destinations';
 import { describeJob, formatBytes, formatDuration, percentDone, progressFromFiles, shortError } from '../../../src/ui/format';
 import { canDo, fileContextValue, isActive, jobContextValue } from '../../../src/ui/jobActions';
 import { escapeMarkdown, jobDetailsMarkdown, jobTooltipMarkdown } from '../../../src/ui/jobMarkdown';
@@ -149,4 +149,27 @@ test('tooltip and details hold times, sizes, priority and the error triple, and 
 
 test('names from users and servers cannot inject Markdown', () => {
   assert.equal(escapeMarkdown('[x](command:evil)'), '\\[x\\]\\(command:evil\\)');
+});
+
+test('Download Again keeps each file in its old folder under a name that overwrites nothing', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-again-'));
+  try {
+    const other = path.join(dir, 'sub');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(dir, 'a.zip'), 'old');
+    fs.writeFileSync(path.join(dir, 'a (1).zip'), 'older');
+    const taken = new Set([path.join(other, 'c.bin')]);
+    const previous = [path.join(dir, 'a.zip'), path.join(dir, 'b.txt'), path.join(other, 'c.bin'), path.join(dir, 'b.txt')];
+    assert.deepEqual(againDestinations(previous, taken), [
+      path.join(dir, 'a (2).zip'),
+      path.join(dir, 'b.txt'),
+      path.join(other, 'c (1).bin'),
+      path.join(dir, 'b (1).txt'),
+    ]);
+    assert.equal(taken.size, 1, 'the caller\'s set is not changed');
+    assert.deepEqual(againDestinations([path.join(dir, 'a (1).zip')], new Set()), [path.join(dir, 'a (2).zip')], 'a copy again is numbered from the original name');
+    assert.deepEqual(againDestinations([path.join(dir, 'gone (3).zip')], new Set()), [path.join(dir, 'gone (3).zip')], 'a free old name is kept as it was');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
