@@ -12,6 +12,7 @@ import { CommandRunner, describeError } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
 import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
+import { ContextKeys } from './ui/contextKeys';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
 import { EngineHost, followLease, isFollower } from './ui/engineHost';
 import { workspaceStoreDir } from './ui/storeLocation';
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const tree = new JobTreeProvider(model);
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const messages = new UserMessages();
+  const contextKeys = new ContextKeys(model);
   const indicators = new ProgressIndicators(model, treeView);
   const details = new JobDetailsProvider(model);
   const api = new ApiClients(host, log.child('API'), headerSecrets);
@@ -94,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   forwardApiValidators(api, host, certificates);
   context.subscriptions.push(
     model,
+    contextKeys,
     tree,
     treeView,
     indicators,
@@ -148,6 +151,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     model,
     messages,
     indicators,
+    contextKeys,
     commandIds: runner.ids,
     storeDir,
     engine: () => host.get(),

@@ -5,6 +5,7 @@
 import type { DownloadEngine } from '../core/jobs/model';
 import type { ManagedDownloadsClient } from '../api';
 import type { CertificateService } from '../core/tls/service';
+import type { ContextKeys } from './contextKeys';
 import type { JobsModel } from './jobsModel';
 import type { UserMessages } from './messages';
 import type { ProgressIndicators } from './statusBar';
@@ -20,6 +21,8 @@ export interface InternalTestingHooks {
   readonly model: JobsModel;
   readonly messages: UserMessages;
   readonly indicators: ProgressIndicators;
+  /** The job context keys as last set (VS Code has no API to read a context key). */
+  readonly contextKeys: ContextKeys;
   /** Command ids registered at activation. */
   readonly commandIds: readonly string[];
   readonly storeDir: string;
