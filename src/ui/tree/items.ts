@@ -7,6 +7,7 @@ import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '.
 import { describeJob, errorContextLabels, formatBytes, shortError } from '../format';
 import { fileContextValue, jobContextValue } from '../jobActions';
 import { escapeMarkdown, jobTooltipMarkdown } from '../jobMarkdown';
+import { errorAccessibilityLabel, fileAccessibilityLabel, jobAccessibilityLabel } from '../treeAccessibility';
 import { fileIcon, stateIcon } from './icons';
 
 export class JobItem extends vscode.TreeItem {
@@ -45,7 +46,7 @@ export class JobItem extends vscode.TreeItem {
     this.contextValue = jobContextValue(job);
     // Built on hover (resolveTreeItem), not on every refresh: a thousand jobs stay cheap.
     this.tooltip = undefined;
-    this.accessibilityInformation = { label: `${job.displayName}, ${this.description}` };
+    this.accessibilityInformation = { label: jobAccessibilityLabel(job, progress), role: 'treeitem' };
   }
 
   resolveTooltip(): vscode.MarkdownString {
@@ -89,7 +90,9 @@ export class FileItem extends vscode.TreeItem {
         : file.transferred
           ? formatBytes(file.bytesTotal)
           : `${file.bytesTotal > 0 ? Math.floor((file.bytesTransferred / file.bytesTotal) * 100) : 0}% · ${formatBytes(file.bytesTransferred)} of ${formatBytes(file.bytesTotal)}`;
-    this.description = `${size} → ${friendlyPath(path.dirname(file.localPath))}`;
+    const folder = friendlyPath(path.dirname(file.localPath));
+    this.description = `${size} → ${folder}`;
+    this.accessibilityInformation = { label: fileAccessibilityLabel(file, current, folder), role: 'treeitem' };
     this.iconPath = fileIcon(file, current);
     this.contextValue = fileContextValue(job, file);
     this.resourceUri = vscode.Uri.file(file.localPath);
@@ -128,6 +131,7 @@ export class ErrorItem extends vscode.TreeItem {
     if (!error) return;
     this.label = codeName(error.code);
     this.description = shortError(job);
+    this.accessibilityInformation = { label: errorAccessibilityLabel(job, codeName(error.code)), role: 'treeitem' };
     this.iconPath = new vscode.ThemeIcon(
       job.state === JobState.ERROR ? 'error' : 'warning',
       new vscode.ThemeColor(job.state === JobState.ERROR ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'),
@@ -155,6 +159,7 @@ export class HintItem extends vscode.TreeItem {
     this.id = `${parent.id}/hint/${key}`;
     this.contextValue = 'hint:';
     this.iconPath = new vscode.ThemeIcon('info');
+    this.accessibilityInformation = { label, role: 'treeitem' };
   }
 
   refresh(): void {}
@@ -179,6 +184,7 @@ export class CertificateGroupItem extends vscode.TreeItem {
   update(count: number): void {
     this.label = this.group === 'cache' ? 'Accepted certificates' : 'Certificate rejections';
     this.description = String(count);
+    this.accessibilityInformation = { label: `${this.label}, ${count}`, role: 'treeitem' };
     this.iconPath = new vscode.ThemeIcon(
       this.group === 'cache' ? 'verified' : 'shield',
       this.group === 'cache' ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground'),
@@ -210,6 +216,7 @@ export class CertificateEntryItem extends vscode.TreeItem {
     this.description = description;
     this.tooltip = new vscode.MarkdownString(tooltip);
     this.iconPath = new vscode.ThemeIcon(icon);
+    this.accessibilityInformation = { label: `${label}, ${description.replace(/ · /g, ', ')}`, role: 'treeitem' };
   }
 }
 
