@@ -4,5 +4,6 @@ import { authoring } from './authoring';
 import { downloads } from './downloads';
 import { firstLook } from './first-look';
 import { twoWindows } from './two-windows';
+import { walkthrough } from './walkthrough';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads, twoWindows];
+export const scenarios: Scenario[] = [firstLook, walkthrough, authoring, downloads, twoWindows];

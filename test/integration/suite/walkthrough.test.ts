@@ -75,7 +75,7 @@ suite('Walkthrough: Get Started with Managed Downloads', () => {
     for (const step of walkthroughs().flatMap((w) => w.steps)) {
       const files = mediaFiles(step);
       assert.ok(files.length > 0, `step ${step.id} has no media`);
-      if (step.media.image) assert.ok(step.media.altText, `step ${step.id}: an image needs altText`);
+      if (step.media.image || step.media.svg) assert.ok(step.media.altText, `step ${step.id}: a picture needs altText`);
       for (const file of files) {
         assert.ok(file.startsWith('media/walkthrough/'), `${step.id}: ${file} is outside media/walkthrough/`);
         const stat = await vscode.workspace.fs.stat(vscode.Uri.joinPath(root, file)).then(
