@@ -29,6 +29,7 @@ import { onSettingsChanged, SettingKeys, settings } from './ui/settings';
 import { ProgressIndicators } from './ui/statusBar';
 import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
+import { useTranslator } from './ui/l10n';
 
 let engines: EngineHost | undefined;
 
@@ -70,6 +71,8 @@ async function openEngine(storeDir: string, connections: ConnectionHost, log: Lo
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
   const started = performance.now();
+  // The UI modules without a vscode import (format, tree wording) translate through this.
+  useTranslator(vscode.l10n.t.bind(vscode.l10n));
   const channel = vscode.window.createOutputChannel('Managed Downloads', { log: true });
   context.subscriptions.push(channel);
   const log = new Logger(channel, 'Extension');
@@ -136,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
   // The welcome view ("No download jobs yet") waits until that is known, so it never flashes over real jobs.
   const showFailure = (err: unknown) => {
-    treeView.message = `The jobs could not be loaded: ${describeError(err)}; see the log (Managed Downloads: Show Log).`;
+    treeView.message = vscode.l10n.t('The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).', describeError(err));
   };
   // A window that only follows another's store keeps the message that says so (followLease).
   const openForView = () => host.get().then((engine) => void (isFollower(engine) || (treeView.message = undefined)), showFailure);
