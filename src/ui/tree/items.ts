@@ -105,11 +105,11 @@ export class FileItem extends vscode.TreeItem {
     return new vscode.MarkdownString(
       [
         `**${escapeMarkdown(path.basename(file.localPath))}**`,
-        `**URL:** ${escapeMarkdown(file.remoteUrl)}`,
-        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [`**Redirected to:** ${escapeMarkdown(file.finalUrl)}`] : []),
-        `**Destination:** ${escapeMarkdown(file.localPath)}`,
-        `**Transferred:** ${formatBytes(file.bytesTransferred)} of ${file.bytesTotal === null ? 'unknown size' : formatBytes(file.bytesTotal)}`,
-        ...(file.sha256 ? [`**Expected sha256:** \`${file.sha256}\``] : []),
+        vscode.l10n.t('**URL:** {0}', escapeMarkdown(file.remoteUrl)),
+        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [vscode.l10n.t('**Redirected to:** {0}', escapeMarkdown(file.finalUrl))] : []),
+        vscode.l10n.t('**Destination:** {0}', escapeMarkdown(file.localPath)),
+        vscode.l10n.t('**Transferred:** {0} of {1}', formatBytes(file.bytesTransferred), file.bytesTotal === null ? vscode.l10n.t('unknown size') : formatBytes(file.bytesTotal)),
+        ...(file.sha256 ? [vscode.l10n.t('**Expected sha256:** `{0}`', file.sha256)] : []),
       ].join('  \n'),
     );
   }
@@ -182,7 +182,7 @@ export class CertificateGroupItem extends vscode.TreeItem {
   }
 
   update(count: number): void {
-    this.label = this.group === 'cache' ? 'Accepted certificates' : 'Certificate rejections';
+    this.label = this.group === 'cache' ? vscode.l10n.t('Accepted certificates') : vscode.l10n.t('Certificate rejections');
     this.description = String(count);
     this.accessibilityInformation = { label: `${this.label}, ${count}`, role: 'treeitem' };
     this.iconPath = new vscode.ThemeIcon(
@@ -191,8 +191,8 @@ export class CertificateGroupItem extends vscode.TreeItem {
     );
     this.tooltip =
       this.group === 'cache'
-        ? 'Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.'
-        : 'Unsuccessful certificate checks of this job, counted per server.';
+        ? vscode.l10n.t('Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.')
+        : vscode.l10n.t('Unsuccessful certificate checks of this job, counted per server.');
   }
 
   refresh(): void {}
