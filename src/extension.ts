@@ -14,6 +14,7 @@ import { followViewContext, manageCommands } from './ui/commands/manage';
 import { DownloadHistory, recordFinishedJobs } from './ui/history';
 import { rejectionLogPath } from './core/tls/rejection-log';
 import { ConnectionHost } from './ui/connectionHost';
+import { ContextKeys } from './ui/contextKeys';
 import { DETAILS_SCHEME, JobDetailsProvider } from './ui/details';
 import { EngineHost, followLease, isFollower } from './ui/engineHost';
 import { workspaceStoreDir } from './ui/storeLocation';
@@ -32,6 +33,7 @@ import { ProgressIndicators } from './ui/statusBar';
 import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from './ui/testing';
 import { JobTreeProvider } from './ui/tree/provider';
 import { WindowLiveness } from './ui/windowLiveness';
+import { useTranslator } from './ui/l10n';
 
 let engines: EngineHost | undefined;
 
@@ -75,6 +77,8 @@ async function openEngine(storeDir: string, connections: ConnectionHost, log: Lo
 
 export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi {
   const started = performance.now();
+  // The UI modules without a vscode import (format, tree wording) translate through this.
+  useTranslator(vscode.l10n.t.bind(vscode.l10n));
   const channel = vscode.window.createOutputChannel('Managed Downloads', { log: true });
   context.subscriptions.push(channel);
   const log = new Logger(channel, 'Extension');
@@ -95,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   tree.history = history;
   const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const messages = new UserMessages();
+  const contextKeys = new ContextKeys(model);
   const indicators = new ProgressIndicators(model, treeView);
   const details = new JobDetailsProvider(model);
   const api = new ApiClients(host, log.child('API'), headerSecrets);
@@ -108,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     history,
     recordFinishedJobs(model, history),
     followViewContext(model, history),
+    contextKeys,
     tree,
     treeView,
     indicators,
@@ -148,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
   // The welcome view ("No download jobs yet") waits until that is known, so it never flashes over real jobs.
   const showFailure = (err: unknown) => {
-    treeView.message = `The jobs could not be loaded: ${describeError(err)}; see the log (Managed Downloads: Show Log).`;
+    treeView.message = vscode.l10n.t('The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).', describeError(err));
   };
   // A window that only follows another's store keeps the message that says so (followLease).
   const openForView = () => host.get().then((engine) => void (isFollower(engine) || (treeView.message = undefined)), showFailure);
@@ -164,6 +170,7 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     history,
     messages,
     indicators,
+    contextKeys,
     commandIds: runner.ids,
     storeDir,
     engine: () => host.get(),

@@ -49,7 +49,7 @@ function packagedSources() {
     if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
     else files.push(p);
   };
-  for (const p of ['src', 'media', 'package.json', 'package-lock.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/lib/vsix.mjs']) {
+  for (const p of ['src', 'media', 'package.json', 'package.nls.json', 'l10n', 'package-lock.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/lib/vsix.mjs']) {
     walk(join(repoRoot, p));
   }
   return files;
@@ -108,7 +108,8 @@ function stage(stagingDir, target) {
     if (!existsSync(from)) throw new Error(`dist/${file} is missing: the build (node esbuild.mjs) did not make it`);
     cpSync(from, join(stagingDir, 'dist', file));
   }
-  for (const p of ['media', 'CHANGELOG.md', 'LICENSE', '.vscodeignore']) {
+  // package.nls.json: the manifest's strings (package.json holds only their %keys%); l10n: the code's.
+  for (const p of ['media', 'package.nls.json', 'l10n', 'CHANGELOG.md', 'LICENSE', '.vscodeignore']) {
     cpSync(join(repoRoot, p), join(stagingDir, p), { recursive: true });
   }
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BitsError, Codes } from '../core/errors';
 import { displayUrl } from '../core/util/url';
+import { t } from './l10n';
 
 export { fileNameFromUrl } from '../core/util/file-name';
 
@@ -14,16 +15,16 @@ export function parseDownloadUrl(text: string): URL {
   try {
     url = new URL(text.trim());
   } catch {
-    throw new BitsError(Codes.E_INVALIDARG, `"${displayUrl(text.trim()).slice(0, 300)}" is not a URL. Enter a full address such as https://example.com/file.zip.`);
+    throw new BitsError(Codes.E_INVALIDARG, t('"{0}" is not a URL. Enter a full address such as https://example.com/file.zip.', displayUrl(text.trim()).slice(0, 300)));
   }
   // Messages show the URL without credentials, and a data: URL only by its scheme (it can be megabytes).
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BitsError(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, `Only http and https URLs can be downloaded, not ${url.protocol.replace(/:$/, '')}: URLs.`);
+    throw new BitsError(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, t('Only http and https URLs can be downloaded, not {0}: URLs.', url.protocol.replace(/:$/, '')));
   }
   if (url.username || url.password) {
     throw new BitsError(
       Codes.E_INVALIDARG,
-      `The URL ${displayUrl(url)} carries a user name or password, which would be stored with the job. Remove them and use Managed Downloads: Set Write-Only Header (e.g. Authorization) instead; its value is kept in the secret store.`,
+      t('The URL {0} carries a user name or password, which would be stored with the job. Remove them and use Managed Downloads: Set Write-Only Header (e.g. Authorization) instead; its value is kept in the secret store.', displayUrl(url)),
     );
   }
   return url;

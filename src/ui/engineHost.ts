@@ -2,6 +2,7 @@
 // so a window with no downloads pays nothing for the engine at startup.
 import * as fs from 'node:fs/promises';
 import type * as vscode from 'vscode';
+import { t } from './l10n';
 import { JobState, type DownloadEngine } from '../core/jobs/model';
 import { LeasedEngine } from '../core/store/leased-engine';
 import type { HeaderSecrets } from './headerSecrets';
@@ -93,7 +94,7 @@ export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknow
   ];
   if (!(engine instanceof LeasedEngine)) return subscriptions;
   const show = async () => {
-    view.message = engine.role === 'holder' ? undefined : `Another window runs these jobs: ${await engine.holderText()}. Commands here are passed to it; this window takes over when it closes.`;
+    view.message = engine.role === 'holder' ? undefined : t('Another window runs these jobs: {0}. Commands here are passed to it; this window takes over when it closes.', await engine.holderText());
   };
   void show();
   subscriptions.push(engine.onDidChangeRole(() => void show()));

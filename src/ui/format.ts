@@ -1,8 +1,10 @@
 // How jobs read at a glance: sizes, rates, durations and the one-line summary the tree shows.
-// Pure functions (no vscode import) so the wording is unit-tested in plain Node.
+// Pure functions (no vscode import) so the wording is unit-tested in plain Node; text goes through t
+// (src/ui/l10n.ts), and the label tables are getters so they read the language at use, not at load.
 import { defaultMessage, ErrorContext } from '../core/errors';
 import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/jobs/model';
 import { progressOf } from '../core/jobs/progress';
+import { t } from './l10n';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
@@ -37,34 +39,78 @@ export function formatDuration(seconds: number): string {
 }
 
 export const stateLabels: Record<JobState, string> = {
-  [JobState.QUEUED]: 'Queued',
-  [JobState.CONNECTING]: 'Connecting',
-  [JobState.TRANSFERRING]: 'Transferring',
-  [JobState.SUSPENDED]: 'Suspended',
-  [JobState.ERROR]: 'Error',
-  [JobState.TRANSIENT_ERROR]: 'Waiting to retry',
-  [JobState.TRANSFERRED]: 'Transferred',
-  [JobState.ACKNOWLEDGED]: 'Completed',
-  [JobState.CANCELLED]: 'Cancelled',
+  get [JobState.QUEUED]() {
+    return t('Queued');
+  },
+  get [JobState.CONNECTING]() {
+    return t('Connecting');
+  },
+  get [JobState.TRANSFERRING]() {
+    return t('Transferring');
+  },
+  get [JobState.SUSPENDED]() {
+    return t('Suspended');
+  },
+  get [JobState.ERROR]() {
+    return t('Error');
+  },
+  get [JobState.TRANSIENT_ERROR]() {
+    return t('Waiting to retry');
+  },
+  get [JobState.TRANSFERRED]() {
+    return t('Transferred');
+  },
+  get [JobState.ACKNOWLEDGED]() {
+    return t('Completed');
+  },
+  get [JobState.CANCELLED]() {
+    return t('Cancelled');
+  },
 };
 
 export const priorityLabels: Record<JobPriority, string> = {
-  [JobPriority.FOREGROUND]: 'Foreground',
-  [JobPriority.HIGH]: 'High',
-  [JobPriority.NORMAL]: 'Normal',
-  [JobPriority.LOW]: 'Low',
+  get [JobPriority.FOREGROUND]() {
+    return t('Foreground');
+  },
+  get [JobPriority.HIGH]() {
+    return t('High');
+  },
+  get [JobPriority.NORMAL]() {
+    return t('Normal');
+  },
+  get [JobPriority.LOW]() {
+    return t('Low');
+  },
 };
 
 export const errorContextLabels: Record<ErrorContext, string> = {
-  [ErrorContext.NONE]: 'none',
-  [ErrorContext.UNKNOWN]: 'unknown',
-  [ErrorContext.GENERAL_QUEUE_MANAGER]: 'queue manager',
-  [ErrorContext.QUEUE_MANAGER_NOTIFICATION]: 'notification',
-  [ErrorContext.LOCAL_FILE]: 'local file',
-  [ErrorContext.REMOTE_FILE]: 'remote file',
-  [ErrorContext.GENERAL_TRANSPORT]: 'network',
-  [ErrorContext.REMOTE_APPLICATION]: 'remote application',
-  [ErrorContext.SERVER_CERTIFICATE_CALLBACK]: 'certificate validator',
+  get [ErrorContext.NONE]() {
+    return t('none');
+  },
+  get [ErrorContext.UNKNOWN]() {
+    return t('unknown');
+  },
+  get [ErrorContext.GENERAL_QUEUE_MANAGER]() {
+    return t('queue manager');
+  },
+  get [ErrorContext.QUEUE_MANAGER_NOTIFICATION]() {
+    return t('notification');
+  },
+  get [ErrorContext.LOCAL_FILE]() {
+    return t('local file');
+  },
+  get [ErrorContext.REMOTE_FILE]() {
+    return t('remote file');
+  },
+  get [ErrorContext.GENERAL_TRANSPORT]() {
+    return t('network');
+  },
+  get [ErrorContext.REMOTE_APPLICATION]() {
+    return t('remote application');
+  },
+  get [ErrorContext.SERVER_CERTIFICATE_CALLBACK]() {
+    return t('certificate validator');
+  },
 };
 
 /** Progress summed from the job's files, for when the engine's live figures are not at hand. */
@@ -88,15 +134,15 @@ export function shortError(job: JobSnapshot): string {
 }
 
 function filesPart(progress: JobProgress): string {
-  if (progress.filesTotal === 0) return 'no files';
-  if (progress.filesTotal === 1) return '1 file';
-  return `${progress.filesTransferred} of ${progress.filesTotal} files`;
+  if (progress.filesTotal === 0) return t('no files');
+  if (progress.filesTotal === 1) return t('1 file');
+  return t('{0} of {1} files', progress.filesTransferred, progress.filesTotal);
 }
 
 function sizePart(progress: JobProgress): string {
   return progress.bytesTotal === null
     ? formatBytes(progress.bytesTransferred)
-    : `${formatBytes(progress.bytesTransferred)} of ${formatBytes(progress.bytesTotal)}`;
+    : t('{0} of {1}', formatBytes(progress.bytesTransferred), formatBytes(progress.bytesTotal));
 }
 
 /**
@@ -112,7 +158,7 @@ export function describeJob(job: JobSnapshot, progress: JobProgress, now = Date.
       if (progress.rate > 0) parts.push(formatRate(progress.rate));
       parts.push(filesPart(progress));
       if (progress.rate > 0 && progress.bytesTotal !== null) {
-        parts.push(`${formatDuration((progress.bytesTotal - progress.bytesTransferred) / progress.rate)} left`);
+        parts.push(t('{0} left', formatDuration((progress.bytesTotal - progress.bytesTransferred) / progress.rate)));
       }
       break;
     }
@@ -125,24 +171,24 @@ export function describeJob(job: JobSnapshot, progress: JobProgress, now = Date.
       break;
     case JobState.TRANSIENT_ERROR: {
       const wait = job.retryAt === undefined ? undefined : Math.max(0, (job.retryAt - now) / 1000);
-      parts.push(wait === undefined ? 'Retrying' : `Retry in ${formatDuration(wait)}`);
+      parts.push(wait === undefined ? t('Retrying') : t('Retry in {0}', formatDuration(wait)));
       parts.push(shortError(job));
       break;
     }
     case JobState.ERROR:
-      parts.push(`Error: ${shortError(job)}`);
+      parts.push(t('Error: {0}', shortError(job)));
       break;
     case JobState.TRANSFERRED:
-      parts.push('Transferred, not yet completed', filesPart(progress), sizePart(progress));
+      parts.push(t('Transferred, not yet completed'), filesPart(progress), sizePart(progress));
       break;
     case JobState.ACKNOWLEDGED:
-      parts.push('Completed', filesPart(progress), formatBytes(progress.bytesTransferred));
+      parts.push(t('Completed'), filesPart(progress), formatBytes(progress.bytesTransferred));
       break;
     case JobState.CANCELLED:
-      parts.push('Cancelled');
+      parts.push(t('Cancelled'));
       break;
   }
-  if (job.owner !== 'workspace') parts.push(`by ${job.owner}`);
+  if (job.owner !== 'workspace') parts.push(t('by {0}', job.owner));
   return parts.filter(Boolean).join(' · ');
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { codeName, formatCode } from '../core/errors';
 import { JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/jobs/model';
 import { errorContextLabels, formatBytes, formatRate, percentDone, priorityLabels, stateLabels } from './format';
+import { t } from './l10n';
 
 /** Escapes what Markdown would otherwise interpret in names and URLs that come from users and servers. */
 export function escapeMarkdown(text: string): string {
@@ -18,8 +19,8 @@ function localTime(iso: string | undefined): string {
 
 function sizeLine(progress: JobProgress): string {
   const percent = percentDone(progress);
-  const total = progress.bytesTotal === null ? 'unknown size' : formatBytes(progress.bytesTotal);
-  return `${formatBytes(progress.bytesTransferred)} of ${total}${percent === undefined ? '' : ` (${percent}%)`}`;
+  const total = progress.bytesTotal === null ? t('unknown size') : formatBytes(progress.bytesTotal);
+  return percent === undefined ? t('{0} of {1}', formatBytes(progress.bytesTransferred), total) : t('{0} of {1} ({2}%)', formatBytes(progress.bytesTransferred), total, percent);
 }
 
 function errorLines(job: JobSnapshot): string[] {
@@ -27,10 +28,10 @@ function errorLines(job: JobSnapshot): string[] {
   const e = job.error;
   const file = e.fileIndex === undefined ? undefined : job.files[e.fileIndex];
   return [
-    `**Error:** ${escapeMarkdown(e.description)}`,
-    `**Code:** \`${codeName(e.code)}\` (\`${formatCode(e.code)}\`) · **Context:** ${errorContextLabels[e.context] ?? e.context} (${e.context})`,
-    ...(file ? [`**File:** ${escapeMarkdown(file.remoteUrl)}`] : []),
-    `**When:** ${localTime(e.time)}`,
+    t('**Error:** {0}', escapeMarkdown(e.description)),
+    t('**Code:** `{0}` (`{1}`) · **Context:** {2} ({3})', codeName(e.code), formatCode(e.code), errorContextLabels[e.context] ?? e.context, e.context),
+    ...(file ? [t('**File:** {0}', escapeMarkdown(file.remoteUrl))] : []),
+    t('**When:** {0}', localTime(e.time)),
   ];
 }
 
@@ -39,13 +40,13 @@ export function jobTooltipMarkdown(job: JobSnapshot, progress: JobProgress): str
   const lines = [
     `**${escapeMarkdown(job.displayName)}** — ${stateLabels[job.state]}`,
     '',
-    `**Progress:** ${sizeLine(progress)} · ${progress.filesTransferred} of ${progress.filesTotal} files${progress.rate > 0 ? ` · ${formatRate(progress.rate)}` : ''}`,
-    `**Priority:** ${priorityLabels[job.priority]} · **Owner:** ${escapeMarkdown(job.owner)}`,
-    `**Created:** ${localTime(job.times.created)} · **Modified:** ${localTime(job.times.modified)}`,
+    t('**Progress:** {0} · {1} of {2} files', sizeLine(progress), progress.filesTransferred, progress.filesTotal) + (progress.rate > 0 ? ` · ${formatRate(progress.rate)}` : ''),
+    t('**Priority:** {0} · **Owner:** {1}', priorityLabels[job.priority], escapeMarkdown(job.owner)),
+    t('**Created:** {0} · **Modified:** {1}', localTime(job.times.created), localTime(job.times.modified)),
   ];
-  if (job.times.transferCompleted) lines.push(`**Transferred:** ${localTime(job.times.transferCompleted)}`);
+  if (job.times.transferCompleted) lines.push(t('**Transferred:** {0}', localTime(job.times.transferCompleted)));
   if (job.state === JobState.TRANSIENT_ERROR && job.retryAt !== undefined) {
-    lines.push(`**Next retry:** ${new Date(job.retryAt).toLocaleString()}`);
+    lines.push(t('**Next retry:** {0}', new Date(job.retryAt).toLocaleString()));
   }
   const err = errorLines(job);
   if (err.length) lines.push('', ...err);
@@ -89,39 +90,39 @@ export function jobDetailsMarkdown(job: JobSnapshot, progress: JobProgress): str
     ...(job.description ? [escapeMarkdown(job.description), ''] : []),
     '| | |',
     '|---|---|',
-    `| State | ${stateLabels[job.state]} (\`${JobState[job.state]}\`) |`,
-    `| Progress | ${sizeLine(progress)}; ${progress.filesTransferred} of ${progress.filesTotal} files |`,
-    `| Rate | ${progress.rate > 0 ? formatRate(progress.rate) : '—'} |`,
-    `| Priority | ${priorityLabels[job.priority]} |`,
-    `| Owner | ${tableCell(job.owner)} |`,
-    `| Job id | \`${job.id}\` |`,
-    `| Created | ${localTime(job.times.created)} |`,
-    `| Modified | ${localTime(job.times.modified)} |`,
-    `| Transfer completed | ${localTime(job.times.transferCompleted)} |`,
-    `| Minimum retry delay | ${job.minimumRetryDelay} s |`,
-    `| No-progress timeout | ${job.noProgressTimeout} s |`,
-    `| Security flags | \`${formatCode(job.securityFlags)}\` ${securityFlagNames(job.securityFlags)} |`,
-    `| Certificate validator | ${job.validator === 'api' ? `set by ${tableCell(job.owner)} through the API` : 'the workspace validator in force at each connection (managedDownloads.certificateValidator), when one is set'} |`,
-    `| Auto-complete | ${job.autoComplete ? 'yes' : 'no'} |`,
+    `| ${t('State')} | ${stateLabels[job.state]} (\`${JobState[job.state]}\`) |`,
+    `| ${t('Progress')} | ${t('{0}; {1} of {2} files', sizeLine(progress), progress.filesTransferred, progress.filesTotal)} |`,
+    `| ${t('Rate')} | ${progress.rate > 0 ? formatRate(progress.rate) : '—'} |`,
+    `| ${t('Priority')} | ${priorityLabels[job.priority]} |`,
+    `| ${t('Owner')} | ${tableCell(job.owner)} |`,
+    `| ${t('Job id')} | \`${job.id}\` |`,
+    `| ${t('Created')} | ${localTime(job.times.created)} |`,
+    `| ${t('Modified')} | ${localTime(job.times.modified)} |`,
+    `| ${t('Transfer completed')} | ${localTime(job.times.transferCompleted)} |`,
+    `| ${t('Minimum retry delay')} | ${job.minimumRetryDelay} s |`,
+    `| ${t('No-progress timeout')} | ${job.noProgressTimeout} s |`,
+    `| ${t('Security flags')} | \`${formatCode(job.securityFlags)}\` ${securityFlagNames(job.securityFlags)} |`,
+    `| ${t('Certificate validator')} | ${job.validator === 'api' ? t('set by {0} through the API', tableCell(job.owner)) : t('the workspace validator in force at each connection (managedDownloads.certificateValidator), when one is set')} |`,
+    `| ${t('Auto-complete')} | ${job.autoComplete ? t('yes') : t('no')} |`,
   ];
   const headerNames = Object.keys(job.customHeaders);
   const writeOnly = job.writeOnlyHeaderNames ?? [];
   if (headerNames.length || writeOnly.length) {
-    out.push(`| Custom headers | ${[...headerNames, ...writeOnly.map((n) => `${n} (write-only)`)].map(tableCell).join(', ')} |`);
+    out.push(`| ${t('Custom headers')} | ${[...headerNames, ...writeOnly.map((n) => t('{0} (write-only)', n))].map(tableCell).join(', ')} |`);
   }
-  if (job.error) out.push('', '## Error', '', ...errorLines(job).map((l) => l + '  '));
-  out.push('', '## Files', '');
-  if (job.files.length === 0) out.push('No files yet.');
+  if (job.error) out.push('', t('## Error'), '', ...errorLines(job).map((l) => l + '  '));
+  out.push('', t('## Files'), '');
+  if (job.files.length === 0) out.push(t('No files yet.'));
   job.files.forEach((file, i) => {
-    const total = file.bytesTotal === null ? 'unknown size' : formatBytes(file.bytesTotal);
+    const total = file.bytesTotal === null ? t('unknown size') : formatBytes(file.bytesTotal);
     out.push(
       `### ${i + 1}. ${escapeMarkdown(path.basename(file.localPath))}`,
       '',
-      `- URL: ${escapeMarkdown(file.remoteUrl)}`,
-      ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [`- Redirected to: ${escapeMarkdown(file.finalUrl)}`] : []),
-      `- Destination: ${escapeMarkdown(file.localPath)}`,
-      `- Transferred: ${formatBytes(file.bytesTransferred)} of ${total}${file.transferred ? ' (whole)' : ''}`,
-      ...(file.sha256 ? [`- Expected sha256: \`${file.sha256}\``] : []),
+      t('- URL: {0}', escapeMarkdown(file.remoteUrl)),
+      ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [t('- Redirected to: {0}', escapeMarkdown(file.finalUrl))] : []),
+      t('- Destination: {0}', escapeMarkdown(file.localPath)),
+      file.transferred ? t('- Transferred: {0} of {1} (whole)', formatBytes(file.bytesTransferred), total) : t('- Transferred: {0} of {1}', formatBytes(file.bytesTransferred), total),
+      ...(file.sha256 ? [t('- Expected sha256: `{0}`', file.sha256)] : []),
       '',
     );
   });

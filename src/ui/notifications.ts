@@ -55,8 +55,8 @@ export class Notifier implements vscode.Disposable {
   }
 
   private transferred(job: JobSnapshot): void {
-    this.messages.show('info', `"${job.displayName}" is transferred. Complete it to put its files in place.`, {
-      Complete: () => vscode.commands.executeCommand(CommandIds.complete, job.id),
+    this.messages.show('info', vscode.l10n.t('"{0}" is transferred. Complete it to put its files in place.', job.displayName), {
+      [vscode.l10n.t('Complete')]: () => vscode.commands.executeCommand(CommandIds.complete, job.id),
     });
   }
 
@@ -66,14 +66,14 @@ export class Notifier implements vscode.Disposable {
     const size = formatBytes(progressFromFiles(job).bytesTransferred);
     const text =
       kept.length === 1
-        ? `Downloaded ${path.basename(kept[0].localPath)} (${size}).`
-        : `Downloaded "${job.displayName}": ${kept.length} files (${size}).`;
+        ? vscode.l10n.t('Downloaded {0} ({1}).', path.basename(kept[0].localPath), size)
+        : vscode.l10n.t('Downloaded "{0}": {1} files ({2}).', job.displayName, kept.length, size);
     this.messages.show('info', text, {
-      Open: () =>
+      [vscode.l10n.t('Open')]: () =>
         kept.length === 1
           ? vscode.commands.executeCommand('vscode.open', vscode.Uri.file(kept[0].localPath))
           : revealPath(path.dirname(kept[0].localPath), this.messages),
-      'Reveal in Explorer': () => revealPath(kept[0].localPath, this.messages),
+      [vscode.l10n.t('Reveal in Explorer')]: () => revealPath(kept[0].localPath, this.messages),
     });
   }
 
@@ -81,10 +81,13 @@ export class Notifier implements vscode.Disposable {
     const code = job.error?.code ?? 0;
     if (this.announcedErrors.get(job.id) === code) return;
     this.announcedErrors.set(job.id, code);
-    const what = severity === 'error' ? 'failed' : 'is waiting';
-    this.messages.show(severity, `"${job.displayName}" ${what}: ${shortError(job)} (${codeName(code)})`, {
-      Retry: () => vscode.commands.executeCommand(CommandIds.retryNow, job.id),
-      'Show Log': () => this.showLog(),
+    const text =
+      severity === 'error'
+        ? vscode.l10n.t('"{0}" failed: {1} ({2})', job.displayName, shortError(job), codeName(code))
+        : vscode.l10n.t('"{0}" is waiting: {1} ({2})', job.displayName, shortError(job), codeName(code));
+    this.messages.show(severity, text, {
+      [vscode.l10n.t('Retry')]: () => vscode.commands.executeCommand(CommandIds.retryNow, job.id),
+      [vscode.l10n.t('Show Log')]: () => this.showLog(),
     });
   }
 

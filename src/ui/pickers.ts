@@ -44,7 +44,7 @@ export function jobIdsFromArgs(first: unknown, second?: unknown): string[] {
 
 export function requireJob(model: JobsModel, jobId: string): JobSnapshot {
   const job = model.get(jobId);
-  if (!job) throw new BitsError(Codes.BG_E_NOT_FOUND, `There is no job with id ${jobId}. It may have been completed or cancelled and cleared.`);
+  if (!job) throw new BitsError(Codes.BG_E_NOT_FOUND, vscode.l10n.t('There is no job with id {0}. It may have been completed or cancelled and cleared.', jobId));
   return job;
 }
 
@@ -58,7 +58,7 @@ export async function pickJob(model: JobsModel, action: JobAction | undefined, t
   if (jobs.length === 0) {
     throw new BitsError(
       Codes.BG_E_NOT_FOUND,
-      model.list().length === 0 ? 'There are no download jobs yet. Use "New Download..." to start one.' : `No job can do that now (${title}).`,
+      model.list().length === 0 ? vscode.l10n.t('There are no download jobs yet. Use "New Download..." to start one.') : vscode.l10n.t('No job can do that now ({0}).', title),
     );
   }
   const picked = await vscode.window.showQuickPick<JobPick>(
@@ -68,7 +68,7 @@ export async function pickJob(model: JobsModel, action: JobAction | undefined, t
       detail: describeJob(job, model.progress(job.id)),
       job,
     })),
-    { title, placeHolder: 'Pick a job', matchOnDescription: true, matchOnDetail: true },
+    { title, placeHolder: vscode.l10n.t('Pick a job'), matchOnDescription: true, matchOnDetail: true },
   );
   if (!picked) throw new UserCancelled();
   return picked.job;
@@ -92,15 +92,15 @@ const priorityNames: Record<string, JobPriority> = {
 export function parsePriority(value: unknown): JobPriority {
   if (typeof value === 'number' && value in JobPriority) return value as JobPriority;
   if (typeof value === 'string' && value.toUpperCase() in priorityNames) return priorityNames[value.toUpperCase()];
-  throw new BitsError(Codes.E_INVALIDARG, `"${String(value)}" is not a priority. Use FOREGROUND, HIGH, NORMAL or LOW.`);
+  throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('"{0}" is not a priority. Use FOREGROUND, HIGH, NORMAL or LOW.', String(value)));
 }
 
 export async function pickPriority(current: JobPriority): Promise<JobPriority> {
   const descriptions: Record<JobPriority, string> = {
-    [JobPriority.FOREGROUND]: 'goes before everything else',
-    [JobPriority.HIGH]: 'before normal and low',
-    [JobPriority.NORMAL]: 'the default',
-    [JobPriority.LOW]: 'when nothing else waits',
+    [JobPriority.FOREGROUND]: vscode.l10n.t('goes before everything else'),
+    [JobPriority.HIGH]: vscode.l10n.t('before normal and low'),
+    [JobPriority.NORMAL]: vscode.l10n.t('the default'),
+    [JobPriority.LOW]: vscode.l10n.t('when nothing else waits'),
   };
   const picked = await vscode.window.showQuickPick(
     [JobPriority.FOREGROUND, JobPriority.HIGH, JobPriority.NORMAL, JobPriority.LOW].map((p) => ({
@@ -108,7 +108,7 @@ export async function pickPriority(current: JobPriority): Promise<JobPriority> {
       description: p === current ? `${descriptions[p]} (current)` : descriptions[p],
       priority: p,
     })),
-    { title: 'Set Priority', placeHolder: 'Priority of the job' },
+    { title: vscode.l10n.t('Set Priority'), placeHolder: vscode.l10n.t('Priority of the job') },
   );
   if (!picked) throw new UserCancelled();
   return picked.priority;
@@ -119,15 +119,15 @@ export async function askUrls(title: string, allowSeveral: boolean, prefill?: { 
   const value = prefill?.urls.join(' ');
   const text = await vscode.window.showInputBox({
     title,
-    prompt: prefill?.prompt ?? (allowSeveral ? 'One or several http(s) URLs, separated by spaces' : 'An http(s) URL'),
+    prompt: prefill?.prompt ?? (allowSeveral ? vscode.l10n.t('One or several http(s) URLs, separated by spaces') : vscode.l10n.t('An http(s) URL')),
     // Selected whole, so typing replaces the suggestion and Enter takes it.
     ...(value ? { value, valueSelection: [0, value.length] as [number, number] } : {}),
     placeHolder: 'https://example.com/file.zip',
     ignoreFocusOut: true,
     validateInput: (value) => {
       const urls = splitUrls(value);
-      if (urls.length === 0) return 'Enter a URL.';
-      if (!allowSeveral && urls.length > 1) return 'Enter one URL.';
+      if (urls.length === 0) return vscode.l10n.t('Enter a URL.');
+      if (!allowSeveral && urls.length > 1) return vscode.l10n.t('Enter one URL.');
       for (const u of urls) {
         try {
           parseDownloadUrl(u);
@@ -143,16 +143,16 @@ export async function askUrls(title: string, allowSeveral: boolean, prefill?: { 
 }
 
 export async function askText(title: string, prompt: string, value: string): Promise<string> {
-  const text = await vscode.window.showInputBox({ title, prompt, value, validateInput: (v) => (v.trim() ? undefined : 'Enter a name.') });
+  const text = await vscode.window.showInputBox({ title, prompt, value, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a name.')) });
   if (text === undefined) throw new UserCancelled();
   return text.trim();
 }
 
 /** Offers the default folder first; "Choose Folder..." opens the folder dialog. */
 export async function pickFolder(defaultFolder: string): Promise<string> {
-  const useDefault = { label: '$(folder) ' + defaultFolder, description: 'default download folder', choose: false };
-  const choose = { label: '$(folder-opened) Choose Folder...', description: '', choose: true };
-  const picked = await vscode.window.showQuickPick([useDefault, choose], { title: 'Download to', placeHolder: 'Destination folder' });
+  const useDefault = { label: '$(folder) ' + defaultFolder, description: vscode.l10n.t('default download folder'), choose: false };
+  const choose = { label: vscode.l10n.t('$(folder-opened) Choose Folder...'), description: '', choose: true };
+  const picked = await vscode.window.showQuickPick([useDefault, choose], { title: vscode.l10n.t('Download to'), placeHolder: vscode.l10n.t('Destination folder') });
   if (!picked) throw new UserCancelled();
   if (!picked.choose) return defaultFolder;
   const uris = await vscode.window.showOpenDialog({
@@ -160,7 +160,7 @@ export async function pickFolder(defaultFolder: string): Promise<string> {
     canSelectFolders: true,
     canSelectMany: false,
     defaultUri: vscode.Uri.file(defaultFolder),
-    openLabel: 'Download Here',
+    openLabel: vscode.l10n.t('Download Here'),
   });
   if (!uris?.length) throw new UserCancelled();
   return uris[0].fsPath;

@@ -3,11 +3,18 @@
 import { formatCode } from '../core/errors';
 import type { EndpointRejections, RejectionRecord } from '../core/tls/rejection-log';
 import { escapeMarkdown } from './jobMarkdown';
+import { t } from './l10n';
 
 const phaseLabels: Record<RejectionRecord['phase'], string> = {
-  platform: 'platform check (phase 1)',
-  validator: 'validator declined (phase 2)',
-  unavailable: 'validator unavailable',
+  get platform() {
+    return t('platform check (phase 1)');
+  },
+  get validator() {
+    return t('validator declined (phase 2)');
+  },
+  get unavailable() {
+    return t('validator unavailable');
+  },
 };
 
 function cell(text: string | undefined): string {
@@ -39,31 +46,31 @@ export function endpointSummaries(records: readonly RejectionRecord[]): Endpoint
 export function rejectionsMarkdown(title: string, endpoints: readonly EndpointRejections[], records: readonly RejectionRecord[], limit = 200): string {
   const out = [`# ${escapeMarkdown(title)}`, ''];
   if (endpoints.length === 0) {
-    out.push('No certificate has been rejected.', '');
+    out.push(t('No certificate has been rejected.'), '');
     return out.join('\n');
   }
   out.push(
-    '## By server',
+    t('## By server'),
     '',
-    '| Endpoint | Rejections | Certificates | First | Last | Last code | Last reason |',
+    t('| Endpoint | Rejections | Certificates | First | Last | Last code | Last reason |'),
     '|---|---:|---:|---|---|---|---|',
     ...endpoints.map(
       (e) =>
         `| ${cell(e.endpoint)} | ${e.count} | ${e.certificates.length} | ${e.firstTime} | ${e.lastTime} | \`${formatCode(e.lastCode)}\` | ${cell(e.lastReason)} |`,
     ),
     '',
-    `## Latest attempts${records.length > limit ? ` (newest ${limit} of ${records.length})` : ''}`,
+    records.length > limit ? t('## Latest attempts (newest {0} of {1})', limit, records.length) : t('## Latest attempts'),
     '',
   );
   for (const r of records.slice(-limit).reverse()) {
     out.push(
       `### ${r.time} · ${cell(r.endpoint)} · ${r.codeName}`,
       '',
-      `- Job: ${cell(r.jobName ?? r.jobId)} (\`${r.jobId}\`)${r.url ? ` · ${cell(r.url)}` : ''}`,
-      `- Check: ${phaseLabels[r.phase]} · code \`${formatCode(r.code)}\``,
-      `- Certificate: ${cell(r.subject)} · issued by ${cell(r.issuer)}`,
+      t('- Job: {0} (`{1}`)', cell(r.jobName ?? r.jobId), r.jobId) + (r.url ? ` · ${cell(r.url)}` : ''),
+      t('- Check: {0} · code `{1}`', phaseLabels[r.phase], formatCode(r.code)),
+      t('- Certificate: {0} · issued by {1}', cell(r.subject), cell(r.issuer)),
       ...(r.certSha256 ? [`- sha256: \`${r.certSha256}\``] : []),
-      `- Reason: ${cell(r.reason)}`,
+      t('- Reason: {0}', cell(r.reason)),
       '',
     );
   }

@@ -16,7 +16,7 @@ export class ProgressIndicators implements vscode.Disposable {
     private readonly treeView: vscode.TreeView<unknown>,
   ) {
     this.item = vscode.window.createStatusBarItem('managedDownloads.progress', vscode.StatusBarAlignment.Left, 5);
-    this.item.name = 'Managed Downloads';
+    this.item.name = vscode.l10n.t('Managed Downloads');
     this.item.command = 'workbench.view.extension.managedDownloads';
     this.subscription = model.onDidChange(() => this.update());
     this.update();
@@ -25,7 +25,7 @@ export class ProgressIndicators implements vscode.Disposable {
   update(): void {
     const jobs = this.model.list();
     const active = jobs.filter((j) => isActive(j.state)).length;
-    this.treeView.badge = active ? { value: active, tooltip: `${active} active download job${active === 1 ? '' : 's'}` } : undefined;
+    this.treeView.badge = active ? { value: active, tooltip: active === 1 ? vscode.l10n.t('1 active download job') : vscode.l10n.t('{0} active download jobs', active) } : undefined;
 
     const moving = jobs.filter((j) => isTransferring(j.state));
     if (moving.length === 0) {
@@ -44,12 +44,15 @@ export class ProgressIndicators implements vscode.Disposable {
     }
     const overall = { bytesTotal: total, bytesTransferred: done, filesTotal: 0, filesTransferred: 0, rate };
     const percent = percentDone(overall);
-    const parts = [`$(cloud-download) ${moving.length === 1 ? '1 download' : `${moving.length} downloads`}`];
+    const parts = [`$(cloud-download) ${moving.length === 1 ? vscode.l10n.t('1 download') : vscode.l10n.t('{0} downloads', moving.length)}`];
     if (percent !== undefined) parts.push(`${percent}%`);
     if (rate > 0) parts.push(formatRate(rate));
     this.item.text = parts.join(' · ');
-    const left = rate > 0 && total !== null ? ` · ${formatDuration((total - done) / rate)} left` : '';
-    this.item.tooltip = `Managed Downloads: ${moving.map((j) => j.displayName).join(', ')}${left}. Click to show the jobs.`;
+    const names = moving.map((j) => j.displayName).join(', ');
+    this.item.tooltip =
+      rate > 0 && total !== null
+        ? vscode.l10n.t('Managed Downloads: {0} · {1} left. Click to show the jobs.', names, formatDuration((total - done) / rate))
+        : vscode.l10n.t('Managed Downloads: {0}. Click to show the jobs.', names);
     this.item.show();
     this.visible = true;
   }

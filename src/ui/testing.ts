@@ -6,6 +6,7 @@ import type { DownloadEngine } from '../core/jobs/model';
 import type { ManagedDownloadsClient } from '../api';
 import type { CertificateService } from '../core/tls/service';
 import type { DownloadHistory } from './history';
+import type { ContextKeys } from './contextKeys';
 import type { JobsModel } from './jobsModel';
 import type { UserMessages } from './messages';
 import type { ProgressIndicators } from './statusBar';
@@ -22,6 +23,8 @@ export interface InternalTestingHooks {
   readonly history: DownloadHistory;
   readonly messages: UserMessages;
   readonly indicators: ProgressIndicators;
+  /** The job context keys as last set (VS Code has no API to read a context key). */
+  readonly contextKeys: ContextKeys;
   /** Command ids registered at activation. */
   readonly commandIds: readonly string[];
   readonly storeDir: string;

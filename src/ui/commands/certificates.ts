@@ -43,10 +43,10 @@ export class RejectionsDocumentProvider implements vscode.TextDocumentContentPro
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const log = (await this.certificates.service()).rejections;
-    if (!uri.query) return rejectionsMarkdown('Certificate rejections, all jobs', log.endpoints(), log.entries());
+    if (!uri.query) return rejectionsMarkdown(vscode.l10n.t('Certificate rejections, all jobs'), log.endpoints(), log.entries());
     const records = log.entries({ jobId: uri.query });
     const name = this.ctx.model.get(uri.query)?.displayName ?? uri.query;
-    return rejectionsMarkdown(`Certificate rejections of "${name}"`, endpointSummaries(records), records);
+    return rejectionsMarkdown(vscode.l10n.t('Certificate rejections of "{0}"', name), endpointSummaries(records), records);
   }
 
   dispose(): void {
@@ -75,13 +75,13 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
       handler: async () => {
         const file = validatorPath();
         if (!file) {
-          ctx.messages.show('info', 'No certificate validator is set. Name a TypeScript file in the setting managedDownloads.certificateValidator.', {
-            'Open Setting': openSettingAction(),
+          ctx.messages.show('info', vscode.l10n.t('No certificate validator is set. Name a TypeScript file in the setting managedDownloads.certificateValidator.'), {
+            [vscode.l10n.t('Open Setting')]: openSettingAction(),
           });
           return undefined;
         }
         if (!fs.existsSync(file)) {
-          throw new BitsError(Codes.E_FILE_NOT_FOUND, `The certificate validator ${file} does not exist. Create it, or change the setting managedDownloads.certificateValidator.`);
+          throw new BitsError(Codes.E_FILE_NOT_FOUND, vscode.l10n.t('The certificate validator {0} does not exist. Create it, or change the setting managedDownloads.certificateValidator.', file));
         }
         const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
         return editor.document.uri;
@@ -91,29 +91,29 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
       id: CommandIds.reloadValidator,
       handler: async () => {
         const state = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: 'Reloading the certificate validator' },
+          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reloading the certificate validator') },
           () => certificates.reloadValidator(),
         );
         ctx.log.info(`certificate validator reloaded by command: ${state.status}`);
         switch (state.status) {
           case 'loaded':
-            ctx.messages.show('info', `Certificate validator ${path.basename(state.file)} reloaded; certificate caches cleared.`);
+            ctx.messages.show('info', vscode.l10n.t('Certificate validator {0} reloaded; certificate caches cleared.', path.basename(state.file)));
             break;
           case 'compile-error':
-            ctx.messages.show('error', `The certificate validator ${path.basename(state.file)} does not compile: ${state.message}`, {
-              'Open Validator': () => vscode.commands.executeCommand(CommandIds.openValidator),
+            ctx.messages.show('error', vscode.l10n.t('The certificate validator {0} does not compile: {1}', path.basename(state.file), state.message), {
+              [vscode.l10n.t('Open Validator')]: () => vscode.commands.executeCommand(CommandIds.openValidator),
             });
             break;
           case 'missing':
-            ctx.messages.show('error', `The certificate validator ${state.file} does not exist.`, { 'Open Setting': openSettingAction() });
+            ctx.messages.show('error', vscode.l10n.t('The certificate validator {0} does not exist.', state.file), { [vscode.l10n.t('Open Setting')]: openSettingAction() });
             break;
           case 'untrusted':
-            ctx.messages.show('warning', 'This workspace is not trusted, so its certificate validator is not run. Trust the workspace to use it.', {
-              'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+            ctx.messages.show('warning', vscode.l10n.t('This workspace is not trusted, so its certificate validator is not run. Trust the workspace to use it.'), {
+              [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
             });
             break;
           case 'unset':
-            ctx.messages.show('info', 'No certificate validator is set (managedDownloads.certificateValidator).', { 'Open Setting': openSettingAction() });
+            ctx.messages.show('info', vscode.l10n.t('No certificate validator is set (managedDownloads.certificateValidator).'), { [vscode.l10n.t('Open Setting')]: openSettingAction() });
             break;
         }
         return state.status;
@@ -129,7 +129,7 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
         else ids.forEach((id) => service.clearCache(id));
         ctx.tree.refreshJobs(ids.length ? ids : ctx.model.list().map((j) => j.id));
         ctx.log.info(`certificate cache cleared for ${ids.length ? ids.join(', ') : 'every job'}`);
-        vscode.window.setStatusBarMessage(ids.length ? 'Certificate cache of the job cleared' : 'Certificate caches cleared', 3000);
+        vscode.window.setStatusBarMessage(ids.length ? vscode.l10n.t('Certificate cache of the job cleared') : vscode.l10n.t('Certificate caches cleared'), 3000);
         return ids.length ? ids : 'all';
       },
     },
@@ -138,7 +138,7 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
       handler: async (...args) => {
         const [jobId] = jobIdsFromArgs(args[0], args[1]);
         const job = jobId ? requireJob(ctx.model, jobId) : undefined;
-        const uri = RejectionsDocumentProvider.uriFor(job?.id, job ? `${job.displayName} (certificate rejections)` : 'Certificate rejections');
+        const uri = RejectionsDocumentProvider.uriFor(job?.id, job ? vscode.l10n.t('{0} (certificate rejections)', job.displayName) : vscode.l10n.t('Certificate rejections'));
         const doc = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(doc, { preview: true });
         return doc.uri;

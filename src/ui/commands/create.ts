@@ -59,7 +59,7 @@ function asOptions(value: unknown): CreateOptions {
 
 function nameFor(urls: URL[]): string {
   const first = fileNameFromUrl(urls[0]);
-  return urls.length === 1 ? first : `${first} and ${urls.length - 1} more`;
+  return urls.length === 1 ? first : vscode.l10n.t('{0} and {1} more', first, urls.length - 1);
 }
 
 export function createCommands(ctx: CommandContext): CommandDefinition[] {
@@ -69,12 +69,12 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
       handler: async (urlArg?: unknown, optionsArg?: unknown) => {
         const given = asUrlList(urlArg);
         const options = asOptions(optionsArg);
-        const urls = (given ?? (await askUrls('New Download', true, await prefill()))).map(parseDownloadUrl);
-        if (urls.length === 0) throw new BitsError(Codes.E_INVALIDARG, 'New Download needs at least one URL.');
+        const urls = (given ?? (await askUrls(vscode.l10n.t('New Download'), true, await prefill()))).map(parseDownloadUrl);
+        if (urls.length === 0) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('New Download needs at least one URL.'));
         const defaultFolder = settings.defaultDownloadFolder();
         // Asked only interactively: a caller that passes URLs gets the default folder unless it names one.
         const folder = options.destination ?? (given ? defaultFolder : await pickFolder(defaultFolder));
-        if (!path.isAbsolute(folder)) throw new BitsError(Codes.E_INVALIDARG, `The destination folder must be an absolute path: ${folder}`);
+        if (!path.isAbsolute(folder)) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination folder must be an absolute path: {0}', folder));
         await fs.mkdir(folder, { recursive: true });
 
         const engine = await ctx.engines.get();
@@ -101,7 +101,7 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.newJob,
       handler: async (nameArg?: unknown, optionsArg?: unknown) => {
-        const name = typeof nameArg === 'string' && nameArg.trim() ? nameArg.trim() : await askText('New Job', 'Name of the job', 'New job');
+        const name = typeof nameArg === 'string' && nameArg.trim() ? nameArg.trim() : await askText(vscode.l10n.t('New Job'), vscode.l10n.t('Name of the job'), vscode.l10n.t('New job'));
         const engine = await ctx.engines.get();
         const job = await engine.createJob(uiJobOptions(name, asOptions(optionsArg)));
         ctx.log.info(`new job "${job.displayName}" (${job.id})`);
@@ -114,24 +114,24 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.addFile,
       handler: async (jobArg?: unknown, urlArg?: unknown, localPathArg?: unknown, addOptions?: unknown) => {
-        const [job] = await jobsForAction(ctx.model, 'addFile', 'Add File to Job', [jobArg]);
-        const url = parseDownloadUrl(typeof urlArg === 'string' ? urlArg : (await askUrls(`Add File to "${job.displayName}"`, false))[0]);
+        const [job] = await jobsForAction(ctx.model, 'addFile', vscode.l10n.t('Add File to Job'), [jobArg]);
+        const url = parseDownloadUrl(typeof urlArg === 'string' ? urlArg : (await askUrls(vscode.l10n.t('Add File to "{0}"', job.displayName), false))[0]);
         let localPath: string;
         if (typeof localPathArg === 'string') localPath = localPathArg;
         else {
           const suggested = uniqueDestination(settings.defaultDownloadFolder(), fileNameFromUrl(url), pathsInUse(ctx.model));
           if (typeof urlArg === 'string') localPath = suggested;
           else {
-            const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(suggested), saveLabel: 'Download Here', title: 'Save the file as' });
+            const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(suggested), saveLabel: vscode.l10n.t('Download Here'), title: vscode.l10n.t('Save the file as') });
             if (!uri) throw new UserCancelled();
             localPath = uri.fsPath;
           }
         }
-        if (!path.isAbsolute(localPath)) throw new BitsError(Codes.E_INVALIDARG, `The destination must be an absolute path: ${localPath}`);
+        if (!path.isAbsolute(localPath)) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination must be an absolute path: {0}', localPath));
         // An existing file is replaced only when the caller said so (the save dialog asks the person itself).
         const overwrite = typeof localPathArg !== 'string' || (asOptions(addOptions) as { overwrite?: boolean }).overwrite === true;
         if (!overwrite && (await fs.stat(localPath).catch(() => undefined))?.isFile()) {
-          throw new BitsError(Codes.E_FILE_EXISTS, `${localPath} already exists; pass { overwrite: true } to replace it when the job completes, or choose another path.`, ErrorContext.LOCAL_FILE);
+          throw new BitsError(Codes.E_FILE_EXISTS, vscode.l10n.t('{0} already exists; pass {1} to replace it when the job completes, or choose another path.', localPath, '{ overwrite: true }'), ErrorContext.LOCAL_FILE);
         }
         await fs.mkdir(path.dirname(localPath), { recursive: true });
         const engine = await ctx.engines.get();

@@ -17,13 +17,13 @@ interface CancelOptions {
 }
 
 async function confirmCancel(jobs: JobSnapshot[]): Promise<void> {
-  const what = jobs.length === 1 ? `"${jobs[0].displayName}"` : `${jobs.length} jobs`;
-  const cancelJob: vscode.MessageItem = { title: jobs.length === 1 ? 'Cancel Job' : 'Cancel Jobs' };
+  const one = jobs.length === 1;
+  const cancelJob: vscode.MessageItem = { title: one ? vscode.l10n.t('Cancel Job') : vscode.l10n.t('Cancel Jobs') };
   // Our own close button: next to "Cancel Job", the dialog's default "Cancel" would read as the same thing.
-  const keep: vscode.MessageItem = { title: jobs.length === 1 ? 'Keep Job' : 'Keep Jobs', isCloseAffordance: true };
+  const keep: vscode.MessageItem = { title: one ? vscode.l10n.t('Keep Job') : vscode.l10n.t('Keep Jobs'), isCloseAffordance: true };
   const answer = await vscode.window.showWarningMessage(
-    `Cancel ${what}?`,
-    { modal: true, detail: 'Partly downloaded files are deleted. Files already completed stay where they are.' },
+    one ? vscode.l10n.t('Cancel "{0}"?', jobs[0].displayName) : vscode.l10n.t('Cancel {0} jobs?', jobs.length),
+    { modal: true, detail: vscode.l10n.t('Partly downloaded files are deleted. Files already completed stay where they are.') },
     cancelJob,
     keep,
   );
@@ -45,13 +45,13 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
   });
 
   return [
-    simple(CommandIds.resume, 'resume', 'Resume Job', 'resumed'),
-    simple(CommandIds.suspend, 'suspend', 'Suspend Job', 'suspended'),
-    simple(CommandIds.retryNow, 'retryNow', 'Retry Job Now', 'retrying now'),
+    simple(CommandIds.resume, 'resume', vscode.l10n.t('Resume Job'), 'resumed'),
+    simple(CommandIds.suspend, 'suspend', vscode.l10n.t('Suspend Job'), 'suspended'),
+    simple(CommandIds.retryNow, 'retryNow', vscode.l10n.t('Retry Job Now'), 'retrying now'),
     {
       id: CommandIds.cancel,
       handler: async (...args) => {
-        const jobs = await jobsForAction(ctx.model, 'cancel', 'Cancel Job', args);
+        const jobs = await jobsForAction(ctx.model, 'cancel', vscode.l10n.t('Cancel Job'), args);
         const options = (!Array.isArray(args[1]) && args[1] && typeof args[1] === 'object' ? args[1] : {}) as CancelOptions;
         if (!options.skipConfirmation) await confirmCancel(jobs);
         const engine = await ctx.engines.get();
@@ -59,7 +59,7 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
           const { code } = await engine.cancel(job.id);
           ctx.log.info(`cancelled "${job.displayName}" (${job.id})`);
           if (code === Codes.BG_S_UNABLE_TO_DELETE_FILES) {
-            ctx.messages.show('warning', `"${job.displayName}" was cancelled, but some of its temporary files could not be deleted.`);
+            ctx.messages.show('warning', vscode.l10n.t('"{0}" was cancelled, but some of its temporary files could not be deleted.', job.displayName));
           }
         }
         return jobs.map((j) => j.id);
@@ -68,13 +68,13 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.complete,
       handler: async (...args) => {
-        const jobs = await jobsForAction(ctx.model, 'complete', 'Complete Job', args);
+        const jobs = await jobsForAction(ctx.model, 'complete', vscode.l10n.t('Complete Job'), args);
         const engine = await ctx.engines.get();
         const results: CompleteResult[] = [];
         for (const job of jobs) {
           // Renaming large files across devices can take a while: show it in the status bar.
           const result = await vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Window, title: `Completing "${job.displayName}"` },
+            { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Completing "{0}"', job.displayName) },
             () => engine.complete(job.id),
           );
           results.push(result);
@@ -82,7 +82,7 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
           if (result.notTransferred.length) {
             ctx.messages.show(
               'warning',
-              `"${job.displayName}" was completed with only the files that had fully arrived. Not kept: ${result.notTransferred.map((p) => path.basename(p)).join(', ')}.`,
+              vscode.l10n.t('"{0}" was completed with only the files that had fully arrived. Not kept: {1}.', job.displayName, result.notTransferred.map((p) => path.basename(p)).join(', ')),
             );
           }
         }
@@ -92,7 +92,7 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.setPriority,
       handler: async (...args) => {
-        const jobs = await jobsForAction(ctx.model, 'setPriority', 'Set Priority', Array.isArray(args[1]) ? args : [args[0]]);
+        const jobs = await jobsForAction(ctx.model, 'setPriority', vscode.l10n.t('Set Priority'), Array.isArray(args[1]) ? args : [args[0]]);
         const priority = args[1] !== undefined && !Array.isArray(args[1]) ? parsePriority(args[1]) : await pickPriority(jobs[0].priority);
         const engine = await ctx.engines.get();
         for (const job of jobs) {

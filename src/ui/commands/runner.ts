@@ -46,7 +46,7 @@ export class CommandRunner {
       if (err instanceof UserCancelled) return undefined;
       const detail = err instanceof BitsError ? ` [${formatCode(err.code)}]` : '';
       this.log.error(`${id} failed: ${describeError(err)}${detail}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
-      this.messages.show('error', describeError(err), { 'Show Log': () => this.showLog() });
+      this.messages.show('error', describeError(err), { [vscode.l10n.t('Show Log')]: () => this.showLog() });
       return undefined;
     }
   }

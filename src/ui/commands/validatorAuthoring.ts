@@ -35,7 +35,7 @@ export class CertificateCheckDocuments implements vscode.TextDocumentContentProv
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.documents.get(uri.toString()) ?? 'This certificate check is no longer available: run "Managed Downloads: Test Certificate Validator on URL..." again.';
+    return this.documents.get(uri.toString()) ?? vscode.l10n.t('This certificate check is no longer available: run "Managed Downloads: Test Certificate Validator on URL..." again.');
   }
 
   dispose(): void {
@@ -51,7 +51,7 @@ interface CreateOptions {
 function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    throw new BitsError(Codes.E_INVALIDARG, 'Open a folder first: a certificate validator is a file of the workspace, named in its settings (managedDownloads.certificateValidator).');
+    throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('Open a folder first: a certificate validator is a file of the workspace, named in its settings (managedDownloads.certificateValidator).'));
   }
   return folder;
 }
@@ -66,14 +66,14 @@ async function pickTarget(folder: vscode.WorkspaceFolder): Promise<string> {
   const recommended = path.join(folder.uri.fsPath, DEFAULT_VALIDATOR_PATH);
   const choice = await vscode.window.showQuickPick(
     [
-      { label: DEFAULT_VALIDATOR_PATH, description: 'recommended', detail: 'Kept with the workspace settings and committed with them', file: recommended },
-      { label: 'Choose a location...', detail: 'Any .ts file of the workspace', file: undefined },
+      { label: DEFAULT_VALIDATOR_PATH, description: vscode.l10n.t('recommended'), detail: vscode.l10n.t('Kept with the workspace settings and committed with them'), file: recommended },
+      { label: vscode.l10n.t('Choose a location...'), detail: vscode.l10n.t('Any .ts file of the workspace'), file: undefined },
     ],
-    { title: 'Create Certificate Validator', placeHolder: 'Where should the validator file go?' },
+    { title: vscode.l10n.t('Create Certificate Validator'), placeHolder: vscode.l10n.t('Where should the validator file go?') },
   );
   if (!choice) throw new UserCancelled();
   if (choice.file) return choice.file;
-  const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(recommended), filters: { TypeScript: ['ts'] }, title: 'Create Certificate Validator' });
+  const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(recommended), filters: { TypeScript: ['ts'] }, title: vscode.l10n.t('Create Certificate Validator') });
   if (!uri) throw new UserCancelled();
   return uri.fsPath;
 }
@@ -95,9 +95,10 @@ async function createValidator(ctx: CommandContext, arg: unknown, options: Creat
   );
   if (exists && !overwrite && !given) {
     // Asked only from the palette; a caller that names a file gets the existing one used.
-    const choice = await vscode.window.showWarningMessage(`${settingValue(folder, file)} already exists.`, { modal: true }, 'Use It', 'Replace It');
+    const replace = vscode.l10n.t('Replace It');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists.', settingValue(folder, file)), { modal: true }, vscode.l10n.t('Use It'), replace);
     if (!choice) throw new UserCancelled();
-    overwrite = choice === 'Replace It';
+    overwrite = choice === replace;
   }
   const created = !exists || overwrite;
   let declarations: string;
@@ -114,11 +115,16 @@ async function createValidator(ctx: CommandContext, arg: unknown, options: Creat
   }
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   if (!vscode.workspace.isTrusted) {
-    ctx.messages.show('warning', 'The validator was created, but this workspace is not trusted, so it does not run yet. Trust the workspace to use it.', {
-      'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+    ctx.messages.show('warning', vscode.l10n.t('The validator was created, but this workspace is not trusted, so it does not run yet. Trust the workspace to use it.'), {
+      [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
     });
   } else {
-    vscode.window.setStatusBarMessage(`Certificate validator ${path.basename(file)} ${created ? 'created' : 'in use'}; saving it reloads it`, 5000);
+    vscode.window.setStatusBarMessage(
+      created
+        ? vscode.l10n.t('Certificate validator {0} created; saving it reloads it', path.basename(file))
+        : vscode.l10n.t('Certificate validator {0} in use; saving it reloads it', path.basename(file)),
+      5000,
+    );
   }
   return { file, declarations, created };
 }
@@ -129,20 +135,20 @@ interface TestOptions {
   show?: 'preview' | 'source' | 'none';
 }
 
-const FLAG_CHOICES: { label: string; flag: number; detail: string }[] = [
-  { label: 'Allow unknown CA (0x8)', flag: SecurityFlags.IGNORE_UNKNOWN_CA, detail: 'for a private CA your validator vouches for' },
-  { label: 'Ignore invalid name (0x2)', flag: SecurityFlags.IGNORE_CERT_CN_INVALID, detail: 'the certificate may name another host' },
-  { label: 'Ignore invalid date (0x4)', flag: SecurityFlags.IGNORE_CERT_DATE_INVALID, detail: 'expired or not yet valid' },
-  { label: 'Ignore wrong usage (0x10)', flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE, detail: 'not issued for server authentication' },
-  { label: 'Check revocation (0x1)', flag: SecurityFlags.ENABLE_CRL_CHECK, detail: 'fetch CRLs; fail when revocation cannot be checked' },
+const flagChoices = (): { label: string; flag: number; detail: string }[] => [
+  { label: vscode.l10n.t('Allow unknown CA (0x8)'), flag: SecurityFlags.IGNORE_UNKNOWN_CA, detail: vscode.l10n.t('for a private CA your validator vouches for') },
+  { label: vscode.l10n.t('Ignore invalid name (0x2)'), flag: SecurityFlags.IGNORE_CERT_CN_INVALID, detail: vscode.l10n.t('the certificate may name another host') },
+  { label: vscode.l10n.t('Ignore invalid date (0x4)'), flag: SecurityFlags.IGNORE_CERT_DATE_INVALID, detail: vscode.l10n.t('expired or not yet valid') },
+  { label: vscode.l10n.t('Ignore wrong usage (0x10)'), flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE, detail: vscode.l10n.t('not issued for server authentication') },
+  { label: vscode.l10n.t('Check revocation (0x1)'), flag: SecurityFlags.ENABLE_CRL_CHECK, detail: vscode.l10n.t('fetch CRLs; fail when revocation cannot be checked') },
 ];
 
 function validUrl(value: string): string | undefined {
   try {
     const u = new URL(value.trim());
-    return u.protocol === 'https:' ? undefined : 'Only https URLs have a certificate to check.';
+    return u.protocol === 'https:' ? undefined : vscode.l10n.t('Only https URLs have a certificate to check.');
   } catch {
-    return 'Enter a URL such as https://downloads.example.com/file.zip';
+    return vscode.l10n.t('Enter a URL such as https://downloads.example.com/file.zip');
   }
 }
 
@@ -159,17 +165,17 @@ let lastUrl = '';
 
 async function askUrlAndFlags(): Promise<{ url: string; flags: number }> {
   const url = await vscode.window.showInputBox({
-    title: 'Test Certificate Validator on URL',
-    prompt: 'The server is contacted for its certificate only: no request is sent, nothing is downloaded.',
+    title: vscode.l10n.t('Test Certificate Validator on URL'),
+    prompt: vscode.l10n.t('The server is contacted for its certificate only: no request is sent, nothing is downloaded.'),
     placeHolder: 'https://downloads.example.com/file.zip',
     value: lastUrl,
     validateInput: validUrl,
     ignoreFocusOut: true,
   });
   if (!url) throw new UserCancelled();
-  const picked = await vscode.window.showQuickPick(FLAG_CHOICES, {
-    title: 'Security flags of the job (phase 1)',
-    placeHolder: 'Press Enter for none, as for a new download',
+  const picked = await vscode.window.showQuickPick(flagChoices(), {
+    title: vscode.l10n.t('Security flags of the job (phase 1)'),
+    placeHolder: vscode.l10n.t('Press Enter for none, as for a new download'),
     canPickMany: true,
     ignoreFocusOut: true,
   });
@@ -187,7 +193,7 @@ async function testValidator(ctx: CommandContext, certificates: CertificateUi, d
   const file = configuredValidatorFile();
   const service = await certificates.service();
   const host = new URL(url).host;
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the certificate of ${host} (nothing is downloaded)` }, () =>
+  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the certificate of {0} (nothing is downloaded)', host) }, () =>
     dryRun({
       url,
       securityFlags: flags,

@@ -5,8 +5,10 @@ import { BitsError } from '../../core/errors';
 import { JobPriority, JobState, SecurityFlags, type FileChecksumChange, type JobPropertiesPatch, type JobSnapshot } from '../../core/jobs/model';
 import { checkHeaders, checkSha256 } from '../../core/jobs/validation';
 
-/** vscode.l10n.t's shape, so these strings go through l10n while this module stays free of vscode. */
-export type Translate = (message: string, ...args: (string | number)[]) => string;
+import type { Translate } from '../l10n';
+
+/** vscode.l10n.t's shape (src/ui/l10n.ts), so these strings go through l10n while this module stays free of vscode. */
+export type { Translate };
 
 export type RedirectPolicy = 'ALLOW_SILENT' | 'ALLOW_REPORT' | 'DISALLOW';
 export const PRIORITY_NAMES = ['FOREGROUND', 'HIGH', 'NORMAL', 'LOW'] as const;

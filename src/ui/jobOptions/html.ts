@@ -2,7 +2,8 @@
 // every control labelled, messages under their fields (role=alert), a strict CSP that runs only the page's own
 // nonce'd script and loads nothing. The page's script only collects values and shows what the extension answers.
 import { JobState, type JobSnapshot } from '../../core/jobs/model';
-import { isEditable, PRIORITY_NAMES, REDIRECT_POLICIES, SSL_FLAGS, type FormValues, type HeaderRow, type Translate } from './form';
+import type { Translate } from '../l10n';
+import { isEditable, PRIORITY_NAMES, REDIRECT_POLICIES, SSL_FLAGS, type FormValues, type HeaderRow } from './form';
 import { FORM_SCRIPT, FORM_STYLE } from './page';
 
 /** What the page shows of the job besides the values: it changes while the form is open (state, transfers, certificate). */

@@ -8,12 +8,12 @@ import { describeError } from '../commands/runner';
 import { CommandIds } from '../commands/ids';
 import type { CommandContext } from '../commands/context';
 import type { HeaderSecrets } from '../headerSecrets';
-import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan, type Translate } from './form';
+import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan } from './form';
+import { t } from '../l10n';
 import { formHtml, jobViewOf } from './html';
 
 export const JOB_OPTIONS_VIEW_TYPE = 'managedDownloads.jobOptions';
 
-const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
 
 export class JobOptionsPanels implements vscode.Disposable {
   private readonly open = new Map<string, vscode.WebviewPanel>();

@@ -9,6 +9,7 @@ import { CommandIds } from '../commands/ids';
 import { fileContextValue, fileIsDelivered, jobContextValue } from '../jobActions';
 import { escapeMarkdown, jobTooltipMarkdown } from '../jobMarkdown';
 import type { HistoryEntryItem, HistoryGroupItem } from './historyItems';
+import { errorAccessibilityLabel, fileAccessibilityLabel, jobAccessibilityLabel } from '../treeAccessibility';
 import { fileIcon, stateIcon } from './icons';
 
 export class JobItem extends vscode.TreeItem {
@@ -47,7 +48,7 @@ export class JobItem extends vscode.TreeItem {
     this.contextValue = jobContextValue(job);
     // Built on hover (resolveTreeItem), not on every refresh: a thousand jobs stay cheap.
     this.tooltip = undefined;
-    this.accessibilityInformation = { label: `${job.displayName}, ${this.description}` };
+    this.accessibilityInformation = { label: jobAccessibilityLabel(job, progress), role: 'treeitem' };
   }
 
   resolveTooltip(): vscode.MarkdownString {
@@ -91,7 +92,9 @@ export class FileItem extends vscode.TreeItem {
         : file.transferred
           ? formatBytes(file.bytesTotal)
           : `${file.bytesTotal > 0 ? Math.floor((file.bytesTransferred / file.bytesTotal) * 100) : 0}% · ${formatBytes(file.bytesTransferred)} of ${formatBytes(file.bytesTotal)}`;
-    this.description = `${size} → ${friendlyPath(path.dirname(file.localPath))}`;
+    const folder = friendlyPath(path.dirname(file.localPath));
+    this.description = `${size} → ${folder}`;
+    this.accessibilityInformation = { label: fileAccessibilityLabel(file, current, folder), role: 'treeitem' };
     this.iconPath = fileIcon(file, current);
     this.contextValue = fileContextValue(job, file);
     this.resourceUri = vscode.Uri.file(file.localPath);
@@ -106,11 +109,11 @@ export class FileItem extends vscode.TreeItem {
     return new vscode.MarkdownString(
       [
         `**${escapeMarkdown(path.basename(file.localPath))}**`,
-        `**URL:** ${escapeMarkdown(file.remoteUrl)}`,
-        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [`**Redirected to:** ${escapeMarkdown(file.finalUrl)}`] : []),
-        `**Destination:** ${escapeMarkdown(file.localPath)}`,
-        `**Transferred:** ${formatBytes(file.bytesTransferred)} of ${file.bytesTotal === null ? 'unknown size' : formatBytes(file.bytesTotal)}`,
-        ...(file.sha256 ? [`**Expected sha256:** \`${file.sha256}\``] : []),
+        vscode.l10n.t('**URL:** {0}', escapeMarkdown(file.remoteUrl)),
+        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [vscode.l10n.t('**Redirected to:** {0}', escapeMarkdown(file.finalUrl))] : []),
+        vscode.l10n.t('**Destination:** {0}', escapeMarkdown(file.localPath)),
+        vscode.l10n.t('**Transferred:** {0} of {1}', formatBytes(file.bytesTransferred), file.bytesTotal === null ? vscode.l10n.t('unknown size') : formatBytes(file.bytesTotal)),
+        ...(file.sha256 ? [vscode.l10n.t('**Expected sha256:** `{0}`', file.sha256)] : []),
       ].join('  \n'),
     );
   }
@@ -132,6 +135,7 @@ export class ErrorItem extends vscode.TreeItem {
     if (!error) return;
     this.label = codeName(error.code);
     this.description = shortError(job);
+    this.accessibilityInformation = { label: errorAccessibilityLabel(job, codeName(error.code)), role: 'treeitem' };
     this.iconPath = new vscode.ThemeIcon(
       job.state === JobState.ERROR ? 'error' : 'warning',
       new vscode.ThemeColor(job.state === JobState.ERROR ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'),
@@ -159,6 +163,7 @@ export class HintItem extends vscode.TreeItem {
     this.id = `${parent.id}/hint/${key}`;
     this.contextValue = 'hint:';
     this.iconPath = new vscode.ThemeIcon('info');
+    this.accessibilityInformation = { label, role: 'treeitem' };
   }
 
   refresh(): void {}
@@ -181,16 +186,17 @@ export class CertificateGroupItem extends vscode.TreeItem {
   }
 
   update(count: number): void {
-    this.label = this.group === 'cache' ? 'Accepted certificates' : 'Certificate rejections';
+    this.label = this.group === 'cache' ? vscode.l10n.t('Accepted certificates') : vscode.l10n.t('Certificate rejections');
     this.description = String(count);
+    this.accessibilityInformation = { label: `${this.label}, ${count}`, role: 'treeitem' };
     this.iconPath = new vscode.ThemeIcon(
       this.group === 'cache' ? 'verified' : 'shield',
       this.group === 'cache' ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground'),
     );
     this.tooltip =
       this.group === 'cache'
-        ? 'Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.'
-        : 'Unsuccessful certificate checks of this job, counted per server.';
+        ? vscode.l10n.t('Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.')
+        : vscode.l10n.t('Unsuccessful certificate checks of this job, counted per server.');
   }
 
   refresh(): void {}
@@ -214,6 +220,7 @@ export class CertificateEntryItem extends vscode.TreeItem {
     this.description = description;
     this.tooltip = new vscode.MarkdownString(tooltip);
     this.iconPath = new vscode.ThemeIcon(icon);
+    this.accessibilityInformation = { label: `${label}, ${description.replace(/ · /g, ', ')}`, role: 'treeitem' };
   }
 }
 

@@ -136,7 +136,7 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   private createChild(item: JobItem, key: string): JobChildItem {
     if (key === 'error') return new ErrorItem(item);
-    if (key === 'hint/empty') return new HintItem(item, 'empty', 'No files yet: use "Add File to Job"');
+    if (key === 'hint/empty') return new HintItem(item, 'empty', vscode.l10n.t('No files yet: use "Add File to Job"'));
     if (key === 'certificates/cache') return new CertificateGroupItem(item, 'cache', this.certificates?.cachedCertificates(item.jobId).length ?? 0);
     if (key === 'certificates/rejections') {
       return new CertificateGroupItem(item, 'rejections', this.certificates?.rejections.entries({ jobId: item.jobId }).length ?? 0);
@@ -155,17 +155,19 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     if (group.group === 'cache') {
       return this.certificates.cachedCertificates(jobId).map((c) => {
         const item = entry(`${c.endpoint}/${c.sha256}`);
-        item.set(c.endpoint, `${c.subject} · ${c.sha256.slice(0, 16)}...`, `**${escapeMarkdown(c.endpoint)}**  \n${escapeMarkdown(c.subject)}  \nsha256 \`${c.sha256}\`  \naccepted ${c.acceptedAt}`, 'pass');
+        item.set(c.endpoint, `${c.subject} · ${c.sha256.slice(0, 16)}...`, `**${escapeMarkdown(c.endpoint)}**  \n${escapeMarkdown(c.subject)}  \nsha256 \`${c.sha256}\`  \n${vscode.l10n.t('accepted {0}', c.acceptedAt)}`, 'pass');
         return item;
       });
     }
     return endpointSummaries(this.certificates.rejections.entries({ jobId })).map((e) => {
       const item = entry(e.endpoint);
-      const times = e.count === 1 ? 'once' : `${e.count} times`;
+      const times = e.count === 1 ? vscode.l10n.t('once') : vscode.l10n.t('{0} times', e.count);
       item.set(
         e.endpoint,
-        `${times} · ${e.certificates.length} certificate${e.certificates.length === 1 ? '' : 's'} · last ${formatCode(e.lastCode)}`,
-        `**${escapeMarkdown(e.endpoint)}** rejected ${times} (${e.firstTime} to ${e.lastTime})  \nLast: \`${formatCode(e.lastCode)}\` ${escapeMarkdown(e.lastReason)}`,
+        e.certificates.length === 1
+          ? vscode.l10n.t('{0} · 1 certificate · last {1}', times, formatCode(e.lastCode))
+          : vscode.l10n.t('{0} · {1} certificates · last {2}', times, e.certificates.length, formatCode(e.lastCode)),
+        vscode.l10n.t('**{0}** rejected {1} ({2} to {3})  \nLast: `{4}` {5}', escapeMarkdown(e.endpoint), times, e.firstTime, e.lastTime, formatCode(e.lastCode), escapeMarkdown(e.lastReason)),
         'circle-slash',
       );
       return item;

@@ -6,6 +6,7 @@ import { firstLook } from './first-look';
 import { jobOptions } from './job-options';
 import { twoWindows } from './two-windows';
 import { viewActions } from './view-actions';
+import { walkthrough } from './walkthrough';
 import { windowLost } from './window-lost';
 
-export const scenarios: Scenario[] = [firstLook, authoring, downloads, jobOptions, viewActions, twoWindows, windowLost];
+export const scenarios: Scenario[] = [firstLook, walkthrough, authoring, downloads, jobOptions, viewActions, twoWindows, windowLost];

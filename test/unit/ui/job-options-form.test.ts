@@ -7,7 +7,7 @@ import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../../s
 import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan } from '../../../src/ui/jobOptions/form';
 import { formHtml } from '../../../src/ui/jobOptions/html';
 
-const t = (message: string, ...args: (string | number)[]) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
+const t = (message: string, ...args: (string | number | boolean)[]) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
 const digest = 'a'.repeat(64);
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
