@@ -19,6 +19,13 @@ export const JobContextKeys = {
   hasJobsToAddFilesTo: 'managedDownloads.hasJobsToAddFilesTo',
 } as const;
 
+/** Context keys the view's title actions and the History menus read. */
+export const ViewContextKeys = {
+  canSuspendAll: 'managedDownloads.canSuspendAll',
+  canResumeAll: 'managedDownloads.canResumeAll',
+  hasHistory: 'managedDownloads.hasHistory',
+} as const;
+
 export type JobContextKey = (typeof JobContextKeys)[keyof typeof JobContextKeys];
 
 const keyOfAction: Record<JobAction, JobContextKey> = {

@@ -8,6 +8,7 @@ import { BitsError, Codes } from '../../core/errors';
 import { pathInFolder } from '../../core/jobs/validation';
 import { againDestinations, parseDownloadUrl } from '../destinations';
 import type { DownloadHistory, HistoryEntry } from '../history';
+import { ViewContextKeys } from '../jobContextKeys';
 import { canDo, fileIsDelivered } from '../jobActions';
 import type { JobsModel } from '../jobsModel';
 import { fileFromArgs, jobIdsFromArgs, requireJob } from '../pickers';
@@ -15,13 +16,6 @@ import { HistoryEntryItem } from '../tree/historyItems';
 import type { CommandContext, CommandDefinition } from './context';
 import { pathsInUse, uiJobOptions } from './create';
 import { CommandIds } from './ids';
-
-/** Context keys the view's title actions and the History menus read. */
-export const ViewContextKeys = {
-  canSuspendAll: 'managedDownloads.canSuspendAll',
-  canResumeAll: 'managedDownloads.canResumeAll',
-  hasHistory: 'managedDownloads.hasHistory',
-} as const;
 
 /** Keeps the context keys in step with the jobs and the history (set only when a value changes). */
 export function followViewContext(model: JobsModel, history: DownloadHistory): vscode.Disposable {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobEngine } from '../../../src/core/jobs/engine';
 import { JobState, type JobSnapshot } from '../../../src/core/jobs/model';
-import { JobContextKeys as K, jobContextKeyValues } from '../../../src/ui/jobContextKeys';
+import { JobContextKeys as K, jobContextKeyValues, ViewContextKeys } from '../../../src/ui/jobContextKeys';
 
 let dir: string;
 let engine: JobEngine;
@@ -97,7 +97,7 @@ test('every job verb (a command on job or file rows) is gated in the Command Pal
 });
 
 test('the palette names only context keys that the extension sets', () => {
-  const known = new Set<string>([...Object.values(K), 'managedDownloads.ready']);
+  const known = new Set<string>([...Object.values(K), ...Object.values(ViewContextKeys), 'managedDownloads.ready']);
   const used = menus.commandPalette.flatMap((m) => (m.when ?? '').match(/managedDownloads\.\w+/g) ?? []);
   const unknown = used.filter((key) => !known.has(key));
   assert.deepEqual(unknown, []);
