@@ -27,6 +27,8 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   private historySubscription: { dispose(): void } | undefined;
   private historySource: DownloadHistory | undefined;
   private historyGroup: HistoryGroupItem | undefined;
+  /** What History showed when last drawn (its entries, as JSON). */
+  private shownHistory = '';
   /** Counts of what was fired, for tests and the benchmark: incremental refresh is observable. */
   readonly stats = { rootRefreshes: 0, itemRefreshes: 0 };
 
@@ -46,7 +48,13 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   set history(history: DownloadHistory | undefined) {
     this.historySubscription?.dispose();
     this.historySource = history;
+    this.shownHistory = this.pastSignature();
     this.historySubscription = history?.onDidChange(() => {
+      // A job is recorded when it finishes but shows under History only once it leaves the list: redraw only
+      // when what History shows changed, so a finishing job costs no root refresh.
+      const shown = this.pastSignature();
+      if (shown === this.shownHistory) return;
+      this.shownHistory = shown;
       this.stats.rootRefreshes++;
       this.changeEmitter.fire(undefined);
     });
@@ -78,11 +86,17 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   private roots(): TreeNode[] {
     const jobs: TreeNode[] = this.model.list().map((job) => this.items.get(job.id) ?? this.createItem(job.id));
-    const past = this.pastEntries().length;
+    const entries = this.pastEntries();
+    this.shownHistory = JSON.stringify(entries);
+    const past = entries.length;
     if (!past) return jobs;
     if (this.historyGroup) this.historyGroup.update(past);
     else this.historyGroup = new HistoryGroupItem(past);
     return [...jobs, this.historyGroup];
+  }
+
+  private pastSignature(): string {
+    return JSON.stringify(this.pastEntries());
   }
 
   /** History entries of jobs no longer in the list (a finished job still listed shows there, not twice). */
