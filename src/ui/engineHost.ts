@@ -88,7 +88,10 @@ export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknow
   const subscriptions: { dispose(): void }[] = [
     engine.onDidChangeJob((e) => {
       if (e.kind === 'removed' || e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED) {
-        if (!(engine instanceof LeasedEngine) || engine.role === 'holder') void secrets.forget(e.job.id);
+        if (!(engine instanceof LeasedEngine) || engine.role === 'holder') {
+          // A keychain that does not answer (a lost window) leaves the entry for the next finish or clean-up.
+          secrets.forget(e.job.id).catch(() => undefined);
+        }
       }
     }),
   ];
