@@ -3,14 +3,36 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'test-results/**', '*.vsix', 'bench/work/**', 'demo/workspace-template/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      '.vscode-test/**',
+      'test-results/**',
+      '*.vsix',
+      'bench/work/**',
+      'demo/workspace-template/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': 'off',
     },
@@ -18,7 +40,12 @@ export default tseslint.config(
   {
     // The core runs in plain Node (CLI, tests): it must never import vscode.
     files: ['src/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.' }] },
+      ],
+    },
   },
   {
     // Text a person reads goes through vscode.l10n.t (or t from src/ui/l10n.ts in modules without vscode),
@@ -29,19 +56,23 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'CallExpression[callee.property.name=/^show(Information|Warning|Error)Message$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]',
+          selector:
+            'CallExpression[callee.property.name=/^show(Information|Warning|Error)Message$/][arguments.0.type=/^(Literal|TemplateLiteral)$/]',
           message: 'Localize the message: vscode.l10n.t(...).',
         },
         {
-          selector: 'CallExpression[callee.property.name="show"][arguments.0.value=/^(info|warning|error)$/][arguments.1.type=/^(Literal|TemplateLiteral)$/]',
+          selector:
+            'CallExpression[callee.property.name="show"][arguments.0.value=/^(info|warning|error)$/][arguments.1.type=/^(Literal|TemplateLiteral)$/]',
           message: 'Localize the message: vscode.l10n.t(...).',
         },
         {
-          selector: 'Property[key.name=/^(title|prompt|placeHolder|placeholder|saveLabel|openLabel)$/][value.type=/^(Literal|TemplateLiteral)$/][value.value!=/^https?:/]',
+          selector:
+            'Property[key.name=/^(title|prompt|placeHolder|placeholder|saveLabel|openLabel)$/][value.type=/^(Literal|TemplateLiteral)$/][value.value!=/^https?:/]',
           message: 'Localize the title, prompt or placeholder: vscode.l10n.t(...).',
         },
         {
-          selector: 'AssignmentExpression[left.property.name=/^(title|placeholder|prompt|message)$/][right.type=/^(Literal|TemplateLiteral)$/]',
+          selector:
+            'AssignmentExpression[left.property.name=/^(title|placeholder|prompt|message)$/][right.type=/^(Literal|TemplateLiteral)$/]',
           message: 'Localize the text: vscode.l10n.t(...).',
         },
       ],
@@ -55,7 +86,24 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', globalThis: 'readonly', AbortController: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        globalThis: 'readonly',
+        AbortController: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

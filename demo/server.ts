@@ -55,7 +55,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     port,
     caPem: certs.caPem,
     caFile: certs.caFile,
-    files: files.map((f) => ({ name: f.name, url: `${origin}/${encodeURIComponent(f.name)}`, bytes: f.bytes, sha256: f.sha256, description: f.description })),
+    files: files.map((f) => ({
+      name: f.name,
+      url: `${origin}/${encodeURIComponent(f.name)}`,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      description: f.description,
+    })),
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -66,7 +72,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { host: { type: 'string' }, port: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } },
+  });
   const demo = await startDemoServer({
     host: values.host,
     port: values.port ? Number(values.port) : 0,

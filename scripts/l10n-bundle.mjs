@@ -30,13 +30,16 @@ export function collectMessages() {
     const text = readFileSync(file, 'utf8');
     if (!text.includes('l10n')) continue;
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-    const localT = source.statements.some((s) => ts.isImportDeclaration(s) && /\/l10n['"]$/.test(s.moduleSpecifier.getText()) && s.importClause?.getText().includes('t'));
+    const localT = source.statements.some(
+      (s) => ts.isImportDeclaration(s) && /\/l10n['"]$/.test(s.moduleSpecifier.getText()) && s.importClause?.getText().includes('t'),
+    );
     const visit = (node) => {
       if (isTranslateCall(node, localT)) {
         const first = node.arguments[0];
         const where = `${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
         if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.set(first.text, first.text);
-        else problems.push(`${where}: the message must be a string literal (arguments go in {0}, {1}), not ${first?.getText() ?? 'nothing'}`);
+        else
+          problems.push(`${where}: the message must be a string literal (arguments go in {0}, {1}), not ${first?.getText() ?? 'nothing'}`);
       }
       ts.forEachChild(node, visit);
     };

@@ -60,12 +60,23 @@ const notLoaded = ['dist/cli.js', 'dist/extension.js.map', 'src', 'test', 'scrip
 report(notLoaded.length === 0, 'the installed extension holds no CLI, source maps or sources', notLoaded.join(', '));
 
 // The validator is compiled at run time by the esbuild the .vsix carries: prove it runs where installed.
-const esbuildCheck = spawnSync(tools.node24, ['-e', `
+const esbuildCheck = spawnSync(
+  tools.node24,
+  [
+    '-e',
+    `
   const esbuild = require(${JSON.stringify(join(installed, 'node_modules', 'esbuild'))});
   const out = esbuild.transformSync('const n: number = 1; export default n;', { loader: 'ts', format: 'cjs' });
   if (!out.code.includes('n = 1')) throw new Error(out.code);
-  console.log(esbuild.version);`], { encoding: 'utf8' });
-report(esbuildCheck.status === 0, 'the installed .vsix carries an esbuild that compiles TypeScript on Node 24', esbuildCheck.status === 0 ? `esbuild ${esbuildCheck.stdout.trim()}` : esbuildCheck.stderr.trim());
+  console.log(esbuild.version);`,
+  ],
+  { encoding: 'utf8' },
+);
+report(
+  esbuildCheck.status === 0,
+  'the installed .vsix carries an esbuild that compiles TypeScript on Node 24',
+  esbuildCheck.status === 0 ? `esbuild ${esbuildCheck.stdout.trim()}` : esbuildCheck.stderr.trim(),
+);
 
 const demo = await startDemoServerProcess({ quiet: true });
 lap(`demo server at ${demo.origin}`);

@@ -73,20 +73,29 @@ async function runSuite(name, suite, files) {
   cpSync(join(repoRoot, 'test', 'integration', 'workspace'), workspace, { recursive: true });
   const resultsFile = join(results, `${name}-results.txt`);
   const fixtureFile = join(dir, 'fixture.json');
-  writeFileSync(fixtureFile, JSON.stringify({
-    runner: 'code-server',
-    suite: name,
-    suiteFiles: files,
-    workspaceFolder: workspace,
-    trusted: suite.trusted,
-    resultsFile,
-    scratchDir,
-    serverHost: '127.0.0.2',
-    testTimeoutMs,
-    grep: args.grep,
-  }, null, 2));
+  writeFileSync(
+    fixtureFile,
+    JSON.stringify(
+      {
+        runner: 'code-server',
+        suite: name,
+        suiteFiles: files,
+        workspaceFolder: workspace,
+        trusted: suite.trusted,
+        resultsFile,
+        scratchDir,
+        serverHost: '127.0.0.2',
+        testTimeoutMs,
+        grep: args.grep,
+      },
+      null,
+      2,
+    ),
+  );
 
-  lap(`${name}: starting code-server (${suite.trusted ? 'workspace trusted' : 'workspace trust on, folder untrusted'}) for ${files.map((f) => basename(f)).join(', ')}`);
+  lap(
+    `${name}: starting code-server (${suite.trusted ? 'workspace trusted' : 'workspace trust on, folder untrusted'}) for ${files.map((f) => basename(f)).join(', ')}`,
+  );
   const server = await startCodeServer(tools, {
     workspace,
     trusted: suite.trusted,
@@ -114,7 +123,9 @@ async function runSuite(name, suite, files) {
   let timer;
   const outcome = await Promise.race([
     exited,
-    new Promise((resolve) => { timer = setTimeout(() => resolve({ timedOut: true }), suiteTimeoutMs); }),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve({ timedOut: true }), suiteTimeoutMs);
+    }),
   ]);
   clearTimeout(timer);
   stopFollowing();
@@ -126,7 +137,10 @@ async function runSuite(name, suite, files) {
   await server.stop();
 
   const lines = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').trim().split('\n') : [];
-  const summary = lines.map((l) => SUMMARY.exec(l)).filter(Boolean).at(-1);
+  const summary = lines
+    .map((l) => SUMMARY.exec(l))
+    .filter(Boolean)
+    .at(-1);
   // Without a summary (a hang or a crash) count the lines written so far; the missing end is one more failure.
   const passed = summary ? Number(summary[1]) : lines.filter((l) => l.startsWith('ok - ')).length;
   const failed = summary ? Number(summary[2]) : lines.filter((l) => l.startsWith('not ok - ')).length;

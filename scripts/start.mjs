@@ -45,7 +45,9 @@ if (existsSync(lockFile)) {
     // stale lock from a run that was killed
   }
   if (alive) {
-    console.error(`npm start is already running (pid ${running.pid}): open ${running.url}\nStop it with Ctrl-C in its terminal (or kill ${running.pid}) first.`);
+    console.error(
+      `npm start is already running (pid ${running.pid}): open ${running.url}\nStop it with Ctrl-C in its terminal (or kill ${running.pid}) first.`,
+    );
     process.exit(1);
   }
 }
@@ -147,10 +149,7 @@ ${args['workspace-trust'] ? '' : '  The demo workspace is opened trusted (--disa
 Press Ctrl-C to stop both servers.`);
 
 // Runs until Ctrl-C (the cleanup handlers stop both servers), or until a server dies on its own.
-const ended = await Promise.race([
-  server.exited.then(() => 'code-server'),
-  demo.exited.then(() => 'the demo server'),
-]);
+const ended = await Promise.race([server.exited.then(() => 'code-server'), demo.exited.then(() => 'the demo server')]);
 if (isStopping()) await new Promise(() => {}); // Ctrl-C: the cleanup handlers finish and exit
 console.error(`\n${ended} stopped unexpectedly; stopping the rest (code-server's log: ${server.logFile})`);
 await exitAfterCleanup(1);

@@ -13,7 +13,7 @@ started=$SECONDS
 stage() { echo; echo "=== $1 === (at $((SECONDS - started)) s)"; }
 stage "tools for the real-VS-Code suites (the first run installs them: minutes)"; bash scripts/real-vscode.sh
 stage "typecheck"; npx tsc --noEmit -p .
-stage "lint"; npx eslint .
+stage "lint and format"; npx eslint . && npx prettier --check . > /dev/null
 stage "build"; node esbuild.mjs
 stage "unit"; node scripts/run-unit.mjs
 stage "faults (CI size; FAULTS_SCALE=full for the large run)"; node scripts/run-faults.mjs

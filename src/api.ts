@@ -71,15 +71,7 @@ import type { Validator } from './validator/managed-downloads-validator';
 
 /** BG_JOB_STATE. A job starts SUSPENDED; `resume` queues it; ACKNOWLEDGED and CANCELLED are final. */
 export type DownloadJobState =
-  | 'QUEUED'
-  | 'CONNECTING'
-  | 'TRANSFERRING'
-  | 'SUSPENDED'
-  | 'ERROR'
-  | 'TRANSIENT_ERROR'
-  | 'TRANSFERRED'
-  | 'ACKNOWLEDGED'
-  | 'CANCELLED';
+  'QUEUED' | 'CONNECTING' | 'TRANSFERRING' | 'SUSPENDED' | 'ERROR' | 'TRANSIENT_ERROR' | 'TRANSFERRED' | 'ACKNOWLEDGED' | 'CANCELLED';
 
 /** BG_JOB_PRIORITY: FOREGROUND first; jobs of equal priority share the transfer slots. */
 export type DownloadJobPriority = 'FOREGROUND' | 'HIGH' | 'NORMAL' | 'LOW';

@@ -50,8 +50,19 @@ let connectionHost: ConnectionHost | undefined;
  * lease only one window runs a store's jobs; another window on the same workspace shows them and forwards its
  * commands (LeasedEngine), and takes over when that window goes away.
  */
-async function openEngine(storeDir: string, connections: ConnectionHost, log: Logger, secrets: HeaderSecrets, certificateSecrets: ClientCertificateSecrets, liveness: WindowLiveness): Promise<DownloadEngine> {
-  const [{ JobEngine }, { LeasedEngine }, opened] = await Promise.all([import('./core/jobs/engine.js'), import('./core/store/leased-engine.js'), connections.get()]);
+async function openEngine(
+  storeDir: string,
+  connections: ConnectionHost,
+  log: Logger,
+  secrets: HeaderSecrets,
+  certificateSecrets: ClientCertificateSecrets,
+  liveness: WindowLiveness,
+): Promise<DownloadEngine> {
+  const [{ JobEngine }, { LeasedEngine }, opened] = await Promise.all([
+    import('./core/jobs/engine.js'),
+    import('./core/store/leased-engine.js'),
+    connections.get(),
+  ]);
   // The engine prefixes its own lines with their component.
   const engineLog = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string) => log.channel[level](message);
   return LeasedEngine.open({
@@ -89,15 +100,25 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
   const headerSecrets = new HeaderSecrets(context.secrets);
   const certificateSecrets = new ClientCertificateSecrets(context.secrets);
-  const liveness = new WindowLiveness(() => vscode.commands.executeCommand('setContext', 'managedDownloads.windowAnswers', true), { log: (m) => log.info(`[Window] ${m}`) });
+  const liveness = new WindowLiveness(() => vscode.commands.executeCommand('setContext', 'managedDownloads.windowAnswers', true), {
+    log: (m) => log.info(`[Window] ${m}`),
+  });
   context.subscriptions.push(liveness);
-  const host = (engines = new EngineHost(storeDir, (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets, liveness), log.child('Engine')));
+  const host = (engines = new EngineHost(
+    storeDir,
+    (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets, liveness),
+    log.child('Engine'),
+  ));
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   // Kept with the workspace, as its jobs are (the store is per workspace too).
   const history = new DownloadHistory(context.workspaceState);
   tree.history = history;
-  const treeView = vscode.window.createTreeView('managedDownloads.jobs', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView('managedDownloads.jobs', {
+    treeDataProvider: tree,
+    canSelectMany: true,
+    showCollapseAll: true,
+  });
   const messages = new UserMessages();
   const contextKeys = new ContextKeys(model);
   const indicators = new ProgressIndicators(model, treeView);
@@ -129,7 +150,9 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
       log.info(`maximum concurrent jobs set to ${settings.maxConcurrentJobs()}`);
     }),
     onSettingsChanged([SettingKeys.bandwidthLimit], () => host.current?.setBandwidthLimit?.(settings.bandwidthLimitKiBps() * 1024)),
-    onSettingsChanged([SettingKeys.segmentedDownloads, SettingKeys.segmentConnections, SettingKeys.segmentMinSize], () => host.current?.setSegmentPolicy?.(settings.segmentPolicy())),
+    onSettingsChanged([SettingKeys.segmentedDownloads, SettingKeys.segmentConnections, SettingKeys.segmentMinSize], () =>
+      host.current?.setSegmentPolicy?.(settings.segmentPolicy()),
+    ),
   );
 
   host.whenOpen((engine) => {
@@ -142,12 +165,25 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
     if (opened) context.subscriptions.push(...followCertificates(engine, opened.connections, tree, rejectionsDocs));
   });
   // A workspace that names a validator gets it compiled now (its errors show in the editor), not at the first download.
-  const openValidator = () => void (settings.certificateValidator() ? connections.get().catch((err) => log.error(`certificate validation did not start: ${String(err)}`)) : undefined);
+  const openValidator = () =>
+    void (settings.certificateValidator()
+      ? connections.get().catch((err) => log.error(`certificate validation did not start: ${String(err)}`))
+      : undefined);
   openValidator();
   context.subscriptions.push(onSettingsChanged([SettingKeys.certificateValidator], openValidator));
 
   const runner = new CommandRunner(log.child('Commands'), messages, showLog);
-  for (const command of [...createCommands(ctx), ...jobVerbCommands(ctx), ...viewCommands(ctx, showLog, history), ...manageCommands(ctx, history), ...certificateCommands(ctx, certificates), ...secretCommands(ctx, headerSecrets), ...clientCertificateCommands(ctx, certificateSecrets), ...validatorAuthoringCommands(ctx, certificates, context.subscriptions), ...jobOptionsCommands(ctx, headerSecrets, context.subscriptions)]) {
+  for (const command of [
+    ...createCommands(ctx),
+    ...jobVerbCommands(ctx),
+    ...viewCommands(ctx, showLog, history),
+    ...manageCommands(ctx, history),
+    ...certificateCommands(ctx, certificates),
+    ...secretCommands(ctx, headerSecrets),
+    ...clientCertificateCommands(ctx, certificateSecrets),
+    ...validatorAuthoringCommands(ctx, certificates, context.subscriptions),
+    ...jobOptionsCommands(ctx, headerSecrets, context.subscriptions),
+  ]) {
     context.subscriptions.push(runner.register(command.id, command.handler));
   }
 
@@ -162,22 +198,25 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   context.subscriptions.push(treeView.onDidChangeVisibility((e) => e.visible && void openForView()));
 
   const activationMs = performance.now() - started;
-  if (context.extensionMode === vscode.ExtensionMode.Test) context.subscriptions.push(registerTestHooks({
-    activationMs,
-    tree,
-    treeView,
-    model,
-    history,
-    messages,
-    indicators,
-    contextKeys,
-    commandIds: runner.ids,
-    storeDir,
-    engine: () => host.get(),
-    apiClientFor: (owner) => api.clientFor(owner),
-    certificates: () => certificates.service(),
-    secrets: context.secrets,
-  }));
+  if (context.extensionMode === vscode.ExtensionMode.Test)
+    context.subscriptions.push(
+      registerTestHooks({
+        activationMs,
+        tree,
+        treeView,
+        model,
+        history,
+        messages,
+        indicators,
+        contextKeys,
+        commandIds: runner.ids,
+        storeDir,
+        engine: () => host.get(),
+        apiClientFor: (owner) => api.clientFor(owner),
+        certificates: () => certificates.service(),
+        secrets: context.secrets,
+      }),
+    );
   log.info(`activated in ${activationMs.toFixed(1)} ms; jobs are kept in ${storeDir}`);
   return api.exported;
 }

@@ -9,7 +9,10 @@ import { JobState } from '../../src/core/jobs/model';
 import { GatedConnectionProvider } from '../../src/core/net/connection-provider';
 import { CertificateService } from '../../src/core/tls/service';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { dest: { type: 'string' }, store: { type: 'string' }, 'ca-file': { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { dest: { type: 'string' }, store: { type: 'string' }, 'ca-file': { type: 'string' } },
+});
 if (!values.dest || !values.store || positionals.length === 0) {
   console.error('usage: engine-get --dest DIR --store DIR [--ca-file PEM] URL...');
   process.exit(2);
@@ -29,7 +32,8 @@ async function main(): Promise<number> {
   const settled = new Promise<JobState>((done) => {
     engine.onDidChangeJob((e) => {
       if (e.job.id !== job.id) return;
-      if (e.job.state === JobState.TRANSFERRED || e.job.state === JobState.ERROR || e.job.state === JobState.TRANSIENT_ERROR) done(e.job.state);
+      if (e.job.state === JobState.TRANSFERRED || e.job.state === JobState.ERROR || e.job.state === JobState.TRANSIENT_ERROR)
+        done(e.job.state);
     });
   });
   await engine.resume(job.id);

@@ -52,7 +52,13 @@ export async function measureTree(hooks: InternalTestingHooks, engine: DownloadE
     hooks.tree.getTreeItem(item);
     incrementalMs.push(elapsed(started));
   }
-  return { items: cold.items, coldMs: cold.ms, warmMs, incrementalMs, rootRefreshesDuringIncremental: hooks.tree.stats.rootRefreshes - rootRefreshes };
+  return {
+    items: cold.items,
+    coldMs: cold.ms,
+    warmMs,
+    incrementalMs,
+    rootRefreshesDuringIncremental: hooks.tree.stats.rootRefreshes - rootRefreshes,
+  };
 }
 
 /** Records when VS Code calls the provider, by wrapping the instance's methods (the class is untouched). */
@@ -107,7 +113,12 @@ export interface ViewFigures {
  * With the Jobs view open in the workbench, VS Code (not the test) calls the provider: this times the host
  * side of a real refresh (VS Code's own debounce and its messages to the workbench included, the drawing not).
  */
-export async function measureView(hooks: InternalTestingHooks, engine: DownloadEngine, client: ManagedDownloadsClient, jobId: string): Promise<ViewFigures> {
+export async function measureView(
+  hooks: InternalTestingHooks,
+  engine: DownloadEngine,
+  client: ManagedDownloadsClient,
+  jobId: string,
+): Promise<ViewFigures> {
   const calls = new ProviderCalls(hooks);
   const figures: ViewFigures = { rootRoundTripMs: [], itemRoundTripMs: [] };
   const added: string[] = [];
@@ -126,7 +137,11 @@ export async function measureView(hooks: InternalTestingHooks, engine: DownloadE
       const fetched = await calls.until(() => calls.rootFetches[fetchesBefore]);
       if (!fetched) return { ...figures, problem: 'VS Code did not fetch the root after a job was added' };
       const done = await calls.until(() => (calls.itemReads.length - readsBefore >= fetched.count ? calls.itemReads.at(-1) : undefined));
-      if (!done) return { ...figures, problem: `VS Code read ${calls.itemReads.length - readsBefore} of ${fetched.count} tree items after a root refresh` };
+      if (!done)
+        return {
+          ...figures,
+          problem: `VS Code read ${calls.itemReads.length - readsBefore} of ${fetched.count} tree items after a root refresh`,
+        };
       figures.rootRoundTripMs.push(done.at - started);
       await new Promise((r) => setTimeout(r, 500));
     }

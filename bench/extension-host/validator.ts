@@ -52,7 +52,12 @@ export interface ReloadFigures {
   saveMs: number[];
 }
 
-export async function measureValidatorReload(hooks: InternalTestingHooks, workspaceFolder: string, serverHost: string, saves: number): Promise<ReloadFigures> {
+export async function measureValidatorReload(
+  hooks: InternalTestingHooks,
+  workspaceFolder: string,
+  serverHost: string,
+  saves: number,
+): Promise<ReloadFigures> {
   const ca = makeCA('Bench Extension CA');
   const leaf = makeLeaf(ca, { hosts: [serverHost] });
   const server = await startServer({ host: serverHost, tls: { cert: leaf.cert + ca.cert, key: leaf.key } });
@@ -74,7 +79,9 @@ export async function measureValidatorReload(hooks: InternalTestingHooks, worksp
 
   const file = path.join(workspaceFolder, VALIDATOR_FILE);
   try {
-    await vscode.workspace.getConfiguration('managedDownloads').update('certificateValidator', VALIDATOR_FILE, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('managedDownloads')
+      .update('certificateValidator', VALIDATOR_FILE, vscode.ConfigurationTarget.Workspace);
     await waitLoaded(service, 60_000);
     const first = await currentReason();
     if (!first.includes('bench validator v0')) throw new Error(`the first validator does not answer: ${first}`);
@@ -97,12 +104,15 @@ export async function measureValidatorReload(hooks: InternalTestingHooks, worksp
       if (effective === undefined) throw new Error(`save ${version}: the validator did not reload within 30 s`);
       figures.saveToEffectiveMs.push(effective - started);
       const reason = await currentReason();
-      if (!reason.includes(`bench validator v${version}`)) throw new Error(`after save ${version} the gate still answers with the old validator: ${reason}`);
+      if (!reason.includes(`bench validator v${version}`))
+        throw new Error(`after save ${version} the gate still answers with the old validator: ${reason}`);
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     return figures;
   } finally {
-    await vscode.workspace.getConfiguration('managedDownloads').update('certificateValidator', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('managedDownloads')
+      .update('certificateValidator', undefined, vscode.ConfigurationTarget.Workspace);
     provider.dispose();
     await server.close();
   }

@@ -17,7 +17,7 @@ function writeRandomFile(path, size) {
   const chunk = Buffer.allocUnsafe(Math.min(size, 8 * MiB));
   const fd = openSync(path, 'w');
   try {
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const n = Math.min(left, chunk.length);
       randomFillSync(chunk, 0, n);
       writeSync(fd, chunk, 0, n);

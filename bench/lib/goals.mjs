@@ -7,7 +7,8 @@ const why = (s, fallback) => {
   if (!s) return 'scenario not run (BENCH_ONLY)';
   const ours = s.clients.filter((c) => c.name.startsWith('ours'));
   if (ours.length && ours.every((c) => c.unavailable)) return ours.map((c) => c.unavailable).join('; ');
-  if (ours.length && ours.every((c) => c.unavailable || !c.runs.some((r) => r.ok))) return `ours failed every run: ${ours.map((c) => c.runs[0]?.failure ?? c.unavailable).join('; ')}`;
+  if (ours.length && ours.every((c) => c.unavailable || !c.runs.some((r) => r.ok)))
+    return `ours failed every run: ${ours.map((c) => c.runs[0]?.failure ?? c.unavailable).join('; ')}`;
   return fallback;
 };
 const verdict = (ok) => (ok ? 'met' : '**not met**');
@@ -19,32 +20,52 @@ export function judgeGoals({ large, small, capped, certCost, extensionCost }) {
   const curlLarge = wallRatioToOurs(large, 'curl');
   rows.push(
     curlLarge
-      ? goalRow('one large file: curl_wall / ours_wall >= 1.0', verdict(curlLarge.value >= 1), fig(curlLarge) + cause(curlLarge.value >= 1, 'large'))
+      ? goalRow(
+          'one large file: curl_wall / ours_wall >= 1.0',
+          verdict(curlLarge.value >= 1),
+          fig(curlLarge) + cause(curlLarge.value >= 1, 'large'),
+        )
       : goalRow('one large file: curl_wall / ours_wall >= 1.0', 'not measured', why(large, 'curl did not run')),
   );
   const rss = oursMaxRss([large, capped, small]);
   rows.push(
     rss !== undefined
-      ? goalRow('peak RSS < 128 MiB for any file size', verdict(rss < 128), `largest peak RSS of ours (CLI or engine alone) in scenarios 1-3: ${rss.toFixed(0)} MiB${cause(rss < 128, 'rss')}`)
+      ? goalRow(
+          'peak RSS < 128 MiB for any file size',
+          verdict(rss < 128),
+          `largest peak RSS of ours (CLI or engine alone) in scenarios 1-3: ${rss.toFixed(0)} MiB${cause(rss < 128, 'rss')}`,
+        )
       : goalRow('peak RSS < 128 MiB for any file size', 'not measured', why(large, 'no successful run of ours')),
   );
   const smallClient = small?.clients.find((c) => c.name.startsWith('aria2c-j'))?.name;
   const aria2Small = smallClient && wallRatioToOurs(small, smallClient);
   rows.push(
     aria2Small
-      ? goalRow(`1,000 small files: at least aria2c's rate (${smallClient}_wall / ours_wall >= 1)`, verdict(aria2Small.value >= 1), fig(aria2Small) + cause(aria2Small.value >= 1, 'small'))
+      ? goalRow(
+          `1,000 small files: at least aria2c's rate (${smallClient}_wall / ours_wall >= 1)`,
+          verdict(aria2Small.value >= 1),
+          fig(aria2Small) + cause(aria2Small.value >= 1, 'small'),
+        )
       : goalRow("1,000 small files: at least aria2c's rate", 'not measured', why(small, 'aria2c did not run')),
   );
   const curlCapped = wallRatioToOurs(capped, 'curl');
   rows.push(
     curlCapped
-      ? goalRow('capped server: >= 4x curl (curl_wall / ours_wall >= 4)', verdict(curlCapped.value >= 4), fig(curlCapped) + cause(curlCapped.value >= 4, 'capped'))
+      ? goalRow(
+          'capped server: >= 4x curl (curl_wall / ours_wall >= 4)',
+          verdict(curlCapped.value >= 4),
+          fig(curlCapped) + cause(curlCapped.value >= 4, 'capped'),
+        )
       : goalRow('capped server: >= 4x curl', 'not measured', why(capped, 'curl did not run')),
   );
   const aria2Capped = wallRatioToOurs(capped, 'aria2c-x8');
   rows.push(
     aria2Capped
-      ? goalRow('capped server: not behind aria2c -x8 (aria2c_wall / ours_wall >= 1)', verdict(aria2Capped.value >= 1), fig(aria2Capped) + cause(aria2Capped.value >= 1, 'capped'))
+      ? goalRow(
+          'capped server: not behind aria2c -x8 (aria2c_wall / ours_wall >= 1)',
+          verdict(aria2Capped.value >= 1),
+          fig(aria2Capped) + cause(aria2Capped.value >= 1, 'capped'),
+        )
       : goalRow('capped server: not behind aria2c -x8', 'not measured', why(capped, 'aria2c did not run')),
   );
   for (const g of certCost.goals) rows.push(goalRow(g.goal, g.verdict, g.detail));
@@ -64,19 +85,36 @@ export function judgeIssue17Goals({ large, small }) {
     if (!r) return goalRow(goal, 'not measured', why(scenario, `${other} or ${oursName} did not complete a run`));
     return goalRow(goal, verdict(r.value >= 1), fig(r) + cause(r.value >= 1, key));
   };
-  rows.push(against(large, 'curl', 'ours', 'the large file over TLS (scenario 1), CLI on the bench\'s Node: curl_wall / ours_wall >= 1.0', 'large'));
-  rows.push(against(large, 'curl', 'ours-node24', 'the large file over TLS, CLI on Node 24 (code-server\'s): curl_wall / ours_wall >= 1.0', 'large'));
-  for (const [name, label] of [['ours', "the bench's Node"], ['ours-node24', 'Node 24']]) {
+  rows.push(
+    against(large, 'curl', 'ours', "the large file over TLS (scenario 1), CLI on the bench's Node: curl_wall / ours_wall >= 1.0", 'large'),
+  );
+  rows.push(
+    against(large, 'curl', 'ours-node24', "the large file over TLS, CLI on Node 24 (code-server's): curl_wall / ours_wall >= 1.0", 'large'),
+  );
+  for (const [name, label] of [
+    ['ours', "the bench's Node"],
+    ['ours-node24', 'Node 24'],
+  ]) {
     const rss = oursMaxRss([large, small], [name]);
     rows.push(
       rss === undefined
         ? goalRow(`peak RSS < 128 MiB, CLI on ${label}`, 'not measured', why(large, `${name} completed no run`))
-        : goalRow(`peak RSS < 128 MiB, CLI on ${label}`, verdict(rss < 128), `largest peak over scenarios 1-2: ${rss.toFixed(0)} MiB${cause(rss < 128, 'rss')}`),
+        : goalRow(
+            `peak RSS < 128 MiB, CLI on ${label}`,
+            verdict(rss < 128),
+            `largest peak over scenarios 1-2: ${rss.toFixed(0)} MiB${cause(rss < 128, 'rss')}`,
+          ),
     );
   }
   const par = small?.clients.find((c) => c.name.startsWith('curl-par'))?.name ?? 'curl-par1';
   rows.push(against(small, par, 'ours', `the small files in one job (scenario 2): ${par}_wall / ours_wall >= 1.0`, 'small'));
   rows.push(against(small, par, 'ours-node24', `the small files, CLI on Node 24: ${par}_wall / ours_wall >= 1.0`, 'small'));
-  rows.push(goalRow('the same two scenarios through the API inside code-server, with the ratio to the CLI', 'not measured', 'not built yet (issue 17 point 3): scenario 5 starts code-server but times the extension\'s own costs, not transfers'));
+  rows.push(
+    goalRow(
+      'the same two scenarios through the API inside code-server, with the ratio to the CLI',
+      'not measured',
+      "not built yet (issue 17 point 3): scenario 5 starts code-server but times the extension's own costs, not transfers",
+    ),
+  );
   return rows;
 }

@@ -83,7 +83,9 @@ export async function startNginx({ workDir, docRoot, certDir, capRate = '20m' })
   writeFileSync(confPath, config({ prefix, docRoot, certDir, fastPort, cappedPort, capRate }));
   const check = spawnSync('nginx', ['-t', '-q', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', confPath], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx rejects its config ${confPath}:\n${check.stderr}`);
-  const child = spawn('nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', confPath, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', confPath, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -39,7 +39,10 @@ async function prepareCli(repoRoot, workDir, log) {
   }
   const help = spawnSync(process.execPath, [cli, 'get', '--help'], { encoding: 'utf8', timeout: 20_000 });
   const text = `${help.stdout}${help.stderr}`;
-  if (!/--dest/.test(text)) return { unavailable: `not available: \`cli.js get --help\` does not describe --dest (exit ${help.status}): ${text.trim().slice(0, 200)}` };
+  if (!/--dest/.test(text))
+    return {
+      unavailable: `not available: \`cli.js get --help\` does not describe --dest (exit ${help.status}): ${text.trim().slice(0, 200)}`,
+    };
   return {
     label: 'ours (CLI)',
     program: cli,

@@ -39,12 +39,25 @@ export function transferTable(scenario) {
     const rc = ref && c !== ref ? ratio(c.runs, ref.runs, (x) => x.cpuS) : undefined;
     const cpuCell = c === ref ? '1' : rc ? f2(rc.value) : 'n/a';
     const failures = c.runs.filter((x) => !x.ok);
-    const failNote = failures.length ? `; failed: ${failures.map((x) => `rep ${x.rep}: ${x.failure}`).join('; ').replaceAll('|', '/')}` : '';
-    lines.push(`| ${c.label} | ${triple(wall, f2)} | ${f0(rate)} | ${f2(cpu.median)} | ${triple(rss, f0)} | ${ratioCell} | ${cpuCell} | ${ok.length} of ${c.runs.length}${failNote} |`);
+    const failNote = failures.length
+      ? `; failed: ${failures
+          .map((x) => `rep ${x.rep}: ${x.failure}`)
+          .join('; ')
+          .replaceAll('|', '/')}`
+      : '';
+    lines.push(
+      `| ${c.label} | ${triple(wall, f2)} | ${f0(rate)} | ${f2(cpu.median)} | ${triple(rss, f0)} | ${ratioCell} | ${cpuCell} | ${ok.length} of ${c.runs.length}${failNote} |`,
+    );
   }
   lines.push('');
-  if (ref?.name === 'ours') lines.push('A ratio above 1 means ours took less wall time (or CPU) than that client. CPU ratios shrug off the load of a shared machine better than wall ratios.');
-  else if (ref?.name === 'ours-engine') lines.push('The CLI did not complete a run, so ratios are against the engine alone: above 1 means the engine took less wall time than that client.');
+  if (ref?.name === 'ours')
+    lines.push(
+      'A ratio above 1 means ours took less wall time (or CPU) than that client. CPU ratios shrug off the load of a shared machine better than wall ratios.',
+    );
+  else if (ref?.name === 'ours-engine')
+    lines.push(
+      'The CLI did not complete a run, so ratios are against the engine alone: above 1 means the engine took less wall time than that client.',
+    );
   else if (ref) lines.push(`Ours did not run, so ratios are against ${ref.name}: above 1 means ${ref.name} was faster.`);
   lines.push('');
   return lines.join('\n');
@@ -91,6 +104,13 @@ export function render({ header, sections, goals, goals17 = [], findings }) {
     ...findings.suggestions.map((s) => `- ${s}`),
     '',
   ];
-  const table = (title, rows) => (rows.length ? [title, '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...rows, ''] : []);
-  return [header, ...sections, ...table('## Goals of issue 17 (past curl)', goals17), ...table('## Goals of issue 8', goals), ...notes].join('\n');
+  const table = (title, rows) =>
+    rows.length ? [title, '', '| goal | verdict | figure / what holds it back |', '|---|---|---|', ...rows, ''] : [];
+  return [
+    header,
+    ...sections,
+    ...table('## Goals of issue 17 (past curl)', goals17),
+    ...table('## Goals of issue 8', goals),
+    ...notes,
+  ].join('\n');
 }

@@ -28,7 +28,8 @@ export async function runScenario(scenario, ctx) {
       const m = await measure({ ...command, timeoutMs: scenario.timeoutMs });
       let failure;
       if (m.timedOut) failure = `timed out after ${scenario.timeoutMs / 1000} s`;
-      else if (m.exitCode !== 0) failure = `exit ${m.exitCode ?? m.signal}: ${(m.stderr || m.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+      else if (m.exitCode !== 0)
+        failure = `exit ${m.exitCode ?? m.signal}: ${(m.stderr || m.stdout).trim().split('\n').slice(-3).join(' | ')}`;
       else failure = verifyOutput(outDir, scenario.expected);
       const run = { rep, ok: !failure, failure, wallS: m.wallS, cpuS: m.cpuS, maxRssMiB: m.maxRssMiB };
       client.runs.push(run);

@@ -16,7 +16,9 @@ export function ensureTools(log) {
   if (missing.length === 0) return;
   const pkgs = missing.map((t) => t.pkg);
   if (process.getuid?.() !== 0) {
-    throw new Error(`bench needs ${pkgs.join(', ')}; run as root or install them: sudo apt-get update && sudo apt-get install -y ${pkgs.join(' ')}`);
+    throw new Error(
+      `bench needs ${pkgs.join(', ')}; run as root or install them: sudo apt-get update && sudo apt-get install -y ${pkgs.join(' ')}`,
+    );
   }
   log(`installing ${pkgs.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -40,7 +42,11 @@ function firstLine(cmd, args) {
 export function versions() {
   return {
     node: process.version,
-    curl: firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' ') + ' (' + (firstLine('curl', ['--version']).match(/OpenSSL\/\S+/)?.[0] ?? '') + ')',
+    curl:
+      firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' ') +
+      ' (' +
+      (firstLine('curl', ['--version']).match(/OpenSSL\/\S+/)?.[0] ?? '') +
+      ')',
     aria2: firstLine('aria2c', ['--version']),
     nginx: firstLine('nginx', ['-v']).replace(/^nginx version: /, ''),
     openssl: firstLine('openssl', ['version']),
@@ -55,7 +61,9 @@ export function machine() {
   } catch {
     // keep unknown
   }
-  const modelLine = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+  const modelLine = readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('model name'));
   return {
     cores: cpuList.length,
     cpuModel: modelLine ? modelLine.split(':')[1].trim() : (cpuList[0]?.model ?? 'unknown'),

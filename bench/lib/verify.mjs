@@ -32,7 +32,8 @@ export function verifyOutput(dir, expected) {
   const wanted = new Set(expected.map((e) => e.name));
   const present = readdirSync(dir);
   const extra = present.filter((n) => !wanted.has(n));
-  if (extra.length) return `unexpected files in output: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ` (+${extra.length - 5})` : ''}`;
+  if (extra.length)
+    return `unexpected files in output: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ` (+${extra.length - 5})` : ''}`;
   const presentSet = new Set(present);
   let missing = 0;
   for (const file of expected) {

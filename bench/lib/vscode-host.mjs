@@ -25,7 +25,10 @@ export async function compileHostModule(repoRoot, outDir) {
  * One code-server start: opens `workspace`, lets VS Code call run() of `hostModule`, waits for the end
  * (codeAutomationExit) and stops everything. Returns the JSON run() wrote to the fixture's resultsFile.
  */
-export async function runInVsCode(tools, { repoRoot, hostModule, workspace, port, userDataDir, extensionsDir, fixtureFile, resultsFile, logFile, limitMs }) {
+export async function runInVsCode(
+  tools,
+  { repoRoot, hostModule, workspace, port, userDataDir, extensionsDir, fixtureFile, resultsFile, logFile, limitMs },
+) {
   rmSync(resultsFile, { force: true });
   const server = await startCodeServer(tools, {
     workspace,
@@ -48,7 +51,10 @@ export async function runInVsCode(tools, { repoRoot, hostModule, workspace, port
     ]);
     await browser.page.goto(`${server.folderUrl}&payload=${encodeURIComponent(payload)}`);
     let timer;
-    const outcome = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), limitMs)))]);
+    const outcome = await Promise.race([
+      exited,
+      new Promise((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), limitMs))),
+    ]);
     clearTimeout(timer);
     if (outcome.timedOut) throw new Error(`VS Code did not end the bench run within ${limitMs / 1000} s (code-server log: ${logFile})`);
   } finally {
@@ -75,16 +81,25 @@ function stampOf(line) {
 export function activationFromLogs(userDataDir) {
   const logsRoot = join(userDataDir, 'logs');
   if (!existsSync(logsRoot)) return {};
-  const sessions = readdirSync(logsRoot).map((n) => join(logsRoot, n)).filter((p) => statSync(p).isDirectory()).sort();
+  const sessions = readdirSync(logsRoot)
+    .map((n) => join(logsRoot, n))
+    .filter((p) => statSync(p).isDirectory())
+    .sort();
   const session = sessions.at(-1);
-  for (const host of readdirSync(session).filter((n) => n.startsWith('exthost')).sort()) {
+  for (const host of readdirSync(session)
+    .filter((n) => n.startsWith('exthost'))
+    .sort()) {
     const ours = join(session, host, 'managed-downloads.managed-downloads', 'Managed Downloads.log');
     const hostLog = join(session, host, 'remoteexthost.log');
     if (!existsSync(ours) || !existsSync(hostLog)) continue;
     const hostLines = readFileSync(hostLog, 'utf8').split('\n');
     const started = stampOf(hostLines.find((l) => /Extension host with pid \d+ started/.test(l)));
     const activating = hostLines.find((l) => l.includes('_doActivateExtension managed-downloads.managed-downloads'));
-    const activated = stampOf(readFileSync(ours, 'utf8').split('\n').find((l) => l.includes('[Extension] activated')));
+    const activated = stampOf(
+      readFileSync(ours, 'utf8')
+        .split('\n')
+        .find((l) => l.includes('[Extension] activated')),
+    );
     return {
       hostStartToActivatedMs: started !== undefined && activated !== undefined ? activated - started : undefined,
       activatingToActivatedMs: activating && activated !== undefined ? activated - stampOf(activating) : undefined,

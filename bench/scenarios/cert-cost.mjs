@@ -16,7 +16,14 @@ const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 
 function notAvailable(status) {
   return {
-    section: ['## 4. Certificate validation cost', '', '| case | result |', '|---|---|', `| no validator, cache hit, cache miss | ${status} |`, ''].join('\n'),
+    section: [
+      '## 4. Certificate validation cost',
+      '',
+      '| case | result |',
+      '|---|---|',
+      `| no validator, cache hit, cache miss | ${status} |`,
+      '',
+    ].join('\n'),
     goals: [{ goal: 'validator cache hit: < 1 ms added per connection', verdict: 'not measured', detail: status }],
   };
 }
@@ -31,11 +38,24 @@ export async function runCertCost({ repoRoot, workDir, log, reps, port, caFile }
   if (missing.length) return notAvailable(`not available yet (needs ${missing.join(', ')})`);
   const rounds = Math.max(reps, 3);
   log(`4. certificate validation cost: ${rounds} rounds of ${CONNECTIONS_PER_ROUND} connections per case`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/cert-cost.ts'), String(port), caFile, String(rounds), String(CONNECTIONS_PER_ROUND), join(workDir, 'validator')], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench/cert-cost.ts'),
+      String(port),
+      caFile,
+      String(rounds),
+      String(CONNECTIONS_PER_ROUND),
+      join(workDir, 'validator'),
+    ],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (r.status !== 0) return notAvailable(`failed: ${(r.stderr || r.stdout).trim().split('\n').slice(0, 3).join(' / ')}`);
   const { cases, validatorCalls, expectedCalls } = JSON.parse(r.stdout.trim().split('\n').pop());
   const lines = [
@@ -50,13 +70,21 @@ export async function runCertCost({ repoRoot, workDir, log, reps, port, caFile }
     const rate = summarize(msPerRound.map((ms) => 1000 / ms));
     const added = name === NO_VALIDATOR ? undefined : addedMs(cases, name, NO_VALIDATOR);
     const addedCell = added ? `${f2(median(added))} (${f2(Math.min(...added))} to ${f2(Math.max(...added))})` : '0 (reference)';
-    lines.push(`| ${name} | ${f0(rate.min)} / **${f0(rate.median)}** / ${f0(rate.max)} | ${f2(median(msPerRound))} | ${addedCell} | ${f2(median(cases[NO_VALIDATOR].map((ms) => 1000 / ms)) / rate.median)} |`);
+    lines.push(
+      `| ${name} | ${f0(rate.min)} / **${f0(rate.median)}** / ${f0(rate.max)} | ${f2(median(msPerRound))} | ${addedCell} | ${f2(median(cases[NO_VALIDATOR].map((ms) => 1000 / ms)) / rate.median)} |`,
+    );
   }
   lines.push('');
   const hit = addedMs(cases, CACHE_HIT, NO_VALIDATOR);
   const hitMs = median(hit);
   return {
     section: lines.join('\n'),
-    goals: [{ goal: 'validator cache hit: < 1 ms added per connection', verdict: hitMs < 1 ? 'met' : '**not met**', detail: `${f2(hitMs)} ms added (per-round ${f2(Math.min(...hit))} to ${f2(Math.max(...hit))})` }],
+    goals: [
+      {
+        goal: 'validator cache hit: < 1 ms added per connection',
+        verdict: hitMs < 1 ? 'met' : '**not met**',
+        detail: `${f2(hitMs)} ms added (per-round ${f2(Math.min(...hit))} to ${f2(Math.max(...hit))})`,
+      },
+    ],
   };
 }

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 
 const here = new URL('..', import.meta.url).pathname;
 // aria2c: no preallocation (it would write the whole file once more), quiet, overwrite.
-const ARIA2_COMMON = ['--check-certificate=false', '--file-allocation=none', '--allow-overwrite=true', '--auto-file-renaming=false', '--console-log-level=warn', '--summary-interval=0', '-q'];
+const ARIA2_COMMON = [
+  '--check-certificate=false',
+  '--file-allocation=none',
+  '--allow-overwrite=true',
+  '--auto-file-renaming=false',
+  '--console-log-level=warn',
+  '--summary-interval=0',
+  '-q',
+];
 
 export function curlOne(url, name) {
   return { name: 'curl', label: 'curl', command: (out) => ({ cmd: 'curl', args: ['-s', '-S', '-f', '-k', '-o', join(out, name), url] }) };
@@ -18,7 +26,10 @@ export function aria2One(url, connections) {
     label: connections > 1 ? `aria2c -x${connections} -s${connections} -k1M` : 'aria2c (1 connection)',
     // -k1M: pieces of 1 MiB, so all connections stay busy to the end (the default 20 MiB leaves a
     // smaller file with fewer pieces than connections); aria2c at its strongest.
-    command: (out) => ({ cmd: 'aria2c', args: [...ARIA2_COMMON, `-x${connections}`, `-s${connections}`, ...(connections > 1 ? ['-k1M'] : []), '-d', out, url] }),
+    command: (out) => ({
+      cmd: 'aria2c',
+      args: [...ARIA2_COMMON, `-x${connections}`, `-s${connections}`, ...(connections > 1 ? ['-k1M'] : []), '-d', out, url],
+    }),
   };
 }
 
@@ -36,13 +47,23 @@ export function nodeBaseline(kind, url, name, caFile) {
  * alone, 'ours-node24' the CLI on `node` (code-server's Node 24, the extension host's).
  */
 export function ours(prepared, urls, caFile, name = 'ours', node = undefined) {
-  const fallbackLabel = name === 'ours' ? 'ours (CLI)' : name === 'ours-node24' ? 'ours (CLI) on Node 24' : 'ours: engine alone (bench driver)';
+  const fallbackLabel =
+    name === 'ours' ? 'ours (CLI)' : name === 'ours-node24' ? 'ours (CLI) on Node 24' : 'ours: engine alone (bench driver)';
   if (prepared.unavailable) return { name, label: fallbackLabel, unavailable: prepared.unavailable };
-  if (name === 'ours-node24' && !node) return { name, label: fallbackLabel, unavailable: 'not available: no Node 24 (BENCH_NODE24, or the integration rig\'s ~/.cache/managed-downloads/tools-node24)' };
+  if (name === 'ours-node24' && !node)
+    return {
+      name,
+      label: fallbackLabel,
+      unavailable: "not available: no Node 24 (BENCH_NODE24, or the integration rig's ~/.cache/managed-downloads/tools-node24)",
+    };
   return {
     name,
     label: node ? `${prepared.label} on Node 24` : prepared.label,
-    command: (out, store) => ({ cmd: node ?? process.execPath, args: prepared.args(urls, out, store, caFile), env: { NODE_EXTRA_CA_CERTS: caFile } }),
+    command: (out, store) => ({
+      cmd: node ?? process.execPath,
+      args: prepared.args(urls, out, store, caFile),
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    }),
   };
 }
 
@@ -60,7 +81,19 @@ export function curlParallel(urls, concurrency) {
     label: `curl --parallel --parallel-max ${concurrency}`,
     command: (out) => ({
       cmd: 'curl',
-      args: ['-s', '-S', '-f', '-k', '--parallel', '--parallel-max', String(concurrency), '--output-dir', out, '--remote-name-all', ...urls],
+      args: [
+        '-s',
+        '-S',
+        '-f',
+        '-k',
+        '--parallel',
+        '--parallel-max',
+        String(concurrency),
+        '--output-dir',
+        out,
+        '--remote-name-all',
+        ...urls,
+      ],
     }),
   };
 }

@@ -16,7 +16,8 @@ import { compileHostModule, runInVsCode } from '../lib/vscode-host.mjs';
 const SAVES = 10;
 const PHASE_LIMIT_MS = 300_000;
 const VALIDATOR_FILE = 'bench-validator.ts'; // as bench/extension-host/validator.ts
-const validatorText = (version) => `const VERSION = ${version};\nexport default function validate() {\n  return { code: 0x80070005, reason: 'bench validator v' + VERSION };\n}\n`;
+const validatorText = (version) =>
+  `const VERSION = ${version};\nexport default function validate() {\n  return { code: 0x80070005, reason: 'bench validator v' + VERSION };\n}\n`;
 
 const f0 = (x) => x.toFixed(0);
 const f1 = (x) => x.toFixed(1);
@@ -28,11 +29,15 @@ const cell = (values, fmt, unit) => {
 
 function nodeReloadLatency({ repoRoot, workDir, log, port, caFile }) {
   log(`5. validator reload latency through the shared controller in plain Node: ${SAVES} saves`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/validator-reload.ts'), String(port), caFile, String(SAVES), join(workDir, 'validator')], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'bench/validator-reload.ts'), String(port), caFile, String(SAVES), join(workDir, 'validator')],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   if (r.status !== 0) return { failure: (r.stderr || r.stdout).trim().split('\n').slice(0, 2).join(' / ').replaceAll('|', '/') };
   return { reloadMs: JSON.parse(r.stdout.trim().split('\n').pop()).reloadMs };
 }
@@ -66,7 +71,8 @@ async function repetition(tools, { repoRoot, hostModule, scratch, rep, log }) {
       limitMs: PHASE_LIMIT_MS,
     });
   }
-  if (phases.empty.storeDir !== phases.loaded.storeDir) throw new Error(`the second start used another store (${phases.loaded.storeDir}, not ${phases.empty.storeDir})`);
+  if (phases.empty.storeDir !== phases.loaded.storeDir)
+    throw new Error(`the second start used another store (${phases.loaded.storeDir}, not ${phases.empty.storeDir})`);
   return phases;
 }
 
@@ -96,7 +102,11 @@ async function measureInVsCode({ repoRoot, workDir, log, reps }) {
     else rmSync(scratch, { recursive: true, force: true });
     rmSync(join(repoRoot, 'out', 'bench', `extension-host-${process.pid}`), { recursive: true, force: true });
   }
-  return { runs, failures, versions: runs[0] ? `VS Code ${runs[0].loaded.vscode} (code-server), extension host Node ${runs[0].loaded.node}` : undefined };
+  return {
+    runs,
+    failures,
+    versions: runs[0] ? `VS Code ${runs[0].loaded.vscode} (code-server), extension host Node ${runs[0].loaded.node}` : undefined,
+  };
 }
 
 function memoryRows(runs) {
@@ -113,7 +123,6 @@ function memoryRows(runs) {
     `| host memory, same host before / after creating 1,000 jobs through the API | heap used ${cell(pick('empty', 'memoryNoJobs', 'heapUsedMiB'), f1, 'MiB')} before, ${cell(pick('empty', 'memoryJobsCreated', 'heapUsedMiB'), f1, 'MiB')} after; RSS ${cell(pick('empty', 'memoryJobsCreated', 'rssMiB'), f0, 'MiB')} after |`,
   ];
 }
-
 
 const READING_NOTES =
   "Reading these figures: memory is the whole extension host's (VS Code's built-in extensions run in it too), so the cost of the jobs is the same-host difference (1,000 jobs created through the API in one host); between two hosts the other extensions' state differs by more than that, RSS especially. activate() stays in single-digit milliseconds because the engine, the certificate service and node-forge load after it returns; the span from VS Code's start of activation to its end adds the bundle's loading and VS Code's own preparation of the extension (its context and state storage, answered by the workbench in the browser) while other extensions start in the same host. The view figures are the extension host's side only: the workbench draws in the browser afterwards.";
@@ -135,32 +144,83 @@ function render(host, node, reps) {
     const saveOnly = runs.flatMap((r) => r.empty.reload.saveMs);
     const viewProblems = [...new Set(view.map((v) => v.problem).filter(Boolean))];
     rows.push(
-      `| activation: activate() (empty store / 1,000 jobs) | ${cell(runs.map((r) => r.empty.activationMs), f1, 'ms')} / ${cell(loadedActivation, f1, 'ms')} (the engine opens after activate() returns, off its path) |`,
-      `| activation: loading the bundle (dist/extension.js evaluated, a fresh copy required in the host) | ${cell(runs.map((r) => r.loaded.codeLoadingMs), f1, 'ms')} |`,
+      `| activation: activate() (empty store / 1,000 jobs) | ${cell(
+        runs.map((r) => r.empty.activationMs),
+        f1,
+        'ms',
+      )} / ${cell(loadedActivation, f1, 'ms')} (the engine opens after activate() returns, off its path) |`,
+      `| activation: loading the bundle (dist/extension.js evaluated, a fresh copy required in the host) | ${cell(
+        runs.map((r) => r.loaded.codeLoadingMs),
+        f1,
+        'ms',
+      )} |`,
       `| activation: VS Code starts activating to activate() finished (empty / 1,000 jobs) | ${cell(loadingToActivated('empty'), f0, 'ms')} / ${cell(loadingToActivated('loaded'), f0, 'ms')} (log stamps; includes the bundle's loading and whatever else the host runs meanwhile: other extensions activate on startup too) |`,
       `| extension host start to activation finished (empty / 1,000 jobs) | ${cell(hostToActivated('empty'), f0, 'ms')} / ${cell(hostToActivated('loaded'), f0, 'ms')} (activation event \`${event}\`: mostly VS Code's own start-up and the workbench in the browser) |`,
-      `| engine open with 1,000 jobs in the store (after activation) | jobs found: ${[...new Set(runs.map((r) => r.loaded.jobsAtOpen))].join(', ')}; creating them through the API took ${cell(runs.map((r) => r.empty.createJobsMs / 1000), f1, 's')} |`,
-      `| tree refresh with 1,000 jobs, first (getChildren(root) + getTreeItem of each, items made) | ${cell(tree.map((t) => t.coldMs), f2, 'ms')} over ${tree[0].items} items |`,
-      `| tree refresh with 1,000 jobs, later (items reused; ${tree[0].warmMs.length} per repetition) | ${cell(tree.flatMap((t) => t.warmMs), f2, 'ms')} |`,
-      `| one job's incremental refresh (model batch delivered to the provider, badge and status bar; its item read) | ${cell(tree.flatMap((t) => t.incrementalMs), f2, 'ms')} (${tree[0].incrementalMs.length} per repetition; root refreshes meanwhile: ${tree.map((t) => t.rootRefreshesDuringIncremental).join(', ')}) |`,
-      `| the real Jobs view: a job added, until VS Code has read all 1,001 tree items | ${cell(view.flatMap((v) => v.rootRoundTripMs), f0, 'ms')} (VS Code's refresh debounce and its messages included, drawing in the browser not)${viewProblems.length ? `; ${viewProblems.join('; ')}` : ''} |`,
-      `| the real Jobs view: one job changed, until VS Code has read its tree item again | ${cell(view.flatMap((v) => v.itemRoundTripMs), f0, 'ms')} |`,
+      `| engine open with 1,000 jobs in the store (after activation) | jobs found: ${[...new Set(runs.map((r) => r.loaded.jobsAtOpen))].join(', ')}; creating them through the API took ${cell(
+        runs.map((r) => r.empty.createJobsMs / 1000),
+        f1,
+        's',
+      )} |`,
+      `| tree refresh with 1,000 jobs, first (getChildren(root) + getTreeItem of each, items made) | ${cell(
+        tree.map((t) => t.coldMs),
+        f2,
+        'ms',
+      )} over ${tree[0].items} items |`,
+      `| tree refresh with 1,000 jobs, later (items reused; ${tree[0].warmMs.length} per repetition) | ${cell(
+        tree.flatMap((t) => t.warmMs),
+        f2,
+        'ms',
+      )} |`,
+      `| one job's incremental refresh (model batch delivered to the provider, badge and status bar; its item read) | ${cell(
+        tree.flatMap((t) => t.incrementalMs),
+        f2,
+        'ms',
+      )} (${tree[0].incrementalMs.length} per repetition; root refreshes meanwhile: ${tree.map((t) => t.rootRefreshesDuringIncremental).join(', ')}) |`,
+      `| the real Jobs view: a job added, until VS Code has read all 1,001 tree items | ${cell(
+        view.flatMap((v) => v.rootRoundTripMs),
+        f0,
+        'ms',
+      )} (VS Code's refresh debounce and its messages included, drawing in the browser not)${viewProblems.length ? `; ${viewProblems.join('; ')}` : ''} |`,
+      `| the real Jobs view: one job changed, until VS Code has read its tree item again | ${cell(
+        view.flatMap((v) => v.itemRoundTripMs),
+        f0,
+        'ms',
+      )} |`,
       ...memoryRows(runs),
       `| validator save to effective, inside VS Code | ${cell(reload, f0, 'ms')} over ${reload.length} saves (${SAVES} per repetition: a constant changed in a VS Code editor, \`document.save()\`, until the certificate service has loaded the new validator; each confirmed by a TLS connection through the gate whose decline names the new version). VS Code's save alone: ${cell(saveOnly, f0, 'ms')} |`,
     );
     const activationMax = Math.max(...activation);
-    goals.push({ goal: 'activation < 100 ms', verdict: activationMax < 100 ? 'met' : '**not met**', detail: `activate() median ${f1(median(loadedActivation))} ms with 1,000 jobs, max ${f1(activationMax)} ms over all starts (plus ${f1(median(runs.map((r) => r.loaded.codeLoadingMs)))} ms to load the bundle; VS Code's start of activation to its end: median ${f0(median(loadingToActivated('loaded')))} ms, shared with other extensions starting)` });
+    goals.push({
+      goal: 'activation < 100 ms',
+      verdict: activationMax < 100 ? 'met' : '**not met**',
+      detail: `activate() median ${f1(median(loadedActivation))} ms with 1,000 jobs, max ${f1(activationMax)} ms over all starts (plus ${f1(median(runs.map((r) => r.loaded.codeLoadingMs)))} ms to load the bundle; VS Code's start of activation to its end: median ${f0(median(loadingToActivated('loaded')))} ms, shared with other extensions starting)`,
+    });
     const refreshWorst = Math.max(...tree.map((t) => t.coldMs), ...tree.flatMap((t) => t.warmMs));
-    goals.push({ goal: 'tree refresh with 1,000 jobs < 50 ms', verdict: refreshWorst < 50 ? 'met' : '**not met**', detail: `first refresh median ${f2(median(tree.map((t) => t.coldMs)))} ms, later ${f2(median(tree.flatMap((t) => t.warmMs)))} ms, worst ${f2(refreshWorst)} ms (extension side, in code-server)` });
-    goals.push({ goal: 'validator reload effective < 1 s after save (inside VS Code)', verdict: Math.max(...reload) < 1000 ? 'met' : '**not met**', detail: `median ${f0(median(reload))} ms, max ${f0(Math.max(...reload))} ms over ${reload.length} saves in code-server` });
+    goals.push({
+      goal: 'tree refresh with 1,000 jobs < 50 ms',
+      verdict: refreshWorst < 50 ? 'met' : '**not met**',
+      detail: `first refresh median ${f2(median(tree.map((t) => t.coldMs)))} ms, later ${f2(median(tree.flatMap((t) => t.warmMs)))} ms, worst ${f2(refreshWorst)} ms (extension side, in code-server)`,
+    });
+    goals.push({
+      goal: 'validator reload effective < 1 s after save (inside VS Code)',
+      verdict: Math.max(...reload) < 1000 ? 'met' : '**not met**',
+      detail: `median ${f0(median(reload))} ms, max ${f0(Math.max(...reload))} ms over ${reload.length} saves in code-server`,
+    });
   } else {
     const why = failures.join('; ') || 'no repetition ran';
     rows.push(`| activation, tree refresh, host memory, validator reload inside VS Code | failed: ${why.replaceAll('|', '/')} |`);
-    for (const goal of ['activation < 100 ms', 'tree refresh with 1,000 jobs < 50 ms', 'validator reload effective < 1 s after save (inside VS Code)']) notMeasured(goal, why);
+    for (const goal of [
+      'activation < 100 ms',
+      'tree refresh with 1,000 jobs < 50 ms',
+      'validator reload effective < 1 s after save (inside VS Code)',
+    ])
+      notMeasured(goal, why);
   }
   if (node.reloadMs) {
     const s = summarize(node.reloadMs);
-    rows.push(`| validator save to effective, shared controller in plain Node (no VS Code) | ${f0(s.min)} / **${f0(s.median)}** / ${f0(s.max)} ms over ${s.n} saves (write-and-rename; half edit only an imported file; bench/validator-reload.ts) |`);
+    rows.push(
+      `| validator save to effective, shared controller in plain Node (no VS Code) | ${f0(s.min)} / **${f0(s.median)}** / ${f0(s.max)} ms over ${s.n} saves (write-and-rename; half edit only an imported file; bench/validator-reload.ts) |`,
+    );
   } else rows.push(`| validator save to effective, shared controller in plain Node | failed: ${node.failure} |`);
   const section = [
     "## 5. The extension's own costs (inside code-server)",

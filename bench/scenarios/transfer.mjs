@@ -67,6 +67,11 @@ export function cappedServer(ctx) {
     timeoutMs: 300_000,
     expected: [f],
     reference: 'ours',
-    clients: [ours(ctx.ours.cli, [url], ctx.caFile), ours(ctx.ours.engine, [url], ctx.caFile, 'ours-engine'), curlOne(url, f.name), aria2One(url, 8)],
+    clients: [
+      ours(ctx.ours.cli, [url], ctx.caFile),
+      ours(ctx.ours.engine, [url], ctx.caFile, 'ours-engine'),
+      curlOne(url, f.name),
+      aria2One(url, 8),
+    ],
   };
 }

@@ -26,8 +26,11 @@ for (const e of [...report.endpoints].sort((a, b) => b.count - a.count)) {
   const perHour = (e.count / spanMs) * 3_600_000;
   const flood = e.count > 1 && perHour > maxPerHour;
   if (flood) floods++;
-  const what = e.count === 1 ? '1 rejection (one-off)' : `${e.count} rejections in ${Math.round(spanMs / MINUTE)} min (${Math.round(perHour)}/h)`;
-  const phases = Object.entries(e.byPhase).map(([phase, n]) => `${phase} ${n}`).join(', ');
+  const what =
+    e.count === 1 ? '1 rejection (one-off)' : `${e.count} rejections in ${Math.round(spanMs / MINUTE)} min (${Math.round(perHour)}/h)`;
+  const phases = Object.entries(e.byPhase)
+    .map(([phase, n]) => `${phase} ${n}`)
+    .join(', ');
   console.log(`${flood ? 'FLOOD' : 'ok   '}  ${e.endpoint}  ${what}; ${e.certificates.length} certificate(s); ${phases}`);
   console.log(`       last: ${e.lastReason}`);
 }

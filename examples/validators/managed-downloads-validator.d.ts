@@ -184,7 +184,10 @@ declare module 'managed-downloads/validator' {
   }
 
   /** Steps 4-7: build the chain from the leaf through certStoreData to one of `roots`, apply the policy. */
-  export function verifyChain(input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint }, options: ChainOptions): ChainVerdict;
+  export function verifyChain(
+    input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint },
+    options: ChainOptions,
+  ): ChainVerdict;
 
   /** `sha256/<base64 of sha256(SPKI)>` of a certificate. */
   export function spkiPin(cert: CertificateView | Uint8Array): string;

@@ -63,7 +63,8 @@ export function installExtension(tools, { vsix, extensionsDir, userDataDir }) {
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${output}`);
   const installed = readdirSync(extensionsDir).filter((name) => name.startsWith('managed-downloads.managed-downloads-'));
-  if (installed.length === 0) throw new Error(`--install-extension reported success but ${extensionsDir} has no managed-downloads folder:\n${output}`);
+  if (installed.length === 0)
+    throw new Error(`--install-extension reported success but ${extensionsDir} has no managed-downloads folder:\n${output}`);
   return join(extensionsDir, installed.sort().at(-1));
 }
 
@@ -97,13 +98,18 @@ export async function startCodeServer(tools, options) {
 
   const args = [
     tools.codeServerEntry,
-    '--config', config,
-    '--bind-addr', `${host}:${port}`,
-    '--auth', 'none',
+    '--config',
+    config,
+    '--bind-addr',
+    `${host}:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (options.trusted !== false) args.push('--disable-workspace-trust');
   if (options.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
@@ -116,7 +122,12 @@ export async function startCodeServer(tools, options) {
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = false;
-  const exitedPromise = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exitedPromise = new Promise((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const untrack = trackProcessGroup(child.pid);
 
   const stop = async () => {

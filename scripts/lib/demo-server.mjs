@@ -20,7 +20,12 @@ export function startDemoServerProcess(options = {}) {
   const child = spawn(process.execPath, args, { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   const untrack = trackProcessGroup(child.pid);
   let exited = false;
-  const exitedPromise = new Promise((resolve) => child.once('exit', (code, signal) => { exited = true; resolve({ code, signal }); }));
+  const exitedPromise = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    }),
+  );
   const stop = async () => {
     if (!exited) {
       try {
@@ -47,6 +52,8 @@ export function startDemoServerProcess(options = {}) {
         resolve({ ...JSON.parse(line.slice('DEMO_SERVER_READY '.length)), stop, exited: exitedPromise });
       }
     });
-    void exitedPromise.then(({ code, signal }) => reject(new Error(`the demo server exited (${signal ?? `exit ${code}`}) before it was ready; its messages are above`)));
+    void exitedPromise.then(({ code, signal }) =>
+      reject(new Error(`the demo server exited (${signal ?? `exit ${code}`}) before it was ready; its messages are above`)),
+    );
   });
 }

@@ -49,7 +49,20 @@ function packagedSources() {
     if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
     else files.push(p);
   };
-  for (const p of ['src', 'media', 'package.json', 'package.nls.json', 'l10n', 'package-lock.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'esbuild.mjs', 'scripts/lib/vsix.mjs']) {
+  for (const p of [
+    'src',
+    'media',
+    'package.json',
+    'package.nls.json',
+    'l10n',
+    'package-lock.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    '.vscodeignore',
+    'esbuild.mjs',
+    'scripts/lib/vsix.mjs',
+  ]) {
     walk(join(repoRoot, p));
   }
   return files;
@@ -84,7 +97,10 @@ function esbuildPlatformPackage(pkg, version) {
   if (!existsSync(join(dir, 'package', 'package.json'))) {
     mkdirSync(dir, { recursive: true });
     console.log(`[package] fetching ${pkg}@${version} with npm pack (once; cached in ${dir})`);
-    const tarball = run('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', dir], { cwd: dir }).trim().split('\n').at(-1);
+    const tarball = run('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', dir], { cwd: dir })
+      .trim()
+      .split('\n')
+      .at(-1);
     run('tar', ['xzf', join(dir, tarball), '-C', dir]);
   }
   return join(dir, 'package');
@@ -113,7 +129,8 @@ function stage(stagingDir, target) {
     cpSync(join(repoRoot, p), join(stagingDir, p), { recursive: true });
   }
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  if (!DEVELOPERS_NOTE.test(readme)) throw new Error('README.md has no <!-- developers --> ... <!-- /developers --> note for the packaging to leave out');
+  if (!DEVELOPERS_NOTE.test(readme))
+    throw new Error('README.md has no <!-- developers --> ... <!-- /developers --> note for the packaging to leave out');
   writeFileSync(join(stagingDir, 'README.md'), readme.replace(DEVELOPERS_NOTE, ''));
   // esbuild's JavaScript API only; its bin/ (a copy of the host's binary) and install script are not needed.
   const esbuildDir = join(repoRoot, 'node_modules', 'esbuild');
@@ -147,7 +164,10 @@ export function packageVsix({ target = defaultTarget, outFile, build = true } = 
       withStderr: true,
     });
     const files = /\((\d+) files?/.exec(output)?.[1];
-    const warnings = output.split('\n').filter((line) => /\bWARNING\b/.test(line)).map((line) => line.trim());
+    const warnings = output
+      .split('\n')
+      .filter((line) => /\bWARNING\b/.test(line))
+      .map((line) => line.trim());
     return { vsix, bytes: statSync(vsix).size, files: files ? Number(files) : undefined, log: output, warnings };
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
@@ -157,4 +177,3 @@ export function packageVsix({ target = defaultTarget, outFile, build = true } = 
 export function describeSize(bytes) {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 }
-

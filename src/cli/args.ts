@@ -111,7 +111,18 @@ export type Command =
   | ({ name: JobVerb; jobId: string } & CommonArgs);
 
 const FILE_OPTIONS: OptionName[] = ['dest', 'output', 'input-file', 'sha256', 'overwrite'];
-const JOB_OPTIONS: OptionName[] = ['priority', 'security-flags', 'redirect-policy', 'retry-delay', 'no-progress-timeout', 'header', 'client-cert', 'client-key', 'client-pfx', 'client-cert-passphrase-env'];
+const JOB_OPTIONS: OptionName[] = [
+  'priority',
+  'security-flags',
+  'redirect-policy',
+  'retry-delay',
+  'no-progress-timeout',
+  'header',
+  'client-cert',
+  'client-key',
+  'client-pfx',
+  'client-cert-passphrase-env',
+];
 const RUN_OPTIONS: OptionName[] = ['validator', 'ca-file', 'limit-rate', 'client-cert-passphrase-env', 'without-secret-headers'];
 
 /** What each command accepts besides the common options (--store, --json, --verbose, --help). */
@@ -146,7 +157,8 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
   if (values.help || name === undefined || name === 'help') return { name: 'help' };
   if (!(name in COMMAND_OPTIONS)) throw new UsageError(`Unknown command "${name}". Commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}.`);
   for (const key of Object.keys(values) as OptionName[]) {
-    if (!COMMON_OPTIONS.includes(key) && !COMMAND_OPTIONS[name].includes(key)) throw new UsageError(`The option --${key} does not apply to "${name}".`);
+    if (!COMMON_OPTIONS.includes(key) && !COMMAND_OPTIONS[name].includes(key))
+      throw new UsageError(`The option --${key} does not apply to "${name}".`);
   }
   const common: CommonArgs = {
     store: path.resolve(cwd, values.store ?? defaultStoreDir()),
@@ -179,7 +191,8 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
     securityFlags: values['security-flags'] === undefined ? undefined : parseInteger('--security-flags', values['security-flags']),
     redirectPolicy: values['redirect-policy'] === undefined ? undefined : parseRedirectPolicy(values['redirect-policy']),
     retryDelaySeconds: values['retry-delay'] === undefined ? undefined : parseSeconds('--retry-delay', values['retry-delay']),
-    noProgressTimeoutSeconds: values['no-progress-timeout'] === undefined ? undefined : parseSeconds('--no-progress-timeout', values['no-progress-timeout']),
+    noProgressTimeoutSeconds:
+      values['no-progress-timeout'] === undefined ? undefined : parseSeconds('--no-progress-timeout', values['no-progress-timeout']),
     headers: values.header === undefined ? undefined : parseHeaders(values.header),
     noHeaders: values['no-headers'] ?? false,
     autoComplete: values['auto-complete'],
@@ -192,36 +205,51 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
   };
   switch (name) {
     case 'get': {
-      if (rest.length === 0 && values['input-file'] === undefined) throw new UsageError('get needs at least one URL: managed-downloads get URL... --dest DIR (or -i FILE, one URL a line)');
-      return { name, ...common, ...files(), job: job(), ...(values.connections !== undefined ? { connections: parseConnections(values.connections) } : {}) };
+      if (rest.length === 0 && values['input-file'] === undefined)
+        throw new UsageError('get needs at least one URL: managed-downloads get URL... --dest DIR (or -i FILE, one URL a line)');
+      return {
+        name,
+        ...common,
+        ...files(),
+        job: job(),
+        ...(values.connections !== undefined ? { connections: parseConnections(values.connections) } : {}),
+      };
     }
     case 'create':
-      if (rest.length > 0) throw new UsageError(`"create" takes no URLs (got ${rest.join(' ')}): create the job, then 'managed-downloads add JOB URL...'.`);
+      if (rest.length > 0)
+        throw new UsageError(`"create" takes no URLs (got ${rest.join(' ')}): create the job, then 'managed-downloads add JOB URL...'.`);
       return { name, ...common, job: job() };
     case 'add': {
       const jobId = oneJob('add JOB URL... [--dest DIR]');
       rest.shift();
-      if (rest.length === 0 && values['input-file'] === undefined) throw new UsageError('add needs at least one URL after the job: managed-downloads add JOB URL... [--dest DIR] (or -i FILE)');
+      if (rest.length === 0 && values['input-file'] === undefined)
+        throw new UsageError('add needs at least one URL after the job: managed-downloads add JOB URL... [--dest DIR] (or -i FILE)');
       return { name, ...common, jobId, ...files() };
     }
     case 'set': {
       const jobId = oneJob('set JOB [--priority P] [--description TEXT] ...');
       if (rest.length > 1) throw new UsageError(`"set" takes one job; the settings are options (got ${rest.slice(1).join(' ')}).`);
       const settings = job();
-      if (values.header !== undefined && settings.noHeaders) throw new UsageError('Give either --header (the job\'s new headers) or --no-headers (none), not both.');
-      if (specFromArgs(settings.clientCertificate) && settings.noClientCertificate) throw new UsageError('Give either a client certificate or --no-client-cert, not both.');
+      if (values.header !== undefined && settings.noHeaders)
+        throw new UsageError("Give either --header (the job's new headers) or --no-headers (none), not both.");
+      if (specFromArgs(settings.clientCertificate) && settings.noClientCertificate)
+        throw new UsageError('Give either a client certificate or --no-client-cert, not both.');
       if (!Object.keys(values).some((k) => COMMAND_OPTIONS.set.includes(k as OptionName) && k !== 'client-cert-passphrase-env')) {
         throw new UsageError('"set" needs at least one setting to change, e.g. managed-downloads set JOB --priority high.');
       }
       return { name, ...common, jobId, job: settings };
     }
     case 'check-cert':
-      if (rest.length !== 1) throw new UsageError('check-cert needs exactly one https URL: managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--ca-file FILE] [--json]');
+      if (rest.length !== 1)
+        throw new UsageError(
+          'check-cert needs exactly one https URL: managed-downloads check-cert URL [--validator FILE.ts] [--security-flags N] [--ca-file FILE] [--json]',
+        );
       return { name, ...common, url: rest[0], securityFlags: parseInteger('--security-flags', values['security-flags'] ?? '0') };
     case 'watch':
       return { name, ...common, jobIds: rest };
     case 'resume':
-      if (rest.length === 0) throw new UsageError('"resume" needs a job id (or a unique prefix of one), or several: managed-downloads resume JOB...');
+      if (rest.length === 0)
+        throw new UsageError('"resume" needs a job id (or a unique prefix of one), or several: managed-downloads resume JOB...');
       return { name, ...common, jobIds: rest };
     case 'run':
     case 'list':
@@ -234,7 +262,10 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
   }
 }
 
-function clientCertificateArgs(values: { 'client-cert'?: string; 'client-key'?: string; 'client-pfx'?: string }, cwd: string): ClientCertificateArgs {
+function clientCertificateArgs(
+  values: { 'client-cert'?: string; 'client-key'?: string; 'client-pfx'?: string },
+  cwd: string,
+): ClientCertificateArgs {
   const file = (v: string | undefined) => (v === undefined ? undefined : path.resolve(cwd, v));
   const args = { certFile: file(values['client-cert']), keyFile: file(values['client-key']), pfxFile: file(values['client-pfx']) };
   specFromArgs(args); // a wrong combination is a usage error now
@@ -243,7 +274,8 @@ function clientCertificateArgs(values: { 'client-cert'?: string; 'client-key'?: 
 
 function parsePriority(value: string): JobPriority {
   const key = value.toUpperCase() as keyof typeof JobPriority;
-  if (!(key in JobPriority) || !Number.isNaN(Number(value))) throw new UsageError(`Unknown priority "${value}": use foreground, high, normal or low.`);
+  if (!(key in JobPriority) || !Number.isNaN(Number(value)))
+    throw new UsageError(`Unknown priority "${value}": use foreground, high, normal or low.`);
   return JobPriority[key];
 }
 
@@ -255,7 +287,10 @@ const REDIRECT_POLICIES: Record<string, number> = {
 
 function parseRedirectPolicy(value: string): number {
   const bits = REDIRECT_POLICIES[value.toLowerCase()];
-  if (bits === undefined) throw new UsageError(`Unknown redirect policy "${value}": use allow (follow silently), report (follow and record the final URL) or disallow (a redirect is an error).`);
+  if (bits === undefined)
+    throw new UsageError(
+      `Unknown redirect policy "${value}": use allow (follow silently), report (follow and record the final URL) or disallow (a redirect is an error).`,
+    );
   return bits;
 }
 
@@ -271,14 +306,17 @@ const MAX_CONNECTIONS = 64;
 function parseConnections(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONNECTIONS) {
-    throw new UsageError(`--connections needs a whole number from 1 to ${MAX_CONNECTIONS} (got "${value}"); 1 fetches every file over one connection.`);
+    throw new UsageError(
+      `--connections needs a whole number from 1 to ${MAX_CONNECTIONS} (got "${value}"); 1 fetches every file over one connection.`,
+    );
   }
   return n;
 }
 
 function parseSeconds(option: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${option} needs a number of seconds, 0 or more (got "${value}").`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${option} needs a number of seconds, 0 or more (got "${value}").`);
   return n;
 }
 
@@ -289,7 +327,9 @@ export function parseRate(value: string): number {
   const match = /^(\d+(?:\.\d+)?)([kmgt]?)(?:b?(?:\/s)?)$/i.exec(value.trim());
   const bytes = match ? Math.floor(Number(match[1]) * RATE_UNITS[match[2].toLowerCase()]) : NaN;
   if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new UsageError(`--limit-rate needs a rate in bytes per second, at least 1, with an optional K, M, G or T suffix as curl takes it: 100K, 1M, 2G (got "${value}"). Leave it out for no limit.`);
+    throw new UsageError(
+      `--limit-rate needs a rate in bytes per second, at least 1, with an optional K, M, G or T suffix as curl takes it: 100K, 1M, 2G (got "${value}"). Leave it out for no limit.`,
+    );
   }
   return bytes;
 }
@@ -300,8 +340,12 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
     const colon = line.indexOf(':');
     const name = line.slice(0, Math.max(0, colon)).trim();
     // The value is often a credential: a mistake is described without repeating it (see redactedHeader).
-    if (colon < 0) throw new UsageError(`--header ${redactedHeader(line)} has no colon: write it as "Name: value", e.g. --header 'Authorization: Bearer ...'.`);
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header ${redactedHeader(line)} has no valid header name before its colon: write it as "Name: value".`);
+    if (colon < 0)
+      throw new UsageError(
+        `--header ${redactedHeader(line)} has no colon: write it as "Name: value", e.g. --header 'Authorization: Bearer ...'.`,
+      );
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new UsageError(`--header ${redactedHeader(line)} has no valid header name before its colon: write it as "Name: value".`);
     headers[name] = line.slice(colon + 1).trim();
   }
   return headers;
@@ -310,5 +354,11 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
 /** A --header value for a message: its leading word when it looks like a header name, else its first 3 characters; the rest as ***. */
 function redactedHeader(line: string): string {
   const word = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})[\s:]/.exec(line)?.[1];
-  return `"${word ?? line.trim().slice(0, 3).replace(/[^\x20-\x7e]/g, '?')} ***" (${line.length} characters)`;
+  return `"${
+    word ??
+    line
+      .trim()
+      .slice(0, 3)
+      .replace(/[^\x20-\x7e]/g, '?')
+  } ***" (${line.length} characters)`;
 }

@@ -20,7 +20,8 @@ export interface ClientCertificateArgs {
 /** The spec the options name (paths already absolute), or undefined when none was given. */
 export function specFromArgs(args: ClientCertificateArgs): Omit<ClientCertificateSpec, 'passphrase'> | undefined {
   if (args.keyFile && !args.certFile) throw new UsageError('--client-key needs --client-cert (the certificate the key belongs to).');
-  if (args.pfxFile && (args.certFile || args.keyFile)) throw new UsageError('Give either --client-pfx FILE (PKCS#12) or --client-cert FILE [--client-key FILE] (PEM), not both.');
+  if (args.pfxFile && (args.certFile || args.keyFile))
+    throw new UsageError('Give either --client-pfx FILE (PKCS#12) or --client-cert FILE [--client-key FILE] (PEM), not both.');
   if (args.pfxFile) return { format: 'pkcs12', source: 'file', pfxFile: args.pfxFile };
   if (args.certFile) return { format: 'pem', source: 'file', certFile: args.certFile, ...(args.keyFile ? { keyFile: args.keyFile } : {}) };
   return undefined;
@@ -29,7 +30,8 @@ export function specFromArgs(args: ClientCertificateArgs): Omit<ClientCertificat
 /** The passphrase in the environment variable `name` names (or the default one); undefined when it is not set. */
 export function passphraseFromEnv(name: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name ?? PASSPHRASE_ENV];
-  if (name !== undefined && value === undefined) throw new UsageError(`--client-cert-passphrase-env names ${name}, which is not set in the environment.`);
+  if (name !== undefined && value === undefined)
+    throw new UsageError(`--client-cert-passphrase-env names ${name}, which is not set in the environment.`);
   return value;
 }
 
@@ -42,17 +44,25 @@ export interface ResolvedClientCertificate {
  * The options' certificate, checked before any job exists (a wrong passphrase or a mismatched key stops here,
  * nothing is created), with its passphrase from the environment or, on a terminal, a prompt.
  */
-export async function resolveClientCertificate(args: ClientCertificateArgs, passphraseEnv: string | undefined, io: CliIO, input: NodeJS.ReadStream = process.stdin): Promise<ResolvedClientCertificate | undefined> {
+export async function resolveClientCertificate(
+  args: ClientCertificateArgs,
+  passphraseEnv: string | undefined,
+  io: CliIO,
+  input: NodeJS.ReadStream = process.stdin,
+): Promise<ResolvedClientCertificate | undefined> {
   const base = specFromArgs(args);
   if (!base) return undefined;
   let passphrase = passphraseFromEnv(passphraseEnv);
-  const tryLoad = (p: string | undefined) => loadClientCertificate({ ...base, passphrase: p !== undefined }, p === undefined ? undefined : { passphrase: p });
+  const tryLoad = (p: string | undefined) =>
+    loadClientCertificate({ ...base, passphrase: p !== undefined }, p === undefined ? undefined : { passphrase: p });
   try {
     await tryLoad(passphrase);
   } catch (err) {
     if (!(err instanceof BitsError) || err.code !== Codes.E_INVALID_PASSWORD || passphrase !== undefined) throw err;
     if (!input.isTTY) {
-      throw new UsageError(`The client certificate is protected by a passphrase. Put it in an environment variable and name it with --client-cert-passphrase-env NAME (default ${PASSPHRASE_ENV}); it is never read from the command line.`);
+      throw new UsageError(
+        `The client certificate is protected by a passphrase. Put it in an environment variable and name it with --client-cert-passphrase-env NAME (default ${PASSPHRASE_ENV}); it is never read from the command line.`,
+      );
     }
     passphrase = await promptHidden('Passphrase of the client certificate: ', io, input);
     await tryLoad(passphrase);

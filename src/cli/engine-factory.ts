@@ -60,7 +60,8 @@ export async function createCliEngine(options: CliEngineOptions): Promise<JobEng
   // A validator that does not load is not fatal here: jobs that need it fail with
   // BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, whose description says what to fix (as BITS does).
   const state = await gate.ready;
-  if (options.validator !== undefined && state.status !== 'loaded') log('warn', `${VALIDATOR_LOG_PREFIX} ${options.validator} is not loaded (${state.status})`);
+  if (options.validator !== undefined && state.status !== 'loaded')
+    log('warn', `${VALIDATOR_LOG_PREFIX} ${options.validator} is not loaded (${state.status})`);
   let engine: JobEngine;
   try {
     engine = await JobEngine.open({

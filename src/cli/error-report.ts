@@ -32,7 +32,13 @@ export function asBitsError(err: unknown): BitsError {
 
 /** The fields of an error in --json output (the same names as a job's error). */
 export function errorJson(err: BitsError) {
-  return { context: err.context, contextName: ErrorContext[err.context], code: formatCode(err.code), codeName: codeName(err.code), description: err.message };
+  return {
+    context: err.context,
+    contextName: ErrorContext[err.context],
+    code: formatCode(err.code),
+    codeName: codeName(err.code),
+    description: err.message,
+  };
 }
 
 /** `BG_E_EMPTY (0x80200003): There are no files...`: how every error line of the CLI reads. */

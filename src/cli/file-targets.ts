@@ -26,7 +26,10 @@ export function urlsFromList(text: string, source: string): string[] {
       problems.push(`  line ${i + 1}: ${err.message}`);
     }
   });
-  if (problems.length > 0) throw new UsageError(`${source} has ${problems.length} bad line${problems.length === 1 ? '' : 's'}; nothing was started:\n${problems.join('\n')}`);
+  if (problems.length > 0)
+    throw new UsageError(
+      `${source} has ${problems.length} bad line${problems.length === 1 ? '' : 's'}; nothing was started:\n${problems.join('\n')}`,
+    );
   if (urls.length === 0) throw new UsageError(`${source} holds no URL (one a line; blank lines and lines starting with # are skipped).`);
   return urls;
 }
@@ -34,7 +37,13 @@ export function urlsFromList(text: string, source: string): string[] {
 /** The files to add, checked: names unique, -o inside --dest, one --sha256 per URL, nothing overwritten unless asked. */
 export function fileTargets(args: FileArgs): NewFileOptions[] {
   const urls = [...args.urls];
-  if (args.inputFile !== undefined) urls.push(...urlsFromList(readNamedFile(args.inputFile, '-i'), args.inputFile === '-' ? 'The URL list on standard input' : `The URL list ${args.inputFile}`));
+  if (args.inputFile !== undefined)
+    urls.push(
+      ...urlsFromList(
+        readNamedFile(args.inputFile, '-i'),
+        args.inputFile === '-' ? 'The URL list on standard input' : `The URL list ${args.inputFile}`,
+      ),
+    );
   if (args.sha256.length > 0 && args.sha256.length !== urls.length) {
     throw new UsageError(`Give one --sha256 per URL, in the same order (${urls.length} URL(s), ${args.sha256.length} digest(s)).`);
   }
@@ -42,13 +51,17 @@ export function fileTargets(args: FileArgs): NewFileOptions[] {
   const targets = names.map((name) => path.resolve(args.dest, name));
   if (!args.overwrite) {
     const existing = targets.filter((t) => existsSync(t));
-    if (existing.length > 0) throw new UsageError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --overwrite to replace, or choose another --dest${args.output !== undefined ? ' or -o NAME' : ''}.`);
+    if (existing.length > 0)
+      throw new UsageError(
+        `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; pass --overwrite to replace, or choose another --dest${args.output !== undefined ? ' or -o NAME' : ''}.`,
+      );
   }
   return urls.map((url, i) => ({ remoteUrl: url, localPath: targets[i], ...(args.sha256[i] ? { sha256: args.sha256[i] } : {}) }));
 }
 
 function outputName(name: string): string {
-  if (name.trim() === '' || name.endsWith('/') || name.endsWith(path.sep)) throw new UsageError(`-o needs a file name (got "${name}"); the folder is --dest.`);
+  if (name.trim() === '' || name.endsWith('/') || name.endsWith(path.sep))
+    throw new UsageError(`-o needs a file name (got "${name}"); the folder is --dest.`);
   return name;
 }
 

@@ -22,7 +22,8 @@ export function formatDuration(seconds: number): string {
 }
 
 export function percent(progress: JobProgress): string {
-  if (progress.bytesTotal === null || progress.bytesTotal === 0) return progress.filesTotal > 0 && progress.filesTransferred === progress.filesTotal ? '100%' : '  ?%';
+  if (progress.bytesTotal === null || progress.bytesTotal === 0)
+    return progress.filesTotal > 0 && progress.filesTransferred === progress.filesTotal ? '100%' : '  ?%';
   return `${((100 * progress.bytesTransferred) / progress.bytesTotal).toFixed(1)}%`;
 }
 
@@ -52,7 +53,14 @@ export function jobJson(job: JobSnapshot, progress: JobProgress) {
     headers: Object.keys(job.customHeaders),
     writeOnlyHeaders: job.writeOnlyHeaderNames ?? [],
     ...(job.clientCertificate
-      ? { clientCertificate: { subject: job.clientCertificate.subject, sha1Thumbprint: job.clientCertificate.sha1Thumbprint, notAfter: job.clientCertificate.notAfter, format: job.clientCertificate.format } }
+      ? {
+          clientCertificate: {
+            subject: job.clientCertificate.subject,
+            sha1Thumbprint: job.clientCertificate.sha1Thumbprint,
+            notAfter: job.clientCertificate.notAfter,
+            format: job.clientCertificate.format,
+          },
+        }
       : {}),
     progress,
     files: job.files.map((f) => ({
@@ -120,7 +128,9 @@ export function jobDetails(job: JobSnapshot, progress: JobProgress): string {
   if (job.error) lines.push(`  error:       ${describeFailure(job)}`);
   job.files.forEach((f, i) => {
     lines.push(`  file ${i}: ${f.remoteUrl}`);
-    lines.push(`    -> ${f.localPath}  ${f.transferred ? 'transferred' : `${formatBytes(f.bytesTransferred)} of ${formatBytes(f.bytesTotal)}`}${f.sha256 ? `  sha256 ${f.sha256}` : ''}`);
+    lines.push(
+      `    -> ${f.localPath}  ${f.transferred ? 'transferred' : `${formatBytes(f.bytesTransferred)} of ${formatBytes(f.bytesTotal)}`}${f.sha256 ? `  sha256 ${f.sha256}` : ''}`,
+    );
   });
   return lines.join('\n');
 }

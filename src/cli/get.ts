@@ -44,7 +44,13 @@ export async function getCommand(args: GetArgs, io: CliIO): Promise<number> {
   }
 }
 
-async function createJob(engine: JobEngine, args: GetArgs, files: NewFileOptions[], headers: ReturnType<typeof splitHeaders>, clientCertificate: ClientCertificateSpec | undefined): Promise<string> {
+async function createJob(
+  engine: JobEngine,
+  args: GetArgs,
+  files: NewFileOptions[],
+  headers: ReturnType<typeof splitHeaders>,
+  clientCertificate: ClientCertificateSpec | undefined,
+): Promise<string> {
   const urls = files.map((f) => f.remoteUrl).join(' ');
   const job = await engine.createJob(
     newJobOptions(args.job, {
@@ -56,7 +62,8 @@ async function createJob(engine: JobEngine, args: GetArgs, files: NewFileOptions
   );
   try {
     // Names only: the values stay in this process (see secret-headers.ts).
-    if (Object.keys(headers.writeOnly).length > 0) await engine.setProperties(job.id, { writeOnlyHeaderNames: Object.keys(headers.writeOnly) });
+    if (Object.keys(headers.writeOnly).length > 0)
+      await engine.setProperties(job.id, { writeOnlyHeaderNames: Object.keys(headers.writeOnly) });
     if (clientCertificate) await engine.setClientCertificate(job.id, clientCertificate);
     await engine.addFiles(job.id, files);
     await engine.resume(job.id);

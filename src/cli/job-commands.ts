@@ -17,7 +17,12 @@ import { jobOrReport } from './wait';
 type JobArgs = CommonArgs & { jobId: string };
 
 /** Opens the store (taking its lease), finds the job by id or prefix, runs `action`; the engine is closed after. */
-export async function withJob(args: JobArgs, io: CliIO, action: (engine: JobEngine, job: JobSnapshot) => Promise<number>, options: Partial<CliEngineOptions> = {}): Promise<number> {
+export async function withJob(
+  args: JobArgs,
+  io: CliIO,
+  action: (engine: JobEngine, job: JobSnapshot) => Promise<number>,
+  options: Partial<CliEngineOptions> = {},
+): Promise<number> {
   const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io), ...options });
   try {
     reportStoreProblems(engine, io);
@@ -58,7 +63,10 @@ export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io:
     for (const job of jobs) {
       const missing = missingSecretHeaders(job, have);
       if (missing.length > 0 && !args.withoutSecretHeaders) throw new UsageError(missingSecretsAdvice(job, missing));
-      if (missing.length > 0) io.stderr.write(`warning: job ${job.id.slice(0, 8)} runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`);
+      if (missing.length > 0)
+        io.stderr.write(
+          `warning: job ${job.id.slice(0, 8)} runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`,
+        );
     }
     for (const job of jobs) await engine.resume(job.id);
     const ids = jobs.map((j) => j.id);
@@ -80,8 +88,12 @@ export async function suspendCommand(args: JobArgs, io: CliIO): Promise<number> 
 export async function cancelCommand(args: JobArgs, io: CliIO): Promise<number> {
   return withJob(args, io, async (engine, job) => {
     const { code } = await engine.cancel(job.id);
-    const message = code === 0 ? `Job ${job.id} cancelled; its temp files were deleted.` : `Job ${job.id} cancelled, but some temp files could not be deleted (${codeName(code)}).`;
-    if (args.json) io.stdout.write(JSON.stringify({ id: job.id, state: 'CANCELLED', code: formatCode(code), codeName: codeName(code) }) + '\n');
+    const message =
+      code === 0
+        ? `Job ${job.id} cancelled; its temp files were deleted.`
+        : `Job ${job.id} cancelled, but some temp files could not be deleted (${codeName(code)}).`;
+    if (args.json)
+      io.stdout.write(JSON.stringify({ id: job.id, state: 'CANCELLED', code: formatCode(code), codeName: codeName(code) }) + '\n');
     else io.stderr.write(message + '\n');
     return 0;
   });
@@ -93,10 +105,18 @@ export async function completeCommand(args: JobArgs, io: CliIO): Promise<number>
     const result = await engine.complete(job.id);
     const done = engine.getJob(job.id)!;
     if (args.json) {
-      writeJob(io, engine, done, { code: formatCode(result.code), codeName: codeName(result.code), completed: result.completed, notTransferred: result.notTransferred });
+      writeJob(io, engine, done, {
+        code: formatCode(result.code),
+        codeName: codeName(result.code),
+        completed: result.completed,
+        notTransferred: result.notTransferred,
+      });
     } else {
       for (const file of result.completed) io.stdout.write(file + '\n');
-      if (result.notTransferred.length > 0) io.stderr.write(`Job ${job.id} completed (${codeName(result.code)}): not transferred, so not created: ${result.notTransferred.join(', ')}\n`);
+      if (result.notTransferred.length > 0)
+        io.stderr.write(
+          `Job ${job.id} completed (${codeName(result.code)}): not transferred, so not created: ${result.notTransferred.join(', ')}\n`,
+        );
     }
     return done.state === JobState.ACKNOWLEDGED ? 0 : 1;
   });

@@ -15,7 +15,9 @@ export function securityFlagsOf(args: JobOptionArgs, base = 0): number | undefin
   if (args.redirectPolicy === undefined) return flags;
   const given = flags & SecurityFlags.REDIRECT_POLICY_MASK;
   if (args.securityFlags !== undefined && given !== 0 && given !== args.redirectPolicy) {
-    throw new UsageError(`--security-flags 0x${args.securityFlags.toString(16)} already sets a redirect policy (0x${given.toString(16)}) that --redirect-policy contradicts: give the policy once.`);
+    throw new UsageError(
+      `--security-flags 0x${args.securityFlags.toString(16)} already sets a redirect policy (0x${given.toString(16)}) that --redirect-policy contradicts: give the policy once.`,
+    );
   }
   return (flags & ~SecurityFlags.REDIRECT_POLICY_MASK) | args.redirectPolicy;
 }
@@ -27,7 +29,10 @@ export function headersOf(args: JobOptionArgs, env: NodeJS.ProcessEnv = process.
   return args.headers === undefined ? undefined : splitHeaders(args.headers, { ...env, MANAGED_DOWNLOADS_HEADERS: '' });
 }
 
-export function newJobOptions(args: JobOptionArgs, defaults: { displayName: string; description: string; autoComplete: boolean }): NewJobOptions {
+export function newJobOptions(
+  args: JobOptionArgs,
+  defaults: { displayName: string; description: string; autoComplete: boolean },
+): NewJobOptions {
   return {
     displayName: args.name ?? defaults.displayName,
     description: args.description ?? defaults.description,

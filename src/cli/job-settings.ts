@@ -12,7 +12,12 @@ import { withJob, writeJob } from './job-commands';
 export async function createCommand(args: CommonArgs & { job: JobOptionArgs }, io: CliIO): Promise<number> {
   const clientCertificate = await resolveClientCertificate(args.job.clientCertificate, args.clientCertPassphraseEnv, io);
   const writeOnly = Object.keys(headersOf(args.job)?.writeOnly ?? {});
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, clientCertificatePassphrase: clientCertificate?.passphrase, log: engineLog(args.verbose, io) });
+  const engine = await createCliEngine({
+    store: args.store,
+    resumeStoredJobs: false,
+    clientCertificatePassphrase: clientCertificate?.passphrase,
+    log: engineLog(args.verbose, io),
+  });
   try {
     let job = await engine.createJob(newJobOptions(args.job, { displayName: 'download', description: '', autoComplete: false }));
     try {

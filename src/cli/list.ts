@@ -15,7 +15,9 @@ export async function listCommand(args: CommonArgs, io: CliIO): Promise<number> 
     const jobs = engine.listJobs();
     if (args.json) {
       const problems = engine.storeProblems.map((p) => ({ ...p, code: formatCode(p.code), codeName: codeName(p.code) }));
-      io.stdout.write(JSON.stringify({ store: args.store, jobs: jobs.map((j) => jobJson(j, engine.getProgress(j.id))), storeProblems: problems }) + '\n');
+      io.stdout.write(
+        JSON.stringify({ store: args.store, jobs: jobs.map((j) => jobJson(j, engine.getProgress(j.id))), storeProblems: problems }) + '\n',
+      );
     } else if (jobs.length === 0) {
       io.stderr.write(`No jobs in ${args.store}.\n`);
     } else {

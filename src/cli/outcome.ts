@@ -34,7 +34,9 @@ export function reportOutcome(jobs: JobSnapshot[], io: CliIO, json: boolean, sto
     }
     io.stderr.write(`managed-downloads: job ${job.id} did not finish: ${describeFailure(job)}\n`);
     if (job.state === JobState.ERROR) {
-      io.stderr.write(`  The job stays in the store (${store}) with its bytes: fix the cause and run 'managed-downloads resume ${job.id.slice(0, 8)}', or 'managed-downloads cancel ${job.id.slice(0, 8)}'.\n`);
+      io.stderr.write(
+        `  The job stays in the store (${store}) with its bytes: fix the cause and run 'managed-downloads resume ${job.id.slice(0, 8)}', or 'managed-downloads cancel ${job.id.slice(0, 8)}'.\n`,
+      );
     }
   }
   return ok ? EXIT_OK : EXIT_FAILED;
@@ -49,6 +51,7 @@ export const VALIDATOR_LOG_PREFIX = '[Validator]';
  */
 export function engineLog(verbose: boolean, io: CliIO): (level: LogLevel, message: string) => void {
   return (level, message) => {
-    if (verbose || level === 'error' || (level === 'warn' && message.startsWith(VALIDATOR_LOG_PREFIX))) io.stderr.write(`[${level}] ${message}\n`);
+    if (verbose || level === 'error' || (level === 'warn' && message.startsWith(VALIDATOR_LOG_PREFIX)))
+      io.stderr.write(`[${level}] ${message}\n`);
   };
 }

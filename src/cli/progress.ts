@@ -59,7 +59,10 @@ export class ProgressReporter {
     // More lines than the terminal has rows could not be drawn over; the rest are counted on the last line.
     const room = Math.max(1, (this.out.rows || 25) - 2);
     const ids = this.order.filter((id) => this.source.getJob(id) !== undefined);
-    const texts = ids.length > room ? [...ids.slice(0, room - 1).map((id) => this.lineOf(id)), `... and ${ids.length - room + 1} more job(s)`] : ids.map((id) => this.lineOf(id));
+    const texts =
+      ids.length > room
+        ? [...ids.slice(0, room - 1).map((id) => this.lineOf(id)), `... and ${ids.length - room + 1} more job(s)`]
+        : ids.map((id) => this.lineOf(id));
     if (texts.length === 0) return;
     let text = this.shown > 0 ? `\r${this.shown > 1 ? `\x1b[${this.shown - 1}A` : ''}` : '';
     text += texts.map((t) => `\x1b[K${t.slice(0, width)}`).join('\n');
@@ -79,7 +82,8 @@ export class ProgressReporter {
       return `${label}  waiting ${wait} to retry: ${job.error?.description ?? 'transient error'}`;
     }
     if (job.state === JobState.CONNECTING || job.state === JobState.QUEUED) return `${label}  ${JobState[job.state].toLowerCase()}...`;
-    if (job.state === JobState.ERROR || job.state === JobState.SUSPENDED || job.state === JobState.CANCELLED) return `${label}  ${JobState[job.state]}`;
+    if (job.state === JobState.ERROR || job.state === JobState.SUSPENDED || job.state === JobState.CANCELLED)
+      return `${label}  ${JobState[job.state]}`;
     const fraction = p.bytesTotal ? p.bytesTransferred / p.bytesTotal : 0;
     const barWidth = 20;
     const filled = Math.min(barWidth, Math.round(fraction * barWidth));
@@ -127,7 +131,9 @@ export class ProgressReporter {
     if (now - (this.lastPlainProgress.get(job.id) ?? 0) < PLAIN_PROGRESS_EVERY_MS) return;
     this.lastPlainProgress.set(job.id, now);
     const p = this.source.getProgress(job.id);
-    this.out.write(`${this.tag(job)} ${percent(p)} ${formatBytes(p.bytesTransferred)} of ${formatBytes(p.bytesTotal)} at ${formatBytes(Math.round(p.rate))}/s\n`);
+    this.out.write(
+      `${this.tag(job)} ${percent(p)} ${formatBytes(p.bytesTransferred)} of ${formatBytes(p.bytesTotal)} at ${formatBytes(Math.round(p.rate))}/s\n`,
+    );
   }
 
   dispose(): void {

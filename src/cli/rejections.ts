@@ -25,12 +25,16 @@ export function formatRejections(report: RejectionsReport): string {
     const phases = Object.entries(e.byPhase)
       .map(([phase, n]) => `${phase} ${n}`)
       .join(', ');
-    lines.push(`  ${String(e.count).padStart(6)}  ${e.endpoint}  (${phases}; ${e.certificates.length} distinct certificate(s); ${e.firstTime} .. ${e.lastTime})`);
+    lines.push(
+      `  ${String(e.count).padStart(6)}  ${e.endpoint}  (${phases}; ${e.certificates.length} distinct certificate(s); ${e.firstTime} .. ${e.lastTime})`,
+    );
     lines.push(`          last: ${formatCode(e.lastCode)} ${e.lastReason}`);
   }
   lines.push('', `Latest ${report.recent.length}:`);
   for (const r of report.recent) {
-    lines.push(`  ${r.time}  job ${r.jobId}${r.fileIndex !== undefined ? ` file ${r.fileIndex}` : ''}  ${r.endpoint}  ${r.codeName} (${formatCode(r.code)})`);
+    lines.push(
+      `  ${r.time}  job ${r.jobId}${r.fileIndex !== undefined ? ` file ${r.fileIndex}` : ''}  ${r.endpoint}  ${r.codeName} (${formatCode(r.code)})`,
+    );
     if (r.certSha256) lines.push(`      certificate sha256 ${r.certSha256}  subject ${r.subject ?? '?'}  issuer ${r.issuer ?? '?'}`);
     lines.push(`      ${r.reason}`);
   }

@@ -26,7 +26,9 @@ export async function runCommand(args: CommonArgs, io: CliIO): Promise<number> {
       const missing = UNFINISHED.has(job.state) ? missingSecretHeaders(job, have) : [];
       if (missing.length === 0) return true;
       if (args.withoutSecretHeaders) {
-        io.stderr.write(`warning: job ${job.id.slice(0, 8)} ("${job.displayName}") runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`);
+        io.stderr.write(
+          `warning: job ${job.id.slice(0, 8)} ("${job.displayName}") runs without its write-only header${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (--without-secret-headers).\n`,
+        );
         return true;
       }
       heldBack.push({ job, missing });
@@ -39,7 +41,12 @@ export async function runCommand(args: CommonArgs, io: CliIO): Promise<number> {
     reportStoreProblems(engine, io);
     for (const { job, missing } of heldBack) io.stderr.write(`managed-downloads: ${missingSecretsAdvice(job, missing)}\n`);
     const held = new Set(heldBack.map((h) => h.job.id));
-    const heldJson = heldBack.map(({ job, missing }) => ({ id: job.id, state: JobState[job.state], ok: false, missingSecretHeaders: missing }));
+    const heldJson = heldBack.map(({ job, missing }) => ({
+      id: job.id,
+      state: JobState[job.state],
+      ok: false,
+      missingSecretHeaders: missing,
+    }));
     // A transferred job that waits for its auto-complete is unfinished too: the engine completes it now.
     const ids = engine
       .listJobs()
@@ -53,7 +60,13 @@ export async function runCommand(args: CommonArgs, io: CliIO): Promise<number> {
     io.stderr.write(`Continuing ${ids.length} job(s) from ${args.store}\n`);
     return await superviseJobs(engine, ids, io, args.json, (jobs) => {
       const code = reportOutcome(jobs, io, false, args.store);
-      if (args.json) io.stdout.write(JSON.stringify([...jobs.map((j) => ({ id: j.id, state: JobState[j.state], ok: code === 0 || j.state === JobState.ACKNOWLEDGED })), ...heldJson]) + '\n');
+      if (args.json)
+        io.stdout.write(
+          JSON.stringify([
+            ...jobs.map((j) => ({ id: j.id, state: JobState[j.state], ok: code === 0 || j.state === JobState.ACKNOWLEDGED })),
+            ...heldJson,
+          ]) + '\n',
+        );
       return heldBack.length > 0 ? EXIT_FAILED : code;
     });
   } finally {

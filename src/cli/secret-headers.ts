@@ -17,14 +17,21 @@ export function headersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<str
   for (const line of text.split(/\r?\n/)) {
     if (!line.trim()) continue;
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new BitsError(Codes.E_INVALIDARG, `${HEADERS_ENV}: each line needs "Name: value" (a line without a name was found; its value is not shown). Fix the variable, then run the command again.`);
+    if (colon <= 0)
+      throw new BitsError(
+        Codes.E_INVALIDARG,
+        `${HEADERS_ENV}: each line needs "Name: value" (a line without a name was found; its value is not shown). Fix the variable, then run the command again.`,
+      );
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return checkHeaders(headers);
 }
 
 /** Splits the --header values into those stored with the job and the write-only ones (credentials, env). */
-export function splitHeaders(given: Record<string, string>, env: NodeJS.ProcessEnv = process.env): { stored: Record<string, string>; writeOnly: Record<string, string> } {
+export function splitHeaders(
+  given: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): { stored: Record<string, string>; writeOnly: Record<string, string> } {
   const stored: Record<string, string> = {};
   const writeOnly: Record<string, string> = {};
   for (const [name, value] of Object.entries(given)) (CREDENTIAL_HEADERS.has(name.toLowerCase()) ? writeOnly : stored)[name] = value;

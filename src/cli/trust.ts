@@ -8,7 +8,11 @@ export function checkCaFiles(files: readonly string[]): void {
   for (const file of files) {
     const text = readNamedFile(file, '--ca-file');
     if (splitPem(text).length === 0) {
-      throw new BitsError(Codes.E_INVALIDARG, `--ca-file ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA's certificate in PEM.`, ErrorContext.LOCAL_FILE);
+      throw new BitsError(
+        Codes.E_INVALIDARG,
+        `--ca-file ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA's certificate in PEM.`,
+        ErrorContext.LOCAL_FILE,
+      );
     }
   }
 }

@@ -38,17 +38,26 @@ export function waitUntilAtRest(engine: JobEngine, jobIds: readonly string[]): P
 }
 
 /** The job with this id, or the only one whose id starts with it; otherwise why not (a job has an `error` field of its own, so the two are told apart by `found`). */
-export function findJob(engine: Pick<JobEngine, 'getJob' | 'listAllJobs'>, idOrPrefix: string): { found: true; job: JobSnapshot } | { found: false; problem: string } {
+export function findJob(
+  engine: Pick<JobEngine, 'getJob' | 'listAllJobs'>,
+  idOrPrefix: string,
+): { found: true; job: JobSnapshot } | { found: false; problem: string } {
   const exact = engine.getJob(idOrPrefix);
   if (exact) return { found: true, job: exact };
   const matches = engine.listAllJobs().filter((j) => j.id.startsWith(idOrPrefix));
   if (matches.length === 1) return { found: true, job: matches[0] };
-  if (matches.length === 0) return { found: false, problem: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
+  if (matches.length === 0)
+    return { found: false, problem: `No job ${idOrPrefix} in this store. 'managed-downloads list' shows the jobs.` };
   return { found: false, problem: `${matches.length} jobs start with ${idOrPrefix}; give more of the id.` };
 }
 
 /** The job `findJob` finds, or undefined after telling the user why there is none (BG_E_NOT_FOUND, as every error reads). */
-export function jobOrReport(engine: Pick<JobEngine, 'getJob' | 'listAllJobs'>, idOrPrefix: string, io: CliIO, json = false): JobSnapshot | undefined {
+export function jobOrReport(
+  engine: Pick<JobEngine, 'getJob' | 'listAllJobs'>,
+  idOrPrefix: string,
+  io: CliIO,
+  json = false,
+): JobSnapshot | undefined {
   const lookup = findJob(engine, idOrPrefix);
   if (lookup.found) return lookup.job;
   reportError(new BitsError(Codes.BG_E_NOT_FOUND, lookup.problem), io, { json, verbose: false });

@@ -46,7 +46,10 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
         ids.push(job.id);
       }
     } else {
-      ids = view.records().filter((j) => !atRest(j)).map((j) => j.id);
+      ids = view
+        .records()
+        .filter((j) => !atRest(j))
+        .map((j) => j.id);
       if (ids.length === 0) {
         if (args.json) io.stdout.write(JSON.stringify({ ok: true, jobs: [] }) + '\n');
         else io.stderr.write(`Nothing to watch: no job of ${args.store} is running or waiting to.\n`);
@@ -80,8 +83,13 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
     reporter.dispose();
     if (result === 'interrupted') return EXIT_INTERRUPTED;
     const ok = result.every(succeeded);
-    if (args.json) io.stdout.write(JSON.stringify({ ok, jobs: result.map((j) => ({ ok: succeeded(j), ...jobJson(j, progressOf(j, 0)) })) }) + '\n');
-    else for (const j of result) io.stderr.write(`${j.id.slice(0, 8)} ${printable(j.displayName)}: ${JobState[j.state]}${j.error ? ` (${j.error.description})` : ''}\n`);
+    if (args.json)
+      io.stdout.write(JSON.stringify({ ok, jobs: result.map((j) => ({ ok: succeeded(j), ...jobJson(j, progressOf(j, 0)) })) }) + '\n');
+    else
+      for (const j of result)
+        io.stderr.write(
+          `${j.id.slice(0, 8)} ${printable(j.displayName)}: ${JobState[j.state]}${j.error ? ` (${j.error.description})` : ''}\n`,
+        );
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     reporter?.dispose();

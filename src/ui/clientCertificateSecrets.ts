@@ -7,7 +7,12 @@ import type * as vscode from 'vscode';
 import { BitsError, Codes } from '../core/errors';
 import { secretCall, SECRET_STORAGE_TIME_LIMIT_MS } from './secretStorageCalls';
 import { JobState, type ClientCertificateSpec, type DownloadEngine, type JobSnapshot } from '../core/jobs/model';
-import { checkClientCertificateSpec, loadClientCertificate, needsSecret, type ClientCertificateSecret } from '../core/tls/client-certificate';
+import {
+  checkClientCertificateSpec,
+  loadClientCertificate,
+  needsSecret,
+  type ClientCertificateSecret,
+} from '../core/tls/client-certificate';
 
 const KEY_PREFIX = 'managedDownloads.clientCertificate/';
 
@@ -18,7 +23,11 @@ export class ClientCertificateSecrets {
   ) {}
 
   async get(jobId: string): Promise<ClientCertificateSecret | undefined> {
-    const text = await secretCall(this.secrets.get(KEY_PREFIX + jobId), `reading the client certificate secret of job ${jobId} (no connection is made without it)`, this.timeLimitMs);
+    const text = await secretCall(
+      this.secrets.get(KEY_PREFIX + jobId),
+      `reading the client certificate secret of job ${jobId} (no connection is made without it)`,
+      this.timeLimitMs,
+    );
     if (!text) return undefined;
     try {
       return JSON.parse(text) as ClientCertificateSecret;
@@ -29,12 +38,17 @@ export class ClientCertificateSecrets {
 
   async set(jobId: string, secret: ClientCertificateSecret | undefined): Promise<void> {
     const doing = `keeping the client certificate secret of job ${jobId}`;
-    if (secret && Object.keys(secret).length > 0) await secretCall(this.secrets.store(KEY_PREFIX + jobId, JSON.stringify(secret)), doing, this.timeLimitMs);
+    if (secret && Object.keys(secret).length > 0)
+      await secretCall(this.secrets.store(KEY_PREFIX + jobId, JSON.stringify(secret)), doing, this.timeLimitMs);
     else await secretCall(this.secrets.delete(KEY_PREFIX + jobId), doing, this.timeLimitMs);
   }
 
   forget(jobId: string): Promise<void> {
-    return secretCall(this.secrets.delete(KEY_PREFIX + jobId), `forgetting the client certificate secret of job ${jobId}`, this.timeLimitMs);
+    return secretCall(
+      this.secrets.delete(KEY_PREFIX + jobId),
+      `forgetting the client certificate secret of job ${jobId}`,
+      this.timeLimitMs,
+    );
   }
 }
 
@@ -43,7 +57,13 @@ export class ClientCertificateSecrets {
  * then recorded by the engine; if the engine refuses (the job is finished, say), the previous secret is put back.
  * `spec` undefined removes the certificate and its secret.
  */
-export async function applyClientCertificate(engine: DownloadEngine, secrets: ClientCertificateSecrets, jobId: string, spec: ClientCertificateSpec | undefined, secret: ClientCertificateSecret | undefined): Promise<JobSnapshot> {
+export async function applyClientCertificate(
+  engine: DownloadEngine,
+  secrets: ClientCertificateSecrets,
+  jobId: string,
+  spec: ClientCertificateSpec | undefined,
+  secret: ClientCertificateSecret | undefined,
+): Promise<JobSnapshot> {
   if (!engine.setClientCertificate) throw new BitsError(Codes.E_FAIL, 'Client certificates are not available with this engine.');
   if (!spec) {
     const job = await engine.setClientCertificate(jobId, undefined);
@@ -64,7 +84,11 @@ export async function applyClientCertificate(engine: DownloadEngine, secrets: Cl
 
 /** The API's certificate options (src/api.ts ClientCertificateOptions) as a spec and its secret. */
 export function specFromApiOptions(options: unknown): { spec: ClientCertificateSpec; secret: ClientCertificateSecret } {
-  const invalid = (why: string) => new BitsError(Codes.E_INVALIDARG, `setClientCertificate needs { certFile, keyFile? }, { pfxFile }, { cert, key? } or { pfx }, each with an optional passphrase: ${why}.`);
+  const invalid = (why: string) =>
+    new BitsError(
+      Codes.E_INVALIDARG,
+      `setClientCertificate needs { certFile, keyFile? }, { pfxFile }, { cert, key? } or { pfx }, each with an optional passphrase: ${why}.`,
+    );
   if (typeof options !== 'object' || options === null) throw invalid('no options object');
   const o = options as Record<string, unknown>;
   const kinds = (['certFile', 'pfxFile', 'cert', 'pfx'] as const).filter((k) => o[k] !== undefined);
@@ -77,15 +101,33 @@ export function specFromApiOptions(options: unknown): { spec: ClientCertificateS
   const hasPassphrase = passphrase !== undefined;
   switch (kinds[0]) {
     case 'certFile':
-      return { spec: { format: 'pem', source: 'file', certFile: o.certFile as string, ...(o.keyFile === undefined ? {} : { keyFile: o.keyFile as string }), passphrase: hasPassphrase }, secret: withPassphrase };
+      return {
+        spec: {
+          format: 'pem',
+          source: 'file',
+          certFile: o.certFile as string,
+          ...(o.keyFile === undefined ? {} : { keyFile: o.keyFile as string }),
+          passphrase: hasPassphrase,
+        },
+        secret: withPassphrase,
+      };
     case 'pfxFile':
-      return { spec: { format: 'pkcs12', source: 'file', pfxFile: o.pfxFile as string, passphrase: hasPassphrase }, secret: withPassphrase };
+      return {
+        spec: { format: 'pkcs12', source: 'file', pfxFile: o.pfxFile as string, passphrase: hasPassphrase },
+        secret: withPassphrase,
+      };
     case 'cert':
       if (typeof o.cert !== 'string' || (o.key !== undefined && typeof o.key !== 'string')) throw invalid('cert and key are PEM text');
-      return { spec: { format: 'pem', source: 'secret', passphrase: hasPassphrase }, secret: { cert: o.cert, ...(o.key === undefined ? {} : { key: o.key as string }), ...withPassphrase } };
+      return {
+        spec: { format: 'pem', source: 'secret', passphrase: hasPassphrase },
+        secret: { cert: o.cert, ...(o.key === undefined ? {} : { key: o.key as string }), ...withPassphrase },
+      };
     case 'pfx':
       if (!(o.pfx instanceof Uint8Array)) throw invalid('pfx is the PKCS#12 bytes (a Uint8Array)');
-      return { spec: { format: 'pkcs12', source: 'secret', passphrase: hasPassphrase }, secret: { pfx: Buffer.from(o.pfx).toString('base64'), ...withPassphrase } };
+      return {
+        spec: { format: 'pkcs12', source: 'secret', passphrase: hasPassphrase },
+        secret: { pfx: Buffer.from(o.pfx).toString('base64'), ...withPassphrase },
+      };
   }
 }
 
@@ -94,6 +136,7 @@ export function forgetFinishedCertificates(engine: DownloadEngine, secrets: Clie
   return engine.onDidChangeJob((e) => {
     // On the transition only: a window that takes over the store replays every job as 'modified'.
     const finished = e.kind === 'state' && (e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED);
-    if ((finished || e.kind === 'removed') && e.job.clientCertificate && needsSecret(e.job.clientCertificate)) void secrets.forget(e.job.id).catch(() => undefined);
+    if ((finished || e.kind === 'removed') && e.job.clientCertificate && needsSecret(e.job.clientCertificate))
+      void secrets.forget(e.job.id).catch(() => undefined);
   });
 }

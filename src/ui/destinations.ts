@@ -15,16 +15,25 @@ export function parseDownloadUrl(text: string): URL {
   try {
     url = new URL(text.trim());
   } catch {
-    throw new BitsError(Codes.E_INVALIDARG, t('"{0}" is not a URL. Enter a full address such as https://example.com/file.zip.', displayUrl(text.trim()).slice(0, 300)));
+    throw new BitsError(
+      Codes.E_INVALIDARG,
+      t('"{0}" is not a URL. Enter a full address such as https://example.com/file.zip.', displayUrl(text.trim()).slice(0, 300)),
+    );
   }
   // Messages show the URL without credentials, and a data: URL only by its scheme (it can be megabytes).
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BitsError(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, t('Only http and https URLs can be downloaded, not {0}: URLs.', url.protocol.replace(/:$/, '')));
+    throw new BitsError(
+      Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
+      t('Only http and https URLs can be downloaded, not {0}: URLs.', url.protocol.replace(/:$/, '')),
+    );
   }
   if (url.username || url.password) {
     throw new BitsError(
       Codes.E_INVALIDARG,
-      t('The URL {0} carries a user name or password, which would be stored with the job. Remove them and use Managed Downloads: Set Write-Only Header (e.g. Authorization) instead; its value is kept in the secret store.', displayUrl(url)),
+      t(
+        'The URL {0} carries a user name or password, which would be stored with the job. Remove them and use Managed Downloads: Set Write-Only Header (e.g. Authorization) instead; its value is kept in the secret store.',
+        displayUrl(url),
+      ),
     );
   }
   return url;
@@ -57,7 +66,10 @@ export function againDestinations(previousPaths: readonly string[], taken: Reado
   const chosen = new Set(taken);
   return previousPaths.map((previous) => {
     // A copy made before ("name (1).ext") is numbered from its original name: "name (2).ext", not "name (1) (1).ext".
-    const name = chosen.has(previous) || fs.existsSync(previous) ? path.basename(previous).replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '') : path.basename(previous);
+    const name =
+      chosen.has(previous) || fs.existsSync(previous)
+        ? path.basename(previous).replace(/ \(\d+\)(?=(\.[^.]*)?$)/, '')
+        : path.basename(previous);
     const target = uniqueDestination(path.dirname(previous), name, chosen);
     chosen.add(target);
     return target;

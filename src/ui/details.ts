@@ -27,7 +27,8 @@ export class JobDetailsProvider implements vscode.TextDocumentContentProvider, v
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const job = this.model.get(uri.query);
-    if (!job) return `# ${vscode.l10n.t('Job not found')}\n\n${vscode.l10n.t('The job `{0}` is no longer in the list (it was completed or cancelled, and cleared).', uri.query)}\n`;
+    if (!job)
+      return `# ${vscode.l10n.t('Job not found')}\n\n${vscode.l10n.t('The job `{0}` is no longer in the list (it was completed or cancelled, and cleared).', uri.query)}\n`;
     return jobDetailsMarkdown(job, this.model.progress(job.id));
   }
 

@@ -97,7 +97,13 @@ export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknow
   ];
   if (!(engine instanceof LeasedEngine)) return subscriptions;
   const show = async () => {
-    view.message = engine.role === 'holder' ? undefined : t('Another window runs these jobs: {0}. Commands here are passed to it; this window takes over when it closes.', await engine.holderText());
+    view.message =
+      engine.role === 'holder'
+        ? undefined
+        : t(
+            'Another window runs these jobs: {0}. Commands here are passed to it; this window takes over when it closes.',
+            await engine.holderText(),
+          );
   };
   void show();
   subscriptions.push(engine.onDidChangeRole(() => void show()));

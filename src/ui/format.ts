@@ -191,4 +191,3 @@ export function describeJob(job: JobSnapshot, progress: JobProgress, now = Date.
   if (job.owner !== 'workspace') parts.push(t('by {0}', job.owner));
   return parts.filter(Boolean).join(' · ');
 }
-

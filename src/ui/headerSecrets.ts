@@ -34,7 +34,11 @@ export class HeaderSecrets implements vscode.Disposable {
     const cached = this.cache.get(jobId);
     if (cached) return cached;
     const generation = this.generations.get(jobId) ?? 0;
-    const text = await secretCall(this.secrets.get(KEY_PREFIX + jobId), `reading the write-only headers of job ${jobId} (no request goes out without them)`, this.timeLimitMs);
+    const text = await secretCall(
+      this.secrets.get(KEY_PREFIX + jobId),
+      `reading the write-only headers of job ${jobId} (no request goes out without them)`,
+      this.timeLimitMs,
+    );
     if (!text) return undefined;
     try {
       const headers = JSON.parse(text) as Record<string, string>;
@@ -75,7 +79,11 @@ export class HeaderSecrets implements vscode.Disposable {
   private async write(jobId: string, headers: Record<string, string>, doing: string): Promise<void> {
     this.invalidate(jobId);
     const key = KEY_PREFIX + jobId;
-    await secretCall(Object.keys(headers).length === 0 ? this.secrets.delete(key) : this.secrets.store(key, JSON.stringify(headers)), doing, this.timeLimitMs);
+    await secretCall(
+      Object.keys(headers).length === 0 ? this.secrets.delete(key) : this.secrets.store(key, JSON.stringify(headers)),
+      doing,
+      this.timeLimitMs,
+    );
     this.cache.set(jobId, headers);
   }
 

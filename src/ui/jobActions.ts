@@ -25,10 +25,7 @@ export function isFinal(state: JobState): boolean {
 /** The engine is working on it: counted in the view's badge. */
 export function isActive(state: JobState): boolean {
   return (
-    state === JobState.QUEUED ||
-    state === JobState.CONNECTING ||
-    state === JobState.TRANSFERRING ||
-    state === JobState.TRANSIENT_ERROR
+    state === JobState.QUEUED || state === JobState.CONNECTING || state === JobState.TRANSFERRING || state === JobState.TRANSIENT_ERROR
   );
 }
 

@@ -20,7 +20,9 @@ function localTime(iso: string | undefined): string {
 function sizeLine(progress: JobProgress): string {
   const percent = percentDone(progress);
   const total = progress.bytesTotal === null ? t('unknown size') : formatBytes(progress.bytesTotal);
-  return percent === undefined ? t('{0} of {1}', formatBytes(progress.bytesTransferred), total) : t('{0} of {1} ({2}%)', formatBytes(progress.bytesTransferred), total, percent);
+  return percent === undefined
+    ? t('{0} of {1}', formatBytes(progress.bytesTransferred), total)
+    : t('{0} of {1} ({2}%)', formatBytes(progress.bytesTransferred), total, percent);
 }
 
 function errorLines(job: JobSnapshot): string[] {
@@ -29,7 +31,13 @@ function errorLines(job: JobSnapshot): string[] {
   const file = e.fileIndex === undefined ? undefined : job.files[e.fileIndex];
   return [
     t('**Error:** {0}', escapeMarkdown(e.description)),
-    t('**Code:** `{0}` (`{1}`) · **Context:** {2} ({3})', codeName(e.code), formatCode(e.code), errorContextLabels[e.context] ?? e.context, e.context),
+    t(
+      '**Code:** `{0}` (`{1}`) · **Context:** {2} ({3})',
+      codeName(e.code),
+      formatCode(e.code),
+      errorContextLabels[e.context] ?? e.context,
+      e.context,
+    ),
     ...(file ? [t('**File:** {0}', escapeMarkdown(file.remoteUrl))] : []),
     t('**When:** {0}', localTime(e.time)),
   ];
@@ -40,7 +48,8 @@ export function jobTooltipMarkdown(job: JobSnapshot, progress: JobProgress): str
   const lines = [
     `**${escapeMarkdown(job.displayName)}** — ${stateLabels[job.state]}`,
     '',
-    t('**Progress:** {0} · {1} of {2} files', sizeLine(progress), progress.filesTransferred, progress.filesTotal) + (progress.rate > 0 ? ` · ${formatRate(progress.rate)}` : ''),
+    t('**Progress:** {0} · {1} of {2} files', sizeLine(progress), progress.filesTransferred, progress.filesTotal) +
+      (progress.rate > 0 ? ` · ${formatRate(progress.rate)}` : ''),
     t('**Priority:** {0} · **Owner:** {1}', priorityLabels[job.priority], escapeMarkdown(job.owner)),
     t('**Created:** {0} · **Modified:** {1}', localTime(job.times.created), localTime(job.times.modified)),
   ];
@@ -108,7 +117,9 @@ export function jobDetailsMarkdown(job: JobSnapshot, progress: JobProgress): str
   const headerNames = Object.keys(job.customHeaders);
   const writeOnly = job.writeOnlyHeaderNames ?? [];
   if (headerNames.length || writeOnly.length) {
-    out.push(`| ${t('Custom headers')} | ${[...headerNames, ...writeOnly.map((n) => t('{0} (write-only)', n))].map(tableCell).join(', ')} |`);
+    out.push(
+      `| ${t('Custom headers')} | ${[...headerNames, ...writeOnly.map((n) => t('{0} (write-only)', n))].map(tableCell).join(', ')} |`,
+    );
   }
   if (job.error) out.push('', t('## Error'), '', ...errorLines(job).map((l) => l + '  '));
   out.push('', t('## Files'), '');
@@ -121,7 +132,9 @@ export function jobDetailsMarkdown(job: JobSnapshot, progress: JobProgress): str
       t('- URL: {0}', escapeMarkdown(file.remoteUrl)),
       ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [t('- Redirected to: {0}', escapeMarkdown(file.finalUrl))] : []),
       t('- Destination: {0}', escapeMarkdown(file.localPath)),
-      file.transferred ? t('- Transferred: {0} of {1} (whole)', formatBytes(file.bytesTransferred), total) : t('- Transferred: {0} of {1}', formatBytes(file.bytesTransferred), total),
+      file.transferred
+        ? t('- Transferred: {0} of {1} (whole)', formatBytes(file.bytesTransferred), total)
+        : t('- Transferred: {0} of {1}', formatBytes(file.bytesTransferred), total),
       ...(file.sha256 ? [t('- Expected sha256: `{0}`', file.sha256)] : []),
       '',
     );

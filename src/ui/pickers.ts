@@ -44,7 +44,11 @@ export function jobIdsFromArgs(first: unknown, second?: unknown): string[] {
 
 export function requireJob(model: JobsModel, jobId: string): JobSnapshot {
   const job = model.get(jobId);
-  if (!job) throw new BitsError(Codes.BG_E_NOT_FOUND, vscode.l10n.t('There is no job with id {0}. It may have been completed or cancelled and cleared.', jobId));
+  if (!job)
+    throw new BitsError(
+      Codes.BG_E_NOT_FOUND,
+      vscode.l10n.t('There is no job with id {0}. It may have been completed or cancelled and cleared.', jobId),
+    );
   return job;
 }
 
@@ -58,7 +62,9 @@ export async function pickJob(model: JobsModel, action: JobAction | undefined, t
   if (jobs.length === 0) {
     throw new BitsError(
       Codes.BG_E_NOT_FOUND,
-      model.list().length === 0 ? vscode.l10n.t('There are no download jobs yet. Use "New Download..." to start one.') : vscode.l10n.t('No job can do that now ({0}).', title),
+      model.list().length === 0
+        ? vscode.l10n.t('There are no download jobs yet. Use "New Download..." to start one.')
+        : vscode.l10n.t('No job can do that now ({0}).', title),
     );
   }
   const picked = await vscode.window.showQuickPick<JobPick>(
@@ -119,7 +125,9 @@ export async function askUrls(title: string, allowSeveral: boolean, prefill?: { 
   const value = prefill?.urls.join(' ');
   const text = await vscode.window.showInputBox({
     title,
-    prompt: prefill?.prompt ?? (allowSeveral ? vscode.l10n.t('One or several http(s) URLs, separated by spaces') : vscode.l10n.t('An http(s) URL')),
+    prompt:
+      prefill?.prompt ??
+      (allowSeveral ? vscode.l10n.t('One or several http(s) URLs, separated by spaces') : vscode.l10n.t('An http(s) URL')),
     // Selected whole, so typing replaces the suggestion and Enter takes it.
     ...(value ? { value, valueSelection: [0, value.length] as [number, number] } : {}),
     placeHolder: 'https://example.com/file.zip',
@@ -143,7 +151,12 @@ export async function askUrls(title: string, allowSeveral: boolean, prefill?: { 
 }
 
 export async function askText(title: string, prompt: string, value: string): Promise<string> {
-  const text = await vscode.window.showInputBox({ title, prompt, value, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a name.')) });
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value,
+    validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a name.')),
+  });
   if (text === undefined) throw new UserCancelled();
   return text.trim();
 }
@@ -152,7 +165,10 @@ export async function askText(title: string, prompt: string, value: string): Pro
 export async function pickFolder(defaultFolder: string): Promise<string> {
   const useDefault = { label: '$(folder) ' + defaultFolder, description: vscode.l10n.t('default download folder'), choose: false };
   const choose = { label: vscode.l10n.t('$(folder-opened) Choose Folder...'), description: '', choose: true };
-  const picked = await vscode.window.showQuickPick([useDefault, choose], { title: vscode.l10n.t('Download to'), placeHolder: vscode.l10n.t('Destination folder') });
+  const picked = await vscode.window.showQuickPick([useDefault, choose], {
+    title: vscode.l10n.t('Download to'),
+    placeHolder: vscode.l10n.t('Destination folder'),
+  });
   if (!picked) throw new UserCancelled();
   if (!picked.choose) return defaultFolder;
   const uris = await vscode.window.showOpenDialog({

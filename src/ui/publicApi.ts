@@ -103,7 +103,8 @@ function toPublicClientCertificate(c: ClientCertificateRecord): api.ClientCertif
 function toPriority(value: api.DownloadJobPriority | undefined): JobPriority | undefined {
   if (value === undefined) return undefined;
   const p = (JobPriority as unknown as Record<string, JobPriority>)[value];
-  if (p === undefined) throw new BitsError(Codes.E_INVALIDARG, `"${String(value)}" is not a priority. Use FOREGROUND, HIGH, NORMAL or LOW.`);
+  if (p === undefined)
+    throw new BitsError(Codes.E_INVALIDARG, `"${String(value)}" is not a priority. Use FOREGROUND, HIGH, NORMAL or LOW.`);
   return p;
 }
 
@@ -115,8 +116,14 @@ function arrivalKey(job: JobSnapshot): string {
 class Client implements vscode.Disposable {
   // BITS's JobTransferred and JobError fire even when the job got there before the callback was set: a listener
   // hears of the jobs already waiting when it subscribes (replayingEvent.ts), so a reload loses none.
-  private readonly transferEvents = new ReplayingEvent<api.DownloadJobEvent>(() => this.arrivalsIn(JobState.TRANSFERRED), (err) => this.listenerFailed('onDidTransfer', err));
-  private readonly errorEvents = new ReplayingEvent<api.DownloadJobEvent>(() => this.arrivalsIn(JobState.ERROR), (err) => this.listenerFailed('onDidError', err));
+  private readonly transferEvents = new ReplayingEvent<api.DownloadJobEvent>(
+    () => this.arrivalsIn(JobState.TRANSFERRED),
+    (err) => this.listenerFailed('onDidTransfer', err),
+  );
+  private readonly errorEvents = new ReplayingEvent<api.DownloadJobEvent>(
+    () => this.arrivalsIn(JobState.ERROR),
+    (err) => this.listenerFailed('onDidError', err),
+  );
   private readonly modifyEmitter = new vscode.EventEmitter<api.DownloadJobModificationEvent>();
   readonly onDidTransfer: vscode.Event<api.DownloadJobEvent> = this.transferEvents.event;
   readonly onDidError: vscode.Event<api.DownloadJobEvent> = this.errorEvents.event;
@@ -142,7 +149,10 @@ class Client implements vscode.Disposable {
     });
     // Any event of a job that waits counts, not only its transition: a window that reloads or takes over the store
     // learns of the jobs as 'created' or 'modified'. Each listener hears each arrival once.
-    for (const [state, events] of [[JobState.TRANSFERRED, this.transferEvents], [JobState.ERROR, this.errorEvents]] as const) {
+    for (const [state, events] of [
+      [JobState.TRANSFERRED, this.transferEvents],
+      [JobState.ERROR, this.errorEvents],
+    ] as const) {
       if (e.kind !== 'removed' && e.job.state === state) events.arrived({ jobId: job.id, key: arrivalKey(e.job), event: { job } });
       else events.left(job.id);
     }
@@ -200,10 +210,15 @@ class Client implements vscode.Disposable {
       } catch (err) {
         await engine.cancel(job.id).catch(() => undefined);
         await this.secrets.forget(job.id).catch(() => undefined);
-        throw new BitsError(Codes.E_FAIL, `The write-only headers of "${job.displayName}" could not be kept in VS Code's secret store (${err instanceof Error ? err.message : String(err)}); the job was not created.`);
+        throw new BitsError(
+          Codes.E_FAIL,
+          `The write-only headers of "${job.displayName}" could not be kept in VS Code's secret store (${err instanceof Error ? err.message : String(err)}); the job was not created.`,
+        );
       }
     }
-    this.log.info(`${this.owner} created job "${job.displayName}" (${job.id})${Object.keys(writeOnly).length ? `; write-only headers: ${Object.keys(writeOnly).join(', ')}` : ''}`);
+    this.log.info(
+      `${this.owner} created job "${job.displayName}" (${job.id})${Object.keys(writeOnly).length ? `; write-only headers: ${Object.keys(writeOnly).join(', ')}` : ''}`,
+    );
     return toPublicJob(engine.getJob(job.id) ?? job);
   }
 
@@ -233,7 +248,13 @@ class Client implements vscode.Disposable {
   async addFile(jobId: string, file: api.AddFileOptions): Promise<api.DownloadJob> {
     await this.own(jobId);
     const engine = await this.engines.get();
-    return toPublicJob(await engine.addFile(jobId, { remoteUrl: file?.remoteUrl, localPath: file?.localPath, ...(file?.sha256 ? { sha256: file.sha256 } : {}) }));
+    return toPublicJob(
+      await engine.addFile(jobId, {
+        remoteUrl: file?.remoteUrl,
+        localPath: file?.localPath,
+        ...(file?.sha256 ? { sha256: file.sha256 } : {}),
+      }),
+    );
   }
 
   async resume(jobId: string): Promise<void> {
@@ -270,7 +291,10 @@ class Client implements vscode.Disposable {
 
   async getJobs(): Promise<api.DownloadJob[]> {
     const engine = await this.engines.get();
-    return engine.listJobs().filter((j) => j.owner === this.owner).map(toPublicJob);
+    return engine
+      .listJobs()
+      .filter((j) => j.owner === this.owner)
+      .map(toPublicJob);
   }
 
   async getJob(jobId: string): Promise<api.DownloadJob | undefined> {
@@ -305,7 +329,9 @@ class Client implements vscode.Disposable {
     const given = certificate === undefined ? undefined : specFromApiOptions(certificate);
     const job = await applyClientCertificate(await this.engines.get(), secrets, jobId, given?.spec, given?.secret);
     // The subject and thumbprint only: never the key, the data or the passphrase.
-    this.log.info(`${this.owner} ${job.clientCertificate ? `set the client certificate of job ${jobId} to ${job.clientCertificate.subject}` : `removed the client certificate of job ${jobId}`}`);
+    this.log.info(
+      `${this.owner} ${job.clientCertificate ? `set the client certificate of job ${jobId} to ${job.clientCertificate.subject}` : `removed the client certificate of job ${jobId}`}`,
+    );
     return toPublicJob(job);
   }
   // ---- end of client certificates ----
@@ -335,7 +361,12 @@ export const callerFromStack: CallerIdentifier = (below) => {
     } catch {
       // a folder that cannot be resolved keeps its own name
     }
-    return real === folder ? [{ id: e.id, folder }] : [{ id: e.id, folder }, { id: e.id, folder: real }];
+    return real === folder
+      ? [{ id: e.id, folder }]
+      : [
+          { id: e.id, folder },
+          { id: e.id, folder: real },
+        ];
   });
   return extensionOwning(file, installed);
 };
@@ -358,10 +389,12 @@ function clientFacade(c: Client): api.ManagedDownloadsClient {
     getJobs: () => c.getJobs(),
     getJob: (jobId: string) => c.getJob(jobId),
     getProgress: (jobId: string) => c.getProgress(jobId),
-    setCertificateValidator: (jobId: string, validator: api.ServerCertificateValidator | undefined) => c.setCertificateValidator(jobId, validator),
+    setCertificateValidator: (jobId: string, validator: api.ServerCertificateValidator | undefined) =>
+      c.setCertificateValidator(jobId, validator),
     setWriteOnlyHeader: (jobId: string, name: string, value: string | undefined) => c.setWriteOnlyHeader(jobId, name, value),
     setAutoComplete: (jobId: string, autoComplete: boolean) => c.setAutoComplete(jobId, autoComplete),
-    setClientCertificate: (jobId: string, certificate: api.ClientCertificateOptions | undefined) => c.setClientCertificate(jobId, certificate),
+    setClientCertificate: (jobId: string, certificate: api.ClientCertificateOptions | undefined) =>
+      c.setClientCertificate(jobId, certificate),
     onDidTransfer: c.onDidTransfer,
     onDidError: c.onDidError,
     onDidModify: c.onDidModify,
@@ -387,15 +420,24 @@ export class ApiClients implements vscode.Disposable {
     engines.whenOpen((engine) => engine.onDidChangeJob((e) => this.clients.forEach((c) => c.impl.deliver(e))));
     const forExtension = (extensionId: string): api.ManagedDownloadsClient => {
       if (typeof extensionId !== 'string' || !extensionId.trim() || reservedOwners.has(extensionId)) {
-        throw new BitsError(Codes.E_INVALIDARG, `forExtension needs your extension's id (context.extension.id), not "${String(extensionId)}".`);
+        throw new BitsError(
+          Codes.E_INVALIDARG,
+          `forExtension needs your extension's id (context.extension.id), not "${String(extensionId)}".`,
+        );
       }
       const caller = identifyCaller(forExtension);
       if (!caller) {
-        throw new BitsError(Codes.E_ACCESSDENIED, `forExtension could not tell which extension called it, so it gives no client for ${extensionId}. Call it from your extension's own code.`);
+        throw new BitsError(
+          Codes.E_ACCESSDENIED,
+          `forExtension could not tell which extension called it, so it gives no client for ${extensionId}. Call it from your extension's own code.`,
+        );
       }
       if (caller.toLowerCase() !== extensionId.toLowerCase()) {
         this.log.warn(`${caller} asked for the client of ${extensionId}; refused`);
-        throw new BitsError(Codes.E_ACCESSDENIED, `forExtension was called by ${caller}, which can only get its own client: pass context.extension.id ("${caller}"), not "${extensionId}".`);
+        throw new BitsError(
+          Codes.E_ACCESSDENIED,
+          `forExtension was called by ${caller}, which can only get its own client: pass context.extension.id ("${caller}"), not "${extensionId}".`,
+        );
       }
       return this.clientFor(caller);
     };
@@ -420,7 +462,14 @@ export class ApiClients implements vscode.Disposable {
     const key = owner.toLowerCase();
     let entry = this.clients.get(key);
     if (!entry) {
-      const impl = new Client(owner, this.engines, () => this.validatorSink, this.secrets, this.log, () => this.clientCertificateStore);
+      const impl = new Client(
+        owner,
+        this.engines,
+        () => this.validatorSink,
+        this.secrets,
+        this.log,
+        () => this.clientCertificateStore,
+      );
       entry = { impl, facade: clientFacade(impl) };
       this.clients.set(key, entry);
     }

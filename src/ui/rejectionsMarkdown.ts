@@ -27,7 +27,16 @@ export function endpointSummaries(records: readonly RejectionRecord[]): Endpoint
   for (const r of records) {
     let s = byEndpoint.get(r.endpoint);
     if (!s) {
-      s = { endpoint: r.endpoint, count: 0, firstTime: r.time, lastTime: r.time, lastCode: r.code, lastReason: r.reason, certificates: [], byPhase: {} };
+      s = {
+        endpoint: r.endpoint,
+        count: 0,
+        firstTime: r.time,
+        lastTime: r.time,
+        lastCode: r.code,
+        lastReason: r.reason,
+        certificates: [],
+        byPhase: {},
+      };
       byEndpoint.set(r.endpoint, s);
     }
     s.count++;
@@ -43,7 +52,12 @@ export function endpointSummaries(records: readonly RejectionRecord[]): Endpoint
   return [...byEndpoint.values()].sort((a, b) => b.count - a.count);
 }
 
-export function rejectionsMarkdown(title: string, endpoints: readonly EndpointRejections[], records: readonly RejectionRecord[], limit = 200): string {
+export function rejectionsMarkdown(
+  title: string,
+  endpoints: readonly EndpointRejections[],
+  records: readonly RejectionRecord[],
+  limit = 200,
+): string {
   const out = [`# ${escapeMarkdown(title)}`, ''];
   if (endpoints.length === 0) {
     out.push(t('No certificate has been rejected.'), '');

@@ -34,7 +34,11 @@ export class ReplayingEvent<E> {
 
   /** A vscode.Event: subscribing replays the current arrivals to this listener (asynchronously), then live ones. */
   readonly event = (listener: Listener<E>, thisArgs?: unknown, disposables?: { dispose(): unknown }[]): { dispose(): void } => {
-    const subscriber: Subscriber<E> = { call: thisArgs === undefined ? listener : listener.bind(thisArgs), heard: new Map(), disposed: false };
+    const subscriber: Subscriber<E> = {
+      call: thisArgs === undefined ? listener : listener.bind(thisArgs),
+      heard: new Map(),
+      disposed: false,
+    };
     this.subscribers.add(subscriber);
     const subscription = {
       dispose: () => {

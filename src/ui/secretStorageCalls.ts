@@ -9,7 +9,7 @@ export const SECRET_STORAGE_TIME_LIMIT_MS = 10_000;
 
 /** What to tell the user to do when the secret storage does not answer or refuses. */
 const ADVICE =
-  "If the OS keychain is locked or asks for a password, unlock it; otherwise reload the window (Developer: Reload Window), or close windows of this workspace that no longer respond. A job retries by itself; Retry Now retries at once.";
+  'If the OS keychain is locked or asks for a password, unlock it; otherwise reload the window (Developer: Reload Window), or close windows of this workspace that no longer respond. A job retries by itself; Retry Now retries at once.';
 
 /**
  * `call` (a SecretStorage promise) if it settles within `timeLimitMs`; otherwise a transient ERROR_TIMEOUT. A
@@ -36,7 +36,14 @@ export function secretCall<T>(call: Thenable<T>, doing: string, timeLimitMs = SE
       (err: unknown) => {
         clearTimeout(timer);
         const reason = err instanceof Error ? err.message : String(err);
-        reject(new BitsError(Codes.E_FAIL, `VS Code's secret storage failed while ${doing}: ${reason}. ${ADVICE}`, ErrorContext.GENERAL_QUEUE_MANAGER, { cause: err, transient: true }));
+        reject(
+          new BitsError(
+            Codes.E_FAIL,
+            `VS Code's secret storage failed while ${doing}: ${reason}. ${ADVICE}`,
+            ErrorContext.GENERAL_QUEUE_MANAGER,
+            { cause: err, transient: true },
+          ),
+        );
       },
     );
   });

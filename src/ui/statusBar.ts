@@ -25,7 +25,12 @@ export class ProgressIndicators implements vscode.Disposable {
   update(): void {
     const jobs = this.model.list();
     const active = jobs.filter((j) => isActive(j.state)).length;
-    this.treeView.badge = active ? { value: active, tooltip: active === 1 ? vscode.l10n.t('1 active download job') : vscode.l10n.t('{0} active download jobs', active) } : undefined;
+    this.treeView.badge = active
+      ? {
+          value: active,
+          tooltip: active === 1 ? vscode.l10n.t('1 active download job') : vscode.l10n.t('{0} active download jobs', active),
+        }
+      : undefined;
 
     const moving = jobs.filter((j) => isTransferring(j.state));
     if (moving.length === 0) {
@@ -44,7 +49,9 @@ export class ProgressIndicators implements vscode.Disposable {
     }
     const overall = { bytesTotal: total, bytesTransferred: done, filesTotal: 0, filesTransferred: 0, rate };
     const percent = percentDone(overall);
-    const parts = [`$(cloud-download) ${moving.length === 1 ? vscode.l10n.t('1 download') : vscode.l10n.t('{0} downloads', moving.length)}`];
+    const parts = [
+      `$(cloud-download) ${moving.length === 1 ? vscode.l10n.t('1 download') : vscode.l10n.t('{0} downloads', moving.length)}`,
+    ];
     if (percent !== undefined) parts.push(`${percent}%`);
     if (rate > 0) parts.push(formatRate(rate));
     this.item.text = parts.join(' · ');

@@ -20,7 +20,9 @@ async function clipboardText(): Promise<string> {
 export async function currentUrlSuggestion(): Promise<UrlSuggestion | undefined> {
   const editor = vscode.window.activeTextEditor;
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-  const line = editor ? { text: editor.document.lineAt(editor.selection.active.line).text, cursor: editor.selection.active.character } : undefined;
+  const line = editor
+    ? { text: editor.document.lineAt(editor.selection.active.line).text, cursor: editor.selection.active.character }
+    : undefined;
   const fromEditor = suggestUrls({ selection, line });
   if (fromEditor || vscode.env.uiKind === vscode.UIKind.Web) return fromEditor;
   return suggestUrls({ clipboard: await clipboardText() });

@@ -6,7 +6,13 @@ import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '.
 import { formatBytes, percentDone, shortError, stateLabels } from './format';
 import { t } from './l10n';
 
-const unitWords = (): Record<string, string> => ({ B: t('{0} bytes'), KB: t('{0} kilobytes'), MB: t('{0} megabytes'), GB: t('{0} gigabytes'), TB: t('{0} terabytes') });
+const unitWords = (): Record<string, string> => ({
+  B: t('{0} bytes'),
+  KB: t('{0} kilobytes'),
+  MB: t('{0} megabytes'),
+  GB: t('{0} gigabytes'),
+  TB: t('{0} terabytes'),
+});
 
 /** 1536 -> "1.5 kilobytes". */
 export function bytesInWords(bytes: number): string {
@@ -40,29 +46,44 @@ export function jobAccessibilityLabel(job: JobSnapshot, progress: JobProgress, n
   const percent = percentDone(progress);
   if (job.state === JobState.ERROR || job.state === JobState.TRANSIENT_ERROR) {
     parts.push(shortError(job));
-    if (job.state === JobState.TRANSIENT_ERROR && job.retryAt !== undefined) parts.push(t('retries in {0}', durationInWords((job.retryAt - now) / 1000)));
+    if (job.state === JobState.TRANSIENT_ERROR && job.retryAt !== undefined)
+      parts.push(t('retries in {0}', durationInWords((job.retryAt - now) / 1000)));
   }
   if (percent !== undefined) parts.push(t('{0} percent', percent));
   parts.push(
-    progress.bytesTotal === null ? t('{0} so far', bytesInWords(progress.bytesTransferred)) : t('{0} of {1}', bytesInWords(progress.bytesTransferred), bytesInWords(progress.bytesTotal)),
+    progress.bytesTotal === null
+      ? t('{0} so far', bytesInWords(progress.bytesTransferred))
+      : t('{0} of {1}', bytesInWords(progress.bytesTransferred), bytesInWords(progress.bytesTotal)),
     filesInWords(progress),
   );
   if (job.state === JobState.TRANSFERRING && progress.rate > 0) {
     parts.push(t('{0} per second', bytesInWords(progress.rate)));
-    if (progress.bytesTotal !== null) parts.push(t('{0} left', durationInWords((progress.bytesTotal - progress.bytesTransferred) / progress.rate)));
+    if (progress.bytesTotal !== null)
+      parts.push(t('{0} left', durationInWords((progress.bytesTotal - progress.bytesTransferred) / progress.rate)));
   }
   if (job.owner !== 'workspace') parts.push(t('made by {0}', job.owner));
   return parts.filter(Boolean).join(', ');
 }
 
 export function fileAccessibilityLabel(file: FileRecord, downloadingNow: boolean, folder: string): string {
-  const status = file.transferred ? t('transferred') : downloadingNow ? t('downloading') : file.bytesTransferred > 0 ? t('partly downloaded') : t('waiting');
+  const status = file.transferred
+    ? t('transferred')
+    : downloadingNow
+      ? t('downloading')
+      : file.bytesTransferred > 0
+        ? t('partly downloaded')
+        : t('waiting');
   const size =
     file.bytesTotal === null
       ? t('{0}, total size unknown', bytesInWords(file.bytesTransferred))
       : file.transferred
         ? bytesInWords(file.bytesTotal)
-        : t('{0} percent, {1} of {2}', file.bytesTotal > 0 ? Math.floor((file.bytesTransferred / file.bytesTotal) * 100) : 0, bytesInWords(file.bytesTransferred), bytesInWords(file.bytesTotal));
+        : t(
+            '{0} percent, {1} of {2}',
+            file.bytesTotal > 0 ? Math.floor((file.bytesTransferred / file.bytesTotal) * 100) : 0,
+            bytesInWords(file.bytesTransferred),
+            bytesInWords(file.bytesTotal),
+          );
   return t('File {0}, {1}, {2}, saved to {3}', path.basename(file.localPath), status, size, folder);
 }
 

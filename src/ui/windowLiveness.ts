@@ -59,7 +59,8 @@ export class WindowLiveness implements HolderLiveness {
     // Judged after pending I/O callbacks ran: an extension host that was itself busy (a timer firing late) may
     // have the answer waiting in its socket.
     setImmediate(() => {
-      if (this.sentAt !== undefined && Date.now() - this.sentAt >= this.timeoutMs) this.set(false, `the window has not answered for ${(waited / 1000).toFixed(1)} s: it is gone`);
+      if (this.sentAt !== undefined && Date.now() - this.sentAt >= this.timeoutMs)
+        this.set(false, `the window has not answered for ${(waited / 1000).toFixed(1)} s: it is gone`);
     });
   }
 

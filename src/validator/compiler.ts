@@ -65,7 +65,9 @@ export function loadEsbuild(): Promise<typeof Esbuild> {
       return createRequire(__filename)('esbuild') as typeof Esbuild;
     } catch (e) {
       esbuildModule = undefined;
-      throw new Error(`esbuild could not be loaded (${(e as Error).message.split('\n')[0]}); it ships with the extension in node_modules/esbuild. Reinstall the extension (or run npm install for the CLI).`);
+      throw new Error(
+        `esbuild could not be loaded (${(e as Error).message.split('\n')[0]}); it ships with the extension in node_modules/esbuild. Reinstall the extension (or run npm install for the CLI).`,
+      );
     }
   })();
   return esbuildModule;
@@ -110,7 +112,9 @@ export async function compileValidator(fileName: string): Promise<CompiledValida
     });
   } catch (e) {
     const failure = e as Partial<Esbuild.BuildFailure>;
-    const diagnostics: CompileDiagnostic[] = (failure.errors ?? [{ text: (e as Error).message, location: null } as unknown as Esbuild.Message]).map((m) => ({
+    const diagnostics: CompileDiagnostic[] = (
+      failure.errors ?? [{ text: (e as Error).message, location: null } as unknown as Esbuild.Message]
+    ).map((m) => ({
       file: m.location?.file ? resolve(workDir, m.location.file) : undefined,
       line: m.location?.line,
       column: m.location ? m.location.column + 1 : undefined,

@@ -37,7 +37,9 @@ export class FileSetWatcher {
       if (existsSync(dir)) {
         try {
           const w = watch(dir, { persistent: false }, (_event, name) => {
-            const hit = name ? [...this.files].filter((f) => dirname(f) === dir && basename(f) === name.toString()) : [...this.files].filter((f) => dirname(f) === dir);
+            const hit = name
+              ? [...this.files].filter((f) => dirname(f) === dir && basename(f) === name.toString())
+              : [...this.files].filter((f) => dirname(f) === dir);
             for (const f of hit) this.note(f);
           });
           w.on('error', () => undefined);

@@ -20,7 +20,8 @@ export class LogBudget {
    */
   admit(now: number, onDropped: (message: string) => void): boolean {
     if (now - this.windowStart > this.windowMs) {
-      if (this.dropped > 0) onDropped(`${this.dropped} log line(s) of the validator were dropped (more than ${this.lines} in ${this.windowMs / 1000} s)`);
+      if (this.dropped > 0)
+        onDropped(`${this.dropped} log line(s) of the validator were dropped (more than ${this.lines} in ${this.windowMs / 1000} s)`);
       this.windowStart = now;
       this.windowLines = 0;
       this.dropped = 0;

@@ -180,7 +180,10 @@ export interface ChainVerdict {
 }
 
 /** Steps 4-7: build the chain from the leaf through certStoreData to one of `roots`, apply the policy. */
-export declare function verifyChain(input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint }, options: ChainOptions): ChainVerdict;
+export declare function verifyChain(
+  input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint },
+  options: ChainOptions,
+): ChainVerdict;
 
 /** `sha256/<base64 of sha256(SPKI)>` of a certificate. */
 export declare function spkiPin(cert: CertificateView | Uint8Array): string;

@@ -86,7 +86,11 @@ export function runSupervisor(): void {
     schedule();
     thread = new Worker(__filename, {
       workerData: { file: m.file, code: m.code } satisfies WorkerData,
-      resourceLimits: { maxOldGenerationSizeMb: m.heapLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, m.heapLimitMb / 4)), stackSizeMb: 4 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: m.heapLimitMb,
+        maxYoungGenerationSizeMb: Math.max(4, Math.min(32, m.heapLimitMb / 4)),
+        stackSizeMb: 4,
+      },
       env: {},
       // The thread's own stdout is not the host's pipe: whatever it prints there is dropped.
       stdout: true,
@@ -98,7 +102,8 @@ export function runSupervisor(): void {
     thread.on('message', (message: FromThread) => {
       if (message?.type === 'ready') inFlight = 0;
       else if (message?.type === 'outcome' && inFlight > 0) inFlight--;
-      else if (message?.type === 'log' && !logBudget.admit(Date.now(), (dropped) => send({ type: 'log', level: 'warn', message: dropped }))) return;
+      else if (message?.type === 'log' && !logBudget.admit(Date.now(), (dropped) => send({ type: 'log', level: 'warn', message: dropped })))
+        return;
       const out = capped(message);
       if (out) send(out);
     });
@@ -119,8 +124,7 @@ export function runSupervisor(): void {
         inFlight = Math.max(inFlight, 0) + 1;
         thread?.postMessage(m);
         if (wasIdle) schedule(); // from the idle pace to the busy one at once
-      }
-      else if (m.type === 'locate') send({ type: 'located', location: locate() });
+      } else if (m.type === 'locate') send({ type: 'located', location: locate() });
     },
     () => process.exit(1),
   );

@@ -35,7 +35,8 @@ export function stackMapperFor(file: string, code: string, firstLineOffset: numb
     sources: new Set(sources),
     map(line, column) {
       const col = line === 1 ? column - firstLineOffset : column;
-      const entry = map.findEntry(line - 1, Math.max(0, col - 1)) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+      const entry = map.findEntry(line - 1, Math.max(0, col - 1)) as
+        { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
       if (!entry?.originalSource || entry.originalLine === undefined || entry.originalColumn === undefined) return undefined;
       return `${resolve(dir, entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
     },

@@ -65,7 +65,10 @@ export function locateInStack(stack: ReportStack | undefined, scriptFile: string
     if (m[1] !== scriptFile) continue;
     const where = mapper?.map(Number(m[2]), Number(m[3]));
     if (where) return { kind: 'running', where };
-    return { kind: 'running', where: `${scriptFile} (line ${m[2]} of the compiled code; ${mapper ? 'its source map has no position for it' : 'it has no source map'})` };
+    return {
+      kind: 'running',
+      where: `${scriptFile} (line ${m[2]} of the compiled code; ${mapper ? 'its source map has no position for it' : 'it has no source map'})`,
+    };
   }
   const top = frames[0];
   return top ? { kind: 'elsewhere', where: `${top[1]}:${top[2]}:${top[3]}` } : { kind: 'unknown', why: 'the report had no readable stack' };

@@ -29,7 +29,10 @@ export function validatorEnvironment(): NodeJS.ProcessEnv {
 
 export function validatorProcessArgs(script: string, validatorFile: string): string[] {
   const flag = permissionFlag();
-  if (!flag) throw new Error(`this Node (${process.version}) has no permission model, so the validator cannot be isolated from the host's files; Node 20 or later is needed`);
+  if (!flag)
+    throw new Error(
+      `this Node (${process.version}) has no permission model, so the validator cannot be isolated from the host's files; Node 20 or later is needed`,
+    );
   const folder = dirname(validatorFile);
   return [
     flag,

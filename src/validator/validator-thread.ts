@@ -45,7 +45,13 @@ export function runValidatorThread(): void {
   const logLine = (level: HelperLogLevel, message: string) => post({ type: 'log', level, message: capText(message, MAX_LOG_LINE_CHARS) });
   setLogSink(logLine);
   // console.log in a validator is for its author: it goes to the same log.
-  for (const [method, level] of [['log', 'info'], ['info', 'info'], ['debug', 'info'], ['warn', 'warn'], ['error', 'error']] as const) {
+  for (const [method, level] of [
+    ['log', 'info'],
+    ['info', 'info'],
+    ['debug', 'info'],
+    ['warn', 'warn'],
+    ['error', 'error'],
+  ] as const) {
     console[method] = (...args: unknown[]) => logLine(level, format(...args));
   }
 
@@ -84,7 +90,8 @@ export function runValidatorThread(): void {
     wrapper(moduleObject.exports, requireForValidator, moduleObject, file, dirname(file));
     const exported = moduleObject.exports;
     const candidate = typeof exported === 'function' ? exported : (exported.default ?? exported.validate);
-    if (typeof candidate !== 'function') throw new Error(`${file} has no default export function (export default function validate(input) { ... })`);
+    if (typeof candidate !== 'function')
+      throw new Error(`${file} has no default export function (export default function validate(input) { ... })`);
     return candidate as Validator;
   };
 
@@ -109,7 +116,10 @@ export function runValidatorThread(): void {
         const where = whereIn(e);
         outcome = interpretThrow({ message: messageOf(e), code: err.code, where });
         const endpoint = `${message.input.endpoint.host}:${message.input.endpoint.port}`;
-        logLine('error', `validate() threw for ${endpoint}: ${capText(messageOf(e), MAX_LOG_LINE_CHARS)}${where ? ` (at ${where})` : ` (in ${file})`}; the certificate is declined`);
+        logLine(
+          'error',
+          `validate() threw for ${endpoint}: ${capText(messageOf(e), MAX_LOG_LINE_CHARS)}${where ? ` (at ${where})` : ` (in ${file})`}; the certificate is declined`,
+        );
       }
       post({ type: 'outcome', id: message.id, outcome });
     })();

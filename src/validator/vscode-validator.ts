@@ -99,7 +99,11 @@ function refreshTypes(file: string, log: ValidatorLog): void {
  * Keeps `service`'s workspace validator in step with the setting, trust and the file. Returns the command
  * handlers; dispose it (or let `context.subscriptions` do it) to stop watching.
  */
-export function attachWorkspaceValidator(context: vscode.ExtensionContext, service: CertificateService, log: ValidatorLog): WorkspaceValidatorBinding {
+export function attachWorkspaceValidator(
+  context: vscode.ExtensionContext,
+  service: CertificateService,
+  log: ValidatorLog,
+): WorkspaceValidatorBinding {
   const diagnostics = vscode.languages.createDiagnosticCollection('managedDownloads.validator');
   const controller = new WorkspaceValidatorController(service, {
     log: (level: LogLevel, message: string) => log[level](message),

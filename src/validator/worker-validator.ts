@@ -8,7 +8,14 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { capText, checkedOutcome, MAX_LOG_LINE_CHARS, MAX_REASON_CHARS, type LoadedValidator, type ValidatorOutcome } from '../core/tls/validator-outcome';
+import {
+  capText,
+  checkedOutcome,
+  MAX_LOG_LINE_CHARS,
+  MAX_REASON_CHARS,
+  type LoadedValidator,
+  type ValidatorOutcome,
+} from '../core/tls/validator-outcome';
 import type { ValidationInput } from './managed-downloads-validator';
 import { loadEsbuild, type CompiledValidator } from './compiler';
 import { FrameReader } from './frames';
@@ -54,7 +61,15 @@ export function workerScriptPath(): Promise<string> {
     mkdirSync(dir, { recursive: true });
     const out = join(dir, `validator-worker-${Math.floor(statSync(source).mtimeMs)}-${process.pid}.js`);
     const esbuild = await loadEsbuild();
-    await esbuild.build({ entryPoints: [source], outfile: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+    await esbuild.build({
+      entryPoints: [source],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+    });
     return out;
   })().catch((e: unknown) => {
     workerScript = undefined;
@@ -138,7 +153,11 @@ export class WorkerValidator implements LoadedValidator {
       reject(new ValidatorLoadError((e as Error).message));
       return;
     }
-    const proc: RunningProcess = { child, pending: new Map(), hasExited: false, exited: new Promise((r) => {
+    const proc: RunningProcess = {
+      child,
+      pending: new Map(),
+      hasExited: false,
+      exited: new Promise((r) => {
         child.once('exit', () => r());
         child.once('error', () => r());
       }),
@@ -237,10 +256,20 @@ export class WorkerValidator implements LoadedValidator {
       const how = sig ?? `code ${code}`;
       // A process that ends before its first word never ran the validator: most likely this runtime
       // refused the flags (an Electron or Node without the permission model).
-      if (!spoke) stopped(proc.stopReason ?? `its process ended before it started (${how}); this runtime (${process.execPath}, Node ${process.version}) may not accept ${validatorProcessArgs(this.script, this.compiled.file).slice(0, -1).join(' ')}`);
+      if (!spoke)
+        stopped(
+          proc.stopReason ??
+            `its process ended before it started (${how}); this runtime (${process.execPath}, Node ${process.version}) may not accept ${validatorProcessArgs(this.script, this.compiled.file).slice(0, -1).join(' ')}`,
+        );
       else stopped(proc.stopReason ?? `it crashed (its process exited with ${how})`);
     });
-    sendToProcess(child, { type: 'load', file: this.compiled.file, code: this.compiled.code, heapLimitMb: this.heapLimitMb, rssLimitMb: this.heapLimitMb + RUNTIME_ALLOWANCE_MB });
+    sendToProcess(child, {
+      type: 'load',
+      file: this.compiled.file,
+      code: this.compiled.code,
+      heapLimitMb: this.heapLimitMb,
+      rssLimitMb: this.heapLimitMb + RUNTIME_ALLOWANCE_MB,
+    });
   }
 
   private get heapLimitMb(): number {
@@ -259,7 +288,8 @@ export class WorkerValidator implements LoadedValidator {
   /** A line of the validator's, prefixed with its file name so that the log says whose it is. */
   private log(level: LogLevel, message: string): void {
     const prefix = `validator ${basename(this.compiled.file)}: `;
-    if (this.logBudget.admit(Date.now(), (dropped) => this.options.log?.('warn', prefix + dropped))) this.options.log?.(level, prefix + message);
+    if (this.logBudget.admit(Date.now(), (dropped) => this.options.log?.('warn', prefix + dropped)))
+      this.options.log?.(level, prefix + message);
   }
 
   /** An idle process must not keep a CLI alive; a busy (or starting) one must. */
@@ -295,7 +325,10 @@ export class WorkerValidator implements LoadedValidator {
   private locate(proc: RunningProcess): Promise<StuckLocation> {
     if (proc.hasExited) return Promise.resolve({ kind: 'unknown', why: 'the validator process had already stopped' });
     return new Promise<StuckLocation>((resolve) => {
-      const timer = setTimeout(() => done({ kind: 'unknown', why: `the validator process did not say within ${LOCATE_WAIT_MS} ms` }), LOCATE_WAIT_MS);
+      const timer = setTimeout(
+        () => done({ kind: 'unknown', why: `the validator process did not say within ${LOCATE_WAIT_MS} ms` }),
+        LOCATE_WAIT_MS,
+      );
       const done = (location: StuckLocation) => {
         clearTimeout(timer);
         proc.located = undefined;
@@ -336,15 +369,27 @@ export class WorkerValidator implements LoadedValidator {
    * A call did not answer in time. Its process is taken out of service at once (the next call starts a
    * fresh one), asked where the validator is stuck, and then killed: nothing of it keeps running.
    */
-  private async timedOut(proc: RunningProcess, id: number, input: ValidationInput, timeLimitMs: number, resolve: (outcome: ValidatorOutcome) => void): Promise<void> {
+  private async timedOut(
+    proc: RunningProcess,
+    id: number,
+    input: ValidationInput,
+    timeLimitMs: number,
+    resolve: (outcome: ValidatorOutcome) => void,
+  ): Promise<void> {
     proc.pending.delete(id);
     if (this.proc === proc) {
       this.proc = undefined;
       this.failPending(proc, `it was stopped because a call did not answer within ${timeLimitMs} ms`);
     }
     const where = describeStuck(await this.locate(proc), this.compiled.file);
-    this.log('error', `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (${where}); the validator process was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
-    resolve({ kind: 'unavailable', reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit), ${where}; the validator process was stopped` });
+    this.log(
+      'error',
+      `validate() for ${input.endpoint.host}:${input.endpoint.port} did not answer within ${timeLimitMs} ms (${where}); the validator process was stopped and the job gets BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`,
+    );
+    resolve({
+      kind: 'unavailable',
+      reason: `it did not answer within ${timeLimitMs} ms (setting managedDownloads.validatorTimeLimit), ${where}; the validator process was stopped`,
+    });
     await this.kill(proc);
   }
 

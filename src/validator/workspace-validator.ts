@@ -4,7 +4,14 @@
 // Shared by the extension (src/validator/vscode-validator.ts) and the CLI (--validator FILE.ts). Trust is
 // told from outside: an untrusted file is never compiled or run.
 import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
-import { compileValidator, fingerprintOf, formatDiagnostic, loadErrorDiagnostic, ValidatorCompileError, type CompileDiagnostic } from './compiler';
+import {
+  compileValidator,
+  fingerprintOf,
+  formatDiagnostic,
+  loadErrorDiagnostic,
+  ValidatorCompileError,
+  type CompileDiagnostic,
+} from './compiler';
 import { FileSetWatcher } from './file-watcher';
 import { WorkerValidator, type LogLevel, type ValidatorLogger, type WorkerValidatorOptions } from './worker-validator';
 
@@ -70,7 +77,13 @@ export class WorkspaceValidatorController {
   private async onFilesChanged(files: string[]): Promise<void> {
     const state = this.service.workspaceValidator;
     // Editors touch files without changing them; only a real change reloads (and clears caches).
-    if (state.status === 'loaded' && this.loadedFingerprint && state.validator instanceof WorkerValidator && fingerprintOf(state.validator.compiled.inputs) === this.loadedFingerprint) return;
+    if (
+      state.status === 'loaded' &&
+      this.loadedFingerprint &&
+      state.validator instanceof WorkerValidator &&
+      fingerprintOf(state.validator.compiled.inputs) === this.loadedFingerprint
+    )
+      return;
     await this.load(`changed: ${files.join(', ')}`);
   }
 
@@ -113,14 +126,21 @@ export class WorkspaceValidatorController {
       if (seq !== this.sequence) return this.current;
       const abort = (this.loadInProgress = new AbortController());
       // The file's top-level code has the time limit of a call.
-      const validator = await WorkerValidator.start(compiled, { loadTimeLimitMs: this.service.validatorTimeLimitMs, ...this.options, signal: abort.signal });
+      const validator = await WorkerValidator.start(compiled, {
+        loadTimeLimitMs: this.service.validatorTimeLimitMs,
+        ...this.options,
+        signal: abort.signal,
+      });
       if (this.loadInProgress === abort) this.loadInProgress = undefined;
       if (seq !== this.sequence) {
         await validator.dispose();
         return this.current;
       }
       this.loadedFingerprint = compiled.fingerprint;
-      this.log('info', `certificate validator ${file} loaded (${reason}); ${compiled.inputs.length} file(s) watched; every attached job's certificate cache cleared`);
+      this.log(
+        'info',
+        `certificate validator ${file} loaded (${reason}); ${compiled.inputs.length} file(s) watched; every attached job's certificate cache cleared`,
+      );
       return this.set(seq, { status: 'loaded', file, validator });
     } catch (e) {
       // A newer load replaced this one (a save while it started): its outcome is the answer, and this one's
@@ -130,7 +150,10 @@ export class WorkspaceValidatorController {
       if (e instanceof ValidatorCompileError) {
         this.watcher?.watch(e.inputs);
         if (e.missing) {
-          this.log('warn', `certificate validator ${file} does not exist; jobs that need it wait with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`);
+          this.log(
+            'warn',
+            `certificate validator ${file} does not exist; jobs that need it wait with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED`,
+          );
           return this.set(seq, { status: 'missing', file });
         }
         this.lastDiagnostics = e.diagnostics;

@@ -15,7 +15,10 @@ export interface E2EOptions extends Omit<E2EContext, 'page' | 'shotsDir'> {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export async function runScenarios(options: E2EOptions): Promise<{ passed: number; failed: number }> {

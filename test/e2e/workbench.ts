@@ -34,7 +34,9 @@ export class Workbench {
 
   /** The activity-bar entry of a view container, by its title. */
   activityBarItem(title: string): Locator {
-    return this.page.locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-label[aria-label^="${title}"]`).first();
+    return this.page
+      .locator(`.activitybar .action-item a[aria-label^="${title}"], .activitybar .action-label[aria-label^="${title}"]`)
+      .first();
   }
 
   /** Waits until an extension's view container shows in the activity bar (its contributions are loaded). */
@@ -106,7 +108,13 @@ export class Workbench {
           return select.selectedOptions[0]?.textContent ?? '';
         })
         .catch(() => '');
-      seen = (await panel.locator('.monaco-editor .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      seen = (
+        await panel
+          .locator('.monaco-editor .view-lines')
+          .first()
+          .innerText()
+          .catch(() => '')
+      ).replace(/\u00a0/g, ' ');
       if (selected.includes(channel) && line.test(seen)) return seen;
       await this.page.waitForTimeout(250);
     }

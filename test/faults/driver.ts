@@ -13,7 +13,13 @@ export interface DriverManifest {
 async function main(): Promise<number> {
   const [storeDir, manifestFile] = process.argv.slice(2);
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as DriverManifest;
-  const engine = await JobEngine.open({ storeDir, retryDelayFloorSeconds: 0.05, progressIntervalMs: 100, stallTimeoutMs: 3000, storeCoalesceMs: 50 });
+  const engine = await JobEngine.open({
+    storeDir,
+    retryDelayFloorSeconds: 0.05,
+    progressIntervalMs: 100,
+    stallTimeoutMs: 3000,
+    storeCoalesceMs: 50,
+  });
   let job = engine.listAllJobs().find((j) => j.displayName === manifest.displayName);
   if (!job) job = await engine.createJob({ displayName: manifest.displayName, minimumRetryDelay: 0, autoComplete: true });
   // A kill between createJob and the last addFile leaves a suspended job with fewer files: add the rest.

@@ -45,7 +45,12 @@ export async function runJobOnce(
   limitMs = 30_000,
 ): Promise<void> {
   result.runs++;
-  const started = await startJob(engine, box, files.map((f) => ({ url: f.url, name: f.name })), jobOptions);
+  const started = await startJob(
+    engine,
+    box,
+    files.map((f) => ({ url: f.url, name: f.name })),
+    jobOptions,
+  );
   let end: JobSnapshot;
   try {
     end = await waitForState(engine, started.id, [JobState.TRANSFERRED, JobState.ERROR], limitMs);
@@ -56,7 +61,8 @@ export async function runJobOnce(
   }
   const stateName = JobState[end.state];
   const before = files.filter((f) => existsSync(path.join(box.dest, f.name)));
-  if (before.length > 0) result.failures.push(`run ${result.runs}: ${before.map((f) => f.name).join(', ')} at a final path before Complete`);
+  if (before.length > 0)
+    result.failures.push(`run ${result.runs}: ${before.map((f) => f.name).join(', ')} at a final path before Complete`);
   if (end.state === JobState.TRANSFERRED) {
     await engine.complete(end.id);
     for (const f of files) {

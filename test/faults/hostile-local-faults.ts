@@ -129,7 +129,8 @@ const faults: LocalFault[] = [
       symlinkSync(target.file, done.files[0].tempPath);
       const refused = await ctx.engine.complete(job.id).then(
         () => 'Complete accepted a link as the downloaded file',
-        (err: { code: number }) => (err.code === Codes.BG_E_LOCAL_FILE_CHANGED ? undefined : `Complete failed with 0x${err.code.toString(16)}`),
+        (err: { code: number }) =>
+          err.code === Codes.BG_E_LOCAL_FILE_CHANGED ? undefined : `Complete failed with 0x${err.code.toString(16)}`,
       );
       if (existsSync(final) && lstatSync(final).isSymbolicLink()) ctx.result.wrongBytes += body.length;
       return refused ?? (await finishAndVerify(ctx, job.id, final, body)) ?? target.untouched();
@@ -167,7 +168,10 @@ const faults: LocalFault[] = [
       const second = await ctx.engine.createJob({ displayName: 'second writer', minimumRetryDelay: 0 });
       const refused = await ctx.engine.addFile(second.id, { remoteUrl: ctx.url(other), localPath: final }).then(
         () => 'the second job was allowed the same destination',
-        (err: { code: number; message: string }) => (err.code === Codes.E_SHARING_VIOLATION && err.message.includes(first.id) ? undefined : `refused with 0x${err.code.toString(16)}: ${err.message}`),
+        (err: { code: number; message: string }) =>
+          err.code === Codes.E_SHARING_VIOLATION && err.message.includes(first.id)
+            ? undefined
+            : `refused with 0x${err.code.toString(16)}: ${err.message}`,
       );
       return (await finishAndVerify(ctx, first.id, final, body)) ?? refused;
     },
@@ -179,10 +183,12 @@ const faults: LocalFault[] = [
       const job = await ctx.engine.createJob({ displayName: 'names', minimumRetryDelay: 0 });
       const names = ['\u6f22'.repeat(100 + i) + '.bin', 'n'.repeat(256 + i), path.join('d'.repeat(300), 'f.bin')];
       for (const name of names) {
-        const outcome = await ctx.engine.addFile(job.id, { remoteUrl: ctx.url(Buffer.from('x')), localPath: path.join(ctx.box.dest, name) }).then(
-          () => `${Buffer.byteLength(name)}-byte name accepted`,
-          (err: { code: number }) => (err.code === Codes.E_FILENAME_TOO_LONG ? undefined : `refused with 0x${err.code.toString(16)}`),
-        );
+        const outcome = await ctx.engine
+          .addFile(job.id, { remoteUrl: ctx.url(Buffer.from('x')), localPath: path.join(ctx.box.dest, name) })
+          .then(
+            () => `${Buffer.byteLength(name)}-byte name accepted`,
+            (err: { code: number }) => (err.code === Codes.E_FILENAME_TOO_LONG ? undefined : `refused with 0x${err.code.toString(16)}`),
+          );
         if (outcome) return outcome;
       }
       return ctx.server.requests.length === before ? undefined : 'a request was sent';

@@ -28,7 +28,10 @@ const faults: HostileServerFault[] = [
       const v2 = testBytes(v1.length, 11_500 + i);
       const at = random.int(1, v1.length - 1);
       return {
-        route: (n) => (n === 1 ? { body: v1, etag: null, lastModified: OLD_DATE, resetAfter: at } : { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true }),
+        route: (n) =>
+          n === 1
+            ? { body: v1, etag: null, lastModified: OLD_DATE, resetAfter: at }
+            : { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true },
         expected: v2,
       };
     },
@@ -46,7 +49,8 @@ const faults: HostileServerFault[] = [
             : // A weak ETag may stay the same for other bytes (semantically equivalent): it never vouches for a range.
               { body: v2, etag: 'W/"v1"', lastModified: NEW_DATE, headers: { Date: NEW_DATE }, ignoreIfRange: true },
         expected: v2,
-        check: (requests) => (requests.slice(1).some((r) => r.range === undefined) ? undefined : 'the file was never asked for whole again'),
+        check: (requests) =>
+          requests.slice(1).some((r) => r.range === undefined) ? undefined : 'the file was never asked for whole again',
       };
     },
   },
@@ -57,7 +61,8 @@ const faults: HostileServerFault[] = [
       const v2 = testBytes(v1.length, 13_500 + i);
       const at = random.int(1, v1.length - 1);
       return {
-        route: (n) => (n === 1 ? { body: v1, etag: null, lastModified: null, resetAfter: at } : { body: v2, etag: null, lastModified: null }),
+        route: (n) =>
+          n === 1 ? { body: v1, etag: null, lastModified: null, resetAfter: at } : { body: v2, etag: null, lastModified: null },
         expected: v2,
         check: (requests) => (requests.every((r) => r.range === undefined) ? undefined : 'a Range was sent for bytes nothing vouches for'),
       };
@@ -95,7 +100,10 @@ const faults: HostileServerFault[] = [
     plan(random, i) {
       const body = sized(random, 16_000 + i, 1_500_000, 3_000_000);
       const garbage = testBytes(random.int(1, 1_000_000), 16_500 + i);
-      return { route: (_n, req) => (closedRange(req.headers['range']) ? { body, overrun: garbage } : { body, bytesPerSecond: 3_000_000 }), expected: body };
+      return {
+        route: (_n, req) => (closedRange(req.headers['range']) ? { body, overrun: garbage } : { body, bytesPerSecond: 3_000_000 }),
+        expected: body,
+      };
     },
   },
   {
@@ -107,7 +115,10 @@ const faults: HostileServerFault[] = [
       let changed = false;
       return {
         route: (_n, req) => {
-          if (!closedRange(req.headers['range'])) return changed ? { body: v2, etag: null, lastModified: NEW_DATE } : { body: v1, etag: null, lastModified: OLD_DATE, bytesPerSecond: 3_000_000 };
+          if (!closedRange(req.headers['range']))
+            return changed
+              ? { body: v2, etag: null, lastModified: NEW_DATE }
+              : { body: v1, etag: null, lastModified: OLD_DATE, bytesPerSecond: 3_000_000 };
           changed = true;
           return { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true };
         },
@@ -140,7 +151,15 @@ async function runFault(fault: HostileServerFault, runs: number, random: Random,
     server.route(routePath, route);
     const requestCheck: RunCheck = () => check?.(server.requestsFor(routePath).map((r) => ({ range: r.headers['range'] })));
     await withEngine({ ...(fault.segments ? { segments: fault.segments } : {}) }, (engine, box) =>
-      runJobOnce(result, engine, box, [{ url: server.url(routePath), name: `h-${i}.bin`, expected }], 'complete', { displayName: fault.name, minimumRetryDelay: 0 }, requestCheck),
+      runJobOnce(
+        result,
+        engine,
+        box,
+        [{ url: server.url(routePath), name: `h-${i}.bin`, expected }],
+        'complete',
+        { displayName: fault.name, minimumRetryDelay: 0 },
+        requestCheck,
+      ),
     );
   }
   return result;

@@ -27,7 +27,14 @@ export interface KillPlan {
 /** Bundles a driver (test/faults/NAME.ts) once, so each restart costs a plain `node` start. */
 export async function bundleDriver(dir: string, name = 'driver'): Promise<string> {
   const outfile = path.join(dir, `${name}.cjs`);
-  await build({ entryPoints: [path.join(REPO, 'test', 'faults', `${name}.ts`)], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
+  await build({
+    entryPoints: [path.join(REPO, 'test', 'faults', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'error',
+  });
   return outfile;
 }
 
@@ -98,18 +105,26 @@ export async function killScenario(plan: KillPlan, random: Random): Promise<Faul
         const completing = state === JobState.TRANSFERRED || state === JobState.ACKNOWLEDGED;
         manifest.files.forEach((f, i) => {
           if (!existsSync(f.localPath)) return;
-          if (!completing) result.failures.push(`round ${round}: ${path.basename(f.localPath)} at its final path before Complete (state ${state === undefined ? 'none' : JobState[state]})`);
+          if (!completing)
+            result.failures.push(
+              `round ${round}: ${path.basename(f.localPath)} at its final path before Complete (state ${state === undefined ? 'none' : JobState[state]})`,
+            );
           result.wrongBytes += wrongBytesBetween(readFileSync(f.localPath), bodies[i]);
         });
       }
       if (!finishedEarly) {
         const last = await runDriver(driver, store, manifestFile, undefined, 90_000);
-        if (last.killed || last.code !== 0) result.failures.push(`round ${round}: the final run did not complete the job (${last.killed ? 'hung' : `exit ${last.code}`}): ${last.output.trim()}`);
+        if (last.killed || last.code !== 0)
+          result.failures.push(
+            `round ${round}: the final run did not complete the job (${last.killed ? 'hung' : `exit ${last.code}`}): ${last.output.trim()}`,
+          );
       }
       const jobs = storedJobs(store);
       if (jobs.length !== 1 || jobs[0].state !== JobState.ACKNOWLEDGED) {
         result.jobsLost++;
-        result.failures.push(`round ${round}: the store holds ${jobs.map((j) => JobState[j.state]).join(', ') || 'no job'} instead of one ACKNOWLEDGED job`);
+        result.failures.push(
+          `round ${round}: the store holds ${jobs.map((j) => JobState[j.state]).join(', ') || 'no job'} instead of one ACKNOWLEDGED job`,
+        );
       }
       manifest.files.forEach((f, i) => {
         if (!existsSync(f.localPath)) return void result.failures.push(`round ${round}: ${path.basename(f.localPath)} missing`);

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as DriverManifest;
   const engine = await LeasedEngine.open({
     storeDir,
-    open: () => JobEngine.open({ storeDir, retryDelayFloorSeconds: 0.05, progressIntervalMs: 100, stallTimeoutMs: 3000, storeCoalesceMs: 50 }),
+    open: () =>
+      JobEngine.open({ storeDir, retryDelayFloorSeconds: 0.05, progressIntervalMs: 100, stallTimeoutMs: 3000, storeCoalesceMs: 50 }),
     lease: { ttlMs: 1500, renewMs: 250, label: `driver ${manifest.displayName}` },
     pollMs: 150,
   });
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       // A new holder finishes what the old one left transferred but not completed.
-      if (engine.role === 'holder') for (const j of engine.listAllJobs()) if (j.state === JobState.TRANSFERRED) void engine.complete(j.id).catch(() => undefined);
+      if (engine.role === 'holder')
+        for (const j of engine.listAllJobs()) if (j.state === JobState.TRANSFERRED) void engine.complete(j.id).catch(() => undefined);
       if (allDone()) {
         clearInterval(timer);
         resolve();

@@ -105,7 +105,13 @@ export async function leaseScenario(runs: number, random: Random): Promise<Fault
         if (b.current) kill(b.current.child);
       }
       const jobsFolder = path.join(store, 'jobs');
-      const stored = existsSync(jobsFolder) ? readdirSync(jobsFolder).filter((n) => n.endsWith('.json')).map((n) => (JSON.parse(readFileSync(path.join(jobsFolder, n), 'utf8')) as { job: { displayName: string; state: JobState } }).job) : [];
+      const stored = existsSync(jobsFolder)
+        ? readdirSync(jobsFolder)
+            .filter((n) => n.endsWith('.json'))
+            .map(
+              (n) => (JSON.parse(readFileSync(path.join(jobsFolder, n), 'utf8')) as { job: { displayName: string; state: JobState } }).job,
+            )
+        : [];
       for (const name of ['job A', 'job B']) {
         const matches = stored.filter((j) => j.displayName === name);
         if (matches.length !== 1 || matches[0].state !== JobState.ACKNOWLEDGED) {
@@ -113,11 +119,13 @@ export async function leaseScenario(runs: number, random: Random): Promise<Fault
           result.failures.push(`run ${run}: ${name} is ${matches.map((j) => JobState[j.state]).join(', ') || 'missing'} in the store`);
         }
       }
-      manifests.flatMap((m) => m.manifest.files).forEach((f, i) => {
-        if (!existsSync(f.localPath)) return void result.failures.push(`run ${run}: ${path.basename(f.localPath)} missing`);
-        result.wrongBytes += wrongBytesBetween(readFileSync(f.localPath), bodies[i]);
-        result.filesVerified++;
-      });
+      manifests
+        .flatMap((m) => m.manifest.files)
+        .forEach((f, i) => {
+          if (!existsSync(f.localPath)) return void result.failures.push(`run ${run}: ${path.basename(f.localPath)} missing`);
+          result.wrongBytes += wrongBytesBetween(readFileSync(f.localPath), bodies[i]);
+          result.filesVerified++;
+        });
       const temps = existsSync(dest) ? readdirSync(dest).filter((n) => n.endsWith(TEMP_SUFFIX)) : [];
       if (temps.length > 0) result.failures.push(`run ${run}: temp files left: ${temps.join(', ')}`);
     }

@@ -67,7 +67,9 @@ async function runLocalFault(fault: LocalFault, runs: number, server: TestServer
         const good = await startJob(engine, box, [{ url: server.url(`/other-${i}-${fault.code}`), name: 'other.bin' }]);
         const failed = await waitForState(engine, bad.id, [JobState.ERROR, JobState.TRANSFERRED]);
         if (failed.state !== JobState.ERROR || failed.error?.context !== ErrorContext.LOCAL_FILE || failed.error.code !== fault.code) {
-          result.failures.push(`run ${i}: expected ERROR LOCAL_FILE 0x${fault.code.toString(16)}, got ${JobState[failed.state]} ${failed.error?.context} 0x${failed.error?.code.toString(16)}`);
+          result.failures.push(
+            `run ${i}: expected ERROR LOCAL_FILE 0x${fault.code.toString(16)}, got ${JobState[failed.state]} ${failed.error?.context} 0x${failed.error?.code.toString(16)}`,
+          );
         }
         if (existsSync(path.join(folder, 'file.bin'))) result.failures.push(`run ${i}: a file at the final path of the failed job`);
         await waitForState(engine, good.id, JobState.TRANSFERRED);

@@ -23,7 +23,15 @@ async function main(): Promise<number> {
   const random = seededRandom(seed);
   console.log(`fault suite: ${full ? 'full' : 'CI'} scale, seed ${seed} (FAULTS_SEED=${seed} repeats it)`);
   const runs: { name: string; run: () => Promise<FaultResult[]> }[] = [
-    { name: 'kills', run: async () => [await killScenario(full ? { minRounds: 7, minKills: 56, killsPerRound: 8 } : { minRounds: 1, minKills: 5, killsPerRound: 5 }, random)] },
+    {
+      name: 'kills',
+      run: async () => [
+        await killScenario(
+          full ? { minRounds: 7, minKills: 56, killsPerRound: 8 } : { minRounds: 1, minKills: 5, killsPerRound: 5 },
+          random,
+        ),
+      ],
+    },
     { name: 'lease', run: async () => [await leaseScenario(full ? 6 : 1, random)] },
     { name: 'server', run: () => serverScenarios(full ? 8 : 2, random) },
     { name: 'local', run: () => localScenarios(full ? 3 : 1) },
@@ -38,9 +46,17 @@ async function main(): Promise<number> {
     try {
       const got = await group.run();
       results.push(...got);
-      for (const r of got) console.log(`  ${passed(r) ? 'pass' : 'FAIL'} ${r.fault} (${r.runs} runs)${r.failures.map((f) => `\n       - ${f}`).join('')}`);
+      for (const r of got)
+        console.log(`  ${passed(r) ? 'pass' : 'FAIL'} ${r.fault} (${r.runs} runs)${r.failures.map((f) => `\n       - ${f}`).join('')}`);
     } catch (err) {
-      results.push({ fault: `${group.name} (crashed)`, runs: 0, filesVerified: 0, wrongBytes: 0, jobsLost: 0, failures: [String(err instanceof Error ? err.stack : err)] });
+      results.push({
+        fault: `${group.name} (crashed)`,
+        runs: 0,
+        filesVerified: 0,
+        wrongBytes: 0,
+        jobsLost: 0,
+        failures: [String(err instanceof Error ? err.stack : err)],
+      });
       console.log(`  FAIL ${group.name}: ${err instanceof Error ? err.stack : String(err)}`);
     }
     console.log(`  (${group.name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -33,7 +33,14 @@ export function wrongBytesBetween(actual: Buffer, expected: Buffer): number {
 
 export function formatTable(results: FaultResult[]): string {
   const header = ['fault', 'runs', 'files verified', 'wrong bytes delivered', 'jobs lost', 'result'];
-  const rows = results.map((r) => [r.fault, String(r.runs), String(r.filesVerified), String(r.wrongBytes), String(r.jobsLost), passed(r) ? 'pass' : 'FAIL']);
+  const rows = results.map((r) => [
+    r.fault,
+    String(r.runs),
+    String(r.filesVerified),
+    String(r.wrongBytes),
+    String(r.jobsLost),
+    passed(r) ? 'pass' : 'FAIL',
+  ]);
   const blockTitles = results.map((r) => (r.block ? `**${r.block}**`.length : 0));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length), ...(i === 0 ? blockTitles : [])));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

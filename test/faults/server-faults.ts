@@ -84,7 +84,8 @@ const faults: ServerFault[] = [
       const burst = random.int(2, 5);
       const statuses = [500, 502, 503, 504];
       return {
-        route: (n): Behaviour => (n <= burst ? { status: statuses[n % statuses.length], headers: n % 2 ? { 'Retry-After': '0' } : {} } : { body }),
+        route: (n): Behaviour =>
+          n <= burst ? { status: statuses[n % statuses.length], headers: n % 2 ? { 'Retry-After': '0' } : {} } : { body },
         expected: body,
       };
     },
@@ -135,7 +136,8 @@ const faults: ServerFault[] = [
       return {
         route: (n) => ({ redirect: `/loop-${i}?hop=${n % (hops + 1)}` }),
         expected: Buffer.alloc(0),
-        check: (job) => (job.error?.code === Codes.MD_E_TOO_MANY_REDIRECTS ? undefined : `expected MD_E_TOO_MANY_REDIRECTS, got ${job.error?.code}`),
+        check: (job) =>
+          job.error?.code === Codes.MD_E_TOO_MANY_REDIRECTS ? undefined : `expected MD_E_TOO_MANY_REDIRECTS, got ${job.error?.code}`,
       };
     },
   },
@@ -149,8 +151,18 @@ async function runServerFault(fault: ServerFault, runs: number, random: Random, 
     // The loop's route redirects to itself under a query, which the server ignores when it picks the route.
     const routePath = fault.name === 'redirect loop' ? `/loop-${i}` : `/${key}`;
     server.route(routePath, route);
-    await withEngine({ stallTimeoutMs: fault.stallTimeoutMs ?? 2000, ...(fault.segments ? { segments: fault.segments } : {}) }, (engine, box) =>
-      runJobOnce(result, engine, box, [{ url: server.url(routePath), name: `${key}.bin`, expected }], fault.expect, { displayName: fault.name, minimumRetryDelay: 0, securityFlags: fault.securityFlags }, check),
+    await withEngine(
+      { stallTimeoutMs: fault.stallTimeoutMs ?? 2000, ...(fault.segments ? { segments: fault.segments } : {}) },
+      (engine, box) =>
+        runJobOnce(
+          result,
+          engine,
+          box,
+          [{ url: server.url(routePath), name: `${key}.bin`, expected }],
+          fault.expect,
+          { displayName: fault.name, minimumRetryDelay: 0, securityFlags: fault.securityFlags },
+          check,
+        ),
     );
   }
   return result;
@@ -169,10 +181,21 @@ async function httpsToHttp(runs: number, server: TestServer): Promise<FaultResul
       tls.route(`/down-${i}`, { redirect: server.url(`/plain-${i}`) });
       const requestsBefore = server.requestsFor(`/plain-${i}`).length;
       await withEngine({ connections }, (engine, box) =>
-        runJobOnce(result, engine, box, [{ url: tls.url(`/down-${i}`), name: `refused-${i}.bin`, expected: body }], 'error', { displayName: 'https->http', minimumRetryDelay: 0 }, (job) => {
-          if (job.error?.code !== Codes.MD_E_REDIRECT_HTTPS_TO_HTTP) return `expected MD_E_REDIRECT_HTTPS_TO_HTTP, got ${job.error?.code}`;
-          return server.requestsFor(`/plain-${i}`).length === requestsBefore ? undefined : 'the http URL was requested although the redirect was refused';
-        }),
+        runJobOnce(
+          result,
+          engine,
+          box,
+          [{ url: tls.url(`/down-${i}`), name: `refused-${i}.bin`, expected: body }],
+          'error',
+          { displayName: 'https->http', minimumRetryDelay: 0 },
+          (job) => {
+            if (job.error?.code !== Codes.MD_E_REDIRECT_HTTPS_TO_HTTP)
+              return `expected MD_E_REDIRECT_HTTPS_TO_HTTP, got ${job.error?.code}`;
+            return server.requestsFor(`/plain-${i}`).length === requestsBefore
+              ? undefined
+              : 'the http URL was requested although the redirect was refused';
+          },
+        ),
       );
       await withEngine({ connections }, (engine, box) =>
         runJobOnce(result, engine, box, [{ url: tls.url(`/down-${i}`), name: `allowed-${i}.bin`, expected: body }], 'complete', {

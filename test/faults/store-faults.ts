@@ -50,11 +50,15 @@ async function damagedStore(): Promise<FaultResult> {
       const problems = engine.storeProblems;
       const unreadable = problems.filter((p) => p.code === Codes.MD_E_STORE_UNREADABLE);
       const tooNew = problems.filter((p) => p.code === Codes.MD_E_STORE_TOO_NEW);
-      if (unreadable.length !== 3) result.failures.push(`expected 3 unreadable files reported, got ${unreadable.length}: ${problems.map((p) => p.message).join(' | ')}`);
+      if (unreadable.length !== 3)
+        result.failures.push(
+          `expected 3 unreadable files reported, got ${unreadable.length}: ${problems.map((p) => p.message).join(' | ')}`,
+        );
       if (tooNew.length !== 1) result.failures.push(`expected the newer-version file reported once, got ${tooNew.length}`);
       if (unreadable.some((p) => !p.movedTo || !existsSync(p.movedTo))) result.failures.push('an unreadable file was not set aside');
       if (!existsSync(newer) || readFileSync(newer, 'utf8') !== newerText) result.failures.push('the newer-version file was touched');
-      if (problems.some((p) => !p.message.includes(path.basename(p.file)))) result.failures.push('a problem message does not name its file');
+      if (problems.some((p) => !p.message.includes(path.basename(p.file))))
+        result.failures.push('a problem message does not name its file');
       for (let i = 0; i < ids.length; i++) {
         if (!engine.getJob(ids[i])) {
           result.jobsLost++;
@@ -80,7 +84,8 @@ async function damagedStore(): Promise<FaultResult> {
     const left = again.storeProblems.map((p) => p.code);
     await again.dispose();
     if (left.length !== 1 || left[0] !== Codes.MD_E_STORE_TOO_NEW) result.failures.push(`second open reports ${left.length} problems`);
-    if (readdirSync(jobs).filter((n) => n.includes('.corrupt-')).length !== 3) result.failures.push('the set-aside copies are not kept for inspection');
+    if (readdirSync(jobs).filter((n) => n.includes('.corrupt-')).length !== 3)
+      result.failures.push('the set-aside copies are not kept for inspection');
   } catch (err) {
     result.failures.push((err as Error).stack ?? String(err));
   } finally {
@@ -99,10 +104,16 @@ interface HostileEdit {
 }
 
 const hostileEdits: HostileEdit[] = [
-  { name: 'nested 5,000 levels deep', edit: (s) => JSON.stringify(s).replace('"customHeaders":{}', `"customHeaders":{"X":${'['.repeat(5000)}${']'.repeat(5000)}}`) },
+  {
+    name: 'nested 5,000 levels deep',
+    edit: (s) => JSON.stringify(s).replace('"customHeaders":{}', `"customHeaders":{"X":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+  },
   { name: 'temp path aimed outside the destination', edit: (s, victim) => ((s.job.files[0].tempPath = victim), JSON.stringify(s)) },
   { name: 'relative local path', edit: (s) => ((s.job.files[0].localPath = 'escape.bin'), JSON.stringify(s)) },
-  { name: '".." in the local path', edit: (s) => ((s.job.files[0].localPath = `${String(s.job.files[0].localPath)}/../../escape.bin`), JSON.stringify(s)) },
+  {
+    name: '".." in the local path',
+    edit: (s) => ((s.job.files[0].localPath = `${String(s.job.files[0].localPath)}/../../escape.bin`), JSON.stringify(s)),
+  },
   { name: 'flags 0xffffffff', edit: (s) => ((s.job.securityFlags = 0xffffffff), JSON.stringify(s)) },
   { name: 'state 42', edit: (s) => ((s.job.state = 42), JSON.stringify(s)) },
   { name: 'a file: URL', edit: (s) => ((s.job.files[0].remoteUrl = 'file:///etc/passwd'), JSON.stringify(s)) },
@@ -151,10 +162,12 @@ async function hostileJobFiles(server: TestServer): Promise<FaultResult> {
       hostileEdits.forEach((edit, i) => {
         const problem = engine.storeProblems.find((p) => p.file === path.join(jobs, `${hostile[i]}.json`));
         if (listed.includes(hostile[i])) result.failures.push(`${edit.name}: the job was loaded`);
-        else if (problem?.code !== Codes.MD_E_STORE_UNREADABLE || !problem.movedTo || !existsSync(problem.movedTo)) result.failures.push(`${edit.name}: not set aside with MD_E_STORE_UNREADABLE`);
+        else if (problem?.code !== Codes.MD_E_STORE_UNREADABLE || !problem.movedTo || !existsSync(problem.movedTo))
+          result.failures.push(`${edit.name}: not set aside with MD_E_STORE_UNREADABLE`);
       });
       for (const id of listed) if (!good.includes(id)) await engine.cancel(id);
-      if (!existsSync(victim) || readFileSync(victim, 'utf8') !== 'keep me') result.failures.push('a file outside every destination was touched');
+      if (!existsSync(victim) || readFileSync(victim, 'utf8') !== 'keep me')
+        result.failures.push('a file outside every destination was touched');
       for (let i = 0; i < good.length; i++) {
         if (!engine.getJob(good[i])) {
           result.jobsLost++;
@@ -172,7 +185,8 @@ async function hostileJobFiles(server: TestServer): Promise<FaultResult> {
         result.wrongBytes += wrongBytesBetween(readFileSync(path.join(box.dest, `good-${i}.bin`)), bodies[i]);
         result.filesVerified++;
       }
-      if (existsSync(path.join(box.root, 'escape.bin')) || existsSync(path.join(box.dest, 'escape.bin'))) result.failures.push('a file was written outside its folder');
+      if (existsSync(path.join(box.root, 'escape.bin')) || existsSync(path.join(box.dest, 'escape.bin')))
+        result.failures.push('a file was written outside its folder');
     } finally {
       await engine.dispose();
     }
@@ -191,20 +205,26 @@ async function hostileJobFiles(server: TestServer): Promise<FaultResult> {
  * store opens with every job.
  */
 async function fullStoreDisk(server: TestServer): Promise<FaultResult> {
-  const result = emptyResult('hostile local state: the store\'s disk fills up while jobs run');
+  const result = emptyResult("hostile local state: the store's disk fills up while jobs run");
   const box = sandbox();
   mkdirSync(box.store, { recursive: true });
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', box.store], { encoding: 'utf8' });
   try {
     result.runs++;
     if (mount.status !== 0) {
-      result.failures.push(`cannot set up the fault (not skipped): mount tmpfs failed: ${(mount.stderr || mount.error?.message || '').trim()}`);
+      result.failures.push(
+        `cannot set up the fault (not skipped): mount tmpfs failed: ${(mount.stderr || mount.error?.message || '').trim()}`,
+      );
       return result;
     }
     const bodies = [testBytes(400_000, 9701), testBytes(300_000, 9702)];
     bodies.forEach((body, i) => server.route(`/full-store-${i}`, { body, bytesPerSecond: 1_000_000 }));
     const logged: string[] = [];
-    const engine = await JobEngine.open({ storeDir: box.store, ...FAST, log: (level, message) => level === 'error' && logged.push(message) });
+    const engine = await JobEngine.open({
+      storeDir: box.store,
+      ...FAST,
+      log: (level, message) => level === 'error' && logged.push(message),
+    });
     const ids: string[] = [];
     try {
       for (let i = 0; i < bodies.length; i++) {
@@ -228,13 +248,15 @@ async function fullStoreDisk(server: TestServer): Promise<FaultResult> {
     } finally {
       await engine.dispose();
     }
-    if (!logged.some((m) => /the disk is full \(ENOSPC\)\. Free some space/.test(m))) result.failures.push(`no clear disk-full message was logged: ${logged.slice(0, 2).join(' | ')}`);
+    if (!logged.some((m) => /the disk is full \(ENOSPC\)\. Free some space/.test(m)))
+      result.failures.push(`no clear disk-full message was logged: ${logged.slice(0, 2).join(' | ')}`);
     const leftovers = readdirSync(path.join(box.store, 'jobs')).filter((n) => !n.endsWith('.json'));
     if (leftovers.length > 0) result.failures.push(`failed writes left ${leftovers.join(', ')}`);
     spawnSync('rm', ['-f', path.join(box.store, 'fill')]);
     const again = await JobEngine.open({ storeDir: box.store, ...FAST, resumeStoredJobs: false });
     try {
-      if (again.storeProblems.length > 0) result.failures.push(`the store was damaged: ${again.storeProblems.map((p) => p.message).join(' | ')}`);
+      if (again.storeProblems.length > 0)
+        result.failures.push(`the store was damaged: ${again.storeProblems.map((p) => p.message).join(' | ')}`);
       for (const id of ids) if (!again.getJob(id)) result.jobsLost++;
     } finally {
       await again.dispose();

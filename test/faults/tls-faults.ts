@@ -41,10 +41,18 @@ export async function certificateChangeScenario(runs: number, random: Random): P
       const engine = await JobEngine.open({ storeDir: box.store, ...FAST, connections: provider });
       ref.engine = engine;
       try {
-        await runJobOnce(result, engine, box, [{ url: server.url(`/renewed-${i}`), name: `renewed-${i}.bin`, expected: body }], 'complete', { displayName: 'renewal', minimumRetryDelay: 0, validator: 'workspace' }, () => {
-          const seen = new Set(validator.calls().map((c) => c.sha256));
-          return seen.size === 2 ? undefined : `the validator saw ${seen.size} certificate(s), expected the old and the renewed one`;
-        });
+        await runJobOnce(
+          result,
+          engine,
+          box,
+          [{ url: server.url(`/renewed-${i}`), name: `renewed-${i}.bin`, expected: body }],
+          'complete',
+          { displayName: 'renewal', minimumRetryDelay: 0, validator: 'workspace' },
+          () => {
+            const seen = new Set(validator.calls().map((c) => c.sha256));
+            return seen.size === 2 ? undefined : `the validator saw ${seen.size} certificate(s), expected the old and the renewed one`;
+          },
+        );
       } finally {
         await engine.dispose();
         controller.dispose();

@@ -19,7 +19,9 @@ function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+    }),
   ]);
 }
 
@@ -42,7 +44,11 @@ async function vsCodeExecutable() {
   }
   try {
     return await withTimeout(
-      downloadAndUnzipVSCode({ version: process.env.VSCODE_VERSION ?? 'stable', cachePath: join(repoRoot, '.vscode-test'), timeout: 30000 }),
+      downloadAndUnzipVSCode({
+        version: process.env.VSCODE_VERSION ?? 'stable',
+        cachePath: join(repoRoot, '.vscode-test'),
+        timeout: 30000,
+      }),
       600000,
       'downloading VS Code',
     );
@@ -76,10 +82,24 @@ async function main() {
       cpSync(join(repoRoot, 'test', 'integration', 'workspace'), workspace, { recursive: true });
       const resultsFile = join(results, `${name}-results.txt`);
       const fixtureFile = join(scratch, name, 'fixture.json');
-      writeFileSync(fixtureFile, JSON.stringify({
-        runner: 'electron', suite: name, suiteFiles: files, workspaceFolder: workspace, trusted: suite.trusted,
-        resultsFile, scratchDir, serverHost: '127.0.0.2', testTimeoutMs: Number(process.env.MANAGED_DOWNLOADS_TEST_TIMEOUT_MS ?? 30000),
-      }, null, 2));
+      writeFileSync(
+        fixtureFile,
+        JSON.stringify(
+          {
+            runner: 'electron',
+            suite: name,
+            suiteFiles: files,
+            workspaceFolder: workspace,
+            trusted: suite.trusted,
+            resultsFile,
+            scratchDir,
+            serverHost: '127.0.0.2',
+            testTimeoutMs: Number(process.env.MANAGED_DOWNLOADS_TEST_TIMEOUT_MS ?? 30000),
+          },
+          null,
+          2,
+        ),
+      );
       const launchArgs = [workspace, '--disable-extensions', '--user-data-dir', join(scratch, name, 'user-data')];
       if (suite.trusted) launchArgs.push('--disable-workspace-trust');
       console.log(`electron: ${name} suite`);
@@ -98,7 +118,10 @@ async function main() {
       }
       const lines = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').trim().split('\n') : [];
       for (const line of lines) console.log(`  ${line}`);
-      const summary = lines.map((l) => /^(\d+) passed, (\d+) failed$/.exec(l)).filter(Boolean).at(-1);
+      const summary = lines
+        .map((l) => /^(\d+) passed, (\d+) failed$/.exec(l))
+        .filter(Boolean)
+        .at(-1);
       passed += summary ? Number(summary[1]) : 0;
       failed += summary ? Number(summary[2]) : 1;
       if (exitCode !== 0 && (!summary || Number(summary[2]) === 0)) failed++;

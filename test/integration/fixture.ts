@@ -38,7 +38,9 @@ export function testFixture(): IntegrationFixture {
   if (cached) return cached;
   const file = process.env[FIXTURE_ENV];
   if (!file) {
-    throw new Error(`${FIXTURE_ENV} is not set: run the integration tests with \`npm run test:integration\` (or \`npm run test:electron\`), which starts VS Code with it.`);
+    throw new Error(
+      `${FIXTURE_ENV} is not set: run the integration tests with \`npm run test:integration\` (or \`npm run test:electron\`), which starts VS Code with it.`,
+    );
   }
   cached = JSON.parse(readFileSync(file, 'utf8')) as IntegrationFixture;
   return cached;

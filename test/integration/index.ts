@@ -14,8 +14,14 @@ function oneLine(text: string): string {
 
 function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const frames = (err.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at '));
-    const stack = frames.slice(0, 5).map((l) => `      ${l}`).join('\n');
+    const frames = (err.stack ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('at '));
+    const stack = frames
+      .slice(0, 5)
+      .map((l) => `      ${l}`)
+      .join('\n');
     return `${oneLine(err.message)}${stack ? `\n${stack}` : ''}`;
   }
   return oneLine(String(err));
@@ -70,7 +76,9 @@ export async function run(): Promise<void> {
     failed++;
     line(`not ok - no test ran in suite "${fixture.suite}" (files: ${fixture.suiteFiles.map((f) => basename(f)).join(', ') || 'none'})`);
   }
-  line(`# ${fixture.runner}: VS Code ${vscode.version}, Node ${process.version}, workspace ${fixture.trusted ? 'trusted' : 'untrusted'}${pending ? `, ${pending} skipped` : ''}`);
+  line(
+    `# ${fixture.runner}: VS Code ${vscode.version}, Node ${process.version}, workspace ${fixture.trusted ? 'trusted' : 'untrusted'}${pending ? `, ${pending} skipped` : ''}`,
+  );
   const summary = `${passed} passed, ${failed} failed`;
   line(summary);
   if (failed > 0) throw new Error(summary);

@@ -49,7 +49,10 @@ function build(subjectCN: string, opts: LeafOptions, issuer: Issued | undefined)
   cert.serialNumber = '01' + (serial++).toString(16).padStart(4, '0') + forge.util.bytesToHex(forge.random.getBytesSync(8));
   cert.validity.notBefore = opts.notBefore ?? new Date(Date.now() - 24 * 3600 * 1000);
   cert.validity.notAfter = opts.notAfter ?? new Date(Date.now() + 30 * 24 * 3600 * 1000);
-  const subject = [{ name: 'commonName', value: subjectCN }, { name: 'organizationName', value: 'Managed Downloads Tests' }];
+  const subject = [
+    { name: 'commonName', value: subjectCN },
+    { name: 'organizationName', value: 'Managed Downloads Tests' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(issuer ? issuer.forgeCert.subject.attributes : subject);
   const extensions: object[] = [];

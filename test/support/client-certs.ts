@@ -58,7 +58,11 @@ export function writeClientFiles(dir: string, m: ClientMaterial) {
 }
 
 /** An HTTPS server (leaf issued by `serverCa`) that accepts only clients with a certificate from `clientCa`. */
-export function startClientAuthServer(serverCa: Issued, clientCa: Issued, options: { host?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<TestServer> {
+export function startClientAuthServer(
+  serverCa: Issued,
+  clientCa: Issued,
+  options: { host?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {},
+): Promise<TestServer> {
   const host = options.host ?? '127.0.0.1';
   const leaf = makeLeaf(serverCa, { hosts: [host] });
   return startServer({ host, tls: { cert: leaf.cert, key: leaf.key, clientCa: clientCa.cert, maxVersion: options.maxVersion } });

@@ -32,7 +32,10 @@ export function openEngine(box: Sandbox, options: Partial<JobEngineOptions> = {}
 }
 
 /** A fresh engine in a fresh sandbox, both disposed when the test `t` ends. */
-export async function engineForTest(t: { after: (fn: () => Promise<void>) => void }, options: Partial<JobEngineOptions> = {}): Promise<{ box: Sandbox; engine: JobEngine }> {
+export async function engineForTest(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Partial<JobEngineOptions> = {},
+): Promise<{ box: Sandbox; engine: JobEngine }> {
   const box = sandbox();
   const engine = await openEngine(box, options);
   t.after(async () => {
@@ -51,7 +54,11 @@ export function waitForState(engine: JobEngine, jobId: string, states: JobState 
     const timer = setTimeout(() => {
       sub.dispose();
       const job = engine.getJob(jobId);
-      reject(new Error(`job ${jobId} did not reach ${wanted.map((s) => JobState[s]).join('/')} in ${ms} ms; it is ${job ? JobState[job.state] : 'gone'}${job?.error ? `: ${job.error.description}` : ''}`));
+      reject(
+        new Error(
+          `job ${jobId} did not reach ${wanted.map((s) => JobState[s]).join('/')} in ${ms} ms; it is ${job ? JobState[job.state] : 'gone'}${job?.error ? `: ${job.error.description}` : ''}`,
+        ),
+      );
     }, ms);
     const sub = engine.onDidChangeJob((e) => {
       if (e.job.id === jobId && wanted.includes(e.job.state)) {

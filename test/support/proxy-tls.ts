@@ -4,7 +4,11 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
-export async function startTlsProxyFront(cert: string, key: string, upstreamPort: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startTlsProxyFront(
+  cert: string,
+  key: string,
+  upstreamPort: number,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = tls.createServer({ cert, key }, (client) => {
     const upstream = net.connect(upstreamPort, '127.0.0.1');

@@ -30,9 +30,15 @@ export function ensureTinyproxy(): string {
   if (found) return found;
   try {
     execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', 'tinyproxy'], { stdio: 'ignore', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', 'tinyproxy'], {
+      stdio: 'ignore',
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch (e) {
-    throw new Error(`tinyproxy is needed for the proxy tests and could not be installed with apt-get (${(e as Error).message}); install it: apt-get install -y tinyproxy`);
+    throw new Error(
+      `tinyproxy is needed for the proxy tests and could not be installed with apt-get (${(e as Error).message}); install it: apt-get install -y tinyproxy`,
+    );
   }
   const installed = findTinyproxy();
   if (!installed) throw new Error('apt-get install tinyproxy ran but no tinyproxy binary was found');

@@ -106,7 +106,13 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     const peer = 'getPeerCertificate' in req.socket ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
-    requests.push({ method: req.method ?? 'GET', path, headers: req.headers, at: Date.now(), ...(peer?.subject ? { clientCertificate: String(peer.subject.CN) } : {}) });
+    requests.push({
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      at: Date.now(),
+      ...(peer?.subject ? { clientCertificate: String(peer.subject.CN) } : {}),
+    });
     const route = routes.get(path);
     if (!route) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
@@ -118,7 +124,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   };
 
   const clientAuth = options.tls?.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
-  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key, maxVersion: options.tls.maxVersion, ...clientAuth }, handler) : http.createServer(handler);
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, maxVersion: options.tls.maxVersion, ...clientAuth }, handler)
+    : http.createServer(handler);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -50,7 +50,10 @@ function keyFor(kind: KeyKind): KeyObject {
   const i = nextOf.get(kind) ?? 0;
   nextOf.set(kind, i + 1);
   if (pool.length < 4) {
-    const { privateKey } = kind === 'ec256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: kind === 'rsa1024' ? 1024 : 2048 });
+    const { privateKey } =
+      kind === 'ec256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('rsa', { modulusLength: kind === 'rsa1024' ? 1024 : 2048 });
     pool.push(privateKey);
     return privateKey;
   }
@@ -83,7 +86,9 @@ function nameConstraints(permitted: string[] = [], excluded: string[] = []): str
       asn1.Class.CONTEXT_SPECIFIC,
       tag,
       true,
-      names.map((n) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, n)])),
+      names.map((n) =>
+        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, n)]),
+      ),
     );
   const parts = [...(permitted.length ? [subtrees(0, permitted)] : []), ...(excluded.length ? [subtrees(1, excluded)] : [])];
   return asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, parts)).getBytes();
@@ -99,20 +104,37 @@ export function makeCert(spec: CertSpec): Made {
   cert.serialNumber = '01' + (serial++).toString(16).padStart(6, '0') + forge.util.bytesToHex(forge.random.getBytesSync(6));
   cert.validity.notBefore = spec.notBefore ?? new Date(Date.now() - DAY);
   cert.validity.notAfter = spec.notAfter ?? new Date(Date.now() + 30 * DAY);
-  const subject = spec.cn === null ? [] : [{ name: 'commonName', value: spec.cn ?? spec.sans?.[0] ?? 'matrix' }, { name: 'organizationName', value: 'Managed Downloads Matrix' }];
+  const subject =
+    spec.cn === null
+      ? []
+      : [
+          { name: 'commonName', value: spec.cn ?? spec.sans?.[0] ?? 'matrix' },
+          { name: 'organizationName', value: 'Managed Downloads Matrix' },
+        ];
   cert.setSubject(subject);
   cert.setIssuer(spec.issuer ? spec.issuer.subject : subject);
   const extensions: object[] = [];
   if (spec.ca) {
-    extensions.push({ name: 'basicConstraints', cA: true, critical: true, ...(spec.pathLen !== undefined ? { pathLenConstraint: spec.pathLen } : {}) });
+    extensions.push({
+      name: 'basicConstraints',
+      cA: true,
+      critical: true,
+      ...(spec.pathLen !== undefined ? { pathLenConstraint: spec.pathLen } : {}),
+    });
     extensions.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true });
-    if (spec.permittedDns || spec.excludedDns) extensions.push({ id: '2.5.29.30', critical: true, value: nameConstraints(spec.permittedDns, spec.excludedDns) });
+    if (spec.permittedDns || spec.excludedDns)
+      extensions.push({ id: '2.5.29.30', critical: true, value: nameConstraints(spec.permittedDns, spec.excludedDns) });
   } else {
     extensions.push({ name: 'basicConstraints', cA: false });
     extensions.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: kind !== 'ec256', critical: true });
     extensions.push({ name: 'extKeyUsage', ...Object.fromEntries((spec.eku ?? ['serverAuth']).map((u) => [u, true])) });
   }
-  if (spec.sans) extensions.push({ name: 'subjectAltName', critical: spec.cn === null, altNames: spec.sans.map((h) => (isIp(h) ? { type: 7, ip: h } : { type: 2, value: h })) });
+  if (spec.sans)
+    extensions.push({
+      name: 'subjectAltName',
+      critical: spec.cn === null,
+      altNames: spec.sans.map((h) => (isIp(h) ? { type: 7, ip: h } : { type: 2, value: h })),
+    });
   if (spec.crlUrl) extensions.push({ name: 'cRLDistributionPoints', altNames: [{ type: 6, value: spec.crlUrl }] });
   cert.setExtensions(extensions);
 
@@ -136,10 +158,26 @@ export function makeCert(spec: CertSpec): Made {
   ]);
   const der = Buffer.from(asn1.toDer(whole).getBytes(), 'binary');
   const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
-  return { cert: pem, key: keyObject.export({ type: 'pkcs8', format: 'pem' }) as string, keyObject, kind, subject: cert.subject.attributes };
+  return {
+    cert: pem,
+    key: keyObject.export({ type: 'pkcs8', format: 'pem' }) as string,
+    keyObject,
+    kind,
+    subject: cert.subject.attributes,
+  };
 }
 
 /** The forge view an RSA-keyed certificate needs for CRL signing (test/unit/tls/crl-helpers.ts). */
-export function forgeIssued(made: Made): { cert: string; key: string; forgeCert: forge.pki.Certificate; forgeKey: forge.pki.rsa.PrivateKey } {
-  return { cert: made.cert, key: made.key, forgeCert: forge.pki.certificateFromPem(made.cert), forgeKey: forge.pki.privateKeyFromPem(made.key) as forge.pki.rsa.PrivateKey };
+export function forgeIssued(made: Made): {
+  cert: string;
+  key: string;
+  forgeCert: forge.pki.Certificate;
+  forgeKey: forge.pki.rsa.PrivateKey;
+} {
+  return {
+    cert: made.cert,
+    key: made.key,
+    forgeCert: forge.pki.certificateFromPem(made.cert),
+    forgeKey: forge.pki.privateKeyFromPem(made.key) as forge.pki.rsa.PrivateKey,
+  };
 }

@@ -114,7 +114,10 @@ test('the demo server serves its files over TLS from its CA, with ranges, and re
     const again = await startDemoServer({ host: '127.0.0.2', stateDir, files });
     try {
       assert.equal(again.caPem, demo.caPem);
-      assert.deepEqual(again.files.map((f) => f.sha256), demo.files.map((f) => f.sha256));
+      assert.deepEqual(
+        again.files.map((f) => f.sha256),
+        demo.files.map((f) => f.sha256),
+      );
     } finally {
       await again.close();
     }

@@ -34,16 +34,26 @@ test('t (for modules without vscode) fills {0}, {1} as vscode.l10n.t does', () =
 test('the lint rule refuses bare strings in messages, titles, prompts and placeholders, not localized ones', async () => {
   const eslint = new ESLint({ cwd: root });
   const lint = async (code: string) => {
-    const [result] = await eslint.lintText(`import * as vscode from 'vscode';\nexport async function f(messages: { show(s: string, t: string): void }, name: string): Promise<void> {\n${code}\n}\n`, {
-      filePath: path.join(root, 'src/ui/commands/view.ts'),
-    });
+    const [result] = await eslint.lintText(
+      `import * as vscode from 'vscode';\nexport async function f(messages: { show(s: string, t: string): void }, name: string): Promise<void> {\n${code}\n}\n`,
+      {
+        filePath: path.join(root, 'src/ui/commands/view.ts'),
+      },
+    );
     return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length;
   };
   assert.equal(await lint(`void vscode.window.showInformationMessage('Downloaded');`), 1);
   assert.equal(await lint('void vscode.window.showErrorMessage(`"${name}" failed`);'), 1);
   assert.equal(await lint(`messages.show('warning', 'Careful');`), 1);
   assert.equal(await lint(`await vscode.window.showQuickPick(['a'], { title: 'Pick', placeHolder: 'One of them' });`), 2);
-  assert.equal(await lint(`await vscode.window.showInputBox({ prompt: 'Name', placeHolder: 'https://example.com/file.zip' });`), 1, 'an example URL is not text to translate');
+  assert.equal(
+    await lint(`await vscode.window.showInputBox({ prompt: 'Name', placeHolder: 'https://example.com/file.zip' });`),
+    1,
+    'an example URL is not text to translate',
+  );
   assert.equal(await lint(`void vscode.window.showInformationMessage(vscode.l10n.t('Downloaded {0}', name));`), 0);
-  assert.equal(await lint(`await vscode.window.showQuickPick(['a'], { title: vscode.l10n.t('Pick'), placeHolder: vscode.l10n.t('One of them') });`), 0);
+  assert.equal(
+    await lint(`await vscode.window.showQuickPick(['a'], { title: vscode.l10n.t('Pick'), placeHolder: vscode.l10n.t('One of them') });`),
+    0,
+  );
 });

@@ -10,14 +10,32 @@ const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'ut
 const nls = JSON.parse(fs.readFileSync(path.join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
 
 /** Manifest fields a person reads in VS Code or the Marketplace. */
-const USER_VISIBLE = new Set(['displayName', 'description', 'markdownDescription', 'title', 'category', 'name', 'contextualTitle', 'contents', 'altText', 'deprecationMessage', 'markdownDeprecationMessage', 'enumDescriptions', 'markdownEnumDescriptions', 'label', 'tooltip']);
+const USER_VISIBLE = new Set([
+  'displayName',
+  'description',
+  'markdownDescription',
+  'title',
+  'category',
+  'name',
+  'contextualTitle',
+  'contents',
+  'altText',
+  'deprecationMessage',
+  'markdownDeprecationMessage',
+  'enumDescriptions',
+  'markdownEnumDescriptions',
+  'label',
+  'tooltip',
+]);
 
 /** Every string under a user-visible field, with its JSON path. The package's own `name` is an id, not text. */
 function visibleStrings(value: unknown, at: string[] = [], visible = false): { path: string; text: string }[] {
   if (typeof value === 'string') return visible ? [{ path: at.join('.'), text: value }] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => visibleStrings(v, [...at, String(i)], visible));
   if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => visibleStrings(v, [...at, k], USER_VISIBLE.has(k) && !(at.length === 0 && k === 'name')));
+    return Object.entries(value).flatMap(([k, v]) =>
+      visibleStrings(v, [...at, k], USER_VISIBLE.has(k) && !(at.length === 0 && k === 'name')),
+    );
   }
   return [];
 }

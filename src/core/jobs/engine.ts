@@ -39,8 +39,24 @@ import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
-import { checkBoolean, checkChecksumChange, checkHeaders, checkNewFile, checkPatch, checkPriority, checkSecurityFlags, checkText, checkValidatorSource } from './validation';
-import { checkClientCertificateSpec, loadClientCertificate, needsSecret, type ClientCertificateSecret, type ClientTlsOptions } from '../tls/client-certificate';
+import {
+  checkBoolean,
+  checkChecksumChange,
+  checkHeaders,
+  checkNewFile,
+  checkPatch,
+  checkPriority,
+  checkSecurityFlags,
+  checkText,
+  checkValidatorSource,
+} from './validation';
+import {
+  checkClientCertificateSpec,
+  loadClientCertificate,
+  needsSecret,
+  type ClientCertificateSecret,
+  type ClientTlsOptions,
+} from '../tls/client-certificate';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -206,7 +222,9 @@ export class JobEngine implements DownloadEngine {
 
   /** Every job, ACKNOWLEDGED and CANCELLED ones included (until removed), oldest first. */
   listAllJobs(): JobSnapshot[] {
-    return [...this.slots.values()].sort((a, b) => a.record.times.created.localeCompare(b.record.times.created)).map((s) => this.snapshot(s));
+    return [...this.slots.values()]
+      .sort((a, b) => a.record.times.created.localeCompare(b.record.times.created))
+      .map((s) => this.snapshot(s));
   }
 
   /** The names of a job's write-only headers, without copying the whole job (asked once per file). */
@@ -246,7 +264,8 @@ export class JobEngine implements DownloadEngine {
   }
 
   private assertOpen(): void {
-    if (this.disposed) throw new BitsError(Codes.BG_E_INVALID_STATE, 'The download engine was shut down.', ErrorContext.GENERAL_QUEUE_MANAGER);
+    if (this.disposed)
+      throw new BitsError(Codes.BG_E_INVALID_STATE, 'The download engine was shut down.', ErrorContext.GENERAL_QUEUE_MANAGER);
   }
 
   async createJob(options: NewJobOptions): Promise<JobSnapshot> {
@@ -297,7 +316,11 @@ export class JobEngine implements DownloadEngine {
       for (const file of files) {
         const checked = checkNewFile(file);
         if (taken.has(key(checked.localPath))) {
-          throw new BitsError(Codes.E_INVALIDARG, `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+          throw new BitsError(
+            Codes.E_INVALIDARG,
+            `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`,
+            ErrorContext.GENERAL_QUEUE_MANAGER,
+          );
         }
         const other = elsewhere.get(key(checked.localPath));
         if (other !== undefined) {
@@ -362,7 +385,11 @@ export class JobEngine implements DownloadEngine {
     return this.verb(jobId, 'resume', async (slot) => {
       const job = slot.record;
       if (job.files.length === 0) {
-        throw new BitsError(Codes.BG_E_EMPTY, `Job ${jobId} has no files. Add files to the job, and then resume it.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+        throw new BitsError(
+          Codes.BG_E_EMPTY,
+          `Job ${jobId} has no files. Add files to the job, and then resume it.`,
+          ErrorContext.GENERAL_QUEUE_MANAGER,
+        );
       }
       // Already in line (perhaps loaded without being run, and adopted just now by this verb): just schedule.
       if (!ACTIVE_STATES.has(job.state) && job.state !== JobState.TRANSFERRED) this.requeue(slot);
@@ -427,7 +454,10 @@ export class JobEngine implements DownloadEngine {
         });
         this.setState(slot, JobState.ACKNOWLEDGED);
         await this.saveNow(slot);
-        this.log('info', `[Engine] job ${jobId} completed: ${result.completed.length} file(s) in place, ${result.notTransferred.length} not transferred`);
+        this.log(
+          'info',
+          `[Engine] job ${jobId} completed: ${result.completed.length} file(s) in place, ${result.notTransferred.length} not transferred`,
+        );
         return result;
       } finally {
         slot.held = FINAL_STATES.has(slot.record.state);
@@ -505,13 +535,19 @@ export class JobEngine implements DownloadEngine {
       this.touch(slot);
       this.fire('modified', slot);
       await this.saveNow(slot);
-      this.log('info', `[Engine] job ${jobId}: client certificate ${record ? `set to ${record.subject} (SHA-1 ${record.sha1Thumbprint})` : 'removed'}`);
+      this.log(
+        'info',
+        `[Engine] job ${jobId}: client certificate ${record ? `set to ${record.subject} (SHA-1 ${record.sha1Thumbprint})` : 'removed'}`,
+      );
       return this.snapshot(slot);
     });
   }
 
   /** The job's client certificate loaded for its connections, read once per run (and again after it changed). */
-  private clientTls(slot: Slot, cache: { key?: string; value?: Promise<ClientTlsOptions | undefined> }): Promise<ClientTlsOptions | undefined> {
+  private clientTls(
+    slot: Slot,
+    cache: { key?: string; value?: Promise<ClientTlsOptions | undefined> },
+  ): Promise<ClientTlsOptions | undefined> {
     const spec = slot.record.clientCertificate;
     const key = JSON.stringify(spec ?? null);
     if (cache.key !== key || !cache.value) {
@@ -538,7 +574,11 @@ export class JobEngine implements DownloadEngine {
 
   setMaxConcurrentJobs(n: number): void {
     if (!Number.isInteger(n) || n < 1) {
-      throw new BitsError(Codes.E_INVALIDARG, `The number of concurrent jobs must be a whole number of at least 1 (got ${n}).`, ErrorContext.GENERAL_QUEUE_MANAGER);
+      throw new BitsError(
+        Codes.E_INVALIDARG,
+        `The number of concurrent jobs must be a whole number of at least 1 (got ${n}).`,
+        ErrorContext.GENERAL_QUEUE_MANAGER,
+      );
     }
     this.scheduler.maxConcurrent = n;
     this.scheduler.schedule();
@@ -595,9 +635,11 @@ export class JobEngine implements DownloadEngine {
   }
 
   private saveNow(slot: Slot): Promise<void> {
-    return this.store.saveNow(slot.record.id, () => slot.record).catch((err: unknown) => {
-      this.log('error', `[Store] could not save job ${slot.record.id}: ${(err as Error).message}`);
-    });
+    return this.store
+      .saveNow(slot.record.id, () => slot.record)
+      .catch((err: unknown) => {
+        this.log('error', `[Store] could not save job ${slot.record.id}: ${(err as Error).message}`);
+      });
   }
 
   // ---- running ----
@@ -618,7 +660,10 @@ export class JobEngine implements DownloadEngine {
       // The secret store only for a job that names write-only headers: in code-server, an extension host whose
       // browser tab closed keeps running (and holding the lease), but its keychain calls never return, and every
       // job, secrets or not, hung in CONNECTING.
-      headers: async () => ({ ...job.customHeaders, ...(job.writeOnlyHeaderNames?.length ? ((await this.options.headerSecrets?.(job.id)) ?? {}) : {}) }),
+      headers: async () => ({
+        ...job.customHeaders,
+        ...(job.writeOnlyHeaderNames?.length ? ((await this.options.headerSecrets?.(job.id)) ?? {}) : {}),
+      }),
       clientCertificate: () => this.clientTls(slot, clientTlsCache),
       idleLimit: (last) => this.idleLimit(slot, last),
       onResponding: () => {
@@ -709,9 +754,14 @@ export class JobEngine implements DownloadEngine {
             // A retry cut short by the window: the error being retried says more than "no data" does.
             const retried = job.error;
             if (retried) return new BitsError(retried.code, retried.description, retried.context, { transient: true });
-            return new BitsError(Codes.BG_E_NO_PROGRESS, `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`, ErrorContext.GENERAL_TRANSPORT, {
-              transient: false,
-            });
+            return new BitsError(
+              Codes.BG_E_NO_PROGRESS,
+              `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`,
+              ErrorContext.GENERAL_TRANSPORT,
+              {
+                transient: false,
+              },
+            );
           },
         };
       }
@@ -719,9 +769,14 @@ export class JobEngine implements DownloadEngine {
     return {
       ms: stallMs,
       error: () =>
-        new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `The server sent nothing for ${Math.round(stallMs / 1000)} s; the connection was dropped and will be retried.`, ErrorContext.GENERAL_TRANSPORT, {
-          transient: true,
-        }),
+        new BitsError(
+          Codes.ERROR_WINHTTP_TIMEOUT,
+          `The server sent nothing for ${Math.round(stallMs / 1000)} s; the connection was dropped and will be retried.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          {
+            transient: true,
+          },
+        ),
     };
   }
 
@@ -790,15 +845,18 @@ export class JobEngine implements DownloadEngine {
     this.clearRetry(slot);
     slot.record.retryAt = at;
     // Timers cannot wait longer than about 24.8 days; a longer retry delay is waited for in steps.
-    slot.retryTimer = setTimeout(() => {
-      slot.retryTimer = undefined;
-      if (slot.record.state !== JobState.TRANSIENT_ERROR || this.disposed) return;
-      if (Date.now() < at) return this.armRetry(slot, at);
-      slot.record.retryAt = undefined;
-      slot.retrying = true;
-      this.setState(slot, JobState.QUEUED);
-      this.scheduler.schedule();
-    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+    slot.retryTimer = setTimeout(
+      () => {
+        slot.retryTimer = undefined;
+        if (slot.record.state !== JobState.TRANSIENT_ERROR || this.disposed) return;
+        if (Date.now() < at) return this.armRetry(slot, at);
+        slot.record.retryAt = undefined;
+        slot.retrying = true;
+        this.setState(slot, JobState.QUEUED);
+        this.scheduler.schedule();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
+    );
   }
 
   private clearRetry(slot: Slot): void {

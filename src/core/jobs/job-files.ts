@@ -27,7 +27,11 @@ export async function completeFiles(files: readonly FileRecord[]): Promise<Compl
   // and completing again finishes the rest (a renamed file is recognised by alreadyInPlace).
   await eachLimited(transferred, FILE_CALLS_AT_ONCE, (f) => putInPlace(f));
   await deleteTempFiles(files.filter((f) => !f.transferred));
-  return { code: notTransferred.length > 0 ? Codes.BG_S_PARTIAL_COMPLETE : Codes.S_OK, completed: transferred.map((f) => f.localPath), notTransferred };
+  return {
+    code: notTransferred.length > 0 ? Codes.BG_S_PARTIAL_COMPLETE : Codes.S_OK,
+    completed: transferred.map((f) => f.localPath),
+    notTransferred,
+  };
 }
 
 /**
@@ -93,7 +97,11 @@ export async function destinationAtAdd(localPath: string): Promise<string | unde
   const existing = await lstatOf(localPath).catch(() => undefined);
   if (existing === undefined) return undefined;
   if (existing.isDirectory() || (existing.isSymbolicLink() && (await fs.stat(localPath).catch(() => undefined))?.isDirectory())) {
-    throw new BitsError(Codes.E_INVALIDARG, `${localPath} is an existing folder; give the path of the file to create inside it.`, ErrorContext.LOCAL_FILE);
+    throw new BitsError(
+      Codes.E_INVALIDARG,
+      `${localPath} is an existing folder; give the path of the file to create inside it.`,
+      ErrorContext.LOCAL_FILE,
+    );
   }
   return destinationIdentity(existing);
 }

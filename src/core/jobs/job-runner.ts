@@ -148,6 +148,9 @@ function failureOf(err: unknown, index: number, signal: AbortSignal): Error {
   const bits =
     err instanceof BitsError
       ? err
-      : new BitsError(Codes.E_FAIL, `Unexpected failure: ${(err as Error)?.message ?? String(err)}`, ErrorContext.UNKNOWN, { cause: err, transient: false });
+      : new BitsError(Codes.E_FAIL, `Unexpected failure: ${(err as Error)?.message ?? String(err)}`, ErrorContext.UNKNOWN, {
+          cause: err,
+          transient: false,
+        });
   return new FileFailure(bits, index);
 }

@@ -99,7 +99,9 @@ export class JobScheduler {
     this.armSlice(slot, run);
     run.done = this.host
       .run(slot, controller.signal)
-      .catch((err: unknown) => this.host.log('error', `[Scheduler] job ${slot.record.id}: unexpected ${(err as Error)?.stack ?? String(err)}`))
+      .catch((err: unknown) =>
+        this.host.log('error', `[Scheduler] job ${slot.record.id}: unexpected ${(err as Error)?.stack ?? String(err)}`),
+      )
       .finally(() => {
         clearTimeout(run.sliceTimer);
         if (slot.run === run) slot.run = undefined;

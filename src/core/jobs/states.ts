@@ -3,16 +3,7 @@ import { BitsError, Codes, ErrorContext } from '../errors';
 import { JobState } from './model';
 
 export type Verb =
-  | 'addFile'
-  | 'resume'
-  | 'suspend'
-  | 'cancel'
-  | 'complete'
-  | 'setPriority'
-  | 'setProperties'
-  | 'retryNow'
-  | 'setValidatorSource'
-  | 'remove';
+  'addFile' | 'resume' | 'suspend' | 'cancel' | 'complete' | 'setPriority' | 'setProperties' | 'retryNow' | 'setValidatorSource' | 'remove';
 
 /** States in which the engine is working on the job (a transfer may be running). */
 export const ACTIVE_STATES: ReadonlySet<JobState> = new Set([JobState.QUEUED, JobState.CONNECTING, JobState.TRANSFERRING]);

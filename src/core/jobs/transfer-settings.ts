@@ -8,7 +8,8 @@ function invalid(message: string): BitsError {
 }
 
 export function checkSegmentPolicy(policy: SegmentPolicy): SegmentPolicy {
-  if (typeof policy.enabled !== 'boolean') throw invalid(`Segmented downloads are on or off (true or false), not ${String(policy.enabled)}.`);
+  if (typeof policy.enabled !== 'boolean')
+    throw invalid(`Segmented downloads are on or off (true or false), not ${String(policy.enabled)}.`);
   if (!Number.isInteger(policy.connections) || policy.connections < 1 || policy.connections > 64) {
     throw invalid(`The connections per segmented file must be a whole number from 1 to 64 (got ${String(policy.connections)}).`);
   }
@@ -16,7 +17,9 @@ export function checkSegmentPolicy(policy: SegmentPolicy): SegmentPolicy {
     throw invalid(`The size from which a file is segmented must be a whole number of bytes, 0 or more (got ${String(policy.minSize)}).`);
   }
   if (!Number.isSafeInteger(policy.checkpointMs) || policy.checkpointMs < 1) {
-    throw invalid(`The checkpoint interval of segmented files must be a whole number of milliseconds, 1 or more (got ${String(policy.checkpointMs)}).`);
+    throw invalid(
+      `The checkpoint interval of segmented files must be a whole number of milliseconds, 1 or more (got ${String(policy.checkpointMs)}).`,
+    );
   }
   return { enabled: policy.enabled, connections: policy.connections, minSize: policy.minSize, checkpointMs: policy.checkpointMs };
 }

@@ -4,7 +4,15 @@ import { BitsError, Codes, ErrorContext } from '../errors';
 import { tempPathFor } from '../transfer/temp-file';
 import { maxPathBytes, nameProblem } from '../util/file-name';
 import { displayUrl } from '../util/url';
-import { JobPriority, SecurityFlags, type FileChecksumChange, type JobPropertiesPatch, type JobRecord, type NewFileOptions, type ValidatorSource } from './model';
+import {
+  JobPriority,
+  SecurityFlags,
+  type FileChecksumChange,
+  type JobPropertiesPatch,
+  type JobRecord,
+  type NewFileOptions,
+  type ValidatorSource,
+} from './model';
 
 const general = ErrorContext.GENERAL_QUEUE_MANAGER;
 
@@ -73,7 +81,11 @@ export function checkHeaders(headers: unknown): Record<string, string> {
     result[name] = value;
   }
   if (length > maxHeadersLength) {
-    throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `Custom headers total ${length} characters; BITS allows at most ${maxHeadersLength}.`, general);
+    throw new BitsError(
+      Codes.BG_E_STRING_TOO_LONG,
+      `Custom headers total ${length} characters; BITS allows at most ${maxHeadersLength}.`,
+      general,
+    );
   }
   return result;
 }
@@ -84,14 +96,16 @@ export function checkHeaderNames(names: unknown): string[] {
     throw invalid('Write-only header names must be a list of valid HTTP header names.');
   }
   for (const name of names as string[]) {
-    if (reservedHeaders.has(name.toLowerCase())) throw invalid(`The header ${name} is managed by the download engine (resume, framing) and cannot be set.`);
+    if (reservedHeaders.has(name.toLowerCase()))
+      throw invalid(`The header ${name} is managed by the download engine (resume, framing) and cannot be set.`);
   }
   return [...new Set(names as string[])];
 }
 
 export function checkText(name: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(`${name} must be a string.`);
-  if (value.length > max) throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `${name} is ${value.length} characters long; at most ${max} are allowed.`, general);
+  if (value.length > max)
+    throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `${name} is ${value.length} characters long; at most ${max} are allowed.`, general);
   return value;
 }
 
@@ -123,7 +137,8 @@ function checkFileChecksums(changes: unknown): FileChecksumChange[] {
   const seen = new Set<number>();
   return changes.map((change: unknown) => {
     const c = (change ?? {}) as Partial<FileChecksumChange>;
-    if (typeof c.fileIndex !== 'number' || !Number.isInteger(c.fileIndex) || c.fileIndex < 0) throw invalid(`fileSha256: ${String(c.fileIndex)} is not a file index.`);
+    if (typeof c.fileIndex !== 'number' || !Number.isInteger(c.fileIndex) || c.fileIndex < 0)
+      throw invalid(`fileSha256: ${String(c.fileIndex)} is not a file index.`);
     if (seen.has(c.fileIndex)) throw invalid(`fileSha256 names file ${c.fileIndex} twice.`);
     seen.add(c.fileIndex);
     return { fileIndex: c.fileIndex, sha256: c.sha256 === null ? null : checkSha256(c.sha256) };
@@ -161,7 +176,11 @@ export function pathInFolder(folder: string, name: string): string {
   const target = path.resolve(base, name);
   const relative = path.relative(base, target);
   if (!name || !relative || relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new BitsError(Codes.E_INVALIDARG, `The file name "${name}" would not be inside the chosen folder ${base}; give a plain file name.`, ErrorContext.LOCAL_FILE);
+    throw new BitsError(
+      Codes.E_INVALIDARG,
+      `The file name "${name}" would not be inside the chosen folder ${base}; give a plain file name.`,
+      ErrorContext.LOCAL_FILE,
+    );
   }
   return target;
 }
@@ -178,7 +197,11 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
     throw invalid('A file needs a remoteUrl and a localPath, both strings.');
   }
   if (file.remoteUrl.length > MAX_URL_LENGTH) {
-    throw new BitsError(Codes.BG_E_STRING_TOO_LONG, `The URL is ${file.remoteUrl.length} characters long; at most ${MAX_URL_LENGTH} are allowed.`, general);
+    throw new BitsError(
+      Codes.BG_E_STRING_TOO_LONG,
+      `The URL is ${file.remoteUrl.length} characters long; at most ${MAX_URL_LENGTH} are allowed.`,
+      general,
+    );
   }
   let url: URL;
   try {
@@ -212,12 +235,20 @@ export function checkNewFile(file: NewFileOptions): CheckedFile {
 /** Where a job's validator comes from: one of the three sources, nothing else (an API caller may pass anything). */
 export function checkValidatorSource(source: unknown): ValidatorSource {
   if (source === 'none' || source === 'workspace' || source === 'api') return source;
-  throw new BitsError(Codes.E_INVALIDARG, `Unknown validator source ${typeof source === 'string' ? `"${source.slice(0, 40)}"` : `of type ${typeof source}`}: use none, workspace or api.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+  throw new BitsError(
+    Codes.E_INVALIDARG,
+    `Unknown validator source ${typeof source === 'string' ? `"${source.slice(0, 40)}"` : `of type ${typeof source}`}: use none, workspace or api.`,
+    ErrorContext.GENERAL_QUEUE_MANAGER,
+  );
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  throw new BitsError(Codes.E_INVALIDARG, `${name} must be true or false, not a value of type ${typeof value}.`, ErrorContext.GENERAL_QUEUE_MANAGER);
+  throw new BitsError(
+    Codes.E_INVALIDARG,
+    `${name} must be true or false, not a value of type ${typeof value}.`,
+    ErrorContext.GENERAL_QUEUE_MANAGER,
+  );
 }
 
 /**
@@ -230,7 +261,8 @@ export function checkPathFits(localPath: string, platform: NodeJS.Platform = pro
   for (const name of [...localPath.slice(root.length).split(path.sep).filter(Boolean), path.basename(temp)]) {
     const problem = nameProblem(name, platform);
     if (problem) {
-      const what = name === path.basename(temp) ? `The temp file name "${name}" (beside ${localPath})` : `The name "${name}" in ${localPath}`;
+      const what =
+        name === path.basename(temp) ? `The temp file name "${name}" (beside ${localPath})` : `The name "${name}" in ${localPath}`;
       throw new BitsError(
         problem.kind === 'too-long' ? Codes.E_FILENAME_TOO_LONG : Codes.E_INVALID_NAME,
         `${what} cannot be created: ${problem.reason}. Choose ${problem.kind === 'too-long' ? 'a shorter name' : 'another name'}.`,

@@ -97,7 +97,10 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
   private jobOf(agent: GatedAgent): JobSnapshot {
     const fresh = this.jobLookup?.(agent.jobId);
     const job = fresh ?? this.jobs.get(agent.jobId)?.job;
-    if (!job) throw new BitsError(Codes.BG_E_NOT_FOUND, `No job ${agent.jobId} for this connection.`, ErrorContext.GENERAL_TRANSPORT, { transient: false });
+    if (!job)
+      throw new BitsError(Codes.BG_E_NOT_FOUND, `No job ${agent.jobId} for this connection.`, ErrorContext.GENERAL_TRANSPORT, {
+        transient: false,
+      });
     return job;
   }
 
@@ -124,7 +127,10 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
     const port = portOf(options, agent.secure);
     const job = this.jobOf(agent);
     const proxy = this.proxyFor(host, port, agent.secure);
-    if (!agent.secure) return proxy ? this.connectPlain(proxy.url.hostname, Number(proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80)), proxy) : this.connectPlain(host, port);
+    if (!agent.secure)
+      return proxy
+        ? this.connectPlain(proxy.url.hostname, Number(proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80)), proxy)
+        : this.connectPlain(host, port);
     const tunnel = proxy ? await openTunnel(proxy, host, port, this.connectTimeoutMs) : undefined;
     const socket = await this.handshake(host, port, tunnel, options);
     try {
@@ -143,7 +149,18 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
       const socket = secureProxy
         ? tls.connect({ host: bare, port, servername: net.isIP(bare) ? undefined : bare, rejectUnauthorized: proxy?.strictSSL ?? true })
         : net.connect({ host: bare, port });
-      const timer = setTimeout(() => socket.destroy(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `No connection to ${host}:${port} within ${this.connectTimeoutMs} ms.`, ErrorContext.GENERAL_TRANSPORT, { transient: true })), this.connectTimeoutMs);
+      const timer = setTimeout(
+        () =>
+          socket.destroy(
+            new BitsError(
+              Codes.ERROR_WINHTTP_TIMEOUT,
+              `No connection to ${host}:${port} within ${this.connectTimeoutMs} ms.`,
+              ErrorContext.GENERAL_TRANSPORT,
+              { transient: true },
+            ),
+          ),
+        this.connectTimeoutMs,
+      );
       socket.once(secureProxy ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeListener('error', onError);
@@ -151,7 +168,16 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
       });
       const onError = (e: Error) => {
         clearTimeout(timer);
-        reject(proxy && !(e instanceof BitsError) ? new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not connect to the proxy ${describeProxy(proxy.url)}: ${e.message}.`, ErrorContext.GENERAL_TRANSPORT, { transient: true, cause: e }) : e);
+        reject(
+          proxy && !(e instanceof BitsError)
+            ? new BitsError(
+                Codes.BG_E_CONNECT_FAILURE,
+                `Could not connect to the proxy ${describeProxy(proxy.url)}: ${e.message}.`,
+                ErrorContext.GENERAL_TRANSPORT,
+                { transient: true, cause: e },
+              )
+            : e,
+        );
       };
       socket.once('error', onError);
     });
@@ -159,7 +185,19 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
 
   /** TLS with the origin; the certificate is decided by the gate, from OpenSSL's verdict. */
   private handshake(host: string, port: number, tunnel: net.Socket | undefined, options: GatedRequestOptions): Promise<tls.TLSSocket> {
-    const client = options.cert || options.key || options.pfx ? { cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase } : undefined;
-    return tlsHandshake({ host, port, socket: tunnel, servername: options.servername, trust: this.service.trust(), timeoutMs: this.connectTimeoutMs, client, signal: options.mdSignal });
+    const client =
+      options.cert || options.key || options.pfx
+        ? { cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase }
+        : undefined;
+    return tlsHandshake({
+      host,
+      port,
+      socket: tunnel,
+      servername: options.servername,
+      trust: this.service.trust(),
+      timeoutMs: this.connectTimeoutMs,
+      client,
+      signal: options.mdSignal,
+    });
   }
 }

@@ -44,7 +44,10 @@ export class GatedAgent extends http.Agent {
     (this as unknown as { defaultPort: number }).defaultPort = secure ? 443 : 80;
   }
 
-  override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     this.opener.open(this, options as GatedRequestOptions).then(
       (socket) => callback?.(null, socket),
       (err: Error) => callback?.(err, undefined as unknown as Duplex),

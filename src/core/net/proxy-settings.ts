@@ -73,11 +73,17 @@ export function bypassesProxy(target: URL, noProxy: readonly string[]): boolean 
 export function resolveProxy(target: URL, settings: ProxySettings = {}): ResolvedProxy | undefined {
   const env = settings.env ?? process.env;
   const configured = settings.proxy?.trim();
-  const raw = configured || (target.protocol === 'https:' ? envValue(env, 'HTTPS_PROXY') ?? envValue(env, 'HTTP_PROXY') : envValue(env, 'HTTP_PROXY'));
+  const raw =
+    configured ||
+    (target.protocol === 'https:' ? (envValue(env, 'HTTPS_PROXY') ?? envValue(env, 'HTTP_PROXY')) : envValue(env, 'HTTP_PROXY'));
   if (!raw) return undefined;
   const noProxy = [...(settings.noProxy ?? []), ...(envValue(env, 'NO_PROXY')?.split(',') ?? [])];
   if (bypassesProxy(target, noProxy)) return undefined;
-  const source = configured ? 'the setting http.proxy' : target.protocol === 'https:' && envValue(env, 'HTTPS_PROXY') ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  const source = configured
+    ? 'the setting http.proxy'
+    : target.protocol === 'https:' && envValue(env, 'HTTPS_PROXY')
+      ? 'HTTPS_PROXY'
+      : 'HTTP_PROXY';
   const shown = redactProxy(raw);
   let url: URL;
   try {

@@ -104,11 +104,21 @@ export function tlsFailure(err: unknown, endpoint: string): BitsError | undefine
   const code = raw.replace('ERR_SSL_SSL/TLS_ALERT_', 'ERR_SSL_SSLV3_ALERT_');
   const channel = CHANNEL_FAILURES[code];
   if (channel) {
-    return new BitsError(Codes.ERROR_WINHTTP_SECURE_CHANNEL_ERROR, `The TLS handshake with ${endpoint} failed: ${channel} (${code}). This client requires TLS 1.2 or newer at OpenSSL's security level 2; the server's TLS configuration must be fixed.`, ErrorContext.GENERAL_TRANSPORT, { transient: false, cause: err });
+    return new BitsError(
+      Codes.ERROR_WINHTTP_SECURE_CHANNEL_ERROR,
+      `The TLS handshake with ${endpoint} failed: ${channel} (${code}). This client requires TLS 1.2 or newer at OpenSSL's security level 2; the server's TLS configuration must be fixed.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      { transient: false, cause: err },
+    );
   }
   const client = CLIENT_CERTIFICATE_FAILURES[code];
   if (client) {
-    return new BitsError(Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, `The TLS handshake with ${endpoint} failed: ${client} (${code}). Set the job's client certificate, then resume the job.`, ErrorContext.GENERAL_TRANSPORT, { transient: false, cause: err });
+    return new BitsError(
+      Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED,
+      `The TLS handshake with ${endpoint} failed: ${client} (${code}). Set the job's client certificate, then resume the job.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      { transient: false, cause: err },
+    );
   }
   return undefined;
 }
@@ -139,8 +149,27 @@ export function tlsHandshake(options: HandshakeOptions): Promise<tls.TLSSocket> 
       reject(tlsFailure(e, endpoint) ?? e);
       return;
     }
-    const timer = setTimeout(() => socket.destroy(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `No TLS connection to ${endpoint} within ${Math.round(options.timeoutMs / 1000)} s: the server accepted the connection but did not finish the handshake.`, ErrorContext.GENERAL_TRANSPORT, { transient: true })), options.timeoutMs);
-    const onAbandoned = () => socket.destroy(new BitsError(Codes.E_ABORT, `The connection to ${endpoint} was given up before its TLS handshake finished.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          new BitsError(
+            Codes.ERROR_WINHTTP_TIMEOUT,
+            `No TLS connection to ${endpoint} within ${Math.round(options.timeoutMs / 1000)} s: the server accepted the connection but did not finish the handshake.`,
+            ErrorContext.GENERAL_TRANSPORT,
+            { transient: true },
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const onAbandoned = () =>
+      socket.destroy(
+        new BitsError(
+          Codes.E_ABORT,
+          `The connection to ${endpoint} was given up before its TLS handshake finished.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          { transient: true },
+        ),
+      );
     const settle = () => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbandoned);

@@ -13,7 +13,13 @@ function proxySocket(proxy: ResolvedProxy, timeoutMs: number): Promise<net.Socke
   return new Promise((resolve, reject) => {
     const socket =
       proxy.url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: proxy.strictSSL, ALPNProtocols: ['http/1.1'] })
+        ? tls.connect({
+            host,
+            port,
+            servername: net.isIP(host) ? undefined : host,
+            rejectUnauthorized: proxy.strictSSL,
+            ALPNProtocols: ['http/1.1'],
+          })
         : net.connect({ host, port });
     const ready = proxy.url.protocol === 'https:' ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
@@ -24,8 +30,18 @@ function proxySocket(proxy: ResolvedProxy, timeoutMs: number): Promise<net.Socke
     });
     socket.once('error', (e) => {
       clearTimeout(timer);
-      const strict = proxy.url.protocol === 'https:' && /certificate|self.signed|unable to verify/i.test(e.message) ? ' (set http.proxyStrictSSL to false to accept a proxy whose own certificate is not trusted)' : '';
-      reject(new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not connect to the proxy ${describeProxy(proxy.url)}: ${e.message}${strict}.`, ErrorContext.GENERAL_TRANSPORT, { transient: true, cause: e }));
+      const strict =
+        proxy.url.protocol === 'https:' && /certificate|self.signed|unable to verify/i.test(e.message)
+          ? ' (set http.proxyStrictSSL to false to accept a proxy whose own certificate is not trusted)'
+          : '';
+      reject(
+        new BitsError(
+          Codes.BG_E_CONNECT_FAILURE,
+          `Could not connect to the proxy ${describeProxy(proxy.url)}: ${e.message}${strict}.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          { transient: true, cause: e },
+        ),
+      );
     });
   });
 }
@@ -34,10 +50,27 @@ function proxySocket(proxy: ResolvedProxy, timeoutMs: number): Promise<net.Socke
 export async function openTunnel(proxy: ResolvedProxy, host: string, port: number, timeoutMs = 30_000): Promise<net.Socket> {
   const socket = await proxySocket(proxy, timeoutMs);
   const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-  const head = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`, ...(proxy.authorization ? [`Proxy-Authorization: ${proxy.authorization}`] : []), '', ''].join('\r\n');
+  const head = [
+    `CONNECT ${authority} HTTP/1.1`,
+    `Host: ${authority}`,
+    ...(proxy.authorization ? [`Proxy-Authorization: ${proxy.authorization}`] : []),
+    '',
+    '',
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(new BitsError(Codes.ERROR_WINHTTP_TIMEOUT, `The proxy ${describeProxy(proxy.url)} did not answer CONNECT ${authority} within ${timeoutMs} ms.`, ErrorContext.GENERAL_TRANSPORT, { transient: true })), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new BitsError(
+            Codes.ERROR_WINHTTP_TIMEOUT,
+            `The proxy ${describeProxy(proxy.url)} did not answer CONNECT ${authority} within ${timeoutMs} ms.`,
+            ErrorContext.GENERAL_TRANSPORT,
+            { transient: true },
+          ),
+        ),
+      timeoutMs,
+    );
     const cleanup = () => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
@@ -49,21 +82,57 @@ export async function openTunnel(proxy: ResolvedProxy, host: string, port: numbe
       socket.destroy();
       reject(e);
     };
-    const onError = (e: Error) => fail(new BitsError(Codes.BG_E_CONNECT_FAILURE, `The proxy ${describeProxy(proxy.url)} failed during CONNECT ${authority}: ${e.message}.`, ErrorContext.GENERAL_TRANSPORT, { transient: true, cause: e }));
-    const onClose = () => fail(new BitsError(Codes.BG_E_CONNECTION_CLOSED, `The proxy ${describeProxy(proxy.url)} closed the connection during CONNECT ${authority}.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
+    const onError = (e: Error) =>
+      fail(
+        new BitsError(
+          Codes.BG_E_CONNECT_FAILURE,
+          `The proxy ${describeProxy(proxy.url)} failed during CONNECT ${authority}: ${e.message}.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          { transient: true, cause: e },
+        ),
+      );
+    const onClose = () =>
+      fail(
+        new BitsError(
+          Codes.BG_E_CONNECTION_CLOSED,
+          `The proxy ${describeProxy(proxy.url)} closed the connection during CONNECT ${authority}.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          { transient: true },
+        ),
+      );
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (buffered.length > MAX_RESPONSE_HEAD) fail(new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `The proxy ${describeProxy(proxy.url)} sent an oversized answer to CONNECT.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
+        if (buffered.length > MAX_RESPONSE_HEAD)
+          fail(
+            new BitsError(
+              Codes.BG_E_INVALID_SERVER_RESPONSE,
+              `The proxy ${describeProxy(proxy.url)} sent an oversized answer to CONNECT.`,
+              ErrorContext.GENERAL_TRANSPORT,
+              { transient: true },
+            ),
+          );
         return;
       }
       const statusLine = buffered.subarray(0, buffered.indexOf('\r\n')).toString('latin1');
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? NaN);
       if (status !== 200) {
-        const auth = status === 407 ? (proxy.authorization ? ' The proxy refused the credentials: check http.proxyAuthorization or the user:password in the proxy URL.' : ' The proxy needs credentials: set http.proxyAuthorization or put user:password in the proxy URL.') : '';
+        const auth =
+          status === 407
+            ? proxy.authorization
+              ? ' The proxy refused the credentials: check http.proxyAuthorization or the user:password in the proxy URL.'
+              : ' The proxy needs credentials: set http.proxyAuthorization or put user:password in the proxy URL.'
+            : '';
         const code = Number.isFinite(status) ? httpStatusCode(status) : Codes.BG_E_INVALID_SERVER_RESPONSE;
-        fail(new BitsError(code, `The proxy ${describeProxy(proxy.url)} refused CONNECT ${authority}: ${statusLine || 'no status line'}.${auth}`, ErrorContext.GENERAL_TRANSPORT, { transient: status >= 500 || status === 408 || status === 429 }));
+        fail(
+          new BitsError(
+            code,
+            `The proxy ${describeProxy(proxy.url)} refused CONNECT ${authority}: ${statusLine || 'no status line'}.${auth}`,
+            ErrorContext.GENERAL_TRANSPORT,
+            { transient: status >= 500 || status === 408 || status === 429 },
+          ),
+        );
         return;
       }
       cleanup();

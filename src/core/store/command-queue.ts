@@ -61,7 +61,13 @@ export type ForwardOutcome = { taken: true; value: unknown } | { taken: false };
  * claimTimeoutMs is withdrawn and reported as not taken (the holder takes no work: the caller may take the store
  * over); one taken but not answered within answerTimeoutMs fails clearly.
  */
-export async function forwardCommand(storeDir: string, verb: ForwardedVerb, args: unknown[], limits: ForwardLimits, holderText: () => Promise<string>): Promise<ForwardOutcome> {
+export async function forwardCommand(
+  storeDir: string,
+  verb: ForwardedVerb,
+  args: unknown[],
+  limits: ForwardLimits,
+  holderText: () => Promise<string>,
+): Promise<ForwardOutcome> {
   const folder = commandsFolder(storeDir);
   await fs.mkdir(folder, { recursive: true });
   const id = randomUUID();
@@ -81,7 +87,13 @@ export async function forwardCommand(storeDir: string, verb: ForwardedVerb, args
     }
     if (!taken && Date.now() >= sent + limits.claimTimeoutMs) {
       // Withdrawn by removing it, as the holder claims it: exactly one of the two succeeds.
-      if (await fs.rm(requestFile).then(() => true, () => false)) return { taken: false };
+      if (
+        await fs.rm(requestFile).then(
+          () => true,
+          () => false,
+        )
+      )
+        return { taken: false };
       taken = true;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -146,7 +158,10 @@ export class CommandInbox {
     try {
       // A request is input from a file anyone with access to the store can write: bounded before it is parsed.
       if (text.length > MAX_REQUEST_CHARS || nestingDepth(text) > MAX_REQUEST_NESTING) {
-        throw new BitsError(Codes.E_INVALIDARG, `A forwarded command larger than ${MAX_REQUEST_CHARS} characters or nested deeper than ${MAX_REQUEST_NESTING} levels was refused.`);
+        throw new BitsError(
+          Codes.E_INVALIDARG,
+          `A forwarded command larger than ${MAX_REQUEST_CHARS} characters or nested deeper than ${MAX_REQUEST_NESTING} levels was refused.`,
+        );
       }
       const request = JSON.parse(text) as Request;
       if (!(FORWARDED_VERBS as readonly string[]).includes(request.verb) || !Array.isArray(request.args)) {
@@ -160,6 +175,8 @@ export class CommandInbox {
       const bits = err instanceof BitsError ? err : new BitsError(Codes.E_FAIL, (err as Error).message);
       answer = { ok: false, code: bits.code, context: bits.context, message: bits.message };
     }
-    await writeAtomically(answerFile, JSON.stringify(answer)).catch((err: unknown) => this.log(`could not answer: ${(err as Error).message}`));
+    await writeAtomically(answerFile, JSON.stringify(answer)).catch((err: unknown) =>
+      this.log(`could not answer: ${(err as Error).message}`),
+    );
   }
 }

@@ -6,7 +6,15 @@
 // middle of a transfer.
 import * as path from 'node:path';
 import { ErrorContext } from '../errors';
-import { JobPriority, JobState, type FileRecord, type JobError, type JobRecord, type SegmentRecord, type ValidatorSource } from '../jobs/model';
+import {
+  JobPriority,
+  JobState,
+  type FileRecord,
+  type JobError,
+  type JobRecord,
+  type SegmentRecord,
+  type ValidatorSource,
+} from '../jobs/model';
 import { checkHeaderNames, checkHeaders, checkSecurityFlags } from '../jobs/validation';
 import { tempPathFor } from '../transfer/temp-file';
 import { checkClientCertificateRecord } from '../tls/client-certificate';
@@ -111,7 +119,9 @@ function tempPathOf(value: unknown, localPath: string, jobId: string, what: stri
   const p = text(value, what, MAX_PATH);
   const index = /-(\d{1,9})\.mddownload$/.exec(p)?.[1];
   if (index === undefined || p !== tempPathFor(localPath, jobId, Number(index))) {
-    fail(`${what} is not the job's hidden temp file beside its destination (a temp path must be ${path.join(path.dirname(localPath), '.<name>.<job id>-<n>.mddownload')})`);
+    fail(
+      `${what} is not the job's hidden temp file beside its destination (a temp path must be ${path.join(path.dirname(localPath), '.<name>.<job id>-<n>.mddownload')})`,
+    );
   }
   return p;
 }
@@ -211,10 +221,14 @@ function checked<T>(what: string, check: () => T): T {
 
 function checkJob(job: Obj, id: string): JobRecord {
   const state = typeof job.state === 'number' && JobState[job.state] !== undefined ? (job.state as JobState) : fail('unknown state');
-  const priority = typeof job.priority === 'number' && JobPriority[job.priority] !== undefined ? (job.priority as JobPriority) : fail('unknown priority');
+  const priority =
+    typeof job.priority === 'number' && JobPriority[job.priority] !== undefined ? (job.priority as JobPriority) : fail('unknown priority');
   const files = checkFiles(job.files, id);
   if (!isObject(job.times)) fail('the job lacks its times');
-  const times: JobRecord['times'] = { created: timeOf(job.times.created, 'the creation time'), modified: timeOf(job.times.modified, 'the modification time') };
+  const times: JobRecord['times'] = {
+    created: timeOf(job.times.created, 'the creation time'),
+    modified: timeOf(job.times.modified, 'the modification time'),
+  };
   if (job.times.transferCompleted !== undefined) times.transferCompleted = timeOf(job.times.transferCompleted, 'the transfer time');
   const record: JobRecord = {
     id,
@@ -229,16 +243,21 @@ function checkJob(job: Obj, id: string): JobRecord {
     noProgressTimeout: isSeconds(job.noProgressTimeout) ? job.noProgressTimeout : fail('invalid no-progress timeout'),
     securityFlags: checked('invalid security flags', () => checkSecurityFlags(job.securityFlags)),
     customHeaders: checked('invalid custom headers', () => checkHeaders(isObject(job.customHeaders) ? job.customHeaders : null)),
-    validator: VALIDATOR_SOURCES.includes(job.validator as ValidatorSource) ? (job.validator as ValidatorSource) : fail('unknown validator source'),
+    validator: VALIDATOR_SOURCES.includes(job.validator as ValidatorSource)
+      ? (job.validator as ValidatorSource)
+      : fail('unknown validator source'),
   };
-  if (job.writeOnlyHeaderNames !== undefined) record.writeOnlyHeaderNames = checked('invalid write-only header names', () => checkHeaderNames(job.writeOnlyHeaderNames));
+  if (job.writeOnlyHeaderNames !== undefined)
+    record.writeOnlyHeaderNames = checked('invalid write-only header names', () => checkHeaderNames(job.writeOnlyHeaderNames));
   if (job.error !== undefined) record.error = checkError(job.error, files.length);
   for (const key of ['retryAt', 'lastProgressAt'] as const) {
     if (job[key] === undefined) continue;
     record[key] = isSeconds(job[key]) ? job[key] : fail(`invalid ${key}`);
   }
-  if (job.autoComplete !== undefined) record.autoComplete = typeof job.autoComplete === 'boolean' ? job.autoComplete : fail('invalid autoComplete flag');
-  if (job.clientCertificate !== undefined) record.clientCertificate = checked('invalid client certificate', () => checkClientCertificateRecord(job.clientCertificate));
+  if (job.autoComplete !== undefined)
+    record.autoComplete = typeof job.autoComplete === 'boolean' ? job.autoComplete : fail('invalid autoComplete flag');
+  if (job.clientCertificate !== undefined)
+    record.clientCertificate = checked('invalid client certificate', () => checkClientCertificateRecord(job.clientCertificate));
   return record;
 }
 
@@ -256,7 +275,8 @@ export function parseStoredJob(text: string, id: string): JobRecord {
   }
   if (!isObject(parsed)) fail('not a JSON object');
   if (typeof parsed.version !== 'number') fail('no version field');
-  if (parsed.version > STORE_VERSION) throw new StoreFormatError(`store version ${parsed.version}, this version reads ${STORE_VERSION}`, true);
+  if (parsed.version > STORE_VERSION)
+    throw new StoreFormatError(`store version ${parsed.version}, this version reads ${STORE_VERSION}`, true);
   if (parsed.version !== STORE_VERSION) fail(`unknown store version ${parsed.version}`);
   const job = parsed.job;
   if (!isObject(job)) fail('no job object');

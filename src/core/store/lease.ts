@@ -56,7 +56,8 @@ function leaseInfoOf(value: unknown, generation: number): LeaseInfo | undefined 
   const v = value as Record<string, unknown>;
   const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
   const short = (s: unknown): s is string => typeof s === 'string' && s.length <= MAX_LABEL && !/\p{Cc}/u.test(s);
-  if (v.generation !== generation || !short(v.holder) || !count(v.pid) || !short(v.host) || !count(v.heartbeat) || !count(v.ttlMs)) return undefined;
+  if (v.generation !== generation || !short(v.holder) || !count(v.pid) || !short(v.host) || !count(v.heartbeat) || !count(v.ttlMs))
+    return undefined;
   if (v.released !== undefined && typeof v.released !== 'boolean') return undefined;
   if (v.ttlMs > MAX_TTL_MS) return undefined;
   if (v.label !== undefined && !short(v.label)) return undefined;
@@ -121,7 +122,10 @@ export class StoreLease {
     const generation = (current?.generation ?? (await this.highestGeneration())) + 1;
     if (!(await this.link(this.infoFor(generation)))) return false;
     this.generation = generation;
-    this.options.log?.('info', `[Lease] holding the store ${this.storeDir} (lease ${generation}${current ? `, taken over from pid ${current.pid} on ${current.host}` : ''})`);
+    this.options.log?.(
+      'info',
+      `[Lease] holding the store ${this.storeDir} (lease ${generation}${current ? `, taken over from pid ${current.pid} on ${current.host}` : ''})`,
+    );
     await this.removeOlder(generation);
     this.schedule();
     return true;
@@ -146,7 +150,10 @@ export class StoreLease {
     }
     this.generation = current.generation + 1;
     this.pendingFrom = current.generation;
-    this.options.log?.('warn', `[Lease] ${describe(current)} renews the lease of ${this.storeDir} but takes no work; taking it over once it stops (lease ${this.generation})`);
+    this.options.log?.(
+      'warn',
+      `[Lease] ${describe(current)} renews the lease of ${this.storeDir} but takes no work; taking it over once it stops (lease ${this.generation})`,
+    );
     this.schedule();
     return true;
   }
@@ -171,7 +178,13 @@ export class StoreLease {
     this.lostGeneration = undefined;
     if (lost === undefined) return;
     // Only while it still exists: the new holder removes it once it runs the jobs.
-    if (await fs.stat(this.fileOf(lost)).then(() => true, () => false)) await this.markReleased(lost, { overwrite: true });
+    if (
+      await fs.stat(this.fileOf(lost)).then(
+        () => true,
+        () => false,
+      )
+    )
+      await this.markReleased(lost, { overwrite: true });
   }
 
   private async markReleased(generation: number, { overwrite = false } = {}): Promise<void> {
@@ -229,7 +242,15 @@ export class StoreLease {
   }
 
   private infoFor(generation: number): LeaseInfo {
-    return { generation, holder: this.id, pid: process.pid, host: hostname(), heartbeat: Date.now(), ttlMs: this.ttlMs, label: this.options.label };
+    return {
+      generation,
+      holder: this.id,
+      pid: process.pid,
+      host: hostname(),
+      heartbeat: Date.now(),
+      ttlMs: this.ttlMs,
+      label: this.options.label,
+    };
   }
 
   private fileOf(generation: number): string {
@@ -293,7 +314,10 @@ export class StoreLease {
     if (old && !this.isExpired(old)) return false;
     this.pendingFrom = undefined;
     await writeAtomically(this.fileOf(mine), JSON.stringify(this.infoFor(mine)));
-    this.options.log?.('info', `[Lease] holding the store ${this.storeDir} (lease ${mine}, taken over from lease ${from}, which ${old?.released ? 'stopped' : 'expired'})`);
+    this.options.log?.(
+      'info',
+      `[Lease] holding the store ${this.storeDir} (lease ${mine}, taken over from lease ${from}, which ${old?.released ? 'stopped' : 'expired'})`,
+    );
     await this.removeOlder(mine);
     return true;
   }

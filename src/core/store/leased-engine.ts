@@ -131,7 +131,9 @@ export class LeasedEngine implements DownloadEngine {
     this.engine = engine;
     if (this.maxConcurrent !== undefined) engine.setMaxConcurrentJobs(this.maxConcurrent);
     this.engineEvents = engine.onDidChangeJob((e) => this.emitter.fire(e));
-    this.inbox = new CommandInbox(this.options.storeDir, engine, this.options.pollMs ?? 200, (m) => this.options.log?.('info', `[Lease] ${m}`));
+    this.inbox = new CommandInbox(this.options.storeDir, engine, this.options.pollMs ?? 200, (m) =>
+      this.options.log?.('info', `[Lease] ${m}`),
+    );
     this.inbox.start();
     this.options.log?.('info', `[Lease] this process runs the jobs of ${this.options.storeDir}`);
     for (const job of engine.listAllJobs?.() ?? engine.listJobs()) this.emitter.fire({ kind: 'modified', job });
@@ -141,7 +143,10 @@ export class LeasedEngine implements DownloadEngine {
   /** This process can no longer serve its user: it stops running jobs and lets another process take them. */
   private async giveUp(): Promise<void> {
     if (this.engine) {
-      this.options.log?.('warn', `[Lease] this window is gone: it stops running the jobs of ${this.options.storeDir} and lets go of the store`);
+      this.options.log?.(
+        'warn',
+        `[Lease] this window is gone: it stops running the jobs of ${this.options.storeDir} and lets go of the store`,
+      );
       await this.becomeFollower();
     }
     await this.lease.release();
@@ -159,7 +164,10 @@ export class LeasedEngine implements DownloadEngine {
     this.view = new StoreView(this.options.storeDir, this.options.pollMs ?? 1000);
     this.viewEvents = this.view.onDidChangeJob((e) => this.emitter.fire(e));
     await this.view.start();
-    this.options.log?.('info', `[Lease] the jobs of ${this.options.storeDir} are run by ${await this.holderText()}; this window shows them and forwards commands`);
+    this.options.log?.(
+      'info',
+      `[Lease] the jobs of ${this.options.storeDir} are run by ${await this.holderText()}; this window shows them and forwards commands`,
+    );
     this.roleEmitter.fire('follower');
   }
 
@@ -186,7 +194,10 @@ export class LeasedEngine implements DownloadEngine {
         return outcome.value as T;
       }
       // The holder renews its lease but takes no work (e.g. stuck in a call into its window, which is gone).
-      this.options.log?.('warn', `[Lease] ${holder} did not take '${verb}' within ${claimTimeoutMs / 1000} s; this process takes the store over`);
+      this.options.log?.(
+        'warn',
+        `[Lease] ${holder} did not take '${verb}' within ${claimTimeoutMs / 1000} s; this process takes the store over`,
+      );
       if (!(await this.takeOver()) && attempt >= FORWARD_ATTEMPTS) {
         throw new BitsError(
           Codes.MD_E_STORE_IN_USE,

@@ -88,7 +88,8 @@ export class StoreView {
       }
       this.jobs.set(id, { mtimeMs: stat.mtimeMs, size: stat.size, record });
       if (!seen) this.emitter.fire({ kind: 'created', job: structuredClone(record) });
-      else if (seen.record.state !== record.state) this.emitter.fire({ kind: 'state', job: structuredClone(record), previousState: seen.record.state });
+      else if (seen.record.state !== record.state)
+        this.emitter.fire({ kind: 'state', job: structuredClone(record), previousState: seen.record.state });
       else if (transferredOf(seen.record) !== transferredOf(record)) this.emitter.fire({ kind: 'progress', job: structuredClone(record) });
       else this.emitter.fire({ kind: 'modified', job: structuredClone(record) });
     }

@@ -50,7 +50,8 @@ export function buildPath(leaf: X509Certificate, sent: readonly X509Certificate[
       return { path, trusted: true };
     }
     if (isSelfIssued(current)) {
-      const what = current === leaf ? 'the server certificate is self-signed' : `the root '${readableName(current.subject)}' sent by the server`;
+      const what =
+        current === leaf ? 'the server certificate is self-signed' : `the root '${readableName(current.subject)}' sent by the server`;
       return { path, trusted: false, problem: `${what} and is not trusted` };
     }
     const next = sent.find((c) => c.ca && !path.includes(c) && issues(c, current));
@@ -125,7 +126,19 @@ const RSA_PSS = '1.2.840.113549.1.1.10';
 const SHA1 = '1.3.14.3.2.26';
 /** OpenSSL's security level 2 (its default since 3.2, and Debian's): 112 bits, so RSA and DSA of 2048 bits. */
 export const MIN_RSA_BITS = 2048;
-const STRONG_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1', 'secp224r1', 'P-256', 'P-384', 'P-521', 'P-224', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1']);
+const STRONG_CURVES = new Set([
+  'prime256v1',
+  'secp384r1',
+  'secp521r1',
+  'secp224r1',
+  'P-256',
+  'P-384',
+  'P-521',
+  'P-224',
+  'brainpoolP256r1',
+  'brainpoolP384r1',
+  'brainpoolP512r1',
+]);
 
 /** The hash a certificate's signature uses, when it is one OpenSSL's security level refuses. */
 function weakSignatureHash(cert: X509Certificate): string | undefined {
@@ -157,7 +170,8 @@ export function strengthProblem(path: readonly X509Certificate[]): string | unde
     if ((type === 'rsa' || type === 'rsa-pss' || type === 'dsa') && (details.modulusLength ?? 0) < MIN_RSA_BITS) {
       return `${who(path, i)} has a ${details.modulusLength}-bit ${type.toUpperCase()} key; at least ${MIN_RSA_BITS} bits are required`;
     }
-    if (type === 'ec' && !STRONG_CURVES.has(details.namedCurve ?? '')) return `${who(path, i)} has an EC key on the weak or unknown curve ${details.namedCurve ?? '(unnamed)'}`;
+    if (type === 'ec' && !STRONG_CURVES.has(details.namedCurve ?? ''))
+      return `${who(path, i)} has an EC key on the weak or unknown curve ${details.namedCurve ?? '(unnamed)'}`;
   }
   return undefined;
 }
@@ -173,7 +187,10 @@ function basicConstraintsOf(extensions: Map<string, Extension>): BasicConstraint
   const fields = children(ext.value, readTlv(ext.value, 0));
   let at = 0;
   const ca = fields[at]?.tag === DerTag.BOOLEAN ? ext.value[fields[at++].contentStart] !== 0 : false;
-  const length = fields[at]?.tag === DerTag.INTEGER ? contentOf(ext.value, fields[at]).readUIntBE(0, Math.min(6, fields[at].end - fields[at].contentStart)) : undefined;
+  const length =
+    fields[at]?.tag === DerTag.INTEGER
+      ? contentOf(ext.value, fields[at]).readUIntBE(0, Math.min(6, fields[at].end - fields[at].contentStart))
+      : undefined;
   return { ca, pathLength: length };
 }
 
@@ -195,12 +212,21 @@ export function constraintViolation(path: readonly X509Certificate[]): Constrain
     const basic = basicConstraintsOf(extensions);
     // A self-signed v1 root carries no extensions at all; OpenSSL takes it as a CA, and so do we.
     const v1Root = i === path.length - 1 && isSelfIssued(cert) && extensions.size === 0;
-    if (!v1Root && !basic?.ca) return { kind: 'not-a-ca', reason: `${who(path, i)} signed another certificate but is not a certificate authority (basicConstraints CA:FALSE or absent)` };
+    if (!v1Root && !basic?.ca)
+      return {
+        kind: 'not-a-ca',
+        reason: `${who(path, i)} signed another certificate but is not a certificate authority (basicConstraints CA:FALSE or absent)`,
+      };
     const usage = keyUsageOf(extensions);
-    if (usage && !usage.keyCertSign) return { kind: 'not-a-ca', reason: `${who(path, i)} signed another certificate but its key usage does not allow keyCertSign` };
+    if (usage && !usage.keyCertSign)
+      return { kind: 'not-a-ca', reason: `${who(path, i)} signed another certificate but its key usage does not allow keyCertSign` };
     if (basic?.pathLength !== undefined) {
       const below = path.slice(1, i).filter((c) => !isSelfIssued(c)).length;
-      if (below > basic.pathLength) return { kind: 'path-length', reason: `${who(path, i)} allows ${basic.pathLength} intermediate CA(s) below it (pathLenConstraint) and the chain has ${below}` };
+      if (below > basic.pathLength)
+        return {
+          kind: 'path-length',
+          reason: `${who(path, i)} allows ${basic.pathLength} intermediate CA(s) below it (pathLenConstraint) and the chain has ${below}`,
+        };
     }
     const constraints = extensions.get(ExtensionOid.NAME_CONSTRAINTS);
     if (constraints) {

@@ -47,14 +47,18 @@ const invalid = (message: string) => new BitsError(Codes.E_INVALIDARG, message, 
 export function checkClientCertificateSpec(value: unknown): ClientCertificateSpec {
   if (typeof value !== 'object' || value === null) throw invalid('A client certificate needs { format, source, ... }.');
   const v = value as Record<string, unknown>;
-  if (v.format !== 'pem' && v.format !== 'pkcs12') throw invalid(`A client certificate's format is "pem" or "pkcs12" (got ${JSON.stringify(v.format)}).`);
-  if (v.source !== 'file' && v.source !== 'secret') throw invalid(`A client certificate's source is "file" or "secret" (got ${JSON.stringify(v.source)}).`);
-  if (typeof v.passphrase !== 'boolean') throw invalid("A client certificate's passphrase field is a boolean (whether one is kept in the secret store).");
+  if (v.format !== 'pem' && v.format !== 'pkcs12')
+    throw invalid(`A client certificate's format is "pem" or "pkcs12" (got ${JSON.stringify(v.format)}).`);
+  if (v.source !== 'file' && v.source !== 'secret')
+    throw invalid(`A client certificate's source is "file" or "secret" (got ${JSON.stringify(v.source)}).`);
+  if (typeof v.passphrase !== 'boolean')
+    throw invalid("A client certificate's passphrase field is a boolean (whether one is kept in the secret store).");
   const spec: ClientCertificateSpec = { format: v.format, source: v.source, passphrase: v.passphrase };
   const file = (name: 'certFile' | 'keyFile' | 'pfxFile', required: boolean) => {
     const p = v[name];
     if (p === undefined && !required) return;
-    if (typeof p !== 'string' || !path.isAbsolute(p) || p.length > MAX_TEXT || /\p{Cc}/u.test(p)) throw invalid(`The client certificate's ${name} must be an absolute path (got ${JSON.stringify(p)?.slice(0, 200)}).`);
+    if (typeof p !== 'string' || !path.isAbsolute(p) || p.length > MAX_TEXT || /\p{Cc}/u.test(p))
+      throw invalid(`The client certificate's ${name} must be an absolute path (got ${JSON.stringify(p)?.slice(0, 200)}).`);
     spec[name] = p;
   };
   if (spec.source === 'file') {
@@ -64,7 +68,10 @@ export function checkClientCertificateSpec(value: unknown): ClientCertificateSpe
     } else file('pfxFile', true);
   }
   const stray = (['certFile', 'keyFile', 'pfxFile'] as const).filter((k) => v[k] !== undefined && spec[k] === undefined);
-  if (stray.length > 0) throw invalid(`A ${spec.format} client certificate from ${spec.source === 'file' ? 'files' : 'the secret store'} takes no ${stray.join(' or ')}.`);
+  if (stray.length > 0)
+    throw invalid(
+      `A ${spec.format} client certificate from ${spec.source === 'file' ? 'files' : 'the secret store'} takes no ${stray.join(' or ')}.`,
+    );
   return spec;
 }
 
@@ -73,7 +80,8 @@ export function checkClientCertificateRecord(value: unknown): ClientCertificateR
   const spec = checkClientCertificateSpec(value);
   const v = value as Record<string, unknown>;
   const isText = (t: unknown): t is string => typeof t === 'string' && t.length <= MAX_TEXT && !/\p{Cc}/u.test(t);
-  if (!isText(v.subject) || !isText(v.sha1Thumbprint) || !isText(v.notAfter)) throw invalid('The client certificate lacks its subject, thumbprint or expiry.');
+  if (!isText(v.subject) || !isText(v.sha1Thumbprint) || !isText(v.notAfter))
+    throw invalid('The client certificate lacks its subject, thumbprint or expiry.');
   return { ...spec, subject: v.subject, sha1Thumbprint: v.sha1Thumbprint, notAfter: v.notAfter };
 }
 
@@ -82,10 +90,30 @@ async function readFile(file: string, what: string): Promise<Buffer> {
     return await fs.readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BitsError(Codes.E_FILE_NOT_FOUND, `The ${what} file ${file} does not exist. Give the path of an existing file, or set the client certificate again.`, ErrorContext.LOCAL_FILE, { transient: false });
-    if (code === 'EACCES' || code === 'EPERM') throw new BitsError(Codes.E_ACCESSDENIED, `The ${what} file ${file} cannot be read (permission denied). Fix its permissions, or choose another file.`, ErrorContext.LOCAL_FILE, { transient: false });
-    if (code === 'EISDIR') throw new BitsError(Codes.E_INVALIDARG, `${file} is a folder; the ${what} must be a file.`, ErrorContext.LOCAL_FILE, { transient: false });
-    throw new BitsError(Codes.E_FAIL, `The ${what} file ${file} could not be read (${code ?? (err as Error).message}).`, ErrorContext.LOCAL_FILE, { transient: false });
+    if (code === 'ENOENT')
+      throw new BitsError(
+        Codes.E_FILE_NOT_FOUND,
+        `The ${what} file ${file} does not exist. Give the path of an existing file, or set the client certificate again.`,
+        ErrorContext.LOCAL_FILE,
+        { transient: false },
+      );
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new BitsError(
+        Codes.E_ACCESSDENIED,
+        `The ${what} file ${file} cannot be read (permission denied). Fix its permissions, or choose another file.`,
+        ErrorContext.LOCAL_FILE,
+        { transient: false },
+      );
+    if (code === 'EISDIR')
+      throw new BitsError(Codes.E_INVALIDARG, `${file} is a folder; the ${what} must be a file.`, ErrorContext.LOCAL_FILE, {
+        transient: false,
+      });
+    throw new BitsError(
+      Codes.E_FAIL,
+      `The ${what} file ${file} could not be read (${code ?? (err as Error).message}).`,
+      ErrorContext.LOCAL_FILE,
+      { transient: false },
+    );
   }
 }
 
@@ -97,41 +125,75 @@ function fail(code: number, message: string, context: ErrorContext): BitsError {
 }
 
 /** The TLS material of a spec, read from its files or from the secret. */
-async function material(spec: ClientCertificateSpec, secret: ClientCertificateSecret | undefined, context: ErrorContext): Promise<{ tls: ClientTlsOptions; from: string; keyFrom: string }> {
+async function material(
+  spec: ClientCertificateSpec,
+  secret: ClientCertificateSecret | undefined,
+  context: ErrorContext,
+): Promise<{ tls: ClientTlsOptions; from: string; keyFrom: string }> {
   let passphrase: string | undefined;
   if (spec.passphrase) {
     passphrase = secret?.passphrase;
     if (passphrase === undefined) {
-      throw fail(Codes.E_INVALID_PASSWORD, "The client certificate's passphrase is not available (it is kept in the secret store, which has none for this job). Set the client certificate again with its passphrase (the CLI: --client-cert-passphrase-env NAME).", context);
+      throw fail(
+        Codes.E_INVALID_PASSWORD,
+        "The client certificate's passphrase is not available (it is kept in the secret store, which has none for this job). Set the client certificate again with its passphrase (the CLI: --client-cert-passphrase-env NAME).",
+        context,
+      );
     }
   }
   if (spec.source === 'file') {
-    if (spec.format === 'pkcs12') return { tls: { pfx: await readFile(spec.pfxFile!, 'PKCS#12'), passphrase }, from: spec.pfxFile!, keyFrom: spec.pfxFile! };
+    if (spec.format === 'pkcs12')
+      return { tls: { pfx: await readFile(spec.pfxFile!, 'PKCS#12'), passphrase }, from: spec.pfxFile!, keyFrom: spec.pfxFile! };
     const cert = (await readFile(spec.certFile!, 'client certificate')).toString('utf8');
     const key = spec.keyFile ? (await readFile(spec.keyFile, 'private key')).toString('utf8') : cert;
     return { tls: { cert, key, passphrase }, from: spec.certFile!, keyFrom: spec.keyFile ?? spec.certFile! };
   }
-  const missing = () => fail(Codes.CRYPT_E_NOT_FOUND, "The client certificate is kept in the secret store, which has none for this job. Set the client certificate again.", context);
+  const missing = () =>
+    fail(
+      Codes.CRYPT_E_NOT_FOUND,
+      'The client certificate is kept in the secret store, which has none for this job. Set the client certificate again.',
+      context,
+    );
   if (spec.format === 'pkcs12') {
     if (!secret?.pfx) throw missing();
-    return { tls: { pfx: Buffer.from(secret.pfx, 'base64'), passphrase }, from: 'the PKCS#12 data in the secret store', keyFrom: 'the PKCS#12 data in the secret store' };
+    return {
+      tls: { pfx: Buffer.from(secret.pfx, 'base64'), passphrase },
+      from: 'the PKCS#12 data in the secret store',
+      keyFrom: 'the PKCS#12 data in the secret store',
+    };
   }
   if (!secret?.cert) throw missing();
-  return { tls: { cert: secret.cert, key: secret.key ?? secret.cert, passphrase }, from: 'the PEM certificate in the secret store', keyFrom: 'the PEM key in the secret store' };
+  return {
+    tls: { cert: secret.cert, key: secret.key ?? secret.cert, passphrase },
+    from: 'the PEM certificate in the secret store',
+    keyFrom: 'the PEM key in the secret store',
+  };
 }
 
 /**
  * Reads and loads the client certificate the way the TLS handshake will: a BitsError naming the problem (never
  * the passphrase) when it cannot be used. `context`: GENERAL_QUEUE_MANAGER when setting, GENERAL_TRANSPORT in a transfer.
  */
-export async function loadClientCertificate(spec: ClientCertificateSpec, secret: ClientCertificateSecret | undefined, context: ErrorContext = ErrorContext.GENERAL_QUEUE_MANAGER): Promise<LoadedClientCertificate> {
+export async function loadClientCertificate(
+  spec: ClientCertificateSpec,
+  secret: ClientCertificateSecret | undefined,
+  context: ErrorContext = ErrorContext.GENERAL_QUEUE_MANAGER,
+): Promise<LoadedClientCertificate> {
   const { tls: options, from, keyFrom } = await material(spec, secret, context);
   if (spec.format === 'pem') {
     if (!options.cert!.includes(PEM_CERT)) {
-      throw fail(Codes.E_INVALIDARG, `${from} holds no PEM certificate (a "${PEM_CERT}" block). A .pfx or .p12 file is PKCS#12: choose that format instead.`, context);
+      throw fail(
+        Codes.E_INVALIDARG,
+        `${from} holds no PEM certificate (a "${PEM_CERT}" block). A .pfx or .p12 file is PKCS#12: choose that format instead.`,
+        context,
+      );
     }
     if (!PEM_KEY.test(options.key!)) {
-      throw fail(Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, `${keyFrom} holds no PEM private key. Give the key file too (the CLI: --client-key FILE).`, context);
+      throw fail(
+        Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY,
+        `${keyFrom} holds no PEM private key. Give the key file too (the CLI: --client-key FILE).`,
+        context,
+      );
     }
   }
   let context_: tls.SecureContext;
@@ -172,7 +234,11 @@ function explainLoadFailure(err: unknown, spec: ClientCertificateSpec, from: str
   const code = (err as { code?: string }).code ?? '';
   const detail = (err as Error).message ?? String(err);
   if (code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' || /key values mismatch/.test(detail)) {
-    return fail(Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, `The private key in ${keyFrom} does not match the certificate in ${from}. Give the key that belongs to this certificate.`, context);
+    return fail(
+      Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY,
+      `The private key in ${keyFrom} does not match the certificate in ${from}. Give the key that belongs to this certificate.`,
+      context,
+    );
   }
   if (/bad decrypt|mac verify failure|bad password|wrong password|interrupted or cancelled/i.test(detail)) {
     const what = spec.format === 'pkcs12' ? `The PKCS#12 data in ${from}` : `The private key in ${keyFrom}`;
@@ -184,7 +250,8 @@ function explainLoadFailure(err: unknown, spec: ClientCertificateSpec, from: str
       context,
     );
   }
-  if (spec.format === 'pkcs12') return fail(Codes.E_INVALIDARG, `${from} is not a PKCS#12 (.pfx, .p12) file that can be read (${detail.trim()}).`, context);
+  if (spec.format === 'pkcs12')
+    return fail(Codes.E_INVALIDARG, `${from} is not a PKCS#12 (.pfx, .p12) file that can be read (${detail.trim()}).`, context);
   return fail(Codes.E_INVALIDARG, `The client certificate in ${from} could not be loaded (${detail.trim()}).`, context);
 }
 
@@ -221,12 +288,20 @@ function alertCode(err: unknown): string | undefined {
  * the job has a certificate: a TLS 1.2 'handshake failure' is how a server that requires one answers a job
  * without, and a cipher mismatch (the handshake's reading) for a job that has one.
  */
-export function clientCertificateFailure(err: unknown, where: string, certificate: ClientCertificateRecord | undefined): BitsError | undefined {
+export function clientCertificateFailure(
+  err: unknown,
+  where: string,
+  certificate: ClientCertificateRecord | undefined,
+): BitsError | undefined {
   const code = alertCode(err);
   if (!code) return undefined;
-  const make = (message: string) => new BitsError(Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, message, ErrorContext.GENERAL_TRANSPORT, { cause: err, transient: false });
+  const make = (message: string) =>
+    new BitsError(Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, message, ErrorContext.GENERAL_TRANSPORT, { cause: err, transient: false });
   if (!certificate) {
-    if (code === REQUIRED_ALERT) return make(`The server ${where} requires a client certificate (TLS alert "certificate required"), and this job has none. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job.`);
+    if (code === REQUIRED_ALERT)
+      return make(
+        `The server ${where} requires a client certificate (TLS alert "certificate required"), and this job has none. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job.`,
+      );
     if (code === HANDSHAKE_FAILURE) {
       return make(
         `The server ${where} ended the TLS handshake with the alert "handshake failure", and this job has no client certificate: that is how a server that requires one answers over TLS 1.2. Set one (Managed Downloads: Set Client Certificate; the CLI: --client-cert or --client-pfx), then resume the job. (If the server requires none, it and this client share no cipher or TLS parameters.)`,
@@ -236,5 +311,7 @@ export function clientCertificateFailure(err: unknown, where: string, certificat
   }
   const reason = code === REQUIRED_ALERT ? 'certificate required' : REFUSED_ALERTS[code];
   if (!reason) return undefined;
-  return make(`The server ${where} refused the job's client certificate (${certificate.subject}, SHA-1 ${certificate.sha1Thumbprint}): TLS alert "${reason}". Set a certificate this server accepts, then resume the job.`);
+  return make(
+    `The server ${where} refused the job's client certificate (${certificate.subject}, SHA-1 ${certificate.sha1Thumbprint}): TLS alert "${reason}". Set a certificate this server accepts, then resume the job.`,
+  );
 }

@@ -78,19 +78,27 @@ function ipText(address: Buffer): string {
 /** Why `cert` falls outside the NameConstraints extension value `value`, or undefined when it does not. */
 export function nameConstraintProblem(value: Buffer, cert: X509Certificate, isLeaf = true): string | undefined {
   const fields = children(value, readTlv(value, 0));
-  const permitted = subtrees(value, fields.find((f) => f.tag === 0xa0));
-  const excluded = subtrees(value, fields.find((f) => f.tag === 0xa1));
+  const permitted = subtrees(
+    value,
+    fields.find((f) => f.tag === 0xa0),
+  );
+  const excluded = subtrees(
+    value,
+    fields.find((f) => f.tag === 0xa1),
+  );
   if (permitted.other.length > 0 || excluded.other.length > 0) {
     return 'it has name constraints of a kind other than DNS names and IP addresses, which cannot be checked here';
   }
   const names = namesOf(cert, isLeaf);
   for (const dns of names.dns) {
-    if (permitted.dns.length > 0 && !permitted.dns.some((c) => dnsWithin(dns, c))) return `the name ${dns} is outside the permitted ${permitted.dns.join(', ')}`;
+    if (permitted.dns.length > 0 && !permitted.dns.some((c) => dnsWithin(dns, c)))
+      return `the name ${dns} is outside the permitted ${permitted.dns.join(', ')}`;
     const hit = excluded.dns.find((c) => dnsOverlaps(dns, c));
     if (hit) return `the name ${dns} is inside the excluded ${hit}`;
   }
   for (const ip of names.ip) {
-    if (permitted.ip.length > 0 && !permitted.ip.some((c) => ipWithin(ip, c))) return `the address ${ipText(ip)} is outside the permitted ranges`;
+    if (permitted.ip.length > 0 && !permitted.ip.some((c) => ipWithin(ip, c)))
+      return `the address ${ipText(ip)} is outside the permitted ranges`;
     if (excluded.ip.some((c) => ipWithin(ip, c))) return `the address ${ipText(ip)} is inside an excluded range`;
   }
   return undefined;

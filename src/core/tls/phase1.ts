@@ -91,7 +91,8 @@ function analyse(input: Phase1Input, now: Date): Phase1Failure[] {
 export async function verifyPhase1(input: Phase1Input): Promise<Phase1Result> {
   const now = input.now ?? new Date();
   const flags = input.securityFlags;
-  const liftedByFlags = (f: Phase1Failure): f is Phase1Failure & { check: RelaxedCheck } => isRelaxable(f.check) && (flags & RELAXED_BY[f.check]) !== 0;
+  const liftedByFlags = (f: Phase1Failure): f is Phase1Failure & { check: RelaxedCheck } =>
+    isRelaxable(f.check) && (flags & RELAXED_BY[f.check]) !== 0;
   /** Failures that stand whatever the flags say, and findings a flag may lift. */
   const standing: Phase1Failure[] = [];
   const findings: Phase1Failure[] = [];
@@ -100,7 +101,11 @@ export async function verifyPhase1(input: Phase1Input): Promise<Phase1Result> {
   if (!input.platform.authorized) {
     const error = input.platform.error ?? 'UNSPECIFIED';
     const family = relaxableFamily(error);
-    const described: Phase1Failure = { check: family ?? 'platform', code: CODE[family ?? 'platform'], reason: describePlatformError(error) };
+    const described: Phase1Failure = {
+      check: family ?? 'platform',
+      code: CODE[family ?? 'platform'],
+      reason: describePlatformError(error),
+    };
     const own = analyse(input, now);
     if (family && liftedByFlags(described)) {
       // OpenSSL's failure is one the flag names; whatever else this code finds decides the rest.
@@ -116,12 +121,15 @@ export async function verifyPhase1(input: Phase1Input): Promise<Phase1Result> {
   }
   const relaxed = findings.filter(liftedByFlags);
   // Failures no flag could lift come first: the code and the first words tell what to fix, and a flag will not.
-  const failures = [...standing, ...findings.filter((f) => !liftedByFlags(f))].sort((a, b) => Number(isRelaxable(a.check)) - Number(isRelaxable(b.check)));
+  const failures = [...standing, ...findings.filter((f) => !liftedByFlags(f))].sort(
+    (a, b) => Number(isRelaxable(a.check)) - Number(isRelaxable(b.check)),
+  );
   // Revocation only when asked (0x1), and only for a certificate that otherwise passes: no point fetching CRLs for a refusal.
   if (failures.length === 0 && (flags & SecurityFlags.ENABLE_CRL_CHECK) !== 0) {
     const verdict = await input.revocation.check(buildPath(input.leaf, input.sent, input.trust).path);
     if (verdict.revoked) failures.push({ check: 'revocation', code: Codes.ERROR_WINHTTP_SECURE_CERT_REVOKED, reason: verdict.revoked });
-    else if (verdict.unknown) failures.push({ check: 'revocation', code: Codes.ERROR_WINHTTP_SECURE_CERT_REV_FAILED, reason: verdict.unknown });
+    else if (verdict.unknown)
+      failures.push({ check: 'revocation', code: Codes.ERROR_WINHTTP_SECURE_CERT_REV_FAILED, reason: verdict.unknown });
   }
   if (failures.length === 0) return { ok: true, relaxed };
   const reason = failures.map((f) => `${LABEL[f.check]}: ${f.reason}`).join('; ');

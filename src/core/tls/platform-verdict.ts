@@ -43,13 +43,15 @@ const DESCRIPTION: Record<string, string> = {
   ERROR_IN_CERT_NOT_AFTER_FIELD: 'a certificate has a malformed validity date',
   UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: "an issuer's public key cannot be read",
   UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'a certificate signature cannot be read',
-  UNSPECIFIED: 'OpenSSL refused the chain for a reason Node does not name (a weak signature algorithm, a weak key or a name-constraint violation, for example)',
+  UNSPECIFIED:
+    'OpenSSL refused the chain for a reason Node does not name (a weak signature algorithm, a weak key or a name-constraint violation, for example)',
 };
 
 export function platformVerdict(socket: TLSSocket): PlatformVerdict {
   if (socket.authorized) return { authorized: true };
   const raw = socket.authorizationError as unknown;
-  const error = typeof raw === 'string' ? raw : raw instanceof Error ? ((raw as Error & { code?: string }).code ?? raw.message) : 'UNSPECIFIED';
+  const error =
+    typeof raw === 'string' ? raw : raw instanceof Error ? ((raw as Error & { code?: string }).code ?? raw.message) : 'UNSPECIFIED';
   return { authorized: false, error };
 }
 

@@ -112,8 +112,10 @@ export class RejectionLog {
       current.lastCode = s.lastCode;
       current.lastReason = s.lastReason;
     }
-    for (const c of s.certificates) if (!current.certificates.includes(c) && current.certificates.length < MAX_FINGERPRINTS) current.certificates.push(c);
-    for (const [phase, n] of Object.entries(s.byPhase) as [RejectionPhase, number][]) current.byPhase[phase] = (current.byPhase[phase] ?? 0) + n;
+    for (const c of s.certificates)
+      if (!current.certificates.includes(c) && current.certificates.length < MAX_FINGERPRINTS) current.certificates.push(c);
+    for (const [phase, n] of Object.entries(s.byPhase) as [RejectionPhase, number][])
+      current.byPhase[phase] = (current.byPhase[phase] ?? 0) + n;
   }
 
   private remember(record: RejectionRecord): void {
@@ -146,7 +148,9 @@ export class RejectionLog {
 
   /** Per endpoint, most rejected first. */
   endpoints(): EndpointRejections[] {
-    return [...this.stats.values()].map((s) => ({ ...s, certificates: [...s.certificates], byPhase: { ...s.byPhase } })).sort((a, b) => b.count - a.count || (a.lastTime < b.lastTime ? 1 : -1));
+    return [...this.stats.values()]
+      .map((s) => ({ ...s, certificates: [...s.certificates], byPhase: { ...s.byPhase } }))
+      .sort((a, b) => b.count - a.count || (a.lastTime < b.lastTime ? 1 : -1));
   }
 
   /** Resolves when every record so far is on disk. */
@@ -189,7 +193,10 @@ export class RejectionLog {
     const cut = Math.max(0, records.length - this.maxEntries);
     for (const r of records.slice(0, cut)) summary.remember(r);
     const endpoints = [...summary.stats.values()];
-    const lines = [...(endpoints.length ? [JSON.stringify({ kind: 'summary', endpoints } satisfies Line)] : []), ...records.slice(cut).map((record) => JSON.stringify({ kind: 'rejection', record } satisfies Line))];
+    const lines = [
+      ...(endpoints.length ? [JSON.stringify({ kind: 'summary', endpoints } satisfies Line)] : []),
+      ...records.slice(cut).map((record) => JSON.stringify({ kind: 'rejection', record } satisfies Line)),
+    ];
     const tmp = `${file}.${process.pid}.tmp`;
     await fsp.writeFile(tmp, lines.join('\n') + '\n');
     await fsp.rename(tmp, file);

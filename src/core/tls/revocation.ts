@@ -122,7 +122,8 @@ export class RevocationChecker {
     for (const url of urls) {
       try {
         const crl = await this.crlFor(url, issuer);
-        if (crl.revoked.has(normalizeSerial(cert.serialNumber))) return { revoked: `'${name}' (serial ${cert.serialNumber}) is revoked by ${url}` };
+        if (crl.revoked.has(normalizeSerial(cert.serialNumber)))
+          return { revoked: `'${name}' (serial ${cert.serialNumber}) is revoked by ${url}` };
         return {};
       } catch (e) {
         problems.push(`${url}: ${(e as Error).message}`);
@@ -138,7 +139,8 @@ export class RevocationChecker {
     const crl = parseCrl(await this.fetcher(url));
     const hash = SIGNATURE_HASHES[crl.signatureAlgorithm];
     if (!hash) throw new Error(`unsupported CRL signature algorithm ${crl.signatureAlgorithm}`);
-    if (!verifySignature(hash, crl.tbs, issuer.publicKey, crl.signature)) throw new Error(`the CRL is not signed by '${readableName(issuer.subject)}'`);
+    if (!verifySignature(hash, crl.tbs, issuer.publicKey, crl.signature))
+      throw new Error(`the CRL is not signed by '${readableName(issuer.subject)}'`);
     if (crl.thisUpdate > now) throw new Error('the CRL is not yet valid');
     if (crl.nextUpdate && crl.nextUpdate < now) throw new Error(`the CRL is out of date (next update was ${crl.nextUpdate.toISOString()})`);
     this.cache.set(url, { crl, issuer: issuer.fingerprint256 });

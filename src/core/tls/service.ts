@@ -157,11 +157,16 @@ export class CertificateService {
   setWorkspaceValidator(state: WorkspaceValidatorState): void {
     const previous = this.workspace;
     this.workspace = state;
-    if (previous.status === 'loaded' && (state.status !== 'loaded' || state.validator !== previous.validator)) void previous.validator.dispose?.();
+    if (previous.status === 'loaded' && (state.status !== 'loaded' || state.validator !== previous.validator))
+      void previous.validator.dispose?.();
     // Every job that follows the workspace validator: all but those whose owner set (or must set) their own.
     const attached = [...this.jobSources].filter(([id, source]) => source !== 'api' && !this.apiValidators.has(id)).map(([id]) => id);
     // A validator that starts loading has not changed the answer yet; the change comes when it settles.
-    if (state.status !== 'loading') this.fireReset(attached, state.status === 'loaded' ? `the certificate validator ${state.file} was loaded` : `the certificate validator is ${state.status}`);
+    if (state.status !== 'loading')
+      this.fireReset(
+        attached,
+        state.status === 'loaded' ? `the certificate validator ${state.file} was loaded` : `the certificate validator is ${state.status}`,
+      );
     this.workspaceChanged.fire(state);
   }
 
@@ -223,10 +228,25 @@ export class CertificateService {
     this.jobSources.set(job.id, job.validator);
     const chain = peerChain(socket);
     if (chain.length === 0) {
-      throw this.refuse(conn, undefined, 'platform', new BitsError(Codes.ERROR_WINHTTP_SECURE_FAILURE, `The server ${endpoint} sent no certificate.`, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
+      throw this.refuse(
+        conn,
+        undefined,
+        'platform',
+        new BitsError(Codes.ERROR_WINHTTP_SECURE_FAILURE, `The server ${endpoint} sent no certificate.`, ErrorContext.GENERAL_TRANSPORT, {
+          transient: true,
+        }),
+      );
     }
     const [leaf, ...sent] = chain;
-    const phase1 = await verifyPhase1({ leaf, sent, host: conn.host, securityFlags: job.securityFlags, trust: this.trust(), revocation: this.revocation, platform: platformVerdict(socket) });
+    const phase1 = await verifyPhase1({
+      leaf,
+      sent,
+      host: conn.host,
+      securityFlags: job.securityFlags,
+      trust: this.trust(),
+      revocation: this.revocation,
+      platform: platformVerdict(socket),
+    });
     if (!phase1.ok) {
       const message = `The certificate of ${endpoint} failed the platform check (phase 1): ${phase1.reason}. The job's security flags can relax a check (BITS SetSecurityFlags), or trust its CA (setting managedDownloads.extraCaFiles; --ca-file FILE for the CLI).`;
       throw this.refuse(conn, leaf, 'platform', new BitsError(phase1.code, message, ErrorContext.GENERAL_TRANSPORT, { transient: true }));
@@ -260,7 +280,18 @@ export class CertificateService {
       // validator that keeps changing faster than it answers gives no answer worth keeping.
       if ((this.generations.get(job.id) ?? 0) !== generation) {
         if (attempt < MAX_STALE_ANSWERS) continue;
-        throw this.refuse(conn, leaf, 'unavailable', this.interfaceRequired(validatorFailedMessage(resolved.validator.description, `it changed ${MAX_STALE_ANSWERS + 1} times while it was deciding on ${endpoint}`), true));
+        throw this.refuse(
+          conn,
+          leaf,
+          'unavailable',
+          this.interfaceRequired(
+            validatorFailedMessage(
+              resolved.validator.description,
+              `it changed ${MAX_STALE_ANSWERS + 1} times while it was deciding on ${endpoint}`,
+            ),
+            true,
+          ),
+        );
       }
       if (outcome.kind === 'accept') {
         this.cache.add(job.id, { endpoint, sha256, subject: readableName(leaf.subject), acceptedAt: new Date().toISOString() });
@@ -268,14 +299,26 @@ export class CertificateService {
       }
       if (outcome.kind === 'decline') {
         const message = `The certificate validator declined the certificate of ${endpoint} (sha256 ${sha256}): ${outcome.reason}`;
-        throw this.refuse(conn, leaf, 'validator', new BitsError(outcome.code, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient: true }));
+        throw this.refuse(
+          conn,
+          leaf,
+          'validator',
+          new BitsError(outcome.code, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient: true }),
+        );
       }
-      throw this.refuse(conn, leaf, 'unavailable', this.interfaceRequired(validatorFailedMessage(resolved.validator.description, outcome.reason)));
+      throw this.refuse(
+        conn,
+        leaf,
+        'unavailable',
+        this.interfaceRequired(validatorFailedMessage(resolved.validator.description, outcome.reason)),
+      );
     }
   }
 
   private interfaceRequired(message: string, transient = false): BitsError {
-    return new BitsError(Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, { transient });
+    return new BitsError(Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, message, ErrorContext.SERVER_CERTIFICATE_CALLBACK, {
+      transient,
+    });
   }
 
   /**

@@ -167,6 +167,7 @@ function namesOf(der: Buffer): { issuer: Buffer; subject: Buffer } {
   const first = fields[0]?.tag === 0xa0 ? 1 : 0;
   const issuer = fields[first + 2];
   const subject = fields[first + 4];
-  if (issuer?.tag !== DerTag.SEQUENCE || subject?.tag !== DerTag.SEQUENCE) throw new DerError('not a certificate (no issuer or subject name)');
+  if (issuer?.tag !== DerTag.SEQUENCE || subject?.tag !== DerTag.SEQUENCE)
+    throw new DerError('not a certificate (no issuer or subject name)');
   return { issuer: bytesOf(der, issuer), subject: bytesOf(der, subject) };
 }

@@ -9,7 +9,14 @@ import { describeCertificate } from './certificate-view';
 export const CERT_ENCODING_TYPE = 0x10001;
 
 /** `phase1Relaxed`: the phase-1 checks that failed but the job's security flags relaxed. */
-export function buildValidationInput(job: JobSnapshot, fileIndex: number | undefined, host: string, port: number, chain: readonly X509Certificate[], phase1Relaxed: readonly Phase1Check[] = []): ValidationInput {
+export function buildValidationInput(
+  job: JobSnapshot,
+  fileIndex: number | undefined,
+  host: string,
+  port: number,
+  chain: readonly X509Certificate[],
+  phase1Relaxed: readonly Phase1Check[] = [],
+): ValidationInput {
   const views = chain.map(describeCertificate);
   const file = fileIndex === undefined ? undefined : job.files[fileIndex];
   const certStoreData = new Uint8Array(buildCertStore(views.map((v) => v.der)));

@@ -41,7 +41,7 @@ function isHresult(n: unknown): n is number {
 function describeJunk(value: unknown): string {
   if (value === undefined) return 'undefined (did the validator forget to return?)';
   try {
-    const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
     return text.length > 120 ? text.slice(0, 117) + '...' : text;
   } catch {
     return String(value);
@@ -57,7 +57,10 @@ export function interpretResult(value: unknown): ValidatorOutcome {
   if (typeof value === 'object' && value !== null && 'code' in value && isHresult((value as { code: unknown }).code)) {
     const { code, reason } = value as { code: number; reason?: unknown };
     if (code === 0) return { kind: 'accept' };
-    const text = reason === undefined || reason === null || reason === '' ? `the validator returned ${formatCode(code)}` : capText(stringOf(reason), MAX_REASON_CHARS);
+    const text =
+      reason === undefined || reason === null || reason === ''
+        ? `the validator returned ${formatCode(code)}`
+        : capText(stringOf(reason), MAX_REASON_CHARS);
     return { kind: 'decline', code: code >>> 0, reason: text };
   }
   return {
@@ -90,7 +93,9 @@ function stringOf(value: unknown): string {
 export function checkedOutcome(raw: unknown): ValidatorOutcome {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as { kind?: unknown; code?: unknown; reason?: unknown };
   if (o.kind === 'accept') return { kind: 'accept' };
-  if (o.kind === 'decline' && isHresult(o.code) && o.code !== 0) return { kind: 'decline', code: o.code >>> 0, reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
-  if (o.kind === 'unavailable') return { kind: 'unavailable', reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
+  if (o.kind === 'decline' && isHresult(o.code) && o.code !== 0)
+    return { kind: 'decline', code: o.code >>> 0, reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
+  if (o.kind === 'unavailable')
+    return { kind: 'unavailable', reason: capText(typeof o.reason === 'string' ? o.reason : '', MAX_REASON_CHARS) };
   return { kind: 'decline', code: E_UNEXPECTED, reason: 'the validator process sent an answer that is not a valid outcome' };
 }

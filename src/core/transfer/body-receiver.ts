@@ -79,7 +79,12 @@ interface Batch {
  * rejects with the body's error, the signal's reason, or a LocalWriteFailure, and only once the bytes that
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
-export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.FileHandle>, position: number, options: ReceiveOptions): Promise<void> {
+export function receiveBody(
+  body: Readable,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
+  position: number,
+  options: ReceiveOptions,
+): Promise<void> {
   const { hash, limiter, onWritten, onReceived, onEnded, signal, limit } = options;
   let taken = 0;
   const batchBytes = typeof options.batchBytes === 'number' ? () => options.batchBytes as number : options.batchBytes;
@@ -192,12 +197,18 @@ export function receiveBody(body: Readable, handle: fs.FileHandle | Promise<fs.F
   });
 }
 
-async function writeBatch(opening: fs.FileHandle | Promise<fs.FileHandle>, batch: Batch, at: number, limiter: BandwidthLimiter | undefined, signal: AbortSignal): Promise<void> {
+async function writeBatch(
+  opening: fs.FileHandle | Promise<fs.FileHandle>,
+  batch: Batch,
+  at: number,
+  limiter: BandwidthLimiter | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const handle = await opening;
   // Checked per batch, so a limit set mid-transfer applies at once; unlimited costs one test.
   if (limiter?.limited) await limiter.take(batch.bytes, signal);
   let chunks = batch.chunks;
-  for (let done = 0; ; ) {
+  for (let done = 0; ;) {
     const { bytesWritten } = await handle.writev(chunks, at + done);
     if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
     done += bytesWritten;

@@ -18,7 +18,13 @@ export interface RampSettings {
   retestMs: number;
 }
 
-export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = { minWindowMs: 60, minWindowBytes: 256 << 10, maxWindowMs: 1000, gain: 0.25, retestMs: 1000 };
+export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = {
+  minWindowMs: 60,
+  minWindowBytes: 256 << 10,
+  maxWindowMs: 1000,
+  gain: 0.25,
+  retestMs: 1000,
+};
 
 /** A doubling that kept this share of the per-connection rate counts as (nearly) linear scaling. */
 const LINEAR_SCALING = 0.75;
@@ -34,7 +40,12 @@ export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: numb
  * The decision after measuring `rate` with `count` connections, where `before` was the rate with `previous`
  * connections (undefined for the first window). Pure, so the policy can be tested without a network.
  */
-export function nextStep(settings: Pick<RampSettings, 'max' | 'gain'>, count: number, rate: number, before?: { count: number; rate: number }): RampStep {
+export function nextStep(
+  settings: Pick<RampSettings, 'max' | 'gain'>,
+  count: number,
+  rate: number,
+  before?: { count: number; rate: number },
+): RampStep {
   const helped = before === undefined || rate > before.rate * (1 + settings.gain);
   // Connections that each kept nearly their whole rate are capped one by one (not sharing one limit): the
   // next step goes to four times the count, so a capped server reaches the maximum one window sooner.

@@ -42,7 +42,10 @@ export async function transferFile(host: TransferHost): Promise<void> {
   // followed, never written to), and the file starts again.
   const found = fresh ? undefined : await local(temp, () => inspectTemp(file));
   if (found !== undefined && 'foreign' in found) {
-    host.log('warn', `temp file ${temp} is not the file this job created (${found.foreign}); removing that name and starting the file again`);
+    host.log(
+      'warn',
+      `temp file ${temp} is not the file this job created (${found.foreign}); removing that name and starting the file again`,
+    );
     await local(temp, () => discardTemp(file));
     await dropSegments(host, false);
   }
@@ -68,7 +71,12 @@ export async function transferFile(host: TransferHost): Promise<void> {
     offset = await discard(file);
   }
   file.bytesTransferred = offset;
-  if (file.bytesTotal !== null && offset === file.bytesTotal && file.tempIdentity !== undefined && (offset > 0 || file.etag !== undefined)) {
+  if (
+    file.bytesTotal !== null &&
+    offset === file.bytesTotal &&
+    file.tempIdentity !== undefined &&
+    (offset > 0 || file.etag !== undefined)
+  ) {
     await finish(host, undefined);
     return;
   }
@@ -93,7 +101,13 @@ export async function transferFile(host: TransferHost): Promise<void> {
     const plan = planResponse(
       response.status,
       response.headers,
-      { offset, knownTotal: file.bytesTotal, etag: file.etag, lastModified: file.lastModified, lastModifiedStrong: file.lastModifiedStrong },
+      {
+        offset,
+        knownTotal: file.bytesTotal,
+        etag: file.etag,
+        lastModified: file.lastModified,
+        lastModifiedStrong: file.lastModifiedStrong,
+      },
       where,
     );
     if (plan.kind !== 'body') {
@@ -110,9 +124,14 @@ export async function transferFile(host: TransferHost): Promise<void> {
     if (plan.kind === 'refetch') {
       host.log('info', `${where}: ${plan.reason}; requesting the whole file again`);
       if (++refetches > MAX_REFETCHES) {
-        throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} keeps answering range requests wrongly (${plan.reason}).`, ErrorContext.REMOTE_FILE, {
-          transient: true,
-        });
+        throw new BitsError(
+          Codes.BG_E_INVALID_SERVER_RESPONSE,
+          `${where} keeps answering range requests wrongly (${plan.reason}).`,
+          ErrorContext.REMOTE_FILE,
+          {
+            transient: true,
+          },
+        );
       }
       withoutRange = true;
       continue;
@@ -124,15 +143,23 @@ export async function transferFile(host: TransferHost): Promise<void> {
     }
 
     if (plan.restarted) {
-      host.log('info', `${where} sent the whole file instead of bytes from ${offset} (range not supported, or the file changed); starting it again`);
+      host.log(
+        'info',
+        `${where} sent the whole file instead of bytes from ${offset} (range not supported, or the file changed); starting it again`,
+      );
       offset = await discard(file);
       file.bytesTransferred = 0;
     }
     // A continuation (its validators checked by planResponse) keeps the ones the bytes were fetched under.
     const etag = plan.start > 0 ? file.etag : plan.etag;
     const lastModified = plan.start > 0 ? file.lastModified : plan.lastModified;
-    const lastModifiedStrong = plan.start > 0 ? file.lastModifiedStrong : isStrongLastModified(lastModified, response.headers['date']) || undefined;
-    const changed = file.etag !== etag || file.lastModified !== lastModified || file.lastModifiedStrong !== lastModifiedStrong || file.bytesTotal !== plan.total;
+    const lastModifiedStrong =
+      plan.start > 0 ? file.lastModifiedStrong : isStrongLastModified(lastModified, response.headers['date']) || undefined;
+    const changed =
+      file.etag !== etag ||
+      file.lastModified !== lastModified ||
+      file.lastModifiedStrong !== lastModifiedStrong ||
+      file.bytesTotal !== plan.total;
     file.etag = etag;
     file.lastModified = lastModified;
     file.lastModifiedStrong = lastModifiedStrong;
@@ -172,7 +199,9 @@ export async function transferFile(host: TransferHost): Promise<void> {
     }
     // A 206 that served less than the rest (a server that caps ranges): ask for the next part.
     if (written === 0) {
-      throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, { transient: true });
+      throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, {
+        transient: true,
+      });
     }
   }
 }
@@ -195,7 +224,10 @@ async function startSegments(host: TransferHost, total: number, probe: Opened): 
       await handle.close();
     }
   });
-  host.log('info', `${displayUrl(file.remoteUrl)}: ${total} bytes in ${file.segments.length} range pieces, over up to ${policy.connections} connections`);
+  host.log(
+    'info',
+    `${displayUrl(file.remoteUrl)}: ${total} bytes in ${file.segments.length} range pieces, over up to ${policy.connections} connections`,
+  );
   return continueSegments(host, probe);
 }
 

@@ -15,7 +15,11 @@ function errnoCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; current && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(E[A-Z]+|ERR_[A-Z_]+|[A-Z_]+CERT[A-Z_]*|CERT_[A-Z_]+|UNABLE_[A-Z_]+|DEPTH_[A-Z_]+|SELF_[A-Z_]+)$/.test(code) && !code.startsWith('ERR_BAD_')) {
+    if (
+      typeof code === 'string' &&
+      /^(E[A-Z]+|ERR_[A-Z_]+|[A-Z_]+CERT[A-Z_]*|CERT_[A-Z_]+|UNABLE_[A-Z_]+|DEPTH_[A-Z_]+|SELF_[A-Z_]+)$/.test(code) &&
+      !code.startsWith('ERR_BAD_')
+    ) {
       return code;
     }
     current = (current as { cause?: unknown }).cause;
@@ -47,27 +51,47 @@ export function networkError(err: unknown, where: string): BitsError {
   const code = errnoCode(err);
   const detail = (err as Error)?.message ?? String(err);
   if (code && certCodes[code] !== undefined) {
-    return new BitsError(certCodes[code], `The server certificate of ${where} was rejected: ${detail} (${code}).`, ErrorContext.GENERAL_TRANSPORT, {
-      cause: err,
-      transient: false,
-    });
+    return new BitsError(
+      certCodes[code],
+      `The server certificate of ${where} was rejected: ${detail} (${code}).`,
+      ErrorContext.GENERAL_TRANSPORT,
+      {
+        cause: err,
+        transient: false,
+      },
+    );
   }
   if (code && connectCodes.has(code)) {
-    return new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not connect to ${where}: ${detail} (${code}).`, ErrorContext.GENERAL_TRANSPORT, {
-      cause: err,
-      transient: true,
-    });
+    return new BitsError(
+      Codes.BG_E_CONNECT_FAILURE,
+      `Could not connect to ${where}: ${detail} (${code}).`,
+      ErrorContext.GENERAL_TRANSPORT,
+      {
+        cause: err,
+        transient: true,
+      },
+    );
   }
   if ((code && closedCodes.has(code)) || /aborted|socket hang up|premature/i.test(detail)) {
-    return new BitsError(Codes.BG_E_CONNECTION_CLOSED, `The connection to ${where} was closed early: ${detail}.`, ErrorContext.GENERAL_TRANSPORT, {
+    return new BitsError(
+      Codes.BG_E_CONNECTION_CLOSED,
+      `The connection to ${where} was closed early: ${detail}.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      {
+        cause: err,
+        transient: true,
+      },
+    );
+  }
+  return new BitsError(
+    Codes.BG_E_CONNECTION_CLOSED,
+    `The transfer from ${where} failed: ${detail}${code ? ` (${code})` : ''}.`,
+    ErrorContext.GENERAL_TRANSPORT,
+    {
       cause: err,
       transient: true,
-    });
-  }
-  return new BitsError(Codes.BG_E_CONNECTION_CLOSED, `The transfer from ${where} failed: ${detail}${code ? ` (${code})` : ''}.`, ErrorContext.GENERAL_TRANSPORT, {
-    cause: err,
-    transient: true,
-  });
+    },
+  );
 }
 
 /** A failure reading or writing the temp file: disk full and permission denied are BITS's LOCAL_FILE errors. */
@@ -84,12 +108,18 @@ export function localFileError(err: unknown, file: string): BitsError {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return make(Codes.E_ACCESSDENIED, `Permission denied writing ${file}. Choose a folder you can write to, or fix its permissions, then resume the job.`);
+      return make(
+        Codes.E_ACCESSDENIED,
+        `Permission denied writing ${file}. Choose a folder you can write to, or fix its permissions, then resume the job.`,
+      );
     case 'ENOENT':
       return make(Codes.E_FILE_NOT_FOUND, `The folder for ${file} does not exist and could not be created (${detail}).`);
     case 'ENOTDIR':
     case 'EEXIST':
-      return make(Codes.E_FILE_EXISTS, `A file is in the way of the folder for ${file} (${detail}). Choose another destination or move that file.`);
+      return make(
+        Codes.E_FILE_EXISTS,
+        `A file is in the way of the folder for ${file} (${detail}). Choose another destination or move that file.`,
+      );
     case 'EISDIR':
       return make(Codes.E_INVALIDARG, `${file} is a folder; a download needs a file path.`);
     default:

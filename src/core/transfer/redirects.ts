@@ -19,25 +19,41 @@ export function redirectPolicy(flags: number): number {
  * `hops` counts the redirects already followed for this request.
  */
 export function followRedirect(from: URL, location: string | undefined, status: number, flags: number, hops: number): URL {
-  const fail = (code: number, message: string) =>
-    new BitsError(code, message, ErrorContext.REMOTE_FILE, { transient: false });
+  const fail = (code: number, message: string) => new BitsError(code, message, ErrorContext.REMOTE_FILE, { transient: false });
   if (!location) {
-    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${displayUrl(from)} answered HTTP ${status} without a Location header.`, ErrorContext.REMOTE_FILE);
+    throw new BitsError(
+      Codes.BG_E_INVALID_SERVER_RESPONSE,
+      `${displayUrl(from)} answered HTTP ${status} without a Location header.`,
+      ErrorContext.REMOTE_FILE,
+    );
   }
   if (redirectPolicy(flags) === SecurityFlags.REDIRECT_POLICY_DISALLOW) {
-    throw fail(Codes.MD_E_REDIRECT_DISALLOWED, `${displayUrl(from)} redirected (HTTP ${status}) to ${displayUrl(location)}, and the job's redirect policy disallows redirects (security flag 0x200).`);
+    throw fail(
+      Codes.MD_E_REDIRECT_DISALLOWED,
+      `${displayUrl(from)} redirected (HTTP ${status}) to ${displayUrl(location)}, and the job's redirect policy disallows redirects (security flag 0x200).`,
+    );
   }
   if (hops >= MAX_REDIRECTS) {
-    throw fail(Codes.MD_E_TOO_MANY_REDIRECTS, `More than ${MAX_REDIRECTS} redirects in a row, the last from ${displayUrl(from)} to ${displayUrl(location)}: probably a redirect loop on the server.`);
+    throw fail(
+      Codes.MD_E_TOO_MANY_REDIRECTS,
+      `More than ${MAX_REDIRECTS} redirects in a row, the last from ${displayUrl(from)} to ${displayUrl(location)}: probably a redirect loop on the server.`,
+    );
   }
   let to: URL;
   try {
     to = new URL(location, from);
   } catch {
-    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${displayUrl(from)} redirected to an invalid URL: ${displayUrl(location)}.`, ErrorContext.REMOTE_FILE);
+    throw new BitsError(
+      Codes.BG_E_INVALID_SERVER_RESPONSE,
+      `${displayUrl(from)} redirected to an invalid URL: ${displayUrl(location)}.`,
+      ErrorContext.REMOTE_FILE,
+    );
   }
   if (to.protocol !== 'http:' && to.protocol !== 'https:') {
-    throw fail(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, `${displayUrl(from)} redirected to ${to.protocol} URL ${displayUrl(to)}; only http and https can be downloaded.`);
+    throw fail(
+      Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
+      `${displayUrl(from)} redirected to ${to.protocol} URL ${displayUrl(to)}; only http and https can be downloaded.`,
+    );
   }
   if (from.protocol === 'https:' && to.protocol === 'http:' && (flags & SecurityFlags.ALLOW_HTTPS_TO_HTTP_REDIRECT) === 0) {
     throw fail(
@@ -51,8 +67,15 @@ export function followRedirect(from: URL, location: string | undefined, status: 
 /** Headers that carry credentials must not follow a redirect to another origin. */
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-export function headersForHop(headers: Record<string, string>, original: URL, hop: URL, writeOnlyNames: readonly string[]): Record<string, string> {
+export function headersForHop(
+  headers: Record<string, string>,
+  original: URL,
+  hop: URL,
+  writeOnlyNames: readonly string[],
+): Record<string, string> {
   if (hop.origin === original.origin) return headers;
   const secret = new Set(writeOnlyNames.map((n) => n.toLowerCase()));
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase()) && !secret.has(name.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !credentialHeaders.has(name.toLowerCase()) && !secret.has(name.toLowerCase())),
+  );
 }

@@ -57,7 +57,6 @@ export class TransferStopped extends Error {
   }
 }
 
-
 export function stopIfAsked(host: TransferHost): void {
   if (host.signal.aborted) throw new TransferStopped();
 }
@@ -79,7 +78,8 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
   const file = host.file;
   const original = new URL(file.remoteUrl);
   // BITS updates the remote name when redirects are reported; later requests go there directly.
-  let url = redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT && file.finalUrl ? new URL(file.finalUrl) : original;
+  let url =
+    redirectPolicy(host.securityFlags) === SecurityFlags.REDIRECT_POLICY_ALLOW_REPORT && file.finalUrl ? new URL(file.finalUrl) : original;
   const custom = await host.headers();
   const clientTls = await host.clientCertificate?.();
   for (let hops = 0; ; hops++) {
@@ -98,7 +98,15 @@ export async function open(host: TransferHost, offset: number, end?: number): Pr
       if (ifRange) headers['If-Range'] = ifRange;
     }
     const response = await withWatchdog(host, (signal) =>
-      sendGet({ url, headers, agent: host.agentFor(url.protocol as 'http:' | 'https:'), jobId: host.jobId, fileIndex: host.fileIndex, signal, clientTls }),
+      sendGet({
+        url,
+        headers,
+        agent: host.agentFor(url.protocol as 'http:' | 'https:'),
+        jobId: host.jobId,
+        fileIndex: host.fileIndex,
+        signal,
+        clientTls,
+      }),
     ).catch((err: unknown) => {
       throw translate(host, err, displayUrl(url));
     });
@@ -131,6 +139,7 @@ export function translate(host: TransferHost, err: unknown, where: string): unkn
   if (host.signal.aborted) return new TransferStopped();
   // A server's TLS alert about the job's client certificate (or its absence) is named with that certificate, even
   // when the handshake already named the alert; any other failure is as the handshake or the network says.
-  return clientCertificateFailure(err, where, host.clientCertificateRecord?.()) ?? (err instanceof BitsError ? err : networkError(err, where));
+  return (
+    clientCertificateFailure(err, where, host.clientCertificateRecord?.()) ?? (err instanceof BitsError ? err : networkError(err, where))
+  );
 }
-

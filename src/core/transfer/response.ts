@@ -127,14 +127,27 @@ export function planResponse(status: number, headers: Record<string, string | un
     if (length !== null && length !== range.last - range.first + 1) {
       return { kind: 'refetch', reason: `Content-Length ${length} disagrees with Content-Range ${headers['content-range']}` };
     }
-    return { kind: 'body', start: range.first, end: range.last + 1, total: range.total ?? asked.knownTotal, restarted: false, etag, lastModified };
+    return {
+      kind: 'body',
+      start: range.first,
+      end: range.last + 1,
+      total: range.total ?? asked.knownTotal,
+      restarted: false,
+      etag,
+      lastModified,
+    };
   }
   if (status >= 200 && status < 300) {
     const length = status === 204 ? 0 : parseContentLength(headers['content-length']);
     // A whole-file answer that calls itself a part: which bytes its body holds is anyone's guess.
     if (headers['content-range'] !== undefined) {
       const range = parseContentRange(headers['content-range']);
-      if (!range || range.first !== 0 || (length !== null && range.last + 1 !== length) || (range.total !== null && range.total !== range.last + 1)) {
+      if (
+        !range ||
+        range.first !== 0 ||
+        (length !== null && range.last + 1 !== length) ||
+        (range.total !== null && range.total !== range.last + 1)
+      ) {
         return { kind: 'refetch', reason: `HTTP ${status} with Content-Range "${headers['content-range']}", which is not the whole file` };
       }
     }
@@ -154,8 +167,13 @@ export function planResponse(status: number, headers: Record<string, string | un
   }
   return {
     kind: 'error',
-    error: new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status}, which is not a download.`, ErrorContext.REMOTE_FILE, {
-      transient: true,
-    }),
+    error: new BitsError(
+      Codes.BG_E_INVALID_SERVER_RESPONSE,
+      `${where} answered HTTP ${status}, which is not a download.`,
+      ErrorContext.REMOTE_FILE,
+      {
+        transient: true,
+      },
+    ),
   };
 }

@@ -182,7 +182,10 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
     const from = ramp.target;
     if (ramp.tick(quiet)) {
       const seen = ramp.lastWindow!;
-      host.log('debug', `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`);
+      host.log(
+        'debug',
+        `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`,
+      );
       if (ramp.target < running) retire(running - ramp.target);
       startWorkers();
     }
@@ -198,7 +201,7 @@ export async function fetchSegments(host: TransferHost, probe?: Opened): Promise
   try {
     startWorkers();
     // Workers started later join the list; wait until the list stops growing.
-    for (let waited = 0; waited < workers.length; ) {
+    for (let waited = 0; waited < workers.length;) {
       const batch = workers.slice(waited);
       await Promise.all(batch);
       waited += batch.length;
@@ -257,7 +260,12 @@ function takeRun(queue: LiveSegment[], alone: boolean): LiveSegment[] {
   const first = queue.shift();
   if (!first) return [];
   const run = [first];
-  while (alone && queue.length > 0 && queue[0].record.start === run[run.length - 1].record.end && queue[0].written === queue[0].record.start) {
+  while (
+    alone &&
+    queue.length > 0 &&
+    queue[0].record.start === run[run.length - 1].record.end &&
+    queue[0].written === queue[0].record.start
+  ) {
     run.push(queue.shift()!);
   }
   return run;
@@ -268,7 +276,13 @@ function takeRun(queue: LiveSegment[], alone: boolean): LiveSegment[] {
  * `probe` (the whole-file answer; the run starts at byte 0) no request is made first: its body is read, and
  * goes on into the following pieces while no other connection took them.
  */
-async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegment[], hooks: ConnectionHooks, probe?: Opened): Promise<void> {
+async function fetchRun(
+  host: TransferHost,
+  handle: fs.FileHandle,
+  run: LiveSegment[],
+  hooks: ConnectionHooks,
+  probe?: Opened,
+): Promise<void> {
   const file = host.file;
   let reconnects = 0;
   const mine: ActiveRun = { run, arrived: run[0].written };
@@ -302,7 +316,10 @@ async function fetchRun(host: TransferHost, handle: fs.FileHandle, run: LiveSegm
         const progressed = firstUnfinished(run) !== next || run[next].written > from;
         if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
           const at = firstUnfinished(run);
-          host.log('info', `segment ${run[0].record.start}-${end}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`);
+          host.log(
+            'info',
+            `segment ${run[0].record.start}-${end}: ${err.message}; reconnecting at ${at === undefined ? end : run[at].written}`,
+          );
           continue;
         }
         throw err;
@@ -324,7 +341,15 @@ function firstUnfinished(run: readonly LiveSegment[]): number | undefined {
 }
 
 /** Anything but the exact range of the same entity stops the segments: bytes never land at the wrong place. */
-function checkSegmentAnswer(status: number, headers: Record<string, string | undefined>, from: number, end: number, total: number, first: Validators, where: string): void {
+function checkSegmentAnswer(
+  status: number,
+  headers: Record<string, string | undefined>,
+  from: number,
+  end: number,
+  total: number,
+  first: Validators,
+  where: string,
+): void {
   if (status >= 200 && status < 300 && status !== 206) {
     // A whole file under other validators is another version: the split is worth nothing.
     const changed = validatorsDiffer(first, headers);
@@ -336,7 +361,10 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
   if (status === 206) {
     const range = parseContentRange(headers['content-range']);
     if (!range || range.first !== from || range.last >= end || range.total !== total) {
-      throw new SegmentsUnusable(`${where} answered bytes ${from}-${end - 1} with Content-Range "${headers['content-range'] ?? ''}"`, false);
+      throw new SegmentsUnusable(
+        `${where} answered bytes ${from}-${end - 1} with Content-Range "${headers['content-range'] ?? ''}"`,
+        false,
+      );
     }
     // Every piece must carry the validators of the first answer (a server may ignore If-Range).
     const changed = versionMismatch(first, headers);
@@ -352,7 +380,12 @@ function checkSegmentAnswer(status: number, headers: Record<string, string | und
     const code = httpStatusCode(status);
     throw new BitsError(code, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, { transient: isTransientCode(code) });
   }
-  throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} answered HTTP ${status} to a range request, which is not a download.`, ErrorContext.REMOTE_FILE, { transient: true });
+  throw new BitsError(
+    Codes.BG_E_INVALID_SERVER_RESPONSE,
+    `${where} answered HTTP ${status} to a range request, which is not a download.`,
+    ErrorContext.REMOTE_FILE,
+    { transient: true },
+  );
 }
 
 /** A piece's body ran past its range: the segment fails with `error` instead of reconnecting. */
@@ -373,7 +406,17 @@ class RunReceived extends Error {}
  * arrived past the run by then are the same entity's bytes at their own offsets, so writing them is harmless;
  * they are not counted.
  */
-async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileHandle, mine: ActiveRun, index: number, asked: number, where: string, hooks: ConnectionHooks, openEnded: boolean): Promise<void> {
+async function receiveRange(
+  host: TransferHost,
+  body: Readable,
+  handle: fs.FileHandle,
+  mine: ActiveRun,
+  index: number,
+  asked: number,
+  where: string,
+  hooks: ConnectionHooks,
+  openEnded: boolean,
+): Promise<void> {
   const run = mine.run;
   const from = run[index].written;
   let current = index;
@@ -390,7 +433,7 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
         signal: AbortSignal.any([signal, stop.signal]),
         onWritten: (bytes) => {
           let counted = 0;
-          for (let left = bytes; left > 0; ) {
+          for (let left = bytes; left > 0;) {
             const piece = run[current];
             // Never past the run: the body's bytes beyond it are not this run's.
             if (piece === undefined) break;
@@ -410,7 +453,11 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
           hooks.firstBytes();
           hooks.received(bytes);
           mine.arrived += bytes;
-          for (let end = run[run.length - 1].record.end; mine.arrived >= end && end < asked && !stopping; end = run[run.length - 1].record.end) {
+          for (
+            let end = run[run.length - 1].record.end;
+            mine.arrived >= end && end < asked && !stopping;
+            end = run[run.length - 1].record.end
+          ) {
             const piece = openEnded ? hooks.following(run) : undefined;
             if (piece === undefined) {
               stopping = true;
@@ -433,6 +480,8 @@ async function receiveRange(host: TransferHost, body: Readable, handle: fs.FileH
     throw translate(host, err, where);
   }
   if (current === index && run[index].written === from && from < run[index].record.end) {
-    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, { transient: true });
+    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, {
+      transient: true,
+    });
   }
 }

@@ -30,7 +30,11 @@ const TAIL_PIECES_PER_CONNECTION = 16;
  * A whole-file answer qualifies for segments when the server said it serves byte ranges, the size is known and
  * large enough, and a validator vouches for its bytes (each piece's answer must carry the same: versionMismatch).
  */
-export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<ResponsePlan, { kind: 'body' }>, acceptRanges: string | undefined): boolean {
+export function qualifiesForSegments(
+  policy: SegmentPolicy,
+  plan: Extract<ResponsePlan, { kind: 'body' }>,
+  acceptRanges: string | undefined,
+): boolean {
   if (!policy.enabled || policy.connections < 2 || plan.start !== 0 || plan.total === null) return false;
   if (plan.total < policy.minSize || plan.total < 2 * MIN_SEGMENT_BYTES) return false;
   if (!/\bbytes\b/i.test(acceptRanges ?? '')) return false;
@@ -48,7 +52,7 @@ export function qualifiesForSegments(policy: SegmentPolicy, plan: Extract<Respon
 export function splitIntoSegments(total: number, connections: number): SegmentRecord[] {
   const floor = Math.max(MIN_SEGMENT_BYTES, Math.ceil(total / (connections * TAIL_PIECES_PER_CONNECTION)));
   const segments: SegmentRecord[] = [];
-  for (let start = 0; start < total; ) {
+  for (let start = 0; start < total;) {
     const remaining = total - start;
     let size = Math.max(floor, Math.ceil(remaining / (2 * connections)));
     // No sliver at the end: a remainder smaller than the floor joins the last piece.

@@ -33,9 +33,12 @@ export async function hashPrefix(file: string, length: number): Promise<Hash> {
   const hash = createHash('sha256');
   if (length > 0) {
     const handle = await fs.open(file, constants.O_RDONLY | NOFOLLOW);
-    await pipeline(handle.createReadStream({ start: 0, end: length - 1, highWaterMark: 1 << 20 }), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) hash.update(chunk);
-    });
+    await pipeline(
+      handle.createReadStream({ start: 0, end: length - 1, highWaterMark: 1 << 20 }),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) hash.update(chunk);
+      },
+    );
   }
   return hash;
 }

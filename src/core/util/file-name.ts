@@ -62,16 +62,21 @@ export type NameProblem = { kind: 'too-long' | 'invalid'; reason: string };
 export function nameProblem(name: string, platform: NodeJS.Platform = process.platform): NameProblem | undefined {
   if (name.includes('\0')) return { kind: 'invalid', reason: 'it contains a NUL character' };
   if (platform === 'win32') {
-    if (name.length > MAX_NAME_BYTES) return { kind: 'too-long', reason: `it is ${name.length} characters long; Windows holds at most ${MAX_NAME_BYTES} per name` };
+    if (name.length > MAX_NAME_BYTES)
+      return { kind: 'too-long', reason: `it is ${name.length} characters long; Windows holds at most ${MAX_NAME_BYTES} per name` };
     const bad = windowsForbidden.exec(name);
     if (bad) return { kind: 'invalid', reason: `Windows does not allow the character ${JSON.stringify(bad[0])} in a name` };
-    if (isWindowsDeviceName(name)) return { kind: 'invalid', reason: `${name.split('.')[0].trimEnd().toUpperCase()} is a device name on Windows, not a file` };
+    if (isWindowsDeviceName(name))
+      return { kind: 'invalid', reason: `${name.split('.')[0].trimEnd().toUpperCase()} is a device name on Windows, not a file` };
     if (/[. ]$/.test(name)) return { kind: 'invalid', reason: 'Windows drops a trailing dot or space, so the file would get another name' };
     return undefined;
   }
   const bytes = Buffer.byteLength(name);
   if (bytes > MAX_NAME_BYTES) {
-    return { kind: 'too-long', reason: `it is ${bytes} bytes long in UTF-8; the file system holds at most ${MAX_NAME_BYTES} bytes per name` };
+    return {
+      kind: 'too-long',
+      reason: `it is ${bytes} bytes long in UTF-8; the file system holds at most ${MAX_NAME_BYTES} bytes per name`,
+    };
   }
   return undefined;
 }

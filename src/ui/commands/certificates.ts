@@ -38,7 +38,11 @@ export class RejectionsDocumentProvider implements vscode.TextDocumentContentPro
   }
 
   static uriFor(jobId: string | undefined, title: string): vscode.Uri {
-    return vscode.Uri.from({ scheme: REJECTIONS_SCHEME, path: `/${title.replace(/[\\/:*?"<>|#%]/g, '_').slice(0, 80)}.md`, query: jobId ?? '' });
+    return vscode.Uri.from({
+      scheme: REJECTIONS_SCHEME,
+      path: `/${title.replace(/[\\/:*?"<>|#%]/g, '_').slice(0, 80)}.md`,
+      query: jobId ?? '',
+    });
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
@@ -75,13 +79,23 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
       handler: async () => {
         const file = validatorPath();
         if (!file) {
-          ctx.messages.show('info', vscode.l10n.t('No certificate validator is set. Name a TypeScript file in the setting managedDownloads.certificateValidator.'), {
-            [vscode.l10n.t('Open Setting')]: openSettingAction(),
-          });
+          ctx.messages.show(
+            'info',
+            vscode.l10n.t('No certificate validator is set. Name a TypeScript file in the setting managedDownloads.certificateValidator.'),
+            {
+              [vscode.l10n.t('Open Setting')]: openSettingAction(),
+            },
+          );
           return undefined;
         }
         if (!fs.existsSync(file)) {
-          throw new BitsError(Codes.E_FILE_NOT_FOUND, vscode.l10n.t('The certificate validator {0} does not exist. Create it, or change the setting managedDownloads.certificateValidator.', file));
+          throw new BitsError(
+            Codes.E_FILE_NOT_FOUND,
+            vscode.l10n.t(
+              'The certificate validator {0} does not exist. Create it, or change the setting managedDownloads.certificateValidator.',
+              file,
+            ),
+          );
         }
         const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
         return editor.document.uri;
@@ -97,23 +111,38 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
         ctx.log.info(`certificate validator reloaded by command: ${state.status}`);
         switch (state.status) {
           case 'loaded':
-            ctx.messages.show('info', vscode.l10n.t('Certificate validator {0} reloaded; certificate caches cleared.', path.basename(state.file)));
+            ctx.messages.show(
+              'info',
+              vscode.l10n.t('Certificate validator {0} reloaded; certificate caches cleared.', path.basename(state.file)),
+            );
             break;
           case 'compile-error':
-            ctx.messages.show('error', vscode.l10n.t('The certificate validator {0} does not compile: {1}', path.basename(state.file), state.message), {
-              [vscode.l10n.t('Open Validator')]: () => vscode.commands.executeCommand(CommandIds.openValidator),
-            });
+            ctx.messages.show(
+              'error',
+              vscode.l10n.t('The certificate validator {0} does not compile: {1}', path.basename(state.file), state.message),
+              {
+                [vscode.l10n.t('Open Validator')]: () => vscode.commands.executeCommand(CommandIds.openValidator),
+              },
+            );
             break;
           case 'missing':
-            ctx.messages.show('error', vscode.l10n.t('The certificate validator {0} does not exist.', state.file), { [vscode.l10n.t('Open Setting')]: openSettingAction() });
-            break;
-          case 'untrusted':
-            ctx.messages.show('warning', vscode.l10n.t('This workspace is not trusted, so its certificate validator is not run. Trust the workspace to use it.'), {
-              [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
+            ctx.messages.show('error', vscode.l10n.t('The certificate validator {0} does not exist.', state.file), {
+              [vscode.l10n.t('Open Setting')]: openSettingAction(),
             });
             break;
+          case 'untrusted':
+            ctx.messages.show(
+              'warning',
+              vscode.l10n.t('This workspace is not trusted, so its certificate validator is not run. Trust the workspace to use it.'),
+              {
+                [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
+              },
+            );
+            break;
           case 'unset':
-            ctx.messages.show('info', vscode.l10n.t('No certificate validator is set (managedDownloads.certificateValidator).'), { [vscode.l10n.t('Open Setting')]: openSettingAction() });
+            ctx.messages.show('info', vscode.l10n.t('No certificate validator is set (managedDownloads.certificateValidator).'), {
+              [vscode.l10n.t('Open Setting')]: openSettingAction(),
+            });
             break;
         }
         return state.status;
@@ -129,7 +158,10 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
         else ids.forEach((id) => service.clearCache(id));
         ctx.tree.refreshJobs(ids.length ? ids : ctx.model.list().map((j) => j.id));
         ctx.log.info(`certificate cache cleared for ${ids.length ? ids.join(', ') : 'every job'}`);
-        vscode.window.setStatusBarMessage(ids.length ? vscode.l10n.t('Certificate cache of the job cleared') : vscode.l10n.t('Certificate caches cleared'), 3000);
+        vscode.window.setStatusBarMessage(
+          ids.length ? vscode.l10n.t('Certificate cache of the job cleared') : vscode.l10n.t('Certificate caches cleared'),
+          3000,
+        );
         return ids.length ? ids : 'all';
       },
     },
@@ -138,7 +170,10 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
       handler: async (...args) => {
         const [jobId] = jobIdsFromArgs(args[0], args[1]);
         const job = jobId ? requireJob(ctx.model, jobId) : undefined;
-        const uri = RejectionsDocumentProvider.uriFor(job?.id, job ? vscode.l10n.t('{0} (certificate rejections)', job.displayName) : vscode.l10n.t('Certificate rejections'));
+        const uri = RejectionsDocumentProvider.uriFor(
+          job?.id,
+          job ? vscode.l10n.t('{0} (certificate rejections)', job.displayName) : vscode.l10n.t('Certificate rejections'),
+        );
         const doc = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(doc, { preview: true });
         return doc.uri;

@@ -26,7 +26,14 @@ async function choose<T>(items: Choice<T>[], placeHolder: string): Promise<T> {
 }
 
 async function openFile(title: string, filters: Record<string, string[]>): Promise<string> {
-  const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, canSelectFiles: true, canSelectFolders: false, filters, openLabel: vscode.l10n.t('Use') });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    canSelectMany: false,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    filters,
+    openLabel: vscode.l10n.t('Use'),
+  });
   if (!picked?.[0]) throw new UserCancelled();
   return picked[0].fsPath;
 }
@@ -35,24 +42,56 @@ async function openFile(title: string, filters: Record<string, string[]>): Promi
 async function askCertificate(): Promise<{ spec: ClientCertificateSpec; secret: ClientCertificateSecret }> {
   const format = await choose<'pem' | 'pkcs12'>(
     [
-      { label: vscode.l10n.t('$(file) PEM certificate'), description: vscode.l10n.t('.pem, .crt: with its key in the same file or in a key file'), value: 'pem' },
-      { label: vscode.l10n.t('$(file-binary) PKCS#12'), description: vscode.l10n.t('.pfx, .p12: certificate and key in one file'), value: 'pkcs12' },
+      {
+        label: vscode.l10n.t('$(file) PEM certificate'),
+        description: vscode.l10n.t('.pem, .crt: with its key in the same file or in a key file'),
+        value: 'pem',
+      },
+      {
+        label: vscode.l10n.t('$(file-binary) PKCS#12'),
+        description: vscode.l10n.t('.pfx, .p12: certificate and key in one file'),
+        value: 'pkcs12',
+      },
     ],
     vscode.l10n.t('Which kind of certificate file?'),
   );
   let files: Pick<ClientCertificateSpec, 'certFile' | 'keyFile' | 'pfxFile'>;
   if (format === 'pem') {
-    const certFile = await openFile(vscode.l10n.t('The client certificate (PEM)'), { [vscode.l10n.t('PEM certificate')]: ['pem', 'crt', 'cer'], [vscode.l10n.t('All files')]: ['*'] });
+    const certFile = await openFile(vscode.l10n.t('The client certificate (PEM)'), {
+      [vscode.l10n.t('PEM certificate')]: ['pem', 'crt', 'cer'],
+      [vscode.l10n.t('All files')]: ['*'],
+    });
     const text = await fs.readFile(certFile, 'utf8').catch(() => '');
     const keyInside = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(text);
-    files = keyInside ? { certFile } : { certFile, keyFile: await openFile(vscode.l10n.t('The private key of this certificate (PEM)'), { [vscode.l10n.t('PEM key')]: ['key', 'pem'], [vscode.l10n.t('All files')]: ['*'] }) };
+    files = keyInside
+      ? { certFile }
+      : {
+          certFile,
+          keyFile: await openFile(vscode.l10n.t('The private key of this certificate (PEM)'), {
+            [vscode.l10n.t('PEM key')]: ['key', 'pem'],
+            [vscode.l10n.t('All files')]: ['*'],
+          }),
+        };
   } else {
-    files = { pfxFile: await openFile(vscode.l10n.t('The client certificate (PKCS#12)'), { 'PKCS#12': ['pfx', 'p12'], [vscode.l10n.t('All files')]: ['*'] }) };
+    files = {
+      pfxFile: await openFile(vscode.l10n.t('The client certificate (PKCS#12)'), {
+        'PKCS#12': ['pfx', 'p12'],
+        [vscode.l10n.t('All files')]: ['*'],
+      }),
+    };
   }
   const source = await choose<'file' | 'secret'>(
     [
-      { label: vscode.l10n.t('Read the file at each download'), description: vscode.l10n.t('the job records its path; the file must stay there'), value: 'file' },
-      { label: vscode.l10n.t('Keep a copy in VS Code\'s secret storage'), description: vscode.l10n.t('the file is no longer needed'), value: 'secret' },
+      {
+        label: vscode.l10n.t('Read the file at each download'),
+        description: vscode.l10n.t('the job records its path; the file must stay there'),
+        value: 'file',
+      },
+      {
+        label: vscode.l10n.t("Keep a copy in VS Code's secret storage"),
+        description: vscode.l10n.t('the file is no longer needed'),
+        value: 'secret',
+      },
     ],
     vscode.l10n.t('Where should the job take the certificate from?'),
   );
@@ -63,7 +102,11 @@ async function askCertificate(): Promise<{ spec: ClientCertificateSpec; secret: 
   const secret: ClientCertificateSecret =
     format === 'pkcs12'
       ? { pfx: (await fs.readFile(files.pfxFile!)).toString('base64'), ...withPassphrase }
-      : { cert: await fs.readFile(files.certFile!, 'utf8'), ...(files.keyFile ? { key: await fs.readFile(files.keyFile, 'utf8') } : {}), ...withPassphrase };
+      : {
+          cert: await fs.readFile(files.certFile!, 'utf8'),
+          ...(files.keyFile ? { key: await fs.readFile(files.keyFile, 'utf8') } : {}),
+          ...withPassphrase,
+        };
   return { spec: { format, source: 'secret', passphrase: passphrase !== undefined }, secret };
 }
 
@@ -77,7 +120,7 @@ async function askPassphraseIfNeeded(spec: ClientCertificateSpec): Promise<strin
   }
   const passphrase = await vscode.window.showInputBox({
     title: title(),
-    prompt: vscode.l10n.t('The certificate\'s passphrase (kept in VS Code\'s secret storage, never in the job store or the log)'),
+    prompt: vscode.l10n.t("The certificate's passphrase (kept in VS Code's secret storage, never in the job store or the log)"),
     password: true,
     ignoreFocusOut: true,
   });
@@ -98,7 +141,11 @@ export function clientCertificateCommands(ctx: CommandContext, secrets: ClientCe
         else if (job.clientCertificate) {
           const remove = await choose<boolean>(
             [
-              { label: vscode.l10n.t('$(file) Choose another certificate'), description: vscode.l10n.t('now: {0}', job.clientCertificate.subject), value: false },
+              {
+                label: vscode.l10n.t('$(file) Choose another certificate'),
+                description: vscode.l10n.t('now: {0}', job.clientCertificate.subject),
+                value: false,
+              },
               { label: vscode.l10n.t('$(trash) Remove the client certificate'), value: true },
             ],
             vscode.l10n.t('Job "{0}" presents {1}', job.displayName, job.clientCertificate.subject),
@@ -108,9 +155,17 @@ export function clientCertificateCommands(ctx: CommandContext, secrets: ClientCe
         const updated = await applyClientCertificate(await ctx.engines.get(), secrets, job.id, chosen?.spec, chosen?.secret);
         const now = updated.clientCertificate;
         // The subject and thumbprint only: never the key, the data or the passphrase.
-        ctx.log.info(now ? `job ${job.id} presents the client certificate ${now.subject} (SHA-1 ${now.sha1Thumbprint}) from the next connection` : `job ${job.id}: client certificate removed`);
+        ctx.log.info(
+          now
+            ? `job ${job.id} presents the client certificate ${now.subject} (SHA-1 ${now.sha1Thumbprint}) from the next connection`
+            : `job ${job.id}: client certificate removed`,
+        );
         if (optionsArg === undefined) {
-          void vscode.window.showInformationMessage(now ? vscode.l10n.t('"{0}" presents the client certificate {1} from its next connection.', job.displayName, now.subject) : vscode.l10n.t('"{0}" no longer has a client certificate.', job.displayName));
+          void vscode.window.showInformationMessage(
+            now
+              ? vscode.l10n.t('"{0}" presents the client certificate {1} from its next connection.', job.displayName, now.subject)
+              : vscode.l10n.t('"{0}" no longer has a client certificate.', job.displayName),
+          );
         }
         return updated;
       },

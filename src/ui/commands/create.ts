@@ -44,7 +44,12 @@ export function uiJobOptions(displayName: string, options: CreateOptions = {}): 
 
 /** Final paths that unfinished jobs will write, so a new file never takes one of them. */
 export function pathsInUse(model: JobsModel): Set<string> {
-  return new Set(model.list().filter((j) => !isFinal(j.state)).flatMap((j) => j.files.map((f) => f.localPath)));
+  return new Set(
+    model
+      .list()
+      .filter((j) => !isFinal(j.state))
+      .flatMap((j) => j.files.map((f) => f.localPath)),
+  );
 }
 
 function asUrlList(value: unknown): string[] | undefined {
@@ -74,7 +79,8 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
         const defaultFolder = settings.defaultDownloadFolder();
         // Asked only interactively: a caller that passes URLs gets the default folder unless it names one.
         const folder = options.destination ?? (given ? defaultFolder : await pickFolder(defaultFolder));
-        if (!path.isAbsolute(folder)) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination folder must be an absolute path: {0}', folder));
+        if (!path.isAbsolute(folder))
+          throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination folder must be an absolute path: {0}', folder));
         await fs.mkdir(folder, { recursive: true });
 
         const engine = await ctx.engines.get();
@@ -101,7 +107,10 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.newJob,
       handler: async (nameArg?: unknown, optionsArg?: unknown) => {
-        const name = typeof nameArg === 'string' && nameArg.trim() ? nameArg.trim() : await askText(vscode.l10n.t('New Job'), vscode.l10n.t('Name of the job'), vscode.l10n.t('New job'));
+        const name =
+          typeof nameArg === 'string' && nameArg.trim()
+            ? nameArg.trim()
+            : await askText(vscode.l10n.t('New Job'), vscode.l10n.t('Name of the job'), vscode.l10n.t('New job'));
         const engine = await ctx.engines.get();
         const job = await engine.createJob(uiJobOptions(name, asOptions(optionsArg)));
         ctx.log.info(`new job "${job.displayName}" (${job.id})`);
@@ -115,23 +124,38 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
       id: CommandIds.addFile,
       handler: async (jobArg?: unknown, urlArg?: unknown, localPathArg?: unknown, addOptions?: unknown) => {
         const [job] = await jobsForAction(ctx.model, 'addFile', vscode.l10n.t('Add File to Job'), [jobArg]);
-        const url = parseDownloadUrl(typeof urlArg === 'string' ? urlArg : (await askUrls(vscode.l10n.t('Add File to "{0}"', job.displayName), false))[0]);
+        const url = parseDownloadUrl(
+          typeof urlArg === 'string' ? urlArg : (await askUrls(vscode.l10n.t('Add File to "{0}"', job.displayName), false))[0],
+        );
         let localPath: string;
         if (typeof localPathArg === 'string') localPath = localPathArg;
         else {
           const suggested = uniqueDestination(settings.defaultDownloadFolder(), fileNameFromUrl(url), pathsInUse(ctx.model));
           if (typeof urlArg === 'string') localPath = suggested;
           else {
-            const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(suggested), saveLabel: vscode.l10n.t('Download Here'), title: vscode.l10n.t('Save the file as') });
+            const uri = await vscode.window.showSaveDialog({
+              defaultUri: vscode.Uri.file(suggested),
+              saveLabel: vscode.l10n.t('Download Here'),
+              title: vscode.l10n.t('Save the file as'),
+            });
             if (!uri) throw new UserCancelled();
             localPath = uri.fsPath;
           }
         }
-        if (!path.isAbsolute(localPath)) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination must be an absolute path: {0}', localPath));
+        if (!path.isAbsolute(localPath))
+          throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination must be an absolute path: {0}', localPath));
         // An existing file is replaced only when the caller said so (the save dialog asks the person itself).
         const overwrite = typeof localPathArg !== 'string' || (asOptions(addOptions) as { overwrite?: boolean }).overwrite === true;
         if (!overwrite && (await fs.stat(localPath).catch(() => undefined))?.isFile()) {
-          throw new BitsError(Codes.E_FILE_EXISTS, vscode.l10n.t('{0} already exists; pass {1} to replace it when the job completes, or choose another path.', localPath, '{ overwrite: true }'), ErrorContext.LOCAL_FILE);
+          throw new BitsError(
+            Codes.E_FILE_EXISTS,
+            vscode.l10n.t(
+              '{0} already exists; pass {1} to replace it when the job completes, or choose another path.',
+              localPath,
+              '{ overwrite: true }',
+            ),
+            ErrorContext.LOCAL_FILE,
+          );
         }
         await fs.mkdir(path.dirname(localPath), { recursive: true });
         const engine = await ctx.engines.get();
@@ -145,7 +169,10 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
 
 async function offerJobOptions(jobId: string, name: string): Promise<void> {
   const open = vscode.l10n.t('Job Options...');
-  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Job "{0}" was created, suspended: set its options, add files, then resume it.', name), open);
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Job "{0}" was created, suspended: set its options, add files, then resume it.', name),
+    open,
+  );
   if (choice === open) await vscode.commands.executeCommand(CommandIds.jobOptions, jobId);
 }
 

@@ -17,7 +17,12 @@ export function jobOptionsCommands(ctx: CommandContext, secrets: HeaderSecrets, 
     {
       id: CommandIds.jobOptions,
       handler: async (jobArg?: unknown, selected?: unknown) => {
-        const id = jobArg instanceof vscode.Uri ? (jobArg.scheme === DETAILS_SCHEME ? jobArg.query : undefined) : jobIdsFromArgs(jobArg, selected)[0];
+        const id =
+          jobArg instanceof vscode.Uri
+            ? jobArg.scheme === DETAILS_SCHEME
+              ? jobArg.query
+              : undefined
+            : jobIdsFromArgs(jobArg, selected)[0];
         const job = id !== undefined ? requireJob(ctx.model, id) : await pickJob(ctx.model, undefined, vscode.l10n.t('Job Options'));
         panels.show(job);
         return job.id;

@@ -59,7 +59,10 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
           const { code } = await engine.cancel(job.id);
           ctx.log.info(`cancelled "${job.displayName}" (${job.id})`);
           if (code === Codes.BG_S_UNABLE_TO_DELETE_FILES) {
-            ctx.messages.show('warning', vscode.l10n.t('"{0}" was cancelled, but some of its temporary files could not be deleted.', job.displayName));
+            ctx.messages.show(
+              'warning',
+              vscode.l10n.t('"{0}" was cancelled, but some of its temporary files could not be deleted.', job.displayName),
+            );
           }
         }
         return jobs.map((j) => j.id);
@@ -78,11 +81,17 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
             () => engine.complete(job.id),
           );
           results.push(result);
-          ctx.log.info(`completed "${job.displayName}" (${job.id}): ${result.completed.length} file(s) kept, ${result.notTransferred.length} dropped`);
+          ctx.log.info(
+            `completed "${job.displayName}" (${job.id}): ${result.completed.length} file(s) kept, ${result.notTransferred.length} dropped`,
+          );
           if (result.notTransferred.length) {
             ctx.messages.show(
               'warning',
-              vscode.l10n.t('"{0}" was completed with only the files that had fully arrived. Not kept: {1}.', job.displayName, result.notTransferred.map((p) => path.basename(p)).join(', ')),
+              vscode.l10n.t(
+                '"{0}" was completed with only the files that had fully arrived. Not kept: {1}.',
+                job.displayName,
+                result.notTransferred.map((p) => path.basename(p)).join(', '),
+              ),
             );
           }
         }
@@ -92,7 +101,12 @@ export function jobVerbCommands(ctx: CommandContext): CommandDefinition[] {
     {
       id: CommandIds.setPriority,
       handler: async (...args) => {
-        const jobs = await jobsForAction(ctx.model, 'setPriority', vscode.l10n.t('Set Priority'), Array.isArray(args[1]) ? args : [args[0]]);
+        const jobs = await jobsForAction(
+          ctx.model,
+          'setPriority',
+          vscode.l10n.t('Set Priority'),
+          Array.isArray(args[1]) ? args : [args[0]],
+        );
         const priority = args[1] !== undefined && !Array.isArray(args[1]) ? parsePriority(args[1]) : await pickPriority(jobs[0].priority);
         const engine = await ctx.engines.get();
         for (const job of jobs) {

@@ -27,7 +27,10 @@ export function followViewContext(model: JobsModel, history: DownloadHistory): v
   };
   const update = () => {
     const jobs = model.list();
-    set(ViewContextKeys.canSuspendAll, jobs.some((j) => canDo(j, 'suspend')));
+    set(
+      ViewContextKeys.canSuspendAll,
+      jobs.some((j) => canDo(j, 'suspend')),
+    );
     set(ViewContextKeys.canResumeAll, jobs.some(resumable));
     set(ViewContextKeys.hasHistory, history.list().length > 0);
   };
@@ -63,11 +66,13 @@ interface FileTarget {
 /** The files a file command acts on: one file row, every file of a job (or of a History entry). */
 function fileTargets(ctx: CommandContext, history: DownloadHistory, args: unknown[]): FileTarget[] {
   const entries = historyEntriesFromArgs(history, args[0], args[1]);
-  if (entries.length) return entries.flatMap((e) => e.files.map((f) => ({ jobName: e.displayName, localPath: f.localPath, delivered: f.delivered })));
+  if (entries.length)
+    return entries.flatMap((e) => e.files.map((f) => ({ jobName: e.displayName, localPath: f.localPath, delivered: f.delivered })));
   const file = fileFromArgs(ctx.model, args[0]);
   if (file) {
     const record = file.job.files[file.index];
-    if (!record) throw new BitsError(Codes.BG_E_FILE_NOT_FOUND, vscode.l10n.t('"{0}" has no file number {1}.', file.job.displayName, file.index + 1));
+    if (!record)
+      throw new BitsError(Codes.BG_E_FILE_NOT_FOUND, vscode.l10n.t('"{0}" has no file number {1}.', file.job.displayName, file.index + 1));
     return [{ jobName: file.job.displayName, localPath: record.localPath, delivered: fileIsDelivered(file.job, record) }];
   }
   const ids = jobIdsFromArgs(args[0], args[1]);
@@ -84,11 +89,17 @@ async function deliveredFile(targets: FileTarget[]): Promise<string> {
   if (!delivered.length) {
     throw new BitsError(
       Codes.BG_E_INVALID_STATE,
-      vscode.l10n.t('"{0}" has no downloaded file yet: files appear at their destination only when the job is completed.', targets[0]?.jobName ?? ''),
+      vscode.l10n.t(
+        '"{0}" has no downloaded file yet: files appear at their destination only when the job is completed.',
+        targets[0]?.jobName ?? '',
+      ),
     );
   }
   for (const t of delivered) if ((await fs.stat(t.localPath).catch(() => undefined))?.isFile()) return t.localPath;
-  throw new BitsError(Codes.E_FILE_NOT_FOUND, vscode.l10n.t('{0} is no longer there: it was moved or deleted after the download.', delivered[0].localPath));
+  throw new BitsError(
+    Codes.E_FILE_NOT_FOUND,
+    vscode.l10n.t('{0} is no longer there: it was moved or deleted after the download.', delivered[0].localPath),
+  );
 }
 
 export interface RedownloadSource {
@@ -102,9 +113,13 @@ export interface RedownloadSource {
  * header's value is the old job's secret).
  */
 export async function downloadAgain(ctx: CommandContext, source: RedownloadSource): Promise<string> {
-  if (!source.files.length) throw new BitsError(Codes.BG_E_EMPTY, vscode.l10n.t('"{0}" has no files to download again.', source.displayName));
+  if (!source.files.length)
+    throw new BitsError(Codes.BG_E_EMPTY, vscode.l10n.t('"{0}" has no files to download again.', source.displayName));
   const urls = source.files.map((f) => parseDownloadUrl(f.remoteUrl));
-  const targets = againDestinations(source.files.map((f) => f.localPath), pathsInUse(ctx.model));
+  const targets = againDestinations(
+    source.files.map((f) => f.localPath),
+    pathsInUse(ctx.model),
+  );
   const engine = await ctx.engines.get();
   const job = await engine.createJob(uiJobOptions(source.displayName));
   try {
@@ -145,7 +160,9 @@ export function manageCommands(ctx: CommandContext, history: DownloadHistory): C
           return file;
         } catch {
           // A browser or a remote window has no file manager here: say where the file is instead.
-          ctx.messages.show('info', vscode.l10n.t('The file is at {0}.', file), { [vscode.l10n.t('Copy Path')]: () => vscode.env.clipboard.writeText(file) });
+          ctx.messages.show('info', vscode.l10n.t('The file is at {0}.', file), {
+            [vscode.l10n.t('Copy Path')]: () => vscode.env.clipboard.writeText(file),
+          });
           return file;
         }
       },
@@ -157,7 +174,10 @@ export function manageCommands(ctx: CommandContext, history: DownloadHistory): C
         if (!paths.length) throw new BitsError(Codes.BG_E_EMPTY, vscode.l10n.t('That job has no files, so there is no path to copy.'));
         const text = paths.join('\n');
         await vscode.env.clipboard.writeText(text);
-        vscode.window.setStatusBarMessage(paths.length === 1 ? vscode.l10n.t('Copied {0}', path.basename(paths[0])) : vscode.l10n.t('Copied {0} paths', paths.length), 3000);
+        vscode.window.setStatusBarMessage(
+          paths.length === 1 ? vscode.l10n.t('Copied {0}', path.basename(paths[0])) : vscode.l10n.t('Copied {0} paths', paths.length),
+          3000,
+        );
         return text;
       },
     },
@@ -171,7 +191,14 @@ export function manageCommands(ctx: CommandContext, history: DownloadHistory): C
         if (!sources.length) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('Pick a job or a History entry to download again.'));
         const omitted = entries.reduce((n, e) => n + e.omittedFiles, 0);
         if (omitted) {
-          ctx.messages.show('warning', vscode.l10n.t('The History kept the first {0} files of a large job; {1} more are not downloaded again.', entries[0].files.length, omitted));
+          ctx.messages.show(
+            'warning',
+            vscode.l10n.t(
+              'The History kept the first {0} files of a large job; {1} more are not downloaded again.',
+              entries[0].files.length,
+              omitted,
+            ),
+          );
         }
         const ids: string[] = [];
         for (const source of sources) ids.push(await downloadAgain(ctx, source));
@@ -232,7 +259,9 @@ async function runOnAll(ctx: CommandContext, jobs: { id: string; displayName: st
     const names = failed.slice(0, 3).join(', ') + (failed.length > 3 ? ', ...' : '');
     ctx.messages.show(
       'warning',
-      verb === 'suspend' ? vscode.l10n.t('{0} job(s) could not be suspended: {1}. See the log.', failed.length, names) : vscode.l10n.t('{0} job(s) could not be resumed: {1}. See the log.', failed.length, names),
+      verb === 'suspend'
+        ? vscode.l10n.t('{0} job(s) could not be suspended: {1}. See the log.', failed.length, names)
+        : vscode.l10n.t('{0} job(s) could not be resumed: {1}. See the log.', failed.length, names),
     );
   }
   return done;

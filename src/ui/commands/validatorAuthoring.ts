@@ -28,14 +28,20 @@ export class CertificateCheckDocuments implements vscode.TextDocumentContentProv
 
   /** Stores a report under a URI named after its host; the same host again replaces its document. */
   put(report: DryRunReport, markdown: string): vscode.Uri {
-    const uri = vscode.Uri.from({ scheme: CERTIFICATE_CHECK_SCHEME, path: `/Certificate check ${report.host.replace(/[\\/:*?"<>|#%]/g, '_')}.md` });
+    const uri = vscode.Uri.from({
+      scheme: CERTIFICATE_CHECK_SCHEME,
+      path: `/Certificate check ${report.host.replace(/[\\/:*?"<>|#%]/g, '_')}.md`,
+    });
     this.documents.set(uri.toString(), markdown);
     this.changed.fire(uri);
     return uri;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.documents.get(uri.toString()) ?? vscode.l10n.t('This certificate check is no longer available: run "Managed Downloads: Test Certificate Validator on URL..." again.');
+    return (
+      this.documents.get(uri.toString()) ??
+      vscode.l10n.t('This certificate check is no longer available: run "Managed Downloads: Test Certificate Validator on URL..." again.')
+    );
   }
 
   dispose(): void {
@@ -51,7 +57,12 @@ interface CreateOptions {
 function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('Open a folder first: a certificate validator is a file of the workspace, named in its settings (managedDownloads.certificateValidator).'));
+    throw new BitsError(
+      Codes.E_INVALIDARG,
+      vscode.l10n.t(
+        'Open a folder first: a certificate validator is a file of the workspace, named in its settings (managedDownloads.certificateValidator).',
+      ),
+    );
   }
   return folder;
 }
@@ -66,14 +77,23 @@ async function pickTarget(folder: vscode.WorkspaceFolder): Promise<string> {
   const recommended = path.join(folder.uri.fsPath, DEFAULT_VALIDATOR_PATH);
   const choice = await vscode.window.showQuickPick(
     [
-      { label: DEFAULT_VALIDATOR_PATH, description: vscode.l10n.t('recommended'), detail: vscode.l10n.t('Kept with the workspace settings and committed with them'), file: recommended },
+      {
+        label: DEFAULT_VALIDATOR_PATH,
+        description: vscode.l10n.t('recommended'),
+        detail: vscode.l10n.t('Kept with the workspace settings and committed with them'),
+        file: recommended,
+      },
       { label: vscode.l10n.t('Choose a location...'), detail: vscode.l10n.t('Any .ts file of the workspace'), file: undefined },
     ],
     { title: vscode.l10n.t('Create Certificate Validator'), placeHolder: vscode.l10n.t('Where should the validator file go?') },
   );
   if (!choice) throw new UserCancelled();
   if (choice.file) return choice.file;
-  const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(recommended), filters: { TypeScript: ['ts'] }, title: vscode.l10n.t('Create Certificate Validator') });
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(recommended),
+    filters: { TypeScript: ['ts'] },
+    title: vscode.l10n.t('Create Certificate Validator'),
+  });
   if (!uri) throw new UserCancelled();
   return uri.fsPath;
 }
@@ -84,7 +104,11 @@ function targetFromArg(folder: vscode.WorkspaceFolder, arg: unknown): string | u
   return undefined;
 }
 
-async function createValidator(ctx: CommandContext, arg: unknown, options: CreateOptions = {}): Promise<{ file: string; declarations: string; created: boolean }> {
+async function createValidator(
+  ctx: CommandContext,
+  arg: unknown,
+  options: CreateOptions = {},
+): Promise<{ file: string; declarations: string; created: boolean }> {
   const folder = workspaceFolder();
   const given = targetFromArg(folder, arg);
   const file = given ?? (await pickTarget(folder));
@@ -96,7 +120,12 @@ async function createValidator(ctx: CommandContext, arg: unknown, options: Creat
   if (exists && !overwrite && !given) {
     // Asked only from the palette; a caller that names a file gets the existing one used.
     const replace = vscode.l10n.t('Replace It');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already exists.', settingValue(folder, file)), { modal: true }, vscode.l10n.t('Use It'), replace);
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} already exists.', settingValue(folder, file)),
+      { modal: true },
+      vscode.l10n.t('Use It'),
+      replace,
+    );
     if (!choice) throw new UserCancelled();
     overwrite = choice === replace;
   }
@@ -115,9 +144,13 @@ async function createValidator(ctx: CommandContext, arg: unknown, options: Creat
   }
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   if (!vscode.workspace.isTrusted) {
-    ctx.messages.show('warning', vscode.l10n.t('The validator was created, but this workspace is not trusted, so it does not run yet. Trust the workspace to use it.'), {
-      [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
-    });
+    ctx.messages.show(
+      'warning',
+      vscode.l10n.t('The validator was created, but this workspace is not trusted, so it does not run yet. Trust the workspace to use it.'),
+      {
+        [vscode.l10n.t('Manage Workspace Trust')]: () => vscode.commands.executeCommand('workbench.trust.manage'),
+      },
+    );
   } else {
     vscode.window.setStatusBarMessage(
       created
@@ -136,11 +169,31 @@ interface TestOptions {
 }
 
 const flagChoices = (): { label: string; flag: number; detail: string }[] => [
-  { label: vscode.l10n.t('Allow unknown CA (0x8)'), flag: SecurityFlags.IGNORE_UNKNOWN_CA, detail: vscode.l10n.t('for a private CA your validator vouches for') },
-  { label: vscode.l10n.t('Ignore invalid name (0x2)'), flag: SecurityFlags.IGNORE_CERT_CN_INVALID, detail: vscode.l10n.t('the certificate may name another host') },
-  { label: vscode.l10n.t('Ignore invalid date (0x4)'), flag: SecurityFlags.IGNORE_CERT_DATE_INVALID, detail: vscode.l10n.t('expired or not yet valid') },
-  { label: vscode.l10n.t('Ignore wrong usage (0x10)'), flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE, detail: vscode.l10n.t('not issued for server authentication') },
-  { label: vscode.l10n.t('Check revocation (0x1)'), flag: SecurityFlags.ENABLE_CRL_CHECK, detail: vscode.l10n.t('fetch CRLs; fail when revocation cannot be checked') },
+  {
+    label: vscode.l10n.t('Allow unknown CA (0x8)'),
+    flag: SecurityFlags.IGNORE_UNKNOWN_CA,
+    detail: vscode.l10n.t('for a private CA your validator vouches for'),
+  },
+  {
+    label: vscode.l10n.t('Ignore invalid name (0x2)'),
+    flag: SecurityFlags.IGNORE_CERT_CN_INVALID,
+    detail: vscode.l10n.t('the certificate may name another host'),
+  },
+  {
+    label: vscode.l10n.t('Ignore invalid date (0x4)'),
+    flag: SecurityFlags.IGNORE_CERT_DATE_INVALID,
+    detail: vscode.l10n.t('expired or not yet valid'),
+  },
+  {
+    label: vscode.l10n.t('Ignore wrong usage (0x10)'),
+    flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE,
+    detail: vscode.l10n.t('not issued for server authentication'),
+  },
+  {
+    label: vscode.l10n.t('Check revocation (0x1)'),
+    flag: SecurityFlags.ENABLE_CRL_CHECK,
+    detail: vscode.l10n.t('fetch CRLs; fail when revocation cannot be checked'),
+  },
 ];
 
 function validUrl(value: string): string | undefined {
@@ -183,7 +236,12 @@ async function askUrlAndFlags(): Promise<{ url: string; flags: number }> {
   return { url: url.trim(), flags: picked.reduce((all, c) => all | c.flag, 0) };
 }
 
-async function testValidator(ctx: CommandContext, certificates: CertificateUi, documents: CertificateCheckDocuments, args: unknown[]): Promise<DryRunReport> {
+async function testValidator(
+  ctx: CommandContext,
+  certificates: CertificateUi,
+  documents: CertificateCheckDocuments,
+  args: unknown[],
+): Promise<DryRunReport> {
   const options = (args.find((a) => typeof a === 'object' && a !== null && ('securityFlags' in a || 'show' in a)) ?? {}) as TestOptions;
   const given = fromArgs(ctx, args);
   const { url, flags } = given.url ? { url: given.url, flags: options.securityFlags ?? given.flags ?? 0 } : await askUrlAndFlags();
@@ -193,17 +251,22 @@ async function testValidator(ctx: CommandContext, certificates: CertificateUi, d
   const file = configuredValidatorFile();
   const service = await certificates.service();
   const host = new URL(url).host;
-  const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the certificate of {0} (nothing is downloaded)', host) }, () =>
-    dryRun({
-      url,
-      securityFlags: flags,
-      trust: service.trust(),
-      proxy: proxySettings(),
-      validatorFile: file,
-      validatorBlocked: file && !vscode.workspace.isTrusted ? 'the workspace is not trusted, so its validator is never run' : undefined,
-      timeLimitMs: settings.validatorTimeLimitMs(),
-      log: (level, message) => ctx.log[level](`(test on ${host}) ${message}`),
-    }),
+  const report = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Checking the certificate of {0} (nothing is downloaded)', host),
+    },
+    () =>
+      dryRun({
+        url,
+        securityFlags: flags,
+        trust: service.trust(),
+        proxy: proxySettings(),
+        validatorFile: file,
+        validatorBlocked: file && !vscode.workspace.isTrusted ? 'the workspace is not trusted, so its validator is never run' : undefined,
+        timeLimitMs: settings.validatorTimeLimitMs(),
+        log: (level, message) => ctx.log[level](`(test on ${host}) ${message}`),
+      }),
   );
   ctx.log.info(`certificate check of ${url} with flags 0x${flags.toString(16)}: ${report.verdict}`);
   let markdown = dryRunMarkdown(report, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
@@ -212,7 +275,9 @@ async function testValidator(ctx: CommandContext, certificates: CertificateUi, d
   const uri = documents.put(report, markdown);
   const show = options.show ?? 'preview';
   if (show === 'preview') {
-    await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(uri, { preview: true }));
+    await vscode.commands
+      .executeCommand('markdown.showPreview', uri)
+      .then(undefined, () => vscode.window.showTextDocument(uri, { preview: true }));
   } else if (show === 'source') {
     await vscode.window.showTextDocument(uri, { preview: true });
   }
@@ -220,11 +285,18 @@ async function testValidator(ctx: CommandContext, certificates: CertificateUi, d
 }
 
 /** The commands; the document provider of their reports is registered into `subscriptions`. */
-export function validatorAuthoringCommands(ctx: CommandContext, certificates: CertificateUi, subscriptions: vscode.Disposable[]): CommandDefinition[] {
+export function validatorAuthoringCommands(
+  ctx: CommandContext,
+  certificates: CertificateUi,
+  subscriptions: vscode.Disposable[],
+): CommandDefinition[] {
   const documents = new CertificateCheckDocuments();
   subscriptions.push(documents, vscode.workspace.registerTextDocumentContentProvider(CERTIFICATE_CHECK_SCHEME, documents));
   return [
-    { id: CommandIds.createValidator, handler: (target?: unknown, options?: unknown) => createValidator(ctx, target, (options ?? {}) as CreateOptions) },
+    {
+      id: CommandIds.createValidator,
+      handler: (target?: unknown, options?: unknown) => createValidator(ctx, target, (options ?? {}) as CreateOptions),
+    },
     { id: CommandIds.testValidator, handler: (...args: unknown[]) => testValidator(ctx, certificates, documents, args) },
   ];
 }

@@ -30,7 +30,9 @@ export async function revealPath(target: string, messages: UserMessages): Promis
       // e.g. a remote window whose client cannot open the server's file manager: fall through
     }
   }
-  messages.show('info', vscode.l10n.t('The file is at {0} (outside the workspace).', target), { [vscode.l10n.t('Copy Path')]: () => vscode.env.clipboard.writeText(target) });
+  messages.show('info', vscode.l10n.t('The file is at {0} (outside the workspace).', target), {
+    [vscode.l10n.t('Copy Path')]: () => vscode.env.clipboard.writeText(target),
+  });
   return 'message';
 }
 
@@ -51,13 +53,20 @@ export function viewCommands(ctx: CommandContext, showLog: () => void, history?:
       id: CommandIds.revealFile,
       handler: async (...args) => {
         const target = fileFromArgs(ctx.model, args[0]);
-        const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, vscode.l10n.t('Reveal File')));
+        const job =
+          target?.job ??
+          (jobIdsFromArgs(args[0]).length
+            ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0])
+            : await pickJob(ctx.model, undefined, vscode.l10n.t('Reveal File')));
         const files = target ? [job.files[target.index]] : job.files;
         const delivered = files.find((f) => f && fileIsDelivered(job, f));
         if (!delivered) {
           throw new BitsError(
             Codes.BG_E_INVALID_STATE,
-            vscode.l10n.t('"{0}" has no completed file to reveal yet: files appear at their destination only when the job is completed.', job.displayName),
+            vscode.l10n.t(
+              '"{0}" has no completed file to reveal yet: files appear at their destination only when the job is completed.',
+              job.displayName,
+            ),
           );
         }
         const where = await revealPath(delivered.localPath, ctx.messages);
@@ -72,14 +81,21 @@ export function viewCommands(ctx: CommandContext, showLog: () => void, history?:
         if (entries.length) urls = [...new Set(entries.flatMap((e) => e.files.map((f) => f.remoteUrl)))];
         else {
           const target = fileFromArgs(ctx.model, args[0]);
-          const job = target?.job ?? (jobIdsFromArgs(args[0]).length ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0]) : await pickJob(ctx.model, undefined, vscode.l10n.t('Copy URL')));
+          const job =
+            target?.job ??
+            (jobIdsFromArgs(args[0]).length
+              ? requireJob(ctx.model, jobIdsFromArgs(args[0])[0])
+              : await pickJob(ctx.model, undefined, vscode.l10n.t('Copy URL')));
           urls = target ? [job.files[target.index].remoteUrl] : job.files.map((f) => f.remoteUrl);
-          if (urls.length === 0) throw new BitsError(Codes.BG_E_EMPTY, vscode.l10n.t('"{0}" has no files, so there is no URL to copy.', job.displayName));
+          if (urls.length === 0)
+            throw new BitsError(Codes.BG_E_EMPTY, vscode.l10n.t('"{0}" has no files, so there is no URL to copy.', job.displayName));
         }
         const text = urls.join('\n');
         await vscode.env.clipboard.writeText(text);
         vscode.window.setStatusBarMessage(
-          urls.length === 1 ? vscode.l10n.t('Copied {0}', path.basename(new URL(urls[0]).pathname) || vscode.l10n.t('the URL')) : vscode.l10n.t('Copied {0} URLs', urls.length),
+          urls.length === 1
+            ? vscode.l10n.t('Copied {0}', path.basename(new URL(urls[0]).pathname) || vscode.l10n.t('the URL'))
+            : vscode.l10n.t('Copied {0} URLs', urls.length),
           3000,
         );
         return text;

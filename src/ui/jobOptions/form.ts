@@ -2,7 +2,14 @@
 // and the check that turns submitted values into what to apply (a setProperties patch, a priority, write-only
 // header changes) or into inline messages per field. Messages from the webview are checked like any input.
 import { BitsError } from '../../core/errors';
-import { JobPriority, JobState, SecurityFlags, type FileChecksumChange, type JobPropertiesPatch, type JobSnapshot } from '../../core/jobs/model';
+import {
+  JobPriority,
+  JobState,
+  SecurityFlags,
+  type FileChecksumChange,
+  type JobPropertiesPatch,
+  type JobSnapshot,
+} from '../../core/jobs/model';
 import { checkHeaders, checkSha256 } from '../../core/jobs/validation';
 
 import type { Translate } from '../l10n';
@@ -70,10 +77,7 @@ export interface SavePlan {
 export type SaveCheck = { ok: true; plan: SavePlan } | { ok: false; errors: FieldErrors };
 
 export type FormMessage =
-  | { type: 'save'; values: FormValues }
-  | { type: 'cancel' }
-  | { type: 'chooseClientCertificate' }
-  | { type: 'removeClientCertificate' };
+  { type: 'save'; values: FormValues } | { type: 'cancel' } | { type: 'chooseClientCertificate' } | { type: 'removeClientCertificate' };
 
 /** The job's current options as the form's values. Write-only values never leave the secret store. */
 export function valuesOf(job: JobSnapshot): FormValues {
@@ -161,7 +165,8 @@ function messageOf(err: unknown): string {
 /** Checks submitted values against the job as it is now; returns what to apply, or a message per wrong field. */
 export function checkValues(values: FormValues, job: JobSnapshot, t: Translate): SaveCheck {
   const errors: FieldErrors = {};
-  if (!isEditable(job)) return { ok: false, errors: { form: t('This job is finished ({0}): its options can no longer change.', JobState[job.state]) } };
+  if (!isEditable(job))
+    return { ok: false, errors: { form: t('This job is finished ({0}): its options can no longer change.', JobState[job.state]) } };
   const patch: JobPropertiesPatch = {};
 
   const displayName = values.displayName.trim();
@@ -207,7 +212,12 @@ export function checkValues(values: FormValues, job: JobSnapshot, t: Translate):
   const priority = JobPriority[values.priority];
   return {
     ok: true,
-    plan: { patch, ...(priority !== job.priority ? { priority } : {}), secretValues: headers.secretValues, secretRemovals: headers.secretRemovals },
+    plan: {
+      patch,
+      ...(priority !== job.priority ? { priority } : {}),
+      secretValues: headers.secretValues,
+      secretRemovals: headers.secretRemovals,
+    },
   };
 }
 
@@ -231,9 +241,12 @@ function checkHeaderRows(rows: HeaderRow[], job: JobSnapshot, t: Translate, erro
     if (!name) return void (errors[field] = t('Enter the header name.'));
     if (seen.has(name.toLowerCase())) return void (errors[field] = t('The header {0} is listed twice.', name));
     seen.add(name.toLowerCase());
-    const keepsStored = row.writeOnly && !row.value && row.storedName?.toLowerCase() === name.toLowerCase() && stored.has(name.toLowerCase());
+    const keepsStored =
+      row.writeOnly && !row.value && row.storedName?.toLowerCase() === name.toLowerCase() && stored.has(name.toLowerCase());
     if (!keepsStored && !row.value) {
-      return void (errors[field] = row.storedName ? t('Type the value again: a write-only value is never shown, so it cannot move to another name or become plain.') : t('Enter the value of {0}.', name));
+      return void (errors[field] = row.storedName
+        ? t('Type the value again: a write-only value is never shown, so it cannot move to another name or become plain.')
+        : t('Enter the value of {0}.', name));
     }
     try {
       checkHeaders({ [name]: keepsStored ? 'x' : row.value });
@@ -254,10 +267,17 @@ function checkHeaderRows(rows: HeaderRow[], job: JobSnapshot, t: Translate, erro
       errors.headers = messageOf(err);
     }
   }
-  const secretRemovals = (job.writeOnlyHeaderNames ?? []).filter((n) => !kept.has(n.toLowerCase()) && !Object.keys(secretValues).some((s) => s.toLowerCase() === n.toLowerCase()));
+  const secretRemovals = (job.writeOnlyHeaderNames ?? []).filter(
+    (n) => !kept.has(n.toLowerCase()) && !Object.keys(secretValues).some((s) => s.toLowerCase() === n.toLowerCase()),
+  );
   return { plain, secretValues, writeOnlyNames, secretRemovals };
 }
 
 export function planIsEmpty(plan: SavePlan): boolean {
-  return Object.keys(plan.patch).length === 0 && plan.priority === undefined && Object.keys(plan.secretValues).length === 0 && plan.secretRemovals.length === 0;
+  return (
+    Object.keys(plan.patch).length === 0 &&
+    plan.priority === undefined &&
+    Object.keys(plan.secretValues).length === 0 &&
+    plan.secretRemovals.length === 0
+  );
 }

@@ -39,7 +39,9 @@ export function sslFlagHelp(t: Translate): Record<string, string> {
     BG_SSL_ENABLE_CRL_CHECK: t('Check every certificate of the chain against its revocation list; fail when that cannot be done.'),
     BG_SSL_IGNORE_CERT_CN_INVALID: t('Accept a certificate whose names do not match the host.'),
     BG_SSL_IGNORE_CERT_DATE_INVALID: t('Accept an expired or not yet valid certificate.'),
-    BG_SSL_IGNORE_UNKNOWN_CA: t('Accept a chain that ends at a root nobody trusts here (a private CA). The job validator, when there is one, still judges it.'),
+    BG_SSL_IGNORE_UNKNOWN_CA: t(
+      'Accept a chain that ends at a root nobody trusts here (a private CA). The job validator, when there is one, still judges it.',
+    ),
     BG_SSL_IGNORE_CERT_WRONG_USAGE: t('Accept a certificate not issued for server authentication.'),
   };
 }
@@ -149,13 +151,15 @@ ${field('priority', t('Priority'), `<select id="priority" ${describedBy('priorit
 <fieldset><legend>${escapeHtml(t('Certificate checks (BITS security flags)'))}</legend>
 <p class="hint">${escapeHtml(t('Each flag relaxes or tightens the platform\u2019s check of the server certificate (phase 1). Leave them clear unless you know why.'))}</p>
 ${SSL_FLAGS.map(
-  (f) => `<div class="check"><input type="checkbox" id="flag-${f.name}" name="sslFlags" value="${f.name}"${values.sslFlags.includes(f.name) ? ' checked' : ''} aria-describedby="flag-${f.name}-hint"><label for="flag-${f.name}"><code>${f.name}</code> (0x${f.bit.toString(16)})</label><div class="hint" id="flag-${f.name}-hint">${escapeHtml(help[f.name])}</div></div>`,
+  (f) =>
+    `<div class="check"><input type="checkbox" id="flag-${f.name}" name="sslFlags" value="${f.name}"${values.sslFlags.includes(f.name) ? ' checked' : ''} aria-describedby="flag-${f.name}-hint"><label for="flag-${f.name}"><code>${f.name}</code> (0x${f.bit.toString(16)})</label><div class="hint" id="flag-${f.name}-hint">${escapeHtml(help[f.name])}</div></div>`,
 ).join('\n')}
 </fieldset>
 
 <fieldset><legend>${escapeHtml(t('Redirects'))}</legend>
 ${REDIRECT_POLICIES.map(
-  (p) => `<div class="check"><input type="radio" id="redirect-${p.policy}" name="redirectPolicy" value="${p.policy}"${p.policy === values.redirectPolicy ? ' checked' : ''} aria-describedby="redirect-${p.policy}-hint"><label for="redirect-${p.policy}"><code>${p.name}</code> (0x${p.bit.toString(16)})</label><div class="hint" id="redirect-${p.policy}-hint">${escapeHtml(redirects[p.policy])}</div></div>`,
+  (p) =>
+    `<div class="check"><input type="radio" id="redirect-${p.policy}" name="redirectPolicy" value="${p.policy}"${p.policy === values.redirectPolicy ? ' checked' : ''} aria-describedby="redirect-${p.policy}-hint"><label for="redirect-${p.policy}"><code>${p.name}</code> (0x${p.bit.toString(16)})</label><div class="hint" id="redirect-${p.policy}-hint">${escapeHtml(redirects[p.policy])}</div></div>`,
 ).join('\n')}
 <div class="check"><input type="checkbox" id="allowHttpsToHttp"${values.allowHttpsToHttp ? ' checked' : ''} aria-describedby="allowHttpsToHttp-hint"><label for="allowHttpsToHttp"><code>BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP</code> (0x800)</label><div class="hint" id="allowHttpsToHttp-hint">${escapeHtml(t('Allow a redirect from https to plain http (refused otherwise).'))}</div></div>
 </fieldset>

@@ -14,7 +14,6 @@ import { formHtml, jobViewOf } from './html';
 
 export const JOB_OPTIONS_VIEW_TYPE = 'managedDownloads.jobOptions';
 
-
 export class JobOptionsPanels implements vscode.Disposable {
   private readonly open = new Map<string, vscode.WebviewPanel>();
 
@@ -27,15 +26,26 @@ export class JobOptionsPanels implements vscode.Disposable {
   show(job: JobSnapshot): void {
     const existing = this.open.get(job.id);
     if (existing) return existing.reveal();
-    const panel = vscode.window.createWebviewPanel(JOB_OPTIONS_VIEW_TYPE, t('Job Options: {0}', job.displayName), vscode.ViewColumn.Active, {
-      enableScripts: true,
-      // The page loads nothing: its style and script are inline under the nonce.
-      localResourceRoots: [],
-      // Unsaved edits survive switching tabs.
-      retainContextWhenHidden: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      JOB_OPTIONS_VIEW_TYPE,
+      t('Job Options: {0}', job.displayName),
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        // The page loads nothing: its style and script are inline under the nonce.
+        localResourceRoots: [],
+        // Unsaved edits survive switching tabs.
+        retainContextWhenHidden: true,
+      },
+    );
     this.open.set(job.id, panel);
-    panel.webview.html = formHtml({ job, values: valuesOf(job), nonce: randomBytes(18).toString('base64'), cspSource: panel.webview.cspSource, t });
+    panel.webview.html = formHtml({
+      job,
+      values: valuesOf(job),
+      nonce: randomBytes(18).toString('base64'),
+      cspSource: panel.webview.cspSource,
+      t,
+    });
     let lastView = JSON.stringify(jobViewOf(job));
     const subscriptions: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(panel, job.id, raw)),

@@ -20,7 +20,10 @@ export class HistoryGroupItem extends vscode.TreeItem {
 
   update(count: number): void {
     this.description = String(count);
-    this.tooltip = vscode.l10n.t('Finished downloads no longer in the list ({0}). Right-click one to download it again or copy its URL.', count);
+    this.tooltip = vscode.l10n.t(
+      'Finished downloads no longer in the list ({0}). Right-click one to download it again or copy its URL.',
+      count,
+    );
     this.accessibilityInformation = { label: vscode.l10n.t('History, {0} finished downloads', count) };
   }
 }
@@ -55,7 +58,10 @@ export class HistoryEntryItem extends vscode.TreeItem {
     this.label = entry.displayName;
     this.description = describeHistoryEntry(entry);
     this.contextValue = `historyEntry:${entry.outcome}:`;
-    this.iconPath = new vscode.ThemeIcon(entry.outcome === 'completed' ? 'pass' : 'circle-slash', new vscode.ThemeColor(entry.outcome === 'completed' ? 'testing.iconPassed' : 'disabledForeground'));
+    this.iconPath = new vscode.ThemeIcon(
+      entry.outcome === 'completed' ? 'pass' : 'circle-slash',
+      new vscode.ThemeColor(entry.outcome === 'completed' ? 'testing.iconPassed' : 'disabledForeground'),
+    );
     this.accessibilityInformation = { label: `${entry.displayName}, ${this.description}` };
     const lines = entry.files.slice(0, 20).map((f) => `${escapeMarkdown(path.basename(f.localPath))}: ${escapeMarkdown(f.remoteUrl)}`);
     const more = entry.files.length + entry.omittedFiles - lines.length;

@@ -99,7 +99,9 @@ export class FileItem extends vscode.TreeItem {
     this.contextValue = fileContextValue(job, file);
     this.resourceUri = vscode.Uri.file(file.localPath);
     // A click on a downloaded file opens it, as in a browser's download list (see Open File for where).
-    this.command = fileIsDelivered(job, file) ? { command: CommandIds.openFile, title: vscode.l10n.t('Open File'), arguments: [this] } : undefined;
+    this.command = fileIsDelivered(job, file)
+      ? { command: CommandIds.openFile, title: vscode.l10n.t('Open File'), arguments: [this] }
+      : undefined;
     // Built on hover (resolveTreeItem): a job of a thousand files redraws without a thousand tooltips.
     this.tooltip = undefined;
   }
@@ -110,9 +112,15 @@ export class FileItem extends vscode.TreeItem {
       [
         `**${escapeMarkdown(path.basename(file.localPath))}**`,
         vscode.l10n.t('**URL:** {0}', escapeMarkdown(file.remoteUrl)),
-        ...(file.finalUrl && file.finalUrl !== file.remoteUrl ? [vscode.l10n.t('**Redirected to:** {0}', escapeMarkdown(file.finalUrl))] : []),
+        ...(file.finalUrl && file.finalUrl !== file.remoteUrl
+          ? [vscode.l10n.t('**Redirected to:** {0}', escapeMarkdown(file.finalUrl))]
+          : []),
         vscode.l10n.t('**Destination:** {0}', escapeMarkdown(file.localPath)),
-        vscode.l10n.t('**Transferred:** {0} of {1}', formatBytes(file.bytesTransferred), file.bytesTotal === null ? vscode.l10n.t('unknown size') : formatBytes(file.bytesTotal)),
+        vscode.l10n.t(
+          '**Transferred:** {0} of {1}',
+          formatBytes(file.bytesTransferred),
+          file.bytesTotal === null ? vscode.l10n.t('unknown size') : formatBytes(file.bytesTotal),
+        ),
         ...(file.sha256 ? [vscode.l10n.t('**Expected sha256:** `{0}`', file.sha256)] : []),
       ].join('  \n'),
     );
@@ -195,7 +203,9 @@ export class CertificateGroupItem extends vscode.TreeItem {
     );
     this.tooltip =
       this.group === 'cache'
-        ? vscode.l10n.t('Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.')
+        ? vscode.l10n.t(
+            'Certificates the validator accepted for this job (host:port and sha256). A cached certificate skips the validator, never the platform check. Reloading the validator clears them.',
+          )
         : vscode.l10n.t('Unsuccessful certificate checks of this job, counted per server.');
   }
 

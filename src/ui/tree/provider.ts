@@ -151,7 +151,8 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   private createChild(item: JobItem, key: string): JobChildItem {
     if (key === 'error') return new ErrorItem(item);
     if (key === 'hint/empty') return new HintItem(item, 'empty', vscode.l10n.t('No files yet: use "Add File to Job"'));
-    if (key === 'certificates/cache') return new CertificateGroupItem(item, 'cache', this.certificates?.cachedCertificates(item.jobId).length ?? 0);
+    if (key === 'certificates/cache')
+      return new CertificateGroupItem(item, 'cache', this.certificates?.cachedCertificates(item.jobId).length ?? 0);
     if (key === 'certificates/rejections') {
       return new CertificateGroupItem(item, 'rejections', this.certificates?.rejections.entries({ jobId: item.jobId }).length ?? 0);
     }
@@ -169,7 +170,12 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     if (group.group === 'cache') {
       return this.certificates.cachedCertificates(jobId).map((c) => {
         const item = entry(`${c.endpoint}/${c.sha256}`);
-        item.set(c.endpoint, `${c.subject} · ${c.sha256.slice(0, 16)}...`, `**${escapeMarkdown(c.endpoint)}**  \n${escapeMarkdown(c.subject)}  \nsha256 \`${c.sha256}\`  \n${vscode.l10n.t('accepted {0}', c.acceptedAt)}`, 'pass');
+        item.set(
+          c.endpoint,
+          `${c.subject} · ${c.sha256.slice(0, 16)}...`,
+          `**${escapeMarkdown(c.endpoint)}**  \n${escapeMarkdown(c.subject)}  \nsha256 \`${c.sha256}\`  \n${vscode.l10n.t('accepted {0}', c.acceptedAt)}`,
+          'pass',
+        );
         return item;
       });
     }
@@ -181,7 +187,15 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
         e.certificates.length === 1
           ? vscode.l10n.t('{0} · 1 certificate · last {1}', times, formatCode(e.lastCode))
           : vscode.l10n.t('{0} · {1} certificates · last {2}', times, e.certificates.length, formatCode(e.lastCode)),
-        vscode.l10n.t('**{0}** rejected {1} ({2} to {3})  \nLast: `{4}` {5}', escapeMarkdown(e.endpoint), times, e.firstTime, e.lastTime, formatCode(e.lastCode), escapeMarkdown(e.lastReason)),
+        vscode.l10n.t(
+          '**{0}** rejected {1} ({2} to {3})  \nLast: `{4}` {5}',
+          escapeMarkdown(e.endpoint),
+          times,
+          e.firstTime,
+          e.lastTime,
+          formatCode(e.lastCode),
+          escapeMarkdown(e.lastReason),
+        ),
         'circle-slash',
       );
       return item;

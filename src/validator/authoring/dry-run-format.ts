@@ -14,7 +14,10 @@ const CHECK_LABEL: Record<DryRunCheck['check'], string> = {
 };
 
 function day(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
 }
 
 function ms(n: number): string {
@@ -86,7 +89,8 @@ export function dryRunMarkdown(r: DryRunReport, workspaceFolder?: string): strin
     for (const f of r.phase1.failures) lines.push(`- **Failed, ${CHECK_LABEL[f.check]}:** ${md(f.reason)}`);
   }
   for (const f of r.phase1.relaxed) lines.push(`- **Relaxed by the flags, ${CHECK_LABEL[f.check]}:** ${md(f.reason)}`);
-  if (r.phase1.passed && r.phase1.relaxed.length === 0) lines.push('- Every check passed: chain to a trusted root, dates, host name, usage.');
+  if (r.phase1.passed && r.phase1.relaxed.length === 0)
+    lines.push('- Every check passed: chain to a trusted root, dates, host name, usage.');
   lines.push('');
 
   const v = r.validator;
@@ -114,7 +118,9 @@ export function dryRunMarkdown(r: DryRunReport, workspaceFolder?: string): strin
 export function dryRunText(r: DryRunReport): string {
   const out: string[] = [];
   out.push(`${r.url}: ${r.verdict}`);
-  out.push(`  ${r.host}:${r.port}${r.proxy ? ` through ${r.proxy}` : ''}, ${r.protocol ?? '?'}${r.cipher ? ` ${r.cipher}` : ''}, handshake ${ms(r.connectMs)}; no HTTP request sent`);
+  out.push(
+    `  ${r.host}:${r.port}${r.proxy ? ` through ${r.proxy}` : ''}, ${r.protocol ?? '?'}${r.cipher ? ` ${r.cipher}` : ''}, handshake ${ms(r.connectMs)}; no HTTP request sent`,
+  );
   out.push('', 'Certificate chain (leaf first):');
   r.chain.forEach((c, i) => {
     out.push(`  [${i}] ${c.subject}`);
@@ -124,7 +130,10 @@ export function dryRunText(r: DryRunReport): string {
     out.push(`      sha256  ${c.sha256}`);
     out.push(`      spki    ${c.spkiPin}`);
   });
-  out.push('', `Phase 1 (platform check, security flags ${flagsText(r)}): ${r.phase1.passed ? 'passed' : `refused, ${r.phase1.codeName} (${r.phase1.code})`}`);
+  out.push(
+    '',
+    `Phase 1 (platform check, security flags ${flagsText(r)}): ${r.phase1.passed ? 'passed' : `refused, ${r.phase1.codeName} (${r.phase1.code})`}`,
+  );
   for (const f of r.phase1.failures) out.push(`  failed:  ${CHECK_LABEL[f.check]}: ${f.reason}`);
   for (const f of r.phase1.relaxed) out.push(`  relaxed: ${CHECK_LABEL[f.check]}: ${f.reason}`);
   const v = r.validator;

@@ -71,7 +71,16 @@ export type DryRunValidator =
   | { status: 'not-called'; file: string; reason: string }
   | { status: 'compile-error'; file: string; problems: string[] }
   | { status: 'load-error'; file: string; message: string }
-  | { status: 'ran'; file: string; verdict: 'accept' | 'decline' | 'unavailable'; code: string; codeName: string; reason: string; timeMs: number; loadMs: number };
+  | {
+      status: 'ran';
+      file: string;
+      verdict: 'accept' | 'decline' | 'unavailable';
+      code: string;
+      codeName: string;
+      reason: string;
+      timeMs: number;
+      loadMs: number;
+    };
 
 export interface DryRunReport {
   url: string;
@@ -114,7 +123,10 @@ function parseTarget(url: string): URL {
     throw new BitsError(Codes.E_INVALIDARG, `"${url}" is not a URL; give one like https://downloads.example.com/file.zip.`);
   }
   if (target.protocol !== 'https:') {
-    throw new BitsError(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, `${url} is not an https URL: only HTTPS servers present a certificate to check.`);
+    throw new BitsError(
+      Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
+      `${url} is not an https URL: only HTTPS servers present a certificate to check.`,
+    );
   }
   return target;
 }
@@ -124,7 +136,8 @@ function lookupWith(resolveHost: (host: string) => string): net.LookupFunction {
     const address = resolveHost(hostname);
     const family = net.isIP(address) || 4;
     // Node asks for every address (all: true) when it may race IPv4 and IPv6.
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
 }
@@ -157,8 +170,22 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   const proxy = resolveProxy(new URL(`https://${target.host}/`), options.proxy);
   const started = performance.now();
   const tunnel = proxy ? await openTunnel(proxy, host, port, timeoutMs) : undefined;
-  const socket = await tlsHandshake({ host, port, socket: tunnel, trust: options.trust, timeoutMs, lookup: options.resolveHost && lookupWith(options.resolveHost) }).catch((e: unknown) => {
-    throw e instanceof BitsError ? e : new BitsError(Codes.BG_E_CONNECT_FAILURE, `Could not make a TLS connection to ${host}:${port}: ${(e as Error).message}.`, ErrorContext.GENERAL_TRANSPORT, { cause: e });
+  const socket = await tlsHandshake({
+    host,
+    port,
+    socket: tunnel,
+    trust: options.trust,
+    timeoutMs,
+    lookup: options.resolveHost && lookupWith(options.resolveHost),
+  }).catch((e: unknown) => {
+    throw e instanceof BitsError
+      ? e
+      : new BitsError(
+          Codes.BG_E_CONNECT_FAILURE,
+          `Could not make a TLS connection to ${host}:${port}: ${(e as Error).message}.`,
+          ErrorContext.GENERAL_TRANSPORT,
+          { cause: e },
+        );
   });
   const connectMs = performance.now() - started;
   let chain;
@@ -172,9 +199,22 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     // Nothing is ever written: the handshake told us everything.
     socket.destroy();
   }
-  if (chain.length === 0) throw new BitsError(Codes.ERROR_WINHTTP_SECURE_FAILURE, `The server ${host}:${port} sent no certificate.`, ErrorContext.GENERAL_TRANSPORT);
+  if (chain.length === 0)
+    throw new BitsError(
+      Codes.ERROR_WINHTTP_SECURE_FAILURE,
+      `The server ${host}:${port} sent no certificate.`,
+      ErrorContext.GENERAL_TRANSPORT,
+    );
   const [leaf, ...sent] = chain;
-  const phase1 = await verifyPhase1({ leaf, sent, host, securityFlags: flags, trust: options.trust, revocation: options.revocation ?? new RevocationChecker(), platform: verdict });
+  const phase1 = await verifyPhase1({
+    leaf,
+    sent,
+    host,
+    securityFlags: flags,
+    trust: options.trust,
+    revocation: options.revocation ?? new RevocationChecker(),
+    platform: verdict,
+  });
   const relaxed = phase1.ok ? phase1.relaxed : [];
   const validatorLog: DryRunReport['validatorLog'] = [];
   const log = (level: LogLevel, message: string) => {
@@ -185,7 +225,12 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   let validator: DryRunValidator = { status: 'none' };
   const file = options.validatorFile;
   if (file && options.validatorBlocked) validator = { status: 'blocked', file, reason: options.validatorBlocked };
-  else if (file && !phase1.ok) validator = { status: 'not-called', file, reason: 'the certificate failed phase 1, and a certificate that fails phase 1 never reaches the validator' };
+  else if (file && !phase1.ok)
+    validator = {
+      status: 'not-called',
+      file,
+      reason: 'the certificate failed phase 1, and a certificate that fails phase 1 never reaches the validator',
+    };
   else if (file) {
     const relaxedChecks: Phase1Check[] = relaxed.map((f) => f.check);
     const input = buildValidationInput(dryRunJob(options.url, flags), 0, host, port, chain, relaxedChecks);
@@ -194,7 +239,14 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
 
   const p1 = phase1.ok
     ? { passed: true, failures: [], relaxed: relaxed.map(check) }
-    : { passed: false, code: hex(phase1.code), codeName: describeCode(phase1.code), reason: phase1.reason, failures: phase1.failures.map(check), relaxed: [] };
+    : {
+        passed: false,
+        code: hex(phase1.code),
+        codeName: describeCode(phase1.code),
+        reason: phase1.reason,
+        failures: phase1.failures.map(check),
+        relaxed: [],
+      };
   const accepted = phase1.ok && (validator.status === 'none' || (validator.status === 'ran' && validator.verdict === 'accept'));
   return {
     url: options.url,
@@ -208,7 +260,16 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     connectMs,
     chain: chain.map((c) => {
       const v = describeCertificate(c);
-      return { subject: v.subject, issuer: v.issuer, validFrom: v.validFrom, validTo: v.validTo, subjectAltNames: v.subjectAltNames, sha256: v.sha256, spkiPin: `sha256/${v.spkiSha256}`, isCA: v.isCA };
+      return {
+        subject: v.subject,
+        issuer: v.issuer,
+        validFrom: v.validFrom,
+        validTo: v.validTo,
+        subjectAltNames: v.subjectAltNames,
+        sha256: v.sha256,
+        spkiPin: `sha256/${v.spkiSha256}`,
+        isCA: v.isCA,
+      };
     }),
     phase1: p1,
     validator,
@@ -220,13 +281,19 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
   };
 }
 
-async function runValidator(file: string, input: ReturnType<typeof buildValidationInput>, options: DryRunOptions, log: (level: LogLevel, message: string) => void): Promise<DryRunValidator> {
+async function runValidator(
+  file: string,
+  input: ReturnType<typeof buildValidationInput>,
+  options: DryRunOptions,
+  log: (level: LogLevel, message: string) => void,
+): Promise<DryRunValidator> {
   const loadStarted = performance.now();
   let worker: WorkerValidator;
   try {
     worker = await WorkerValidator.start(await compileValidator(file), { memoryLimitMb: options.memoryLimitMb, log });
   } catch (e) {
-    if (e instanceof ValidatorCompileError) return { status: 'compile-error', file, problems: e.missing ? [`${file} does not exist`] : e.diagnostics.map(formatDiagnostic) };
+    if (e instanceof ValidatorCompileError)
+      return { status: 'compile-error', file, problems: e.missing ? [`${file} does not exist`] : e.diagnostics.map(formatDiagnostic) };
     if (e instanceof ValidatorLoadError) return { status: 'load-error', file, message: e.message };
     throw e;
   }
@@ -235,10 +302,30 @@ async function runValidator(file: string, input: ReturnType<typeof buildValidati
     const callStarted = performance.now();
     const outcome = await worker.validate(input, options.timeLimitMs ?? 5000);
     const timeMs = performance.now() - callStarted;
-    if (outcome.kind === 'accept') return { status: 'ran', file, verdict: 'accept', code: hex(0), codeName: 'S_OK', reason: '', timeMs, loadMs };
-    if (outcome.kind === 'decline') return { status: 'ran', file, verdict: 'decline', code: hex(outcome.code), codeName: describeCode(outcome.code), reason: outcome.reason, timeMs, loadMs };
+    if (outcome.kind === 'accept')
+      return { status: 'ran', file, verdict: 'accept', code: hex(0), codeName: 'S_OK', reason: '', timeMs, loadMs };
+    if (outcome.kind === 'decline')
+      return {
+        status: 'ran',
+        file,
+        verdict: 'decline',
+        code: hex(outcome.code),
+        codeName: describeCode(outcome.code),
+        reason: outcome.reason,
+        timeMs,
+        loadMs,
+      };
     const code = Codes.BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED;
-    return { status: 'ran', file, verdict: 'unavailable', code: hex(code), codeName: describeCode(code), reason: outcome.reason, timeMs, loadMs };
+    return {
+      status: 'ran',
+      file,
+      verdict: 'unavailable',
+      code: hex(code),
+      codeName: describeCode(code),
+      reason: outcome.reason,
+      timeMs,
+      loadMs,
+    };
   } finally {
     await worker.dispose();
   }
@@ -259,7 +346,8 @@ function verdictSentence(phase1Passed: boolean, v: DryRunValidator): string {
       return 'Refused by phase 1; the validator was not called.';
     case 'ran':
       if (v.verdict === 'accept') return 'Accepted by both phases: a job would download from this server.';
-      if (v.verdict === 'decline') return 'Declined by the validator: a job would wait in TRANSIENT_ERROR (context SERVER_CERTIFICATE_CALLBACK) and retry later.';
+      if (v.verdict === 'decline')
+        return 'Declined by the validator: a job would wait in TRANSIENT_ERROR (context SERVER_CERTIFICATE_CALLBACK) and retry later.';
       return 'The validator gave no answer: a job would get BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED.';
   }
 }

@@ -4,7 +4,15 @@ import { X509Certificate } from 'node:crypto';
 import type { ChainOptions, ChainVerdict, Endpoint, ValidationInput } from '../managed-downloads-validator';
 import { describeCertificate } from '../../core/tls/certificate-view';
 import { readCertStore } from '../../core/tls/cert-store';
-import { buildPath, constraintViolation, dateProblem, nameProblem, strengthProblem, usageProblem, type AnchorSet } from '../../core/tls/chain';
+import {
+  buildPath,
+  constraintViolation,
+  dateProblem,
+  nameProblem,
+  strengthProblem,
+  usageProblem,
+  type AnchorSet,
+} from '../../core/tls/chain';
 import { splitPem } from '../../core/tls/trust-store';
 
 export const S_OK = 0;
@@ -21,7 +29,11 @@ export const CertErrors = {
   CERT_E_INVALID_NAME: 0x800b0114,
 } as const;
 
-const CONSTRAINT_CODE = { 'not-a-ca': CertErrors.CERT_E_ROLE, 'path-length': CertErrors.CERT_E_PATHLENCONST, names: CertErrors.CERT_E_INVALID_NAME } as const;
+const CONSTRAINT_CODE = {
+  'not-a-ca': CertErrors.CERT_E_ROLE,
+  'path-length': CertErrors.CERT_E_PATHLENCONST,
+  names: CertErrors.CERT_E_INVALID_NAME,
+} as const;
 
 export const ChainPolicy = {
   IGNORE_NOT_TIME_VALID: 0x1,
@@ -36,7 +48,9 @@ export function toBuffer(bytes: Uint8Array): Buffer {
 
 /** Roots given as PEM text (each may hold several) or DER bytes, parsed. */
 export function parseRoots(roots: ReadonlyArray<string | Uint8Array>): X509Certificate[] {
-  return roots.flatMap((r) => (typeof r === 'string' ? splitPem(r).map((p) => new X509Certificate(p)) : [new X509Certificate(toBuffer(r))]));
+  return roots.flatMap((r) =>
+    typeof r === 'string' ? splitPem(r).map((p) => new X509Certificate(p)) : [new X509Certificate(toBuffer(r))],
+  );
 }
 
 class RootSet implements AnchorSet {
@@ -50,7 +64,11 @@ class RootSet implements AnchorSet {
 }
 
 /** verifyChain with roots already parsed (the rules parse theirs once, when the validator loads). */
-export function verifyChainWith(input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint }, roots: readonly X509Certificate[], options: Omit<ChainOptions, 'roots'>): ChainVerdict {
+export function verifyChainWith(
+  input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint },
+  roots: readonly X509Certificate[],
+  options: Omit<ChainOptions, 'roots'>,
+): ChainVerdict {
   const flags = options.policyFlags ?? 0;
   const leaf = new X509Certificate(toBuffer(input.certData));
   const sent = readCertStore(input.certStoreData)
@@ -63,7 +81,8 @@ export function verifyChainWith(input: Pick<ValidationInput, 'certData' | 'certS
   if (weak) problems.push({ code: CertErrors.TRUST_E_CERT_SIGNATURE, reason: weak });
   const violation = constraintViolation(built.path);
   if (violation) problems.push({ code: CONSTRAINT_CODE[violation.kind], reason: violation.reason });
-  if (!built.trusted && !(flags & ChainPolicy.ALLOW_UNKNOWN_CA)) problems.push({ code: CertErrors.CERT_E_UNTRUSTEDROOT, reason: built.problem ?? 'untrusted root' });
+  if (!built.trusted && !(flags & ChainPolicy.ALLOW_UNKNOWN_CA))
+    problems.push({ code: CertErrors.CERT_E_UNTRUSTEDROOT, reason: built.problem ?? 'untrusted root' });
   const date = dateProblem(built.path, options.time ?? new Date());
   if (date && !(flags & ChainPolicy.IGNORE_NOT_TIME_VALID)) problems.push({ code: CertErrors.CERT_E_EXPIRED, reason: date });
   const host = options.host ?? input.endpoint?.host;
@@ -81,6 +100,9 @@ export function verifyChainWith(input: Pick<ValidationInput, 'certData' | 'certS
   };
 }
 
-export function verifyChain(input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint }, options: ChainOptions): ChainVerdict {
+export function verifyChain(
+  input: Pick<ValidationInput, 'certData' | 'certStoreData'> & { endpoint?: Endpoint },
+  options: ChainOptions,
+): ChainVerdict {
   return verifyChainWith(input, parseRoots(options.roots), options);
 }

@@ -69,6 +69,7 @@ export function hostMatches(pattern: string, host: string): boolean {
 
 /** Parses a rule's `hosts`; at least one is required. */
 export function parseHostList(hosts: readonly string[] | undefined, owner: string): HostPattern[] {
-  if (!Array.isArray(hosts) || hosts.length === 0) throw new ValidatorConfigError(`${owner}: give the hosts it applies to, e.g. hosts: ['downloads.example.com', '*.cdn.example.com']`);
+  if (!Array.isArray(hosts) || hosts.length === 0)
+    throw new ValidatorConfigError(`${owner}: give the hosts it applies to, e.g. hosts: ['downloads.example.com', '*.cdn.example.com']`);
   return hosts.map((h) => parseHostPattern(h, owner));
 }

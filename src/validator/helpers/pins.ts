@@ -24,7 +24,9 @@ const HOW_TO_GET_A_PIN =
 export function parsePin(pin: unknown, owner: string): string {
   const m = typeof pin === 'string' ? PIN_FORM.exec(pin.trim()) : null;
   if (!m) {
-    throw new ValidatorConfigError(`${owner}: ${JSON.stringify(pin)} is not an SPKI pin. A pin is "sha256/" followed by the base64 sha256 of a SubjectPublicKeyInfo (44 characters ending in "="). ${HOW_TO_GET_A_PIN}`);
+    throw new ValidatorConfigError(
+      `${owner}: ${JSON.stringify(pin)} is not an SPKI pin. A pin is "sha256/" followed by the base64 sha256 of a SubjectPublicKeyInfo (44 characters ending in "="). ${HOW_TO_GET_A_PIN}`,
+    );
   }
   return m[1];
 }
@@ -37,9 +39,13 @@ function parseExpiry(value: string | Date | undefined, owner: string): Date | un
     return value;
   }
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const parsed = dateOnly ? new Date(Date.UTC(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]), 23, 59, 59, 999)) : new Date(value);
+  const parsed = dateOnly
+    ? new Date(Date.UTC(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]), 23, 59, 59, 999))
+    : new Date(value);
   if (Number.isNaN(parsed.getTime()) || (dateOnly && parsed.getUTCDate() !== Number(dateOnly[3]))) {
-    throw new ValidatorConfigError(`${owner}: expires "${value}" is not a date; write it as 'YYYY-MM-DD' (the set applies through that day, UTC)`);
+    throw new ValidatorConfigError(
+      `${owner}: expires "${value}" is not a date; write it as 'YYYY-MM-DD' (the set applies through that day, UTC)`,
+    );
   }
   return parsed;
 }
@@ -56,10 +62,14 @@ export class PinSet extends HostRule implements DeclaredPinSet {
 
   constructor(options: PinSetOptions, now = new Date()) {
     const owner = `pin set${options?.name ? ` "${options.name}"` : Array.isArray(options?.hosts) ? ` for ${options.hosts.join(', ')}` : ''}`;
-    if (typeof options !== 'object' || options === null) throw new ValidatorConfigError('pinSet needs { hosts, pins, backupPins, expires? }');
+    if (typeof options !== 'object' || options === null)
+      throw new ValidatorConfigError('pinSet needs { hosts, pins, backupPins, expires? }');
     const patterns = parseHostList(options.hosts, owner);
     const pins = (Array.isArray(options.pins) ? options.pins : []).map((p) => parsePin(p, owner));
-    if (pins.length === 0) throw new ValidatorConfigError(`${owner}: give at least one pin, e.g. pins: ['sha256/...'] (the SPKI sha256 of a key the server sends). ${HOW_TO_GET_A_PIN}`);
+    if (pins.length === 0)
+      throw new ValidatorConfigError(
+        `${owner}: give at least one pin, e.g. pins: ['sha256/...'] (the SPKI sha256 of a key the server sends). ${HOW_TO_GET_A_PIN}`,
+      );
     const backups = (Array.isArray(options.backupPins) ? options.backupPins : []).map((p) => parsePin(p, owner));
     if (backups.length === 0) {
       throw new ValidatorConfigError(
@@ -67,7 +77,10 @@ export class PinSet extends HostRule implements DeclaredPinSet {
       );
     }
     const overlap = backups.filter((b) => pins.includes(b));
-    if (overlap.length > 0) throw new ValidatorConfigError(`${owner}: the backup pin sha256/${overlap[0]} is also a pin; a backup pin must be a different key, held in reserve`);
+    if (overlap.length > 0)
+      throw new ValidatorConfigError(
+        `${owner}: the backup pin sha256/${overlap[0]} is also a pin; a backup pin must be a different key, held in reserve`,
+      );
     super(options.name ?? `pin set for ${patterns.map((p) => p.text).join(', ')}`, patterns, options.reportOnly === true);
     this.pins = pins.map((p) => `sha256/${p}` as Pin);
     this.backupPins = backups.map((p) => `sha256/${p}` as Pin);
@@ -80,10 +93,18 @@ export class PinSet extends HostRule implements DeclaredPinSet {
     if (!this.expires) return;
     const left = this.expires.getTime() - now.getTime();
     if (left < 0) {
-      warnNowAndThen(`expired:${this.name}`, `${this.name} expired on ${day(this.expires)} and no longer applies: its hosts are not pinned. Renew its pins and its expires date, or remove it.`, now.getTime());
+      warnNowAndThen(
+        `expired:${this.name}`,
+        `${this.name} expired on ${day(this.expires)} and no longer applies: its hosts are not pinned. Renew its pins and its expires date, or remove it.`,
+        now.getTime(),
+      );
     } else if (left < EXPIRY_WARNING_DAYS * DAY_MS) {
       const days = Math.max(1, Math.ceil(left / DAY_MS));
-      warnNowAndThen(`expiring:${this.name}`, `${this.name} expires in ${days} day(s), on ${day(this.expires)}; after that its pins stop applying. Check the pins and move the date.`, now.getTime());
+      warnNowAndThen(
+        `expiring:${this.name}`,
+        `${this.name} expires in ${days} day(s), on ${day(this.expires)}; after that its pins stop applying. Check the pins and move the date.`,
+        now.getTime(),
+      );
     }
   }
 

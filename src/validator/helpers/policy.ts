@@ -1,24 +1,37 @@
 // certificatePolicy: the rules of a validator combined into its default export. Every rule that applies
 // to the connection must accept; a host whose chain the platform let through only because the job allows
 // unknown CAs (security flag 0x8) must be vouched for by a rule (a private CA, an inspection root).
-import type { CertificatePolicyOptions, CertificateRule, ValidationInput, ValidationResult, Validator } from '../managed-downloads-validator';
+import type {
+  CertificatePolicyOptions,
+  CertificateRule,
+  ValidationInput,
+  ValidationResult,
+  Validator,
+} from '../managed-downloads-validator';
 import { CertErrors } from './chain';
 import { ValidatorConfigError } from './config-error';
 import { log } from './log';
 import { describeResult, endpointOf, S_OK } from './rule';
 
 function isRule(value: unknown): value is CertificateRule {
-  return typeof value === 'object' && value !== null && typeof (value as CertificateRule).evaluate === 'function' && typeof (value as CertificateRule).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CertificateRule).evaluate === 'function' &&
+    typeof (value as CertificateRule).name === 'string'
+  );
 }
 
 export function certificatePolicy(options: CertificatePolicyOptions): Validator {
   const rules = options?.rules;
   if (!Array.isArray(rules)) throw new ValidatorConfigError('certificatePolicy needs { rules: [pinSet(...), privateCa(...), ...] }');
   rules.forEach((r, i) => {
-    if (!isRule(r)) throw new ValidatorConfigError(`certificatePolicy: rules[${i}] is not a rule; make rules with pinSet, privateCa or inspectionRoot`);
+    if (!isRule(r))
+      throw new ValidatorConfigError(`certificatePolicy: rules[${i}] is not a rule; make rules with pinSet, privateCa or inspectionRoot`);
   });
   const unknownCa = options.unvouchedUnknownCa ?? 'decline';
-  if (unknownCa !== 'decline' && unknownCa !== 'accept') throw new ValidatorConfigError(`certificatePolicy: unvouchedUnknownCa is 'decline' or 'accept' (got ${JSON.stringify(unknownCa)})`);
+  if (unknownCa !== 'decline' && unknownCa !== 'accept')
+    throw new ValidatorConfigError(`certificatePolicy: unvouchedUnknownCa is 'decline' or 'accept' (got ${JSON.stringify(unknownCa)})`);
   const reportOnly = options.reportOnly === true;
 
   const judge = (input: ValidationInput): ValidationResult => {

@@ -9,14 +9,18 @@ import { parseHostList } from './host-patterns';
 import { asReportOnly, endpointOf, HostRule } from './rule';
 
 function loadRoots(roots: ReadonlyArray<string | Uint8Array> | undefined, owner: string): X509Certificate[] {
-  if (!Array.isArray(roots) || roots.length === 0) throw new ValidatorConfigError(`${owner}: give roots: [PEM text or DER bytes of the CA certificate(s)]`);
+  if (!Array.isArray(roots) || roots.length === 0)
+    throw new ValidatorConfigError(`${owner}: give roots: [PEM text or DER bytes of the CA certificate(s)]`);
   let parsed: X509Certificate[];
   try {
     parsed = parseRoots(roots);
   } catch (e) {
-    throw new ValidatorConfigError(`${owner}: a root could not be read as a certificate (${(e as Error).message}); give PEM text ("-----BEGIN CERTIFICATE-----...") or DER bytes`);
+    throw new ValidatorConfigError(
+      `${owner}: a root could not be read as a certificate (${(e as Error).message}); give PEM text ("-----BEGIN CERTIFICATE-----...") or DER bytes`,
+    );
   }
-  if (parsed.length === 0) throw new ValidatorConfigError(`${owner}: roots holds no certificate (PEM text needs "-----BEGIN CERTIFICATE-----" blocks)`);
+  if (parsed.length === 0)
+    throw new ValidatorConfigError(`${owner}: roots holds no certificate (PEM text needs "-----BEGIN CERTIFICATE-----" blocks)`);
   return parsed;
 }
 
@@ -25,7 +29,9 @@ export class PrivateCaRule extends HostRule {
   private readonly policyFlags: number;
 
   constructor(options: PrivateCaOptions) {
-    const owner = options?.name ? `private CA "${options.name}"` : `private CA for ${Array.isArray(options?.hosts) ? options.hosts.join(', ') : '?'}`;
+    const owner = options?.name
+      ? `private CA "${options.name}"`
+      : `private CA for ${Array.isArray(options?.hosts) ? options.hosts.join(', ') : '?'}`;
     const patterns = parseHostList(options?.hosts, owner);
     const roots = loadRoots(options.roots, owner);
     super(options.name ?? `private CA for ${patterns.map((p) => p.text).join(', ')}`, patterns, options.reportOnly === true);
@@ -42,7 +48,13 @@ export class PrivateCaRule extends HostRule {
     if (!this.appliesToHost(input.endpoint.host)) return undefined;
     const verdict = verifyChainWith(input, this.roots, { policyFlags: this.policyFlags });
     if (verdict.code === S_OK) return { result: S_OK, vouched: true };
-    const outcome: RuleOutcome = { result: { code: verdict.code, reason: `${this.name}: ${endpointOf(input)} is not vouched for by ${this.rootSubjects.join(' or ')}: ${verdict.reason}` }, vouched: false };
+    const outcome: RuleOutcome = {
+      result: {
+        code: verdict.code,
+        reason: `${this.name}: ${endpointOf(input)} is not vouched for by ${this.rootSubjects.join(' or ')}: ${verdict.reason}`,
+      },
+      vouched: false,
+    };
     return this.reportOnly ? asReportOnly(this.name, input, outcome) : outcome;
   }
 }
@@ -61,12 +73,17 @@ export class InspectionRootRule extends HostRule {
   /** Applies to every connection whose chain ends at the inspection root, whatever the host. */
   evaluate(input: ValidationInput): RuleOutcome | undefined {
     // Ignore the name here: whether the chain was issued by the inspection root is the question.
-    const issuedBy = verifyChainWith(input, this.roots, { policyFlags: ChainPolicy.IGNORE_INVALID_NAME | ChainPolicy.IGNORE_NOT_TIME_VALID | ChainPolicy.IGNORE_WRONG_USAGE });
+    const issuedBy = verifyChainWith(input, this.roots, {
+      policyFlags: ChainPolicy.IGNORE_INVALID_NAME | ChainPolicy.IGNORE_NOT_TIME_VALID | ChainPolicy.IGNORE_WRONG_USAGE,
+    });
     if (!issuedBy.trusted) return undefined;
     let outcome: RuleOutcome;
     if (this.appliesToHost(input.endpoint.host)) {
       const verdict = verifyChainWith(input, this.roots, {});
-      outcome = verdict.code === S_OK ? { result: S_OK, vouched: true } : { result: { code: verdict.code, reason: `${this.name}: ${verdict.reason}` }, vouched: false };
+      outcome =
+        verdict.code === S_OK
+          ? { result: S_OK, vouched: true }
+          : { result: { code: verdict.code, reason: `${this.name}: ${verdict.reason}` }, vouched: false };
     } else {
       const root = readableName(issuedBy.chain[issuedBy.chain.length - 1].subject);
       outcome = {

@@ -14,7 +14,10 @@ async function frameWithText(page: Page, text: string, timeout = 30_000): Promis
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      const body = await frame.locator('body').innerText({ timeout: 500 }).catch(() => '');
+      const body = await frame
+        .locator('body')
+        .innerText({ timeout: 500 })
+        .catch(() => '');
       if (body.includes(text)) return frame;
     }
     await page.waitForTimeout(250);
@@ -45,14 +48,18 @@ export const authoring: Scenario = {
         name: 'the link writes .vscode/download-validator.ts from the template and opens it',
         run: async () => {
           await (await wb.welcomeButton('Jobs', 'Check servers', 'Create Certificate Validator')).click();
-          await page.locator('.quick-input-widget .monaco-list-row', { hasText: '.vscode/download-validator.ts' }).first().waitFor({ timeout: 10_000 });
+          await page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: '.vscode/download-validator.ts' })
+            .first()
+            .waitFor({ timeout: 10_000 });
           await wb.screenshot('where-to-create');
           await page.keyboard.press('Enter');
           await page.locator('.tabs-container .tab', { hasText: 'download-validator.ts' }).first().waitFor({ timeout: 15_000 });
           await page.locator('.monaco-editor .view-lines', { hasText: 'certificatePolicy' }).first().waitFor({ timeout: 15_000 });
           if (!existsSync(validatorFile)) throw new Error(`${validatorFile} was not written`);
           const settings = readFileSync(join(ctx.workspaceFolder, '.vscode', 'settings.json'), 'utf8');
-          if (!settings.includes('"managedDownloads.certificateValidator": ".vscode/download-validator.ts"')) throw new Error(`the setting was not set: ${settings}`);
+          if (!settings.includes('"managedDownloads.certificateValidator": ".vscode/download-validator.ts"'))
+            throw new Error(`the setting was not set: ${settings}`);
           await wb.screenshot('template-open');
         },
       },
@@ -79,22 +86,40 @@ export const authoring: Scenario = {
         name: '"Test Certificate Validator on URL..." shows the dry-run report for the demo server in the Markdown preview',
         run: async () => {
           await wb.runCommand('Managed Downloads: Test Certificate Validator on URL...', async () => {
-            await page.locator('.quick-input-widget input[placeholder="https://downloads.example.com/file.zip"]').waitFor({ timeout: 5_000 });
+            await page
+              .locator('.quick-input-widget input[placeholder="https://downloads.example.com/file.zip"]')
+              .waitFor({ timeout: 5_000 });
           });
           await page.locator('.quick-input-widget input').fill(url);
           await wb.screenshot('test-url');
           await page.keyboard.press('Enter');
-          await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Allow unknown CA (0x8)' }).first().waitFor({ timeout: 10_000 });
+          await page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: 'Allow unknown CA (0x8)' })
+            .first()
+            .waitFor({ timeout: 10_000 });
           await page.keyboard.press('Enter');
           await page.locator('.tabs-container .tab', { hasText: 'Certificate check' }).first().waitFor({ timeout: 30_000 });
           const frame = await frameWithText(page, 'Phase 2, the validator');
           const text = await frame.locator('body').innerText();
-          for (const expected of ['Certificate check: ' + url, 'Accepted by both phases', 'no HTTP request was sent', 'SPKI sha256 (pin):', 'Phase 1, the platform check: passed', 'Time taken:']) {
+          for (const expected of [
+            'Certificate check: ' + url,
+            'Accepted by both phases',
+            'no HTTP request was sent',
+            'SPKI sha256 (pin):',
+            'Phase 1, the platform check: passed',
+            'Time taken:',
+          ]) {
             if (!text.includes(expected)) throw new Error(`the report does not show "${expected}":\n${text.slice(0, 1500)}`);
           }
           await page.waitForTimeout(500);
           await wb.screenshot('dry-run-report');
-          await frame.locator('body').evaluate((body) => (body as unknown as { ownerDocument: { defaultView: { scrollTo(x: number, y: number): void } } }).ownerDocument.defaultView.scrollTo(0, 100_000));
+          await frame
+            .locator('body')
+            .evaluate((body) =>
+              (
+                body as unknown as { ownerDocument: { defaultView: { scrollTo(x: number, y: number): void } } }
+              ).ownerDocument.defaultView.scrollTo(0, 100_000),
+            );
           await page.waitForTimeout(300);
           await wb.screenshot('dry-run-report-verdict');
         },

@@ -32,7 +32,13 @@ export class JobsView {
   }
 
   async description(label: string): Promise<string> {
-    return ((await this.row(label).locator('.label-description').first().textContent().catch(() => '')) ?? '').trim();
+    return (
+      (await this.row(label)
+        .locator('.label-description')
+        .first()
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).trim();
   }
 
   /** Waits until the newest row labelled `label` has a description matching `pattern`; returns it. */
@@ -79,7 +85,13 @@ export async function newDownload(wb: Workbench, page: Page, url: string, shot?:
 /** Shows the Jobs view whatever layout the window restored (after a reload the side bar may be hidden). */
 export async function showJobsView(wb: Workbench): Promise<void> {
   const pane = wb.viewPane('Jobs');
-  if (await pane.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
+  if (
+    await pane.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await wb.runCommand('Managed Downloads: Focus on Jobs View');
   await pane.waitFor({ timeout: 10_000 });
 }

@@ -42,7 +42,13 @@ async function waitForRow(wb: Workbench, page: Page, label: string, pattern: Reg
   const deadline = Date.now() + timeout;
   let seen = '';
   while (Date.now() < deadline) {
-    seen = ((await jobRow(wb, page, label).locator('.label-description').first().textContent().catch(() => '')) ?? '').trim();
+    seen = (
+      (await jobRow(wb, page, label)
+        .locator('.label-description')
+        .first()
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).trim();
     if (pattern.test(seen)) return seen;
     await page.waitForTimeout(250);
   }
@@ -71,7 +77,9 @@ export const jobOptions: Scenario = {
           const ca = makeCA('Job Options E2E Private CA');
           const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
           server = await startServer({ tls: { cert: leaf.cert, key: leaf.key }, host: '127.0.0.1' });
-          server.route(`/${FILE}`, (_n, req) => (req.headers['x-token'] === TOKEN && req.headers['x-secret'] === SECRET ? { body } : { status: 403 }));
+          server.route(`/${FILE}`, (_n, req) =>
+            req.headers['x-token'] === TOKEN && req.headers['x-secret'] === SECRET ? { body } : { status: 403 },
+          );
           await wb.open(ctx.workbenchUrl);
           await wb.waitForActivityBarItem('Managed Downloads');
           await showJobsView(wb);
@@ -83,7 +91,8 @@ export const jobOptions: Scenario = {
           await newDownload(wb, page, server!.url(`/${FILE}`));
           const seen = await waitForRow(wb, page, FILE, /^(Retry|Error)/);
           ctx.log(`    the job shows "${seen}"`);
-          if (server!.requests.length !== 0) throw new Error(`the server received ${server!.requests.length} request(s) before the certificate was accepted`);
+          if (server!.requests.length !== 0)
+            throw new Error(`the server received ${server!.requests.length} request(s) before the certificate was accepted`);
         },
       },
       {
@@ -105,7 +114,8 @@ export const jobOptions: Scenario = {
           await form.locator('#save').click();
           const message = form.locator('#minimumRetryDelay-error');
           await message.filter({ hasText: 'whole number of seconds' }).waitFor({ timeout: 10_000 });
-          if ((await form.locator('#minimumRetryDelay').getAttribute('aria-invalid')) !== 'true') throw new Error('the wrong field is not marked aria-invalid');
+          if ((await form.locator('#minimumRetryDelay').getAttribute('aria-invalid')) !== 'true')
+            throw new Error('the wrong field is not marked aria-invalid');
           await form.locator('#minimumRetryDelay').fill('600');
           // Changing the field takes its message away; Save checks it again.
           await form.locator('#minimumRetryDelay-error').filter({ hasText: /^$/ }).waitFor({ state: 'attached', timeout: 5_000 });
@@ -128,7 +138,8 @@ export const jobOptions: Scenario = {
           await form.getByLabel('Name of header 2').fill('X-Secret');
           await form.getByLabel('Header 2 is write-only').check();
           await form.getByLabel('Value of header 2').fill(SECRET);
-          if ((await form.getByLabel('Value of header 2').getAttribute('type')) !== 'password') throw new Error('a write-only value shows in clear');
+          if ((await form.getByLabel('Value of header 2').getAttribute('type')) !== 'password')
+            throw new Error('a write-only value shows in clear');
           // The whole form in one window, for the README (media/screenshots/job-options.png).
           const viewport = page.viewportSize();
           await page.setViewportSize({ width: 1280, height: 1560 });
@@ -152,7 +163,9 @@ export const jobOptions: Scenario = {
           if (digest !== sha256(body)) throw new Error(`${FILE}: sha256 ${digest}, expected ${sha256(body)}`);
           const asked = server!.requestsFor(`/${FILE}`);
           if (asked.length === 0 || asked.some((r) => r.headers['x-token'] !== TOKEN || r.headers['x-secret'] !== SECRET)) {
-            throw new Error(`requests without the headers: ${JSON.stringify(asked.map((r) => [r.headers['x-token'] ?? null, r.headers['x-secret'] ? 'secret' : null]))}`);
+            throw new Error(
+              `requests without the headers: ${JSON.stringify(asked.map((r) => [r.headers['x-token'] ?? null, r.headers['x-secret'] ? 'secret' : null]))}`,
+            );
           }
           await server!.close();
         },
@@ -168,7 +181,8 @@ export const jobOptions: Scenario = {
           await form.locator('#form-error').filter({ hasText: 'ACKNOWLEDGED' }).waitFor({ timeout: 30_000 });
           if (!(await form.locator('#save').isDisabled())) throw new Error('Save is enabled on a completed job');
           if (!(await form.locator('#flag-BG_SSL_IGNORE_UNKNOWN_CA').isChecked())) throw new Error('the saved flag does not show');
-          if ((await form.locator('#description').inputValue()) !== 'Artifact from the team server (private CA)') throw new Error('the saved description does not show');
+          if ((await form.locator('#description').inputValue()) !== 'Artifact from the team server (private CA)')
+            throw new Error('the saved description does not show');
           await wb.screenshot('finished-job-options');
         },
       },
@@ -181,7 +195,8 @@ export const jobOptions: Scenario = {
           const store = filesUnder(dirname(lease)).filter((f) => !f.endsWith('.tmp'));
           const withSecret = store.filter((f) => readFileSync(f, 'latin1').includes(SECRET));
           if (withSecret.length) throw new Error(`the write-only value is in ${withSecret.join(', ')}`);
-          if (!store.some((f) => readFileSync(f, 'latin1').includes('X-Secret'))) throw new Error(`no store file names X-Secret: ${store.join(', ')}`);
+          if (!store.some((f) => readFileSync(f, 'latin1').includes('X-Secret')))
+            throw new Error(`no store file names X-Secret: ${store.join(', ')}`);
         },
       },
     ];

@@ -71,7 +71,11 @@ export const twoWindows: Scenario = {
         run: async () => {
           await ctx.page.bringToFront();
           await newDownload(a, ctx.page, large.url);
-          await until('the transfer to start', () => newNames().some((n) => n.endsWith('.mddownload') && statSync(join(downloadsDir, n)).size > 4 * 1024 * 1024), MINUTE);
+          await until(
+            'the transfer to start',
+            () => newNames().some((n) => n.endsWith('.mddownload') && statSync(join(downloadsDir, n)).size > 4 * 1024 * 1024),
+            MINUTE,
+          );
           await a.screenshot('a-running');
           await pageB!.bringToFront();
           await b!.viewPane('Jobs').locator('.monaco-list-row', { hasText: large.name }).first().waitFor({ timeout: 15_000 });

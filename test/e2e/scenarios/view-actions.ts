@@ -41,8 +41,15 @@ export const viewActions: Scenario = {
     const pane = () => wb.viewPane('Jobs');
     const rows = () => pane().locator('.monaco-list-row');
     /** The row of a job's file (its description has "→ folder"), as opposed to the job's own row. */
-    const fileRow = (name: string): Locator => rows().filter({ has: page.locator('.label-name', { hasText: name }) }).filter({ has: page.locator('.label-description', { hasText: '→' }) }).first();
-    const historyRow = () => rows().filter({ has: page.locator('.label-name', { hasText: /^History$/ }) }).first();
+    const fileRow = (name: string): Locator =>
+      rows()
+        .filter({ has: page.locator('.label-name', { hasText: name }) })
+        .filter({ has: page.locator('.label-description', { hasText: '→' }) })
+        .first();
+    const historyRow = () =>
+      rows()
+        .filter({ has: page.locator('.label-name', { hasText: /^History$/ }) })
+        .first();
     // History entries are the History node's children (level 2), unlike the jobs (level 1).
     const historyEntry = (name: string) =>
       pane()
@@ -55,7 +62,11 @@ export const viewActions: Scenario = {
      */
     const titleAction = async (title: string) => {
       await page.locator('.part.sidebar').hover();
-      const button = page.locator(`.part.sidebar .title-actions .action-label[aria-label="${title}"], .part.sidebar .pane-header .actions .action-label[aria-label="${title}"]`).first();
+      const button = page
+        .locator(
+          `.part.sidebar .title-actions .action-label[aria-label="${title}"], .part.sidebar .pane-header .actions .action-label[aria-label="${title}"]`,
+        )
+        .first();
       await button.waitFor({ timeout: 10_000 });
       await button.click();
     };
@@ -100,7 +111,10 @@ export const viewActions: Scenario = {
           await page.locator('.quick-input-widget', { hasText: 'From the URL under the cursor' }).first().waitFor({ timeout: 5_000 });
           await wb.screenshot('new-download-prefilled');
           await page.keyboard.press('Enter');
-          await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'default download folder' }).first().waitFor({ timeout: 10_000 });
+          await page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: 'default download folder' })
+            .first()
+            .waitFor({ timeout: 10_000 });
           await page.keyboard.press('Enter');
           await jobs.waitFor(small.name, /^Completed · 1 file/);
           await until(page, 'one more copy of the file in downloads/', () => copiesOf(downloadsDir, small.name).length === smallCopies + 1);
@@ -113,7 +127,10 @@ export const viewActions: Scenario = {
           if ((await job.getAttribute('aria-expanded')) !== 'true') await job.locator('.monaco-tl-twistie').click();
           await fileRow(small.name).waitFor({ timeout: 10_000 });
           await fileRow(small.name).click();
-          await page.locator('.tabs-container .tab.active', { hasText: small.name.replace(/\.bin$/, '') }).first().waitFor({ timeout: 15_000 });
+          await page
+            .locator('.tabs-container .tab.active', { hasText: small.name.replace(/\.bin$/, '') })
+            .first()
+            .waitFor({ timeout: 15_000 });
           await wb.screenshot('file-opened-on-click');
         },
       },
@@ -135,7 +152,10 @@ export const viewActions: Scenario = {
           });
           await page.locator('.quick-input-widget input').fill(large.url);
           await page.keyboard.press('Enter');
-          await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'default download folder' }).first().waitFor({ timeout: 10_000 });
+          await page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: 'default download folder' })
+            .first()
+            .waitFor({ timeout: 10_000 });
           await page.keyboard.press('Enter');
           await jobs.waitFor(large.name, /^\d+% · /);
           await wb.screenshot('before-suspend-all');
@@ -155,7 +175,14 @@ export const viewActions: Scenario = {
         run: async () => {
           await titleAction('Clear Finished Jobs');
           await historyRow().waitFor({ timeout: 10_000 });
-          await until(page, 'no completed job left in the list', async () => (await rows().filter({ has: page.locator('.label-description', { hasText: /^Completed · 1 file · [\d.]+ [KMG]?B$/ }) }).count()) === 0);
+          await until(
+            page,
+            'no completed job left in the list',
+            async () =>
+              (await rows()
+                .filter({ has: page.locator('.label-description', { hasText: /^Completed · 1 file · [\d.]+ [KMG]?B$/ }) })
+                .count()) === 0,
+          );
           await jobs.waitFor(large.name, /^Suspended · /, 5_000);
           if ((await historyRow().getAttribute('aria-expanded')) !== 'true') await historyRow().click();
           await until(page, 'two History entries for the small file', async () => (await historyEntry(small.name).count()) >= 2);
@@ -191,7 +218,8 @@ export const viewActions: Scenario = {
           await historyRow().hover();
           await historyRow().locator('.actions .action-label[aria-label="Clear History"]').first().click();
           await until(page, 'the History node to go', async () => (await historyRow().count()) === 0);
-          if (copiesOf(downloadsDir, small.name).length !== before + 1) throw new Error('clearing the History changed the downloaded files');
+          if (copiesOf(downloadsDir, small.name).length !== before + 1)
+            throw new Error('clearing the History changed the downloaded files');
           await wb.screenshot('history-cleared');
         },
       },

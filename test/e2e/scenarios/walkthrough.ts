@@ -5,7 +5,13 @@ import { Workbench } from '../workbench';
 import type { E2EContext, Scenario } from '../context';
 
 const TITLE = 'Get Started with Managed Downloads';
-const STEPS = ['Start your first download', 'Watch it in the Jobs view', 'Suspend and resume', 'Create a certificate validator', 'Pin a server’s key'];
+const STEPS = [
+  'Start your first download',
+  'Watch it in the Jobs view',
+  'Suspend and resume',
+  'Create a certificate validator',
+  'Pin a server’s key',
+];
 
 export const walkthrough: Scenario = {
   name: 'walkthrough',
@@ -35,13 +41,24 @@ export const walkthrough: Scenario = {
         name: 'it shows every step by its title, and the first with its New Download button and picture',
         run: async () => {
           const container = page.locator('.gettingStartedContainer').first();
-          for (const step of STEPS) await container.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 15_000 });
-          await container.locator('.getting-started-step.expanded .monaco-button', { hasText: 'New Download' }).first().waitFor({ timeout: 15_000 });
+          for (const step of STEPS)
+            await container.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 15_000 });
+          await container
+            .locator('.getting-started-step.expanded .monaco-button', { hasText: 'New Download' })
+            .first()
+            .waitFor({ timeout: 15_000 });
           // The picture: the light or dark SVG for the theme, loaded (not a broken image).
           const picture = container.locator('.getting-started-media img').first();
           await picture.waitFor({ timeout: 15_000 });
           // (In the page: the project's TypeScript has no DOM library, hence the narrow shape.)
-          await page.waitForFunction((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; }, await picture.elementHandle(), { timeout: 15_000 });
+          await page.waitForFunction(
+            (img) => {
+              const i = img as unknown as { complete: boolean; naturalWidth: number };
+              return i.complete && i.naturalWidth > 0;
+            },
+            await picture.elementHandle(),
+            { timeout: 15_000 },
+          );
           await wb.screenshot('walkthrough');
         },
       },

@@ -62,7 +62,11 @@ export const windowLost: Scenario = {
         run: async () => {
           await ctx.page.bringToFront();
           await newDownload(a, ctx.page, large.url);
-          await until('the transfer to start', () => newNames().some((n) => n.endsWith('.mddownload') && statSync(join(downloadsDir, n)).size > 4 * 1024 * 1024), MINUTE);
+          await until(
+            'the transfer to start',
+            () => newNames().some((n) => n.endsWith('.mddownload') && statSync(join(downloadsDir, n)).size > 4 * 1024 * 1024),
+            MINUTE,
+          );
           await a.screenshot('a-running');
         },
       },
@@ -91,14 +95,16 @@ export const windowLost: Scenario = {
           await b!.screenshot('b-holder');
           if (holderPid() === lostPid) throw new Error('the lease still names the lost window');
           // Not the take-over of a dead process: the lost window's extension host is alive, and let go by itself.
-          if (!processAlive(lostPid)) throw new Error(`the extension host of the lost window (pid ${lostPid}) is gone; this case needs it alive`);
+          if (!processAlive(lostPid))
+            throw new Error(`the extension host of the lost window (pid ${lostPid}) is gone; this case needs it alive`);
           await until('the file to arrive', () => newNames().some((n) => !n.endsWith('.mddownload')), 3 * MINUTE);
           await until('the temporary file to go', () => !newNames().some((n) => n.endsWith('.mddownload')), MINUTE);
           const arrived = newNames();
           if (arrived.length !== 1) throw new Error(`expected one new file in downloads/, found ${arrived.join(', ')}`);
           const digest = await sha256Of(join(downloadsDir, arrived[0]));
           if (digest !== large.sha256) throw new Error(`${arrived[0]}: sha256 ${digest}, expected ${large.sha256}`);
-          if (!processAlive(lostPid)) throw new Error(`the extension host of the lost window (pid ${lostPid}) ended before the job finished`);
+          if (!processAlive(lostPid))
+            throw new Error(`the extension host of the lost window (pid ${lostPid}) ended before the job finished`);
           await b!.screenshot('b-completed');
         },
       },

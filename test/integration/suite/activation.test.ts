@@ -48,7 +48,10 @@ suite('Activation', () => {
   test('opened the fresh workspace the runner prepared, with the trust it asked for', () => {
     const fixture = testFixture();
     const folders = vscode.workspace.workspaceFolders ?? [];
-    assert.deepEqual(folders.map((f) => f.uri.fsPath), [fixture.workspaceFolder]);
+    assert.deepEqual(
+      folders.map((f) => f.uri.fsPath),
+      [fixture.workspaceFolder],
+    );
     assert.equal(vscode.workspace.isTrusted, fixture.trusted);
   });
 });

@@ -38,7 +38,10 @@ describe('API: late subscribers, auto-complete, secrets shared by windows', () =
 
   it('a listener that subscribes after the job reached TRANSFERRED is told of it, once', async () => {
     const job = await client.createJob({ displayName: 'Transferred before anyone listened' });
-    await client.addFile(job.id, { remoteUrl: server.url('/file/late.bin?size=4096'), localPath: path.join(downloadFolder('api-late'), 'late.bin') });
+    await client.addFile(job.id, {
+      remoteUrl: server.url('/file/late.bin?size=4096'),
+      localPath: path.join(downloadFolder('api-late'), 'late.bin'),
+    });
     await client.resume(job.id);
     await waitFor('the job to transfer with nobody listening', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');
 
@@ -59,7 +62,10 @@ describe('API: late subscribers, auto-complete, secrets shared by windows', () =
 
   it('a listener that subscribes after the job reached ERROR is told of it', async () => {
     const job = await client.createJob({ displayName: 'Failed before anyone listened' });
-    await client.addFile(job.id, { remoteUrl: server.url('/status/404/late.bin'), localPath: path.join(downloadFolder('api-late-error'), 'late.bin') });
+    await client.addFile(job.id, {
+      remoteUrl: server.url('/status/404/late.bin'),
+      localPath: path.join(downloadFolder('api-late-error'), 'late.bin'),
+    });
     await client.resume(job.id);
     await waitFor('the job to fail with nobody listening', async () => (await client.getJob(job.id))?.state === 'ERROR');
 
@@ -89,7 +95,10 @@ describe('API: late subscribers, auto-complete, secrets shared by windows', () =
     await client.addFile(job.id, { remoteUrl: server.url('/file/auto-late.bin?size=8192'), localPath: target });
     await client.resume(job.id);
     await waitFor('the job to transfer', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');
-    await assert.rejects(client.setAutoComplete(job.id, 'yes' as never), (err: { name?: string; code?: number }) => err.name === 'BitsError' && err.code === 0x80070057);
+    await assert.rejects(
+      client.setAutoComplete(job.id, 'yes' as never),
+      (err: { name?: string; code?: number }) => err.name === 'BitsError' && err.code === 0x80070057,
+    );
     assert.equal((await client.setAutoComplete(job.id, true)).autoComplete, true);
     await waitFor('the waiting job to complete', async () => (await client.getJob(job.id))?.state === 'ACKNOWLEDGED');
     assert.equal(sha256(fs.readFileSync(target)), sha256(content(8192)));
@@ -102,7 +111,10 @@ describe('API: late subscribers, auto-complete, secrets shared by windows', () =
     headerServer.route('/second.bin', { body: testBytes(1024, 2) });
     try {
       const folder = downloadFolder('api-secret-windows');
-      const job = await client.createJob({ displayName: 'Token rotated elsewhere', writeOnlyHeaders: { Authorization: 'Bearer first-token' } });
+      const job = await client.createJob({
+        displayName: 'Token rotated elsewhere',
+        writeOnlyHeaders: { Authorization: 'Bearer first-token' },
+      });
       await client.addFile(job.id, { remoteUrl: headerServer.url('/first.bin'), localPath: path.join(folder, 'first.bin') });
       await client.resume(job.id);
       await waitFor('the first file', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');

@@ -13,7 +13,8 @@ import { cancelAllJobs, content, downloadFolder, extensionApi, sha256, TestServe
 /** Every file under `dir`, with its text. */
 function filesUnder(dir: string): { file: string; text: string }[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .map((file) => ({ file, text: fs.readFileSync(file, 'latin1') }));
@@ -26,7 +27,12 @@ function assertNoRouteInside(name: string, value: object): void {
   for (const key of Object.getOwnPropertyNames(value)) {
     const v = (value as Record<string, unknown>)[key];
     assert.ok(v === null || typeof v !== 'object', `${name}.${key} is an object (${Object.getOwnPropertyNames(v as object).join(', ')})`);
-    if (typeof v === 'function') assert.deepEqual(Object.getOwnPropertyNames(v).filter((k) => !['length', 'name', 'prototype'].includes(k)), [], `${name}.${key} carries properties`);
+    if (typeof v === 'function')
+      assert.deepEqual(
+        Object.getOwnPropertyNames(v).filter((k) => !['length', 'name', 'prototype'].includes(k)),
+        [],
+        `${name}.${key} carries properties`,
+      );
   }
 }
 
@@ -77,7 +83,9 @@ describe('API: for other extensions', () => {
     assert.throws(
       () => api.forExtension('tests.someone-else'),
       (err: { name?: string; code?: number; message?: string }) =>
-        err.name === 'BitsError' && err.code === 0x80070005 && new RegExp(`called by ${EXTENSION_ID.replace(/\./g, '\\.')}`, 'i').test(err.message ?? ''),
+        err.name === 'BitsError' &&
+        err.code === 0x80070005 &&
+        new RegExp(`called by ${EXTENSION_ID.replace(/\./g, '\\.')}`, 'i').test(err.message ?? ''),
     );
     // Not by case either (VS Code's ids are case-insensitive).
     assert.throws(() => api.forExtension('TESTS.Someone-Else'), { code: 0x80070005 });
@@ -108,7 +116,10 @@ describe('API: for other extensions', () => {
     assert.equal(await transferred, 'TRANSFERRED', 'API jobs wait for complete(), as BITS jobs do');
     assert.equal(fs.existsSync(target), false, 'nothing at the final path before complete()');
     const progress = await client.getProgress(job.id);
-    assert.deepEqual([progress.bytesTransferred, progress.bytesTotal, progress.filesTransferred, progress.filesTotal], [65536, 65536, 1, 1]);
+    assert.deepEqual(
+      [progress.bytesTransferred, progress.bytesTotal, progress.filesTransferred, progress.filesTotal],
+      [65536, 65536, 1, 1],
+    );
     const result = await client.complete(job.id);
     assert.equal(result.code, 0);
     assert.deepEqual(result.completed, [target]);
@@ -120,7 +131,10 @@ describe('API: for other extensions', () => {
 
   it('fires onDidError with the BITS error triple', async () => {
     const job = await client.createJob({ displayName: 'API failure' });
-    await client.addFile(job.id, { remoteUrl: server.url('/status/404/nope.bin'), localPath: path.join(downloadFolder('api-error'), 'nope.bin') });
+    await client.addFile(job.id, {
+      remoteUrl: server.url('/status/404/nope.bin'),
+      localPath: path.join(downloadFolder('api-error'), 'nope.bin'),
+    });
     const failed = new Promise<import('../../../src/api').DownloadJob>((resolve) => {
       const s = client.onDidError((e) => {
         if (e.job.id === job.id) {
@@ -141,7 +155,10 @@ describe('API: for other extensions', () => {
     await rejectsWithCode(client.setPriority(job.id, 'URGENT' as never), 0x80070057, /FOREGROUND, HIGH, NORMAL or LOW/);
     await client.setPriority(job.id, 'LOW');
     assert.equal((await client.getJob(job.id))?.priority, 'LOW');
-    await client.addFile(job.id, { remoteUrl: server.url('/slow/api-slow.bin?size=400000&chunk=2000&every=100'), localPath: path.join(downloadFolder('api-verbs'), 'slow.bin') });
+    await client.addFile(job.id, {
+      remoteUrl: server.url('/slow/api-slow.bin?size=400000&chunk=2000&every=100'),
+      localPath: path.join(downloadFolder('api-verbs'), 'slow.bin'),
+    });
     await client.resume(job.id);
     await client.suspend(job.id);
     assert.equal((await client.getJob(job.id))?.state, 'SUSPENDED');
@@ -160,7 +177,10 @@ describe('API: for other extensions', () => {
     await rejectsWithCode(client.cancel(theirs.id), 0x80070005);
     await rejectsWithCode(client.setPriority(theirs.id, 'LOW'), 0x80070005);
     await rejectsWithCode(client.setWriteOnlyHeader(theirs.id, 'Authorization', 'x'), 0x80070005);
-    await rejectsWithCode(client.setCertificateValidator(theirs.id, () => 0), 0x80070005);
+    await rejectsWithCode(
+      client.setCertificateValidator(theirs.id, () => 0),
+      0x80070005,
+    );
     assert.equal(await client.getJob(theirs.id), undefined);
     assert.ok((await client.getJobs()).every((j) => j.owner === EXTENSION_ID));
     assert.ok((await other.getJobs()).some((j) => j.id === theirs.id && j.state === 'SUSPENDED'));
@@ -182,7 +202,11 @@ describe('API: for other extensions', () => {
         writeOnlyHeaders: { Authorization: explicit },
       });
       await client.addFile(job.id, { remoteUrl: headerServer.url('/private.bin'), localPath: path.join(folder, 'private.bin') });
-      assert.deepEqual((await client.setWriteOnlyHeader(job.id, 'X-Api-Key', 'api-key-secret-0d41e8')).sort(), ['Authorization', 'Cookie', 'X-Api-Key']);
+      assert.deepEqual((await client.setWriteOnlyHeader(job.id, 'X-Api-Key', 'api-key-secret-0d41e8')).sort(), [
+        'Authorization',
+        'Cookie',
+        'X-Api-Key',
+      ]);
       await client.resume(job.id);
       await waitFor('the job to transfer', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');
       const [request] = headerServer.requestsFor('/private.bin');
@@ -192,7 +216,9 @@ describe('API: for other extensions', () => {
       assert.equal(request.headers['x-api-key'], 'api-key-secret-0d41e8');
       assert.deepEqual([...(engine.getJob(job.id)?.writeOnlyHeaderNames ?? [])].sort(), ['Authorization', 'Cookie', 'X-Api-Key']);
       // The job's record is on disk (its plain header is there): the secrets must not be.
-      const record = await waitFor('the job record on disk', () => filesUnder(hooks.storeDir).find((f) => f.text.includes(job.id) && f.text.includes('plain-header-value')));
+      const record = await waitFor('the job record on disk', () =>
+        filesUnder(hooks.storeDir).find((f) => f.text.includes(job.id) && f.text.includes('plain-header-value')),
+      );
       assert.ok(record.text.includes('Authorization'), 'the names of write-only headers are recorded');
       for (const { file, text } of filesUnder(hooks.storeDir)) {
         assert.ok(!text.includes('write-only-token-7f3a9c'), `the Authorization value is in ${file}`);

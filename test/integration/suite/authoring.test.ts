@@ -42,8 +42,17 @@ async function replaceLine(doc: vscode.TextDocument, line: number, text: string)
   assert.ok(await doc.save(), 'saved');
 }
 
-function waitForValidator(service: CertificateService, what: string, pred: (s: WorkspaceValidatorState) => boolean, timeoutMs = 20_000): Promise<WorkspaceValidatorState> {
-  return waitFor(`the validator to be ${what} (it is ${service.workspaceValidator.status})`, () => (pred(service.workspaceValidator) ? service.workspaceValidator : undefined), timeoutMs);
+function waitForValidator(
+  service: CertificateService,
+  what: string,
+  pred: (s: WorkspaceValidatorState) => boolean,
+  timeoutMs = 20_000,
+): Promise<WorkspaceValidatorState> {
+  return waitFor(
+    `the validator to be ${what} (it is ${service.workspaceValidator.status})`,
+    () => (pred(service.workspaceValidator) ? service.workspaceValidator : undefined),
+    timeoutMs,
+  );
 }
 
 describe('Validator authoring', function () {
@@ -71,12 +80,17 @@ describe('Validator authoring', function () {
   });
 
   it('Create Certificate Validator writes the template and its declarations, sets the setting, opens the file, and the validator loads', async () => {
-    const result = await run<{ file: string; declarations: string; created: boolean }>('createCertificateValidator', '.vscode/download-validator.ts');
+    const result = await run<{ file: string; declarations: string; created: boolean }>(
+      'createCertificateValidator',
+      '.vscode/download-validator.ts',
+    );
     assert.equal(result?.file, file);
     assert.equal(result?.created, true);
     assert.ok(fs.existsSync(result.declarations), 'the declarations beside it');
     assert.equal(vscode.workspace.getConfiguration('managedDownloads').get('certificateValidator'), '.vscode/download-validator.ts');
-    const editor = await waitFor('the validator in the editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === file));
+    const editor = await waitFor('the validator in the editor', () =>
+      vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === file),
+    );
     doc = editor.document;
     await waitForValidator(service, 'loaded', (s) => s.status === 'loaded' && s.file === file);
   });
@@ -86,26 +100,38 @@ describe('Validator authoring', function () {
     const hover = await waitFor(
       'a typed hover on pinSet',
       async () => {
-        const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, positionOf(doc, 'pinSet({', 2)));
+        const text = hoverText(
+          await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, positionOf(doc, 'pinSet({', 2)),
+        );
         return /PinSetOptions/.test(text) ? text : undefined;
       },
       120_000,
     );
     assert.match(hover, /pinSet\(options: PinSetOptions\): PinSet/);
     assert.match(hover, /SPKI pins for hosts/, 'the documentation comes along');
-    const backup = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, positionOf(doc, 'backupPins:', 2)));
+    const backup = hoverText(
+      await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, positionOf(doc, 'backupPins:', 2)),
+    );
     assert.match(backup, /PinSetOptions\.backupPins: readonly \[`sha256\/\$\{string\}`, \.\.\.`sha256\/\$\{string\}`\[\]\]/);
     assert.match(backup, /Required: pins of keys held in reserve/);
 
     // Inside the import braces the completion offers the module's exports, including those not imported yet.
-    const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, positionOf(doc, 'certificatePolicy,'));
+    const completions = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      positionOf(doc, 'certificatePolicy,'),
+    );
     const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const name of ['hostMatches', 'checkPins', 'verifyChain', 'log', 'S_OK']) assert.ok(labels.includes(name), `completion offers ${name} (got ${labels.slice(0, 40).join(', ')})`);
+    for (const name of ['hostMatches', 'checkPins', 'verifyChain', 'log', 'S_OK'])
+      assert.ok(labels.includes(name), `completion offers ${name} (got ${labels.slice(0, 40).join(', ')})`);
 
     // No diagnostics from the language service or from the validator's compiler, for a few seconds after it answered.
     for (let i = 0; i < 10; i++) {
       const all = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity <= vscode.DiagnosticSeverity.Warning);
-      assert.deepEqual(all.map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+      assert.deepEqual(
+        all.map((d) => `${d.range.start.line + 1}: ${d.message}`),
+        [],
+      );
       await new Promise((r) => setTimeout(r, 300));
     }
   });
@@ -124,7 +150,10 @@ describe('Validator authoring', function () {
 
     await replaceLine(doc, line, original);
     const reloaded = await waitForValidator(service, 'loaded again', (s) => s.status === 'loaded');
-    assert.ok(reloaded.status === 'loaded' && loaded.status === 'loaded' && reloaded.validator !== loaded.validator, 'a new validator instance (recompiled and reloaded)');
+    assert.ok(
+      reloaded.status === 'loaded' && loaded.status === 'loaded' && reloaded.validator !== loaded.validator,
+      'a new validator instance (recompiled and reloaded)',
+    );
     await waitFor('our diagnostics to go', () => ours(doc.uri).length === 0);
   });
 
@@ -149,13 +178,18 @@ describe('Validator authoring', function () {
 
     const report = await run<DryRunReport>('testCertificateValidator', url, { securityFlags: 0x8, show: 'preview' });
     assert.equal(report?.host, testFixture().serverHost);
-    assert.deepEqual(report.phase1.relaxed.map((r) => r.check), ['chain']);
+    assert.deepEqual(
+      report.phase1.relaxed.map((r) => r.check),
+      ['chain'],
+    );
     assert.equal(report.validator.status, 'ran');
     assert.ok(report.validator.status === 'ran' && report.validator.verdict === 'decline', JSON.stringify(report.validator));
     assert.match(report.validator.status === 'ran' ? report.validator.reason : '', /no rule of this validator vouches for this host/);
     assert.equal(report.chain[0].subject, `CN=${testFixture().serverHost}, O=Managed Downloads Tests`);
     assert.equal(server.requestsFor('/never.bin').length, 0, 'nothing was requested');
-    const shown = await waitFor('the report document', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'managed-downloads-certificate-check'));
+    const shown = await waitFor('the report document', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'managed-downloads-certificate-check'),
+    );
     assert.match(shown.getText(), /## Phase 2, the validator: declined/);
     assert.match(shown.getText(), /SPKI sha256 \(pin\):\*\* `sha256\//);
   });

@@ -49,7 +49,10 @@ describe('Client certificates', () => {
   /** The server's CA is unknown to VS Code: phase 1 allows it by flag, and an accepting API validator is phase 2. */
   async function job(name: string): Promise<DownloadJob> {
     const created = await client.createJob({ displayName: name, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA, minimumRetryDelay: 5 });
-    await client.addFile(created.id, { remoteUrl: server.url('/mtls.bin'), localPath: path.join(downloadFolder('client-cert'), `${name}.bin`) });
+    await client.addFile(created.id, {
+      remoteUrl: server.url('/mtls.bin'),
+      localPath: path.join(downloadFolder('client-cert'), `${name}.bin`),
+    });
     await client.setCertificateValidator(created.id, () => 0);
     return created;
   }
@@ -62,11 +65,14 @@ describe('Client certificates', () => {
     assert.equal(failed.error?.code, 0x80072f0c, failed.error?.description);
     assert.match(failed.error!.description, /requires a client certificate/);
 
-    await assert.rejects(client.setClientCertificate(id, { pfx: material.alicePfx, passphrase: 'not it' }), (err: { code?: number; message?: string }) => {
-      assert.equal(err.code, 0x80070056, err.message);
-      assert.ok(!err.message?.includes('not it'));
-      return true;
-    });
+    await assert.rejects(
+      client.setClientCertificate(id, { pfx: material.alicePfx, passphrase: 'not it' }),
+      (err: { code?: number; message?: string }) => {
+        assert.equal(err.code, 0x80070056, err.message);
+        assert.ok(!err.message?.includes('not it'));
+        return true;
+      },
+    );
     const set = await client.setClientCertificate(id, { pfx: material.alicePfx, passphrase: PASSPHRASE });
     assert.equal(set.clientCertificate?.source, 'secretStorage');
     assert.match(set.clientCertificate!.subject, /CN=alice/);
@@ -83,7 +89,10 @@ describe('Client certificates', () => {
   it('the command sets PEM files on a job, and removes the certificate again', async () => {
     const { engine } = await extensionApi();
     const { id } = await job('command-pem');
-    const set = await vscode.commands.executeCommand<JobSnapshot>('managedDownloads.setClientCertificate', id, { certFile: files.cert, keyFile: files.key });
+    const set = await vscode.commands.executeCommand<JobSnapshot>('managedDownloads.setClientCertificate', id, {
+      certFile: files.cert,
+      keyFile: files.key,
+    });
     assert.equal(set.clientCertificate?.certFile, files.cert);
     await client.resume(id);
     await waitForState(engine, id, JobState.TRANSFERRED);

@@ -14,7 +14,9 @@ function contributedCommands(): ContributedCommand[] {
 /** View ids we contribute: VS Code itself registers `<viewId>.focus` and the others below for each of them. */
 function contributedViewIds(): string[] {
   const views = (manifest().contributes?.views as Record<string, { id: string }[]> | undefined) ?? {};
-  return Object.values(views).flat().map((v) => v.id);
+  return Object.values(views)
+    .flat()
+    .map((v) => v.id);
 }
 
 // Seen on VS Code 1.139.1 for the view managedDownloads.jobs. Listed exactly, so that a command of ours
@@ -33,7 +35,9 @@ async function registeredCommands(): Promise<string[]> {
 suite('Commands: package.json and registration agree', () => {
   test('every command contributed in package.json is registered after activation', async () => {
     const registered = new Set(await registeredCommands());
-    const missing = contributedCommands().map((c) => c.command).filter((c) => !registered.has(c));
+    const missing = contributedCommands()
+      .map((c) => c.command)
+      .filter((c) => !registered.has(c));
     assert.deepEqual(missing, [], `contributed in package.json but not registered at activation: ${missing.join(', ')}`);
   });
 
@@ -45,14 +49,20 @@ suite('Commands: package.json and registration agree', () => {
 
   test('every contributed command is in the "Managed Downloads" category, with a title', () => {
     const wrong = contributedCommands().filter((c) => c.category !== 'Managed Downloads' || !c.title);
-    assert.deepEqual(wrong.map((c) => c.command), []);
+    assert.deepEqual(
+      wrong.map((c) => c.command),
+      [],
+    );
   });
 
   test('menus and welcome views only refer to contributed commands', () => {
     const contributed = new Set(contributedCommands().map((c) => c.command));
     const contributes = manifest().contributes ?? {};
     const menus = (contributes.menus as Record<string, { command?: string }[]> | undefined) ?? {};
-    const fromMenus = Object.values(menus).flat().map((m) => m.command).filter((c): c is string => !!c);
+    const fromMenus = Object.values(menus)
+      .flat()
+      .map((m) => m.command)
+      .filter((c): c is string => !!c);
     const welcome = (contributes.viewsWelcome as { contents: string }[] | undefined) ?? [];
     const fromWelcome = welcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]));
     const unknown = [...fromMenus, ...fromWelcome].filter((c) => c.startsWith(PREFIX) && !contributed.has(c));

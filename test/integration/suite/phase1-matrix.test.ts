@@ -14,7 +14,11 @@ import { EXTENSION_ID } from '../extension-under-test';
 import { testFixture } from '../fixture';
 import { cancelAllJobs, downloadFolder, extensionApi, setSetting, waitFor } from './ui-support';
 
-const EVERY_RELAXING = SecurityFlags.IGNORE_CERT_CN_INVALID | SecurityFlags.IGNORE_CERT_DATE_INVALID | SecurityFlags.IGNORE_UNKNOWN_CA | SecurityFlags.IGNORE_CERT_WRONG_USAGE;
+const EVERY_RELAXING =
+  SecurityFlags.IGNORE_CERT_CN_INVALID |
+  SecurityFlags.IGNORE_CERT_DATE_INVALID |
+  SecurityFlags.IGNORE_UNKNOWN_CA |
+  SecurityFlags.IGNORE_CERT_WRONG_USAGE;
 const DAY = 24 * 3600 * 1000;
 
 describe('Phase 1 in VS Code: the certificate matrix through the extension gate', () => {
@@ -39,25 +43,42 @@ describe('Phase 1 in VS Code: the certificate matrix through the extension gate'
     await Promise.all(servers.map((s) => s.close()));
   });
 
-  async function verdict(name: string, chain: Made[], securityFlags: number): Promise<{ state: string; code?: string; description?: string }> {
+  async function verdict(
+    name: string,
+    chain: Made[],
+    securityFlags: number,
+  ): Promise<{ state: string; code?: string; description?: string }> {
     const server = await startServer({ host, tls: { cert: chain.map((c) => c.cert).join(''), key: chain[0].key } });
     servers.push(server);
     server.route('/m.bin', { body });
     const job = await client.createJob({ displayName: `matrix: ${name}`, securityFlags, noProgressTimeout: 0 });
-    await client.addFile(job.id, { remoteUrl: server.url('/m.bin'), localPath: path.join(downloadFolder('matrix'), `${name.replace(/\W+/g, '-')}-${securityFlags}.bin`) });
+    await client.addFile(job.id, {
+      remoteUrl: server.url('/m.bin'),
+      localPath: path.join(downloadFolder('matrix'), `${name.replace(/\W+/g, '-')}-${securityFlags}.bin`),
+    });
     await client.resume(job.id);
     const settled = await waitFor(`${name} to settle`, async () => {
       const j = await client.getJob(job.id);
       return j && ['ERROR', 'TRANSIENT_ERROR', 'TRANSFERRED'].includes(j.state) ? j : undefined;
     });
-    if (settled.state !== 'TRANSFERRED') assert.equal(server.requests.length, 0, `${name}: a request reached a server whose certificate failed phase 1`);
-    return { state: settled.state, code: settled.error ? formatCode(settled.error.code) : undefined, description: settled.error?.description };
+    if (settled.state !== 'TRANSFERRED')
+      assert.equal(server.requests.length, 0, `${name}: a request reached a server whose certificate failed phase 1`);
+    return {
+      state: settled.state,
+      code: settled.error ? formatCode(settled.error.code) : undefined,
+      description: settled.error?.description,
+    };
   }
 
   it('a good chain transfers; an expired one fails with CERT_DATE_INVALID and transfers with 0x4 only', async () => {
     const good = makeCert({ sans: [host], issuer: inter });
     assert.equal((await verdict('good', [good, inter], 0)).state, 'TRANSFERRED');
-    const expired = makeCert({ sans: [host], issuer: inter, notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = makeCert({
+      sans: [host],
+      issuer: inter,
+      notBefore: new Date(Date.now() - 60 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     const refused = await verdict('expired', [expired, inter], 0);
     assert.equal(refused.code, formatCode(Codes.ERROR_WINHTTP_SECURE_CERT_DATE_INVALID), refused.description);
     assert.match(refused.description ?? '', /certificate date invalid/);

@@ -57,7 +57,10 @@ describe('Phase 2 for every job: a declining workspace validator', () => {
     await client.addFile(apiJob.id, { remoteUrl: server.url('/every-job.bin'), localPath: path.join(folder, 'api.bin') });
 
     // Then the workspace gets a validator that declines every certificate.
-    fs.writeFileSync(validatorFile, "export default function validate() { return { code: 0x80096004, reason: 'declined by decline-all-validator.ts' }; }\n");
+    fs.writeFileSync(
+      validatorFile,
+      "export default function validate() { return { code: 0x80096004, reason: 'declined by decline-all-validator.ts' }; }\n",
+    );
     await setSetting('certificateValidator', '.vscode/decline-all-validator.ts');
     assert.equal(await run('reloadCertificateValidator'), 'loaded');
 
@@ -69,8 +72,16 @@ describe('Phase 2 for every job: a declining workspace validator', () => {
         const job = engine.getJob(jobId);
         return job && settled.has(job.state) ? job : undefined;
       });
-      assert.equal(JobState[failed.state], 'TRANSIENT_ERROR', `${failed.displayName} was not stopped by the workspace validator (${server.requests.length} requests served)`);
-      assert.equal(ErrorContext[failed.error?.context ?? ErrorContext.NONE], 'SERVER_CERTIFICATE_CALLBACK', `${failed.displayName}: ${failed.error?.description}`);
+      assert.equal(
+        JobState[failed.state],
+        'TRANSIENT_ERROR',
+        `${failed.displayName} was not stopped by the workspace validator (${server.requests.length} requests served)`,
+      );
+      assert.equal(
+        ErrorContext[failed.error?.context ?? ErrorContext.NONE],
+        'SERVER_CERTIFICATE_CALLBACK',
+        `${failed.displayName}: ${failed.error?.description}`,
+      );
       assert.match(failed.error?.description ?? '', /declined by decline-all-validator\.ts/);
       assert.equal(failed.files[0].bytesTransferred, 0);
     }

@@ -91,7 +91,10 @@ describe('UI: certificates', () => {
     assert.deepEqual(await run('clearCertificateCache', jobId), [jobId]);
     assert.equal((await hooks.certificates()).cachedCertificates(jobId).length, 0);
     hooks.model.flush();
-    assert.equal((hooks.tree.getChildren(job) as TreeNode[]).find((c) => c.kind === 'certificates'), undefined);
+    assert.equal(
+      (hooks.tree.getChildren(job) as TreeNode[]).find((c) => c.kind === 'certificates'),
+      undefined,
+    );
   });
 
   it('shows a declined certificate as a rejection under the job and in "Show Certificate Rejections"', async () => {
@@ -108,7 +111,9 @@ describe('UI: certificates', () => {
       hooks.model.flush();
       return (hooks.tree.getChildren(hooks.tree.itemFor(jobId)!) as TreeNode[]).find((c) => c.contextValue === 'certificates:rejections:');
     });
-    const group = (hooks.tree.getChildren(hooks.tree.itemFor(jobId)!) as TreeNode[]).find((c) => c.contextValue === 'certificates:rejections:')!;
+    const group = (hooks.tree.getChildren(hooks.tree.itemFor(jobId)!) as TreeNode[]).find(
+      (c) => c.contextValue === 'certificates:rejections:',
+    )!;
     const [endpoint] = hooks.tree.getChildren(group) as TreeNode[];
     assert.match(String(endpoint.description), /^once · 1 certificate · last 0x80096004$/);
 
@@ -163,7 +168,10 @@ describe('UI: certificates', () => {
     const { hooks, engine } = await extensionApi();
     await trustTestCa();
     const file = path.join(testFixture().workspaceFolder, '.vscode', 'ui-reload-validator.ts');
-    fs.writeFileSync(file, "export default function validate() { return { code: 0x80096004, reason: 'declined by the workspace file' }; }\n");
+    fs.writeFileSync(
+      file,
+      "export default function validate() { return { code: 0x80096004, reason: 'declined by the workspace file' }; }\n",
+    );
     await setSetting('certificateValidator', '.vscode/ui-reload-validator.ts');
     try {
       assert.equal(await run('reloadCertificateValidator'), 'loaded');
@@ -187,7 +195,7 @@ describe('UI: certificates', () => {
     }
   });
 
-  it('a workspace validator that never answers: the job\'s error names the file and line where it was stuck; a fixed file lets the job finish', async () => {
+  it("a workspace validator that never answers: the job's error names the file and line where it was stuck; a fixed file lets the job finish", async () => {
     const { engine } = await extensionApi();
     await trustTestCa();
     await setSetting('validatorTimeLimit', 300);

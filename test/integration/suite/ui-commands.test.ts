@@ -26,7 +26,9 @@ describe('UI: commands', () => {
 
   it('registers exactly the commands it contributes', async () => {
     const { hooks } = await extensionApi();
-    const contributed = (vscode.extensions.getExtension('managed-downloads.managed-downloads')!.packageJSON.contributes.commands as { command: string }[])
+    const contributed = (
+      vscode.extensions.getExtension('managed-downloads.managed-downloads')!.packageJSON.contributes.commands as { command: string }[]
+    )
       .map((c) => c.command)
       .sort();
     assert.deepEqual([...hooks.commandIds].sort(), contributed);
@@ -41,13 +43,18 @@ describe('UI: commands', () => {
     assert.equal(job.displayName, 'Three files');
     assert.equal(job.owner, 'workspace');
     // Two URLs with the same file name get distinct destinations, browser-style.
-    assert.deepEqual(job.files.map((f) => path.basename(f.localPath)), ['one.bin', 'two.bin', 'one (1).bin']);
+    assert.deepEqual(
+      job.files.map((f) => path.basename(f.localPath)),
+      ['one.bin', 'two.bin', 'one (1).bin'],
+    );
     assert.equal(sha256(fs.readFileSync(path.join(folder, 'one (1).bin'))), sha256(content(3000)));
   });
 
   it('New Download without a folder uses managedDownloads.defaultDownloadFolder, relative to the workspace', async () => {
     const { engine } = await extensionApi();
-    await vscode.workspace.getConfiguration('managedDownloads').update('defaultDownloadFolder', 'downloads/from-setting', vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('managedDownloads')
+      .update('defaultDownloadFolder', 'downloads/from-setting', vscode.ConfigurationTarget.Workspace);
     try {
       const jobId = await run<string>('newDownload', server.url(`/file/setting-${Date.now()}.bin?size=100`));
       const job = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
@@ -55,7 +62,9 @@ describe('UI: commands', () => {
       assert.equal(path.dirname(job.files[0].localPath), expected);
       assert.ok(fs.existsSync(job.files[0].localPath));
     } finally {
-      await vscode.workspace.getConfiguration('managedDownloads').update('defaultDownloadFolder', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('managedDownloads')
+        .update('defaultDownloadFolder', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
@@ -98,7 +107,9 @@ describe('UI: commands', () => {
   it('Suspend and Resume a running job from tree items; it finishes with the right bytes', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('suspend');
-    const jobId = await run<string>('newDownload', server.url('/slow/pausable.bin?size=300000&chunk=10000&every=50'), { destination: folder });
+    const jobId = await run<string>('newDownload', server.url('/slow/pausable.bin?size=300000&chunk=10000&every=50'), {
+      destination: folder,
+    });
     await waitFor('some bytes', () => (engine.getJob(jobId)?.files[0].bytesTransferred ?? 0) > 0);
     hooks.model.flush();
     const item = hooks.tree.itemFor(jobId)!;
@@ -128,10 +139,15 @@ describe('UI: commands', () => {
   it('Cancel deletes the partial files; Clear Finished Jobs removes it from the view', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('cancel');
-    const jobId = await run<string>('newDownload', server.url('/slow/cancelled.bin?size=500000&chunk=5000&every=50'), { destination: folder });
+    const jobId = await run<string>('newDownload', server.url('/slow/cancelled.bin?size=500000&chunk=5000&every=50'), {
+      destination: folder,
+    });
     await waitFor('some bytes', () => (engine.getJob(jobId)?.files[0].bytesTransferred ?? 0) > 0);
     assert.deepEqual(await run('cancel', jobId, { skipConfirmation: true }), [jobId]);
-    await waitFor('the job to be cancelled', () => hooks.model.get(jobId)?.state === JobState.CANCELLED || engine.getJob(jobId)?.state === JobState.CANCELLED);
+    await waitFor(
+      'the job to be cancelled',
+      () => hooks.model.get(jobId)?.state === JobState.CANCELLED || engine.getJob(jobId)?.state === JobState.CANCELLED,
+    );
     await waitFor('the temporary file to go', () => fs.readdirSync(folder).length === 0);
     hooks.model.flush();
     assert.equal(hooks.tree.itemFor(jobId)?.contextValue, 'job:cancelled:');
@@ -142,22 +158,32 @@ describe('UI: commands', () => {
 
   it('Complete puts a transferred job in place when auto-complete is off; the notification offers Complete', async () => {
     const { hooks, engine } = await extensionApi();
-    await vscode.workspace.getConfiguration('managedDownloads').update('autoCompleteWhenTransferred', false, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('managedDownloads')
+      .update('autoCompleteWhenTransferred', false, vscode.ConfigurationTarget.Workspace);
     try {
       const folder = downloadFolder('manual-complete');
       const jobId = await run<string>('newDownload', server.url('/file/manual.bin?size=4000'), { destination: folder });
       await waitForState(engine, jobId, JobState.TRANSFERRED);
-      assert.deepEqual(fs.readdirSync(folder).filter((n) => n === 'manual.bin'), [], 'nothing at the final path before Complete');
+      assert.deepEqual(
+        fs.readdirSync(folder).filter((n) => n === 'manual.bin'),
+        [],
+        'nothing at the final path before Complete',
+      );
       hooks.model.flush();
       assert.match(String(hooks.tree.itemFor(jobId)!.contextValue), /:canComplete:/);
-      const note = await waitFor('the "transferred" notification', () => hooks.messages.recent.find((m) => m.text.includes('is transferred') && m.actions.includes('Complete')));
+      const note = await waitFor('the "transferred" notification', () =>
+        hooks.messages.recent.find((m) => m.text.includes('is transferred') && m.actions.includes('Complete')),
+      );
       assert.ok(note);
       const [result] = await run<CompleteResult[]>('complete', jobId);
       assert.equal(result.code, 0);
       await waitForState(engine, jobId, JobState.ACKNOWLEDGED).catch(() => undefined);
       assert.equal(sha256(fs.readFileSync(path.join(folder, 'manual.bin'))), sha256(content(4000)));
     } finally {
-      await vscode.workspace.getConfiguration('managedDownloads').update('autoCompleteWhenTransferred', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('managedDownloads')
+        .update('autoCompleteWhenTransferred', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
@@ -176,7 +202,9 @@ describe('UI: commands', () => {
     const folder = downloadFolder('announce');
     const jobId = await run<string>('newDownload', server.url('/status/410/gone.bin'), { destination: folder });
     await waitForState(engine, jobId, JobState.ERROR);
-    const note = await waitFor('the error notification', () => hooks.messages.recent.find((m) => m.severity === 'error' && m.text.includes('failed') && m.text.includes('BG_E_HTTP_ERROR_410')));
+    const note = await waitFor('the error notification', () =>
+      hooks.messages.recent.find((m) => m.severity === 'error' && m.text.includes('failed') && m.text.includes('BG_E_HTTP_ERROR_410')),
+    );
     assert.deepEqual(note.actions, ['Retry', 'Show Log']);
     const changed = new Promise<void>((resolve) => {
       const sub = engine.onDidChangeJob((e) => {
@@ -198,7 +226,10 @@ describe('UI: commands', () => {
       const jobId = await run<string>('newDownload', server.url(`/status/404/${name}`), { destination: downloadFolder('quiet') });
       await waitForState(engine, jobId, JobState.ERROR);
       await new Promise((r) => setTimeout(r, 400));
-      assert.equal(hooks.messages.recent.find((m) => m.text.includes(name)), undefined);
+      assert.equal(
+        hooks.messages.recent.find((m) => m.text.includes(name)),
+        undefined,
+      );
     } finally {
       await vscode.workspace.getConfiguration('managedDownloads').update('notifyOnError', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -212,9 +243,14 @@ describe('UI: commands', () => {
       const jobId = await run<string>('newDownload', server.url(`/file/${name}?size=100`), { destination: downloadFolder('unannounced') });
       await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
       await new Promise((r) => setTimeout(r, 400));
-      assert.equal(hooks.messages.recent.find((m) => m.text.includes(name)), undefined);
+      assert.equal(
+        hooks.messages.recent.find((m) => m.text.includes(name)),
+        undefined,
+      );
     } finally {
-      await vscode.workspace.getConfiguration('managedDownloads').update('notifyOnCompletion', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.workspace
+        .getConfiguration('managedDownloads')
+        .update('notifyOnCompletion', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
@@ -227,7 +263,12 @@ describe('UI: commands', () => {
     assert.equal(note.severity, 'info');
     assert.deepEqual(note.actions, ['Open', 'Reveal in Explorer']);
     await note.choose('Open');
-    await waitFor('the file to open in an editor', () => vscode.window.activeTextEditor?.document.uri.fsPath.endsWith(name) || vscode.window.tabGroups.activeTabGroup.activeTab?.label === name);
+    await waitFor(
+      'the file to open in an editor',
+      () =>
+        vscode.window.activeTextEditor?.document.uri.fsPath.endsWith(name) ||
+        vscode.window.tabGroups.activeTabGroup.activeTab?.label === name,
+    );
   });
 
   it('Set Priority with an argument, and with the quick pick', async () => {

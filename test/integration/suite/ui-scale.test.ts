@@ -47,7 +47,12 @@ describe('UI: a thousand jobs', () => {
     sub.dispose();
     assert.equal(hooks.tree.stats.rootRefreshes, before, 'no root refresh');
     assert.equal(fired.length, 1);
-    assert.deepEqual((fired[0] as TreeNode[]).map((n) => n.kind === 'job' && n.jobId), [ids[500]]);
-    console.log(`[ui-scale] 1,000 jobs created through the API in ${createMs} ms; root of ${roots.length} items built in ${rootMs.toFixed(1)} ms; one job's change delivered in ${refreshMs.toFixed(2)} ms`);
+    assert.deepEqual(
+      (fired[0] as TreeNode[]).map((n) => n.kind === 'job' && n.jobId),
+      [ids[500]],
+    );
+    console.log(
+      `[ui-scale] 1,000 jobs created through the API in ${createMs} ms; root of ${roots.length} items built in ${rootMs.toFixed(1)} ms; one job's change delivered in ${refreshMs.toFixed(2)} ms`,
+    );
   });
 });

@@ -63,7 +63,11 @@ export class TestServer {
     const body = content(size);
     let start = 0;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag: `"v1-${size}"` };
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      etag: `"v1-${size}"`,
+    };
     if (range && Number(range[1]) < size) {
       start = Number(range[1]);
       res.writeHead(206, { ...headers, 'content-length': size - start, 'content-range': `bytes ${start}-${size - 1}/${size}` });
@@ -125,10 +129,14 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
 }
 
 export async function waitForState(engine: DownloadEngine, jobId: string, state: number, timeoutMs = 15000): Promise<JobSnapshot> {
-  return waitFor(`job ${jobId} to reach state ${state} (now ${engine.getJob(jobId)?.state})`, () => {
-    const job = engine.getJob(jobId);
-    return job && job.state === state ? job : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `job ${jobId} to reach state ${state} (now ${engine.getJob(jobId)?.state})`,
+    () => {
+      const job = engine.getJob(jobId);
+      return job && job.state === state ? job : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** A fresh folder for this test's downloads, inside the workspace (so the Explorer can reveal files). */

@@ -9,7 +9,17 @@ import { stateCodicon } from '../../../src/ui/tree/icons';
 import type { TreeNode } from '../../../src/ui/tree/items';
 import { cancelAllJobs, content, downloadFolder, extensionApi, sha256, TestServer, waitFor, waitForState } from './ui-support';
 
-const STATE_NAMES = ['QUEUED', 'CONNECTING', 'TRANSFERRING', 'SUSPENDED', 'ERROR', 'TRANSIENT_ERROR', 'TRANSFERRED', 'ACKNOWLEDGED', 'CANCELLED'];
+const STATE_NAMES = [
+  'QUEUED',
+  'CONNECTING',
+  'TRANSFERRING',
+  'SUSPENDED',
+  'ERROR',
+  'TRANSIENT_ERROR',
+  'TRANSFERRED',
+  'ACKNOWLEDGED',
+  'CANCELLED',
+];
 
 describe('UI: the Jobs tree', () => {
   let server: TestServer;
@@ -30,7 +40,9 @@ describe('UI: the Jobs tree', () => {
   it('shows a new download as a job item with its file as a child, and completes it with the right bytes', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('tree-basic');
-    const jobId = (await vscode.commands.executeCommand('managedDownloads.newDownload', server.url('/file/basic.bin?size=200000'), { destination: folder })) as string;
+    const jobId = (await vscode.commands.executeCommand('managedDownloads.newDownload', server.url('/file/basic.bin?size=200000'), {
+      destination: folder,
+    })) as string;
     assert.equal(typeof jobId, 'string', 'New Download returns the job id');
     const done = await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
     assert.equal(sha256(fs.readFileSync(path.join(folder, 'basic.bin'))), sha256(content(200000)));
@@ -92,7 +104,11 @@ describe('UI: the Jobs tree', () => {
   it('refreshes only the job that changed, not the whole tree', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('tree-incremental');
-    const jobId = (await vscode.commands.executeCommand('managedDownloads.newDownload', server.url('/slow/inc.bin?size=300000&chunk=10000&every=50'), { destination: folder })) as string;
+    const jobId = (await vscode.commands.executeCommand(
+      'managedDownloads.newDownload',
+      server.url('/slow/inc.bin?size=300000&chunk=10000&every=50'),
+      { destination: folder },
+    )) as string;
     await waitForState(engine, jobId, JobState.TRANSFERRING);
     hooks.model.flush();
     const before = { ...hooks.tree.stats };
@@ -103,14 +119,19 @@ describe('UI: the Jobs tree', () => {
     sub.dispose();
     const arrays = fired.filter((e) => Array.isArray(e)) as TreeNode[][];
     assert.ok(arrays.length >= 1, 'progress fired item refreshes');
-    assert.ok(arrays.every((a) => a.every((n) => n.kind === 'job' && n.jobId === jobId)), 'only the changed job was refreshed');
+    assert.ok(
+      arrays.every((a) => a.every((n) => n.kind === 'job' && n.jobId === jobId)),
+      'only the changed job was refreshed',
+    );
     assert.equal(hooks.tree.stats.rootRefreshes, before.rootRefreshes, 'no root refresh for progress and state changes of a known job');
   });
 
   it('shows an error child with the code, and a short error as the description', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('tree-error');
-    const jobId = (await vscode.commands.executeCommand('managedDownloads.newDownload', server.url('/status/404/missing.bin'), { destination: folder })) as string;
+    const jobId = (await vscode.commands.executeCommand('managedDownloads.newDownload', server.url('/status/404/missing.bin'), {
+      destination: folder,
+    })) as string;
     const failed = await waitForState(engine, jobId, JobState.ERROR);
     assert.equal(failed.error?.code, 0x80190194);
     hooks.model.flush();
@@ -136,7 +157,10 @@ describe('UI: the Jobs tree', () => {
     const item = hooks.tree.itemFor(jobId)!;
     assert.equal(item.contextValue, 'job:suspended:canResume:canCancel:canSetPriority:canAddFile:');
     const children = hooks.tree.getChildren(item) as TreeNode[];
-    assert.deepEqual(children.map((c) => c.kind), ['hint']);
+    assert.deepEqual(
+      children.map((c) => c.kind),
+      ['hint'],
+    );
     assert.match(String(hooks.tree.itemFor(other.id)!.description), /by tests\.tree-owner$/);
     const roots = hooks.tree.getChildren() as TreeNode[];
     assert.ok(roots.indexOf(hooks.tree.itemFor(other.id)!) < roots.indexOf(item), 'newest job first');

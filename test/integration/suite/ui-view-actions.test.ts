@@ -40,7 +40,9 @@ describe('UI: view actions', () => {
       vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === opened)),
     );
 
-    const pending = await run<string>('newDownload', server.url('/slow/pending.bin?size=500000&chunk=1000&every=100'), { destination: folder });
+    const pending = await run<string>('newDownload', server.url('/slow/pending.bin?size=500000&chunk=1000&every=100'), {
+      destination: folder,
+    });
     hooks.model.flush();
     const pendingFile = hooks.tree.getChildren(hooks.tree.itemFor(pending)!).find((c) => c.kind === 'file')!;
     assert.equal(pendingFile.command, undefined);
@@ -71,7 +73,9 @@ describe('UI: view actions', () => {
   it('Copy Path copies the final path of a file, or of every file of a job', async () => {
     const { hooks, engine } = await extensionApi();
     const folder = downloadFolder('copy-path');
-    const jobId = await run<string>('newDownload', [server.url('/file/p1.bin?size=10'), server.url('/file/p2.bin?size=10')], { destination: folder });
+    const jobId = await run<string>('newDownload', [server.url('/file/p1.bin?size=10'), server.url('/file/p2.bin?size=10')], {
+      destination: folder,
+    });
     await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
     hooks.model.flush();
     const item = hooks.tree.itemFor(jobId)!;
@@ -128,7 +132,9 @@ describe('UI: view actions', () => {
     hooks.model.flush();
     const rootsBefore = hooks.tree.getChildren() as TreeNode[];
     const groupBefore = rootsBefore.find((r) => r.kind === 'history');
-    const inHistoryBefore = groupBefore ? (hooks.tree.getChildren(groupBefore) as TreeNode[]).some((e) => e.kind === 'historyEntry' && e.jobId === jobId) : false;
+    const inHistoryBefore = groupBefore
+      ? (hooks.tree.getChildren(groupBefore) as TreeNode[]).some((e) => e.kind === 'historyEntry' && e.jobId === jobId)
+      : false;
     assert.equal(inHistoryBefore, false, 'a finished job still in the list is not shown twice');
 
     assert.ok((await run<string[]>('clearFinished'))!.includes(jobId));

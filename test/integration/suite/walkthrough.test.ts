@@ -64,7 +64,10 @@ suite('Walkthrough: Get Started with Managed Downloads', () => {
       assert.ok(step.completionEvents?.length, `step ${step.id} has no completionEvents`);
       for (const event of step.completionEvents) {
         const [kind, target] = [event.slice(0, event.indexOf(':')), event.slice(event.indexOf(':') + 1)];
-        assert.ok(['onCommand', 'onSettingChanged', 'onView', 'onContext', 'onLink', 'extensionInstalled', 'onStepSelected'].includes(kind), `${step.id}: unknown completion event ${event}`);
+        assert.ok(
+          ['onCommand', 'onSettingChanged', 'onView', 'onContext', 'onLink', 'extensionInstalled', 'onStepSelected'].includes(kind),
+          `${step.id}: unknown completion event ${event}`,
+        );
         if (kind === 'onSettingChanged') assert.ok(ours.includes(target), `${step.id}: ${target} is not a setting of this extension`);
       }
     }

@@ -54,7 +54,7 @@ suite('Restricted mode: the folder cannot add trusted certificate authorities', 
       const job = engine.getJob(jobId);
       return job && (job.state === JobState.ERROR || job.state === JobState.TRANSFERRED) ? job : undefined;
     });
-    assert.equal(JobState[ended.state], 'ERROR', 'the folder\'s CA was trusted: the job transferred');
+    assert.equal(JobState[ended.state], 'ERROR', "the folder's CA was trusted: the job transferred");
     assert.match(ended.error?.description ?? '', /phase 1/);
     assert.equal(server.requestsFor('/file.bin').length, 0, 'a request reached a server that only the folder trusts');
     await engine.cancel(jobId);

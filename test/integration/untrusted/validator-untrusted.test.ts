@@ -51,7 +51,12 @@ suite('Restricted mode: the validator file never runs', () => {
     // VS Code hides a restricted setting's workspace value until the folder is trusted, so the workspace has no
     // validator here; phase 1 (OpenSSL's verdict, with the job's flags) still decides every connection.
     const { engine } = await extensionApi();
-    const job = await engine.createJob({ displayName: 'follows the workspace validator', validator: 'workspace', securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA, noProgressTimeout: 0 });
+    const job = await engine.createJob({
+      displayName: 'follows the workspace validator',
+      validator: 'workspace',
+      securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA,
+      noProgressTimeout: 0,
+    });
     const dest = path.join(downloadFolder('untrusted'), 'file.bin');
     await engine.addFile(job.id, { remoteUrl: server.url('/file.bin'), localPath: dest });
     await engine.resume(job.id);
@@ -63,7 +68,11 @@ suite('Restricted mode: the validator file never runs', () => {
 
   test('a job that does not need a validator still downloads over the same gate (phase 1 only)', async () => {
     const { engine } = await extensionApi();
-    const job = await engine.createJob({ displayName: 'no validator needed', validator: 'none', securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA });
+    const job = await engine.createJob({
+      displayName: 'no validator needed',
+      validator: 'none',
+      securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA,
+    });
     const dest = path.join(downloadFolder('untrusted-plain'), 'file.bin');
     await engine.addFile(job.id, { remoteUrl: server.url('/file.bin'), localPath: dest });
     await engine.resume(job.id);

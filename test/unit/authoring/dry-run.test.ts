@@ -30,8 +30,14 @@ function validator(name: string, files: Record<string, string>): string {
 before(async () => {
   pki = makePki();
   // Connections to an IP address send no SNI name and get this certificate, valid for both.
-  server = await startSniServer({ leaf: makeLeaf(pki.publicIntermediate, { hosts: ['downloads.example.com', '127.0.0.1'] }), chain: [pki.publicIntermediate] });
-  server.serve('expired.example.com', { leaf: makeExpiredLeaf(pki.publicIntermediate, ['expired.example.com']), chain: [pki.publicIntermediate] });
+  server = await startSniServer({
+    leaf: makeLeaf(pki.publicIntermediate, { hosts: ['downloads.example.com', '127.0.0.1'] }),
+    chain: [pki.publicIntermediate],
+  });
+  server.serve('expired.example.com', {
+    leaf: makeExpiredLeaf(pki.publicIntermediate, ['expired.example.com']),
+    chain: [pki.publicIntermediate],
+  });
 });
 after(async () => {
   await server.close();
@@ -61,18 +67,27 @@ describe('dry run', () => {
   });
 
   test('phase 1 with the flags: a failure names its check and code and the validator is not called; the flag that relaxes it shows as relaxed', async () => {
-    const file = validator('accept-all', { 'validator.ts': "export default function validate() { return 0; }\n" });
+    const file = validator('accept-all', { 'validator.ts': 'export default function validate() { return 0; }\n' });
     const refused = await checkHost(server, pki, 'expired.example.com', { validatorFile: file });
     assert.equal(refused.phase1.passed, false);
     assert.equal(refused.phase1.codeName, 'ERROR_WINHTTP_SECURE_CERT_DATE_INVALID');
-    assert.deepEqual(refused.phase1.failures.map((f) => f.check), ['date']);
+    assert.deepEqual(
+      refused.phase1.failures.map((f) => f.check),
+      ['date'],
+    );
     assert.equal(refused.validator.status, 'not-called');
     assert.equal(refused.accepted, false);
-    const relaxed = await checkHost(server, pki, 'expired.example.com', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_CERT_DATE_INVALID });
+    const relaxed = await checkHost(server, pki, 'expired.example.com', {
+      validatorFile: file,
+      securityFlags: SecurityFlags.IGNORE_CERT_DATE_INVALID,
+    });
     assert.equal(relaxed.securityFlags, '0x00000004');
     assert.deepEqual(relaxed.securityFlagNames, ['IGNORE_CERT_DATE_INVALID']);
     assert.equal(relaxed.phase1.passed, true);
-    assert.deepEqual(relaxed.phase1.relaxed.map((f) => [f.check, f.codeName]), [['date', 'ERROR_WINHTTP_SECURE_CERT_DATE_INVALID']]);
+    assert.deepEqual(
+      relaxed.phase1.relaxed.map((f) => [f.check, f.codeName]),
+      [['date', 'ERROR_WINHTTP_SECURE_CERT_DATE_INVALID']],
+    );
     assert.equal(verdictOf(relaxed).verdict, 'accept');
     assert.equal(relaxed.accepted, true);
   });
@@ -87,14 +102,20 @@ export default function validate(input: ValidationInput) {
 }
 `,
     });
-    const report = await checkHost(server, pki, 'expired.example.com', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_CERT_DATE_INVALID });
+    const report = await checkHost(server, pki, 'expired.example.com', {
+      validatorFile: file,
+      securityFlags: SecurityFlags.IGNORE_CERT_DATE_INVALID,
+    });
     const v = verdictOf(report);
     assert.equal(v.verdict, 'decline');
     assert.equal(v.code, '0x800b0109');
     assert.equal(report.validator.status === 'ran' && report.validator.codeName, 'CERT_E_UNTRUSTEDROOT');
     assert.equal(v.reason, 'not on our list');
     assert.ok(report.validator.status === 'ran' && report.validator.timeMs >= 0 && report.validator.loadMs > 0);
-    assert.match(v.log, new RegExp(`\\[info\\] validator validator\\.ts: checking expired\\.example\\.com:${server.port} relaxed=\\["date"\\]`));
+    assert.match(
+      v.log,
+      new RegExp(`\\[info\\] validator validator\\.ts: checking expired\\.example\\.com:${server.port} relaxed=\\["date"\\]`),
+    );
     assert.match(v.log, /\[info\] validator validator\.ts: leaf expired\.example\.com/);
     assert.equal(report.accepted, false);
   });
@@ -123,7 +144,12 @@ export function judge(input: ValidationInput): number {
     const own = verdictOf(await checkHost(server, pki, 'downloads.example.com', { validatorFile: file }));
     assert.equal(own.verdict, 'decline');
     assert.match(own.reason, new RegExp(`the validator threw: no downloads today \\(at ${file.replace(/[.]/g, '\\.')}:6:11\\)`));
-    assert.match(own.log, new RegExp(`\\[error\\] validator validator\\.ts: validate\\(\\) threw for downloads\\.example\\.com:${server.port}: no downloads today \\(at .*validator\\.ts:6:11\\)`));
+    assert.match(
+      own.log,
+      new RegExp(
+        `\\[error\\] validator validator\\.ts: validate\\(\\) threw for downloads\\.example\\.com:${server.port}: no downloads today \\(at .*validator\\.ts:6:11\\)`,
+      ),
+    );
     const imported = verdictOf(await checkHost(server, pki, '127.0.0.1', { validatorFile: file }));
     assert.match(imported.reason, /the validator threw: judge: no rule for 127\.0\.0\.1 \(at .*policy\.ts:5:31\)/);
   });
@@ -135,20 +161,33 @@ export function judge(input: ValidationInput): number {
     assert.equal(v.verdict, 'unavailable');
     assert.equal(report.validator.status === 'ran' && report.validator.codeName, 'BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED');
     assert.match(v.reason, new RegExp(`did not answer within 300 ms .*stuck at ${file.replace(/[.]/g, '\\.')}:2:3;`));
-    assert.match(v.log, new RegExp(`\\[error\\] validator validator\\.ts: validate\\(\\) for downloads\\.example\\.com:${server.port} did not answer within 300 ms \\(stuck at ${file.replace(/[.]/g, '\\.')}:2:3\\)`));
+    assert.match(
+      v.log,
+      new RegExp(
+        `\\[error\\] validator validator\\.ts: validate\\(\\) for downloads\\.example\\.com:${server.port} did not answer within 300 ms \\(stuck at ${file.replace(/[.]/g, '\\.')}:2:3\\)`,
+      ),
+    );
   });
 
   test('a validator that does not compile: the errors with file and line, and no verdict', async () => {
-    const file = validator('broken', { 'validator.ts': "import { S_OK } from 'managed-downloads/validator';\nimport { x } from './missing';\nexport default () => S_OK + x;\n" });
+    const file = validator('broken', {
+      'validator.ts':
+        "import { S_OK } from 'managed-downloads/validator';\nimport { x } from './missing';\nexport default () => S_OK + x;\n",
+    });
     const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
     assert.equal(report.validator.status, 'compile-error');
-    assert.match(report.validator.status === 'compile-error' ? report.validator.problems[0] : '', /validator\.ts:2:\d+: Could not resolve "\.\/missing"/);
+    assert.match(
+      report.validator.status === 'compile-error' ? report.validator.problems[0] : '',
+      /validator\.ts:2:\d+: Could not resolve "\.\/missing"/,
+    );
     assert.equal(report.accepted, false);
     assert.match(report.verdict, /does not compile/);
   });
 
   test('the Markdown and text views show the chain with its fingerprints, phase 1 and the verdict', async () => {
-    const file = validator('md', { 'validator.ts': "export default function validate() { return { code: 0x800b0109, reason: 'pin | mismatch' }; }\n" });
+    const file = validator('md', {
+      'validator.ts': "export default function validate() { return { code: 0x800b0109, reason: 'pin | mismatch' }; }\n",
+    });
     const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
     const md = dryRunMarkdown(report, work.dir);
     assert.match(md, /^# Certificate check: https:\/\/downloads\.example\.com:\d+\/artifact\.bin/);
@@ -171,7 +210,7 @@ export function judge(input: ValidationInput): number {
     assert.match(text, /code {4}CERT_E_UNTRUSTEDROOT \(0x800b0109\)/);
   });
 
-  test('through a real proxy (tinyproxy): a CONNECT tunnel, and the chain judged is the origin\'s', async () => {
+  test("through a real proxy (tinyproxy): a CONNECT tunnel, and the chain judged is the origin's", async () => {
     let proxy: TinyProxy | undefined;
     try {
       proxy = await startTinyproxy();
@@ -185,14 +224,23 @@ export function judge(input: ValidationInput): number {
       assert.equal(report.chain[0].subject, 'CN=downloads.example.com, O=Managed Downloads Tests');
       assert.equal(report.host, '127.0.0.1', 'the origin, not the proxy');
       assert.equal(report.accepted, true);
-      assert.equal(proxy.log().split('\n').filter((l) => l.includes(`CONNECT 127.0.0.1:${server.port}`)).length, 1);
+      assert.equal(
+        proxy
+          .log()
+          .split('\n')
+          .filter((l) => l.includes(`CONNECT 127.0.0.1:${server.port}`)).length,
+        1,
+      );
     } finally {
       await proxy?.stop();
     }
   });
 
   test('bad input: an http URL or no URL at all is refused before connecting, with what to write', async () => {
-    await assert.rejects(dryRun({ url: 'http://example.com/', trust: new TrustStore({ includeDefaultRoots: false }) }), /not an https URL: only HTTPS servers present a certificate/);
+    await assert.rejects(
+      dryRun({ url: 'http://example.com/', trust: new TrustStore({ includeDefaultRoots: false }) }),
+      /not an https URL: only HTTPS servers present a certificate/,
+    );
     await assert.rejects(dryRun({ url: 'downloads', trust: new TrustStore({ includeDefaultRoots: false }) }), /"downloads" is not a URL/);
   });
 });
@@ -203,7 +251,9 @@ describe('managed-downloads check-cert', () => {
     writeFileSync(caFile, pki.publicCa.cert);
     const env = { NODE_EXTRA_CA_CERTS: caFile };
     const url = `https://127.0.0.1:${server.port}/file.bin`;
-    const accept = validator('cli-accept', { 'validator.ts': "import { S_OK } from 'managed-downloads/validator';\nexport default () => S_OK;\n" });
+    const accept = validator('cli-accept', {
+      'validator.ts': "import { S_OK } from 'managed-downloads/validator';\nexport default () => S_OK;\n",
+    });
     const ok = await runCli(['check-cert', url, '--validator', accept], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /Accepted by both phases/);
@@ -217,7 +267,7 @@ describe('managed-downloads check-cert', () => {
     assert.equal(json.validator.verdict, 'decline');
     assert.equal(json.validator.code, '0x800b0109');
     assert.equal(json.validator.reason, 'not pinned');
-    assert.ok(json.chain.length >= 2, "leaf and intermediate (Node adds the root it trusts)");
+    assert.ok(json.chain.length >= 2, 'leaf and intermediate (Node adds the root it trusts)');
     assert.equal(json.requestBytesSent, 0);
 
     const untrusted = await runCli(['check-cert', url, '--json']);

@@ -50,12 +50,14 @@ before(async () => {
   pki = makePki();
   nextIssuer = makeIntermediate(pki.publicCa, 'Test Next Issuing CA');
   server = await startSniServer(chainFor('public.example', pki.publicCa, [pki.publicIntermediate]));
-  for (const host of ['downloads.example.com', 'eu.cdn.example.com']) server.serve(host, chainFor(host, pki.publicCa, [pki.publicIntermediate]));
+  for (const host of ['downloads.example.com', 'eu.cdn.example.com'])
+    server.serve(host, chainFor(host, pki.publicCa, [pki.publicIntermediate]));
   server.serve('rotated.cdn.example.com', chainFor('rotated.cdn.example.com', pki.publicCa, [nextIssuer]));
   server.serve('build.corp.example', chainFor('build.corp.example', pki.corpCa));
   server.serve('deep.build.corp.example', chainFor('deep.build.corp.example', pki.corpCa));
   server.serve('stranger.example', chainFor('stranger.example', makeCA('Someone Else CA')));
-  for (const host of ['artifacts.vendor.example', 'eu.mirror.example', 'bank.example']) server.serve(host, chainFor(host, pki.inspectionCa));
+  for (const host of ['artifacts.vendor.example', 'eu.mirror.example', 'bank.example'])
+    server.serve(host, chainFor(host, pki.inspectionCa));
 });
 after(async () => {
   await server.close();
@@ -64,7 +66,11 @@ after(async () => {
 
 describe('README examples', () => {
   test('every example type-checks against the declarations beside it, which are the ones the extension writes', () => {
-    assert.equal(readFileSync(join(EXAMPLES, 'managed-downloads-validator.d.ts'), 'utf8'), ambientDeclarations(), 'examples/validators/managed-downloads-validator.d.ts is stale: regenerate it with npx tsx -e "require(\'fs\').writeFileSync(\'examples/validators/managed-downloads-validator.d.ts\', require(\'./src/validator/authoring/declarations\').ambientDeclarations())"');
+    assert.equal(
+      readFileSync(join(EXAMPLES, 'managed-downloads-validator.d.ts'), 'utf8'),
+      ambientDeclarations(),
+      "examples/validators/managed-downloads-validator.d.ts is stale: regenerate it with npx tsx -e \"require('fs').writeFileSync('examples/validators/managed-downloads-validator.d.ts', require('./src/validator/authoring/declarations').ambientDeclarations())\"",
+    );
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
     assert.deepEqual(files.sort(), ['inspection-root.ts', 'pinned-host.ts', 'private-ca.ts', 'report-only.ts']);
     const problems = typecheck(files.map((f) => join(EXAMPLES, f)));
@@ -97,7 +103,10 @@ describe('README examples', () => {
     writeFileSync(other, readFileSync(other, 'utf8').replace(pinOf(nextIssuer), strangerPin(21)));
     const declined = verdictOf(await checkHost(server, pki, 'rotated.cdn.example.com', { validatorFile: other }));
     assert.equal(declined.verdict, 'decline');
-    assert.match(declined.reason, /certificate pinning failure for rotated\.cdn\.example\.com:\d+: the server's chain has sha256\/.*\(CN=rotated\.cdn\.example\.com.*expects one of .* \(backup\)/);
+    assert.match(
+      declined.reason,
+      /certificate pinning failure for rotated\.cdn\.example\.com:\d+: the server's chain has sha256\/.*\(CN=rotated\.cdn\.example\.com.*expects one of .* \(backup\)/,
+    );
 
     const soon = verdictOf(await checkHost(server, pki, 'downloads.example.com', { validatorFile: pinned('pinned-soon', day(12)) }));
     assert.match(soon.log, /expires in 1[23] day\(s\)/);
@@ -111,7 +120,8 @@ describe('README examples', () => {
   test('inspection-root.ts: re-signed connections are accepted for the cleared hosts only, even with the root in the trust store', async () => {
     const file = examples('inspection', 'inspection-root.ts');
     const behindProxy = { ...pki, publicCa: { ...pki.publicCa, cert: pki.publicCa.cert + pki.inspectionCa.cert } };
-    for (const host of ['artifacts.vendor.example', 'eu.mirror.example']) assert.equal(verdictOf(await checkHost(server, behindProxy, host, { validatorFile: file })).verdict, 'accept', host);
+    for (const host of ['artifacts.vendor.example', 'eu.mirror.example'])
+      assert.equal(verdictOf(await checkHost(server, behindProxy, host, { validatorFile: file })).verdict, 'accept', host);
     const bank = verdictOf(await checkHost(server, behindProxy, 'bank.example', { validatorFile: file }));
     assert.equal(bank.verdict, 'decline');
     assert.match(bank.reason, /is intercepted/);
@@ -123,10 +133,17 @@ describe('README examples', () => {
     const pinned = verdictOf(await checkHost(server, pki, 'downloads.example.com', { validatorFile: file }));
     assert.equal(pinned.verdict, 'accept');
     assert.match(pinned.log, /\[report-only\] would decline downloads\.example\.com:\d+ \(0x800b0109\): certificate pinning failure/);
-    const stranger = verdictOf(await checkHost(server, pki, 'stranger.example', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }));
+    const stranger = verdictOf(
+      await checkHost(server, pki, 'stranger.example', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }),
+    );
     assert.equal(stranger.verdict, 'accept');
     assert.match(stranger.log, /\[report-only\] would decline stranger\.example:\d+ .*unknown CA/);
-    assert.equal(verdictOf(await checkHost(server, pki, 'build.corp.example', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA })).log, '', 'the private CA vouches: nothing to report');
+    assert.equal(
+      verdictOf(await checkHost(server, pki, 'build.corp.example', { validatorFile: file, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }))
+        .log,
+      '',
+      'the private CA vouches: nothing to report',
+    );
   });
 
   test('monitoring/rejection-rate.mjs: from `managed-downloads rejections --json`, a server that keeps failing is a flood (exit 1) and a one-off is not', async () => {
@@ -135,12 +152,31 @@ describe('README examples', () => {
     const store = join(work.dir, 'store');
     const validator = examples('monitoring', 'pinned-host.ts', [[PLACEHOLDER_PIN, strangerPin(23)]]);
     // The CLI connects to 127.0.0.1: serve the pinned name's certificate there too, and pin that address.
-    writeFileSync(validator, readFileSync(validator, 'utf8').replace("hosts: ['downloads.example.com', '*.cdn.example.com']", "hosts: ['127.0.0.1']"));
+    writeFileSync(
+      validator,
+      readFileSync(validator, 'utf8').replace("hosts: ['downloads.example.com', '*.cdn.example.com']", "hosts: ['127.0.0.1']"),
+    );
     const leaf = makeLeaf(pki.publicIntermediate, { hosts: ['127.0.0.1'] });
     const flooded = await startSniServer({ leaf, chain: [pki.publicIntermediate] });
     const once = await startSniServer({ leaf, chain: [pki.publicIntermediate] });
     try {
-      const get = (port: number) => runCli(['get', `https://127.0.0.1:${port}/a.bin`, '--dest', join(work.dir, 'dest'), '--store', store, '--validator', validator, '--no-progress-timeout', '0', '--overwrite'], { NODE_EXTRA_CA_CERTS: caFile });
+      const get = (port: number) =>
+        runCli(
+          [
+            'get',
+            `https://127.0.0.1:${port}/a.bin`,
+            '--dest',
+            join(work.dir, 'dest'),
+            '--store',
+            store,
+            '--validator',
+            validator,
+            '--no-progress-timeout',
+            '0',
+            '--overwrite',
+          ],
+          { NODE_EXTRA_CA_CERTS: caFile },
+        );
       // One after another: a store is used by one process at a time.
       for (const port of [flooded.port, flooded.port, once.port]) {
         const r = await get(port);
@@ -148,12 +184,21 @@ describe('README examples', () => {
       }
       const json = await runCli(['rejections', '--store', store, '--json']);
       assert.equal(json.code, 0, json.stderr);
-      const watched = spawnSync(process.execPath, [join(REPO, 'examples', 'monitoring', 'rejection-rate.mjs'), '--max-per-hour', '60'], { input: json.stdout, encoding: 'utf8' });
+      const watched = spawnSync(process.execPath, [join(REPO, 'examples', 'monitoring', 'rejection-rate.mjs'), '--max-per-hour', '60'], {
+        input: json.stdout,
+        encoding: 'utf8',
+      });
       assert.equal(watched.status, 1, watched.stderr);
-      assert.match(watched.stdout, new RegExp(`^FLOOD  127\\.0\\.0\\.1:${flooded.port}  2 rejections in 1 min \\(120/h\\); 1 certificate\\(s\\); validator 2`, 'm'));
+      assert.match(
+        watched.stdout,
+        new RegExp(`^FLOOD  127\\.0\\.0\\.1:${flooded.port}  2 rejections in 1 min \\(120/h\\); 1 certificate\\(s\\); validator 2`, 'm'),
+      );
       assert.match(watched.stdout, new RegExp(`^ok     127\\.0\\.0\\.1:${once.port}  1 rejection \\(one-off\\)`, 'm'));
       assert.match(watched.stdout, /last: .*certificate pinning failure/);
-      const calm = spawnSync(process.execPath, [join(REPO, 'examples', 'monitoring', 'rejection-rate.mjs'), '--max-per-hour', '1000'], { input: json.stdout, encoding: 'utf8' });
+      const calm = spawnSync(process.execPath, [join(REPO, 'examples', 'monitoring', 'rejection-rate.mjs'), '--max-per-hour', '1000'], {
+        input: json.stdout,
+        encoding: 'utf8',
+      });
       assert.equal(calm.status, 0);
     } finally {
       await flooded.close();

@@ -25,7 +25,12 @@ export interface Pki {
 
 export function makePki(): Pki {
   const publicCa = makeCA('Test Public Root CA');
-  return { publicCa, publicIntermediate: makeIntermediate(publicCa, 'Test Public Issuing CA'), corpCa: makeCA('Corp Example Root CA'), inspectionCa: makeCA('Corp TLS Inspection Root') };
+  return {
+    publicCa,
+    publicIntermediate: makeIntermediate(publicCa, 'Test Public Issuing CA'),
+    corpCa: makeCA('Corp Example Root CA'),
+    inspectionCa: makeCA('Corp TLS Inspection Root'),
+  };
 }
 
 /** `sha256/<base64>` of a certificate's key. */
@@ -56,18 +61,26 @@ export interface SniServer {
 
 export async function startSniServer(fallback: ServedChain): Promise<SniServer> {
   const contexts = new Map<string, tls.SecureContext>();
-  const contextOf = (s: ServedChain) => tls.createSecureContext({ cert: [s.leaf.cert, ...s.chain.map((c) => c.cert)].join('\n'), key: s.leaf.key });
+  const contextOf = (s: ServedChain) =>
+    tls.createSecureContext({ cert: [s.leaf.cert, ...s.chain.map((c) => c.cert)].join('\n'), key: s.leaf.key });
   const fallbackContext = contextOf(fallback);
   let bytes = 0;
   let connections = 0;
   const sockets = new Set<tls.TLSSocket>();
-  const server = tls.createServer({ SNICallback: (name, cb) => cb(null, contexts.get(name.toLowerCase()) ?? fallbackContext), cert: [fallback.leaf.cert, ...fallback.chain.map((c) => c.cert)].join('\n'), key: fallback.leaf.key }, (socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('data', (d: Buffer) => (bytes += d.length));
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  const server = tls.createServer(
+    {
+      SNICallback: (name, cb) => cb(null, contexts.get(name.toLowerCase()) ?? fallbackContext),
+      cert: [fallback.leaf.cert, ...fallback.chain.map((c) => c.cert)].join('\n'),
+      key: fallback.leaf.key,
+    },
+    (socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('data', (d: Buffer) => (bytes += d.length));
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    },
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,

@@ -11,7 +11,20 @@ import { ErrorContext } from '../../../src/core/errors';
 import { makeLeaf } from '../../support/certs';
 import { fakeJob, get, startRecordingServer } from '../tls/helpers';
 import { makeGate } from '../validator/fixtures';
-import { chainFor, checkHost, makePki, pinOf, startSniServer, strangerPin, tempDir, verdictOf, writeFiles, type Pki, type ServedChain, type SniServer } from './fixtures';
+import {
+  chainFor,
+  checkHost,
+  makePki,
+  pinOf,
+  startSniServer,
+  strangerPin,
+  tempDir,
+  verdictOf,
+  writeFiles,
+  type Pki,
+  type ServedChain,
+  type SniServer,
+} from './fixtures';
 import { typecheck } from './typecheck';
 import { ambientDeclarations, DECLARATIONS_FILE, REFERENCE_LINE } from '../../../src/validator/authoring/declarations';
 
@@ -37,7 +50,8 @@ before(async () => {
   pki = makePki();
   served = chainFor('downloads.example.com', pki.publicCa, [pki.publicIntermediate]);
   server = await startSniServer(served);
-  for (const host of ['rotated.example.com', 'cdn.example', 'a.cdn.example', 'b.a.cdn.example']) server.serve(host, { leaf: makeLeaf(pki.publicIntermediate, { hosts: [host] }), chain: [pki.publicIntermediate] });
+  for (const host of ['rotated.example.com', 'cdn.example', 'a.cdn.example', 'b.a.cdn.example'])
+    server.serve(host, { leaf: makeLeaf(pki.publicIntermediate, { hosts: [host] }), chain: [pki.publicIntermediate] });
   server.serve('downloads.example.com', served);
 });
 after(async () => {
@@ -64,7 +78,10 @@ describe('pin sets against a real TLS server', () => {
   });
 
   test('a mismatch declines with CERT_E_UNTRUSTEDROOT; the reason lists the pins seen (each certificate) and the pins expected, backup marked', async () => {
-    const file = validator('mismatch', `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${strangerPin(3)}'], backupPins: ['${strangerPin(4)}'] })] });`);
+    const file = validator(
+      'mismatch',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${strangerPin(3)}'], backupPins: ['${strangerPin(4)}'] })] });`,
+    );
     const report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
     const v = verdictOf(report);
     assert.equal(v.verdict, 'decline');
@@ -78,8 +95,14 @@ describe('pin sets against a real TLS server', () => {
 
   test("host patterns: exact, '*.' one label, '**.' any depth including the base; other hosts are not pinned", async () => {
     const wrong = `pins: ['${strangerPin(5)}'], backupPins: ['${strangerPin(6)}']`;
-    const oneLabel = validator('one-label', `export default certificatePolicy({ rules: [pinSet({ hosts: ['*.cdn.example'], ${wrong} })] });`);
-    const anyDepth = validator('any-depth', `export default certificatePolicy({ rules: [pinSet({ hosts: ['**.cdn.example'], ${wrong} })] });`);
+    const oneLabel = validator(
+      'one-label',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['*.cdn.example'], ${wrong} })] });`,
+    );
+    const anyDepth = validator(
+      'any-depth',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['**.cdn.example'], ${wrong} })] });`,
+    );
     const exact = validator('exact', `export default certificatePolicy({ rules: [pinSet({ hosts: ['cdn.example'], ${wrong} })] });`);
     const expectations: [string, string, 'accept' | 'decline'][] = [
       [oneLabel, 'a.cdn.example', 'decline'],
@@ -112,7 +135,10 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
     assert.match(message, /has no backup pin\. Add backupPins/);
     assert.match(message, /validator\.ts:5:\d+\)$/, 'the place of the pinSet call (line 5 of the file)');
 
-    const typed = validator('no-backup-typed', `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${pinOf(served.leaf)}'] })] });`);
+    const typed = validator(
+      'no-backup-typed',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${pinOf(served.leaf)}'] })] });`,
+    );
     const problems = typecheck([typed]);
     assert.equal(problems.length, 1, JSON.stringify(problems));
     assert.match(problems[0].message, /Property 'backupPins' is missing/);
@@ -130,7 +156,11 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
     assert.throws(() => pinSet({ ...base, expires: '2026-02-30' }), /expires "2026-02-30" is not a date; write it as 'YYYY-MM-DD'/);
     assert.throws(() => pinSet({ ...base, expires: 'soon' }), /expires "soon" is not a date/);
     for (const pattern of ['a.*.example', '*', 'x*.example', '***.example', '']) {
-      assert.throws(() => pinSet({ ...base, hosts: [pattern] }), (e: Error) => e.name === 'ValidatorConfigError' && /is not a host pattern\. Use a host name/.test(e.message), pattern);
+      assert.throws(
+        () => pinSet({ ...base, hosts: [pattern] }),
+        (e: Error) => e.name === 'ValidatorConfigError' && /is not a host pattern\. Use a host name/.test(e.message),
+        pattern,
+      );
     }
     assert.throws(() => pinSet({ ...base, hosts: [] }), /give the hosts it applies to/);
     const set = pinSet({ ...base, expires: '2030-01-31' });
@@ -141,19 +171,34 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
 
   test('expiry: an expired set no longer applies and says so in the log; one expiring within 30 days applies and warns; a distant one is silent', async () => {
     const wrong = `pins: ['${strangerPin(8)}'], backupPins: ['${strangerPin(9)}']`;
-    const expired = validator('expired', `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], ${wrong}, expires: '${day(-2)}' })] });`);
+    const expired = validator(
+      'expired',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], ${wrong}, expires: '${day(-2)}' })] });`,
+    );
     let report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: expired });
     let v = verdictOf(report);
     assert.equal(v.verdict, 'accept', 'the expired set does not pin the host any more');
-    assert.match(v.log, new RegExp(`\\[warn\\] validator validator\\.ts: pin set for downloads\\.example\\.com expired on ${day(-2)} and no longer applies`));
+    assert.match(
+      v.log,
+      new RegExp(`\\[warn\\] validator validator\\.ts: pin set for downloads\\.example\\.com expired on ${day(-2)} and no longer applies`),
+    );
 
-    const soon = validator('soon', `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], ${wrong}, expires: '${day(10)}' })] });`);
+    const soon = validator(
+      'soon',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], ${wrong}, expires: '${day(10)}' })] });`,
+    );
     report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: soon });
     v = verdictOf(report);
     assert.equal(v.verdict, 'decline', 'a set that has not expired still applies');
-    assert.match(v.log, new RegExp(`\\[warn\\] validator validator\\.ts: pin set for downloads\\.example\\.com expires in (10|11) day\\(s\\), on ${day(10)}`));
+    assert.match(
+      v.log,
+      new RegExp(`\\[warn\\] validator validator\\.ts: pin set for downloads\\.example\\.com expires in (10|11) day\\(s\\), on ${day(10)}`),
+    );
 
-    const later = validator('later', `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${pinOf(served.leaf)}'], backupPins: ['${strangerPin(9)}'], expires: '${day(200)}' })] });`);
+    const later = validator(
+      'later',
+      `export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['${pinOf(served.leaf)}'], backupPins: ['${strangerPin(9)}'], expires: '${day(200)}' })] });`,
+    );
     report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: later });
     v = verdictOf(report);
     assert.equal(v.verdict, 'accept');
@@ -171,7 +216,10 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
     let report = await checkHost(server, pki, 'downloads.example.com', { validatorFile: file });
     let v = verdictOf(report);
     assert.equal(v.verdict, 'accept');
-    assert.match(v.log, /\[warn\] validator validator\.ts: \[report-only\] pin set for downloads\.example\.com would decline downloads\.example\.com:\d+ \(0x800b0109\): certificate pinning failure/);
+    assert.match(
+      v.log,
+      /\[warn\] validator validator\.ts: \[report-only\] pin set for downloads\.example\.com would decline downloads\.example\.com:\d+ \(0x800b0109\): certificate pinning failure/,
+    );
     assert.ok(v.log.includes(pinOf(served.leaf)) && v.log.includes(strangerPin(10)), v.log);
     report = await checkHost(server, pki, 'a.cdn.example', { validatorFile: file });
     v = verdictOf(report);
@@ -184,14 +232,20 @@ export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.c
     const tlsServer = await startRecordingServer(leaf.cert, leaf.key, { chain: [pki.publicIntermediate.cert] });
     const gate = makeGate(pki.publicCa.cert);
     try {
-      const file = validator('gate', `export default certificatePolicy({ rules: [pinSet({ hosts: ['127.0.0.1'], pins: ['${strangerPin(12)}'], backupPins: ['${strangerPin(13)}'] })] });`);
+      const file = validator(
+        'gate',
+        `export default certificatePolicy({ rules: [pinSet({ hosts: ['127.0.0.1'], pins: ['${strangerPin(12)}'], backupPins: ['${strangerPin(13)}'] })] });`,
+      );
       assert.equal((await gate.controller.configure({ file, trusted: true })).status, 'loaded');
       const job = fakeJob({ validator: 'workspace' });
       const answer = await get(gate.provider.agentFor(job, 'https:'), `https://127.0.0.1:${tlsServer.port}/`, job.id);
       assert.equal(answer.error?.code, CertErrors.CERT_E_UNTRUSTEDROOT);
       assert.equal(answer.error?.context, ErrorContext.SERVER_CERTIFICATE_CALLBACK);
       assert.equal(answer.error?.transient, true);
-      assert.ok(answer.error?.message.includes(pinOf(leaf)) && answer.error?.message.includes(`${strangerPin(13)} (backup)`), answer.error?.message);
+      assert.ok(
+        answer.error?.message.includes(pinOf(leaf)) && answer.error?.message.includes(`${strangerPin(13)} (backup)`),
+        answer.error?.message,
+      );
       assert.equal(tlsServer.received().length, 0);
       assert.equal(gate.service.rejections.entries()[0].phase, 'validator');
     } finally {

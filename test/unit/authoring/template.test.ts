@@ -52,7 +52,9 @@ describe('the validator template', () => {
     assert.equal(v.verdict, 'accept');
     assert.match(v.log, /\[report-only\] pin set for downloads\.example\.com would decline .*sha256\/AAAAAAAA/);
     assert.doesNotMatch(v.log, /expire/, 'a fresh template is far from its expiry date');
-    const stranger = verdictOf(await checkHost(server, pki, 'stranger.example', { validatorFile, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }));
+    const stranger = verdictOf(
+      await checkHost(server, pki, 'stranger.example', { validatorFile, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }),
+    );
     assert.equal(stranger.verdict, 'decline');
     assert.match(stranger.reason, /add privateCa\(\{ hosts, roots \}\) for it/);
   });
@@ -62,9 +64,16 @@ describe('the validator template', () => {
     const text = readFileSync(validatorFile, 'utf8');
     assert.ok(text.includes('const CORP_CA_PEM = ``;'));
     writeFileSync(validatorFile, text.replace('const CORP_CA_PEM = ``;', `const CORP_CA_PEM = \`${pki.corpCa.cert}\`;`));
-    const before = verdictOf(await checkHost(server, pki, 'build.corp.example', { validatorFile: scaffoldValidator(join(work.dir, 'corp-empty', DEFAULT_VALIDATOR_PATH)).validatorFile, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }));
+    const before = verdictOf(
+      await checkHost(server, pki, 'build.corp.example', {
+        validatorFile: scaffoldValidator(join(work.dir, 'corp-empty', DEFAULT_VALIDATOR_PATH)).validatorFile,
+        securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA,
+      }),
+    );
     assert.equal(before.verdict, 'decline', 'without the CA nobody vouches for the host');
-    const after = verdictOf(await checkHost(server, pki, 'build.corp.example', { validatorFile, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }));
+    const after = verdictOf(
+      await checkHost(server, pki, 'build.corp.example', { validatorFile, securityFlags: SecurityFlags.IGNORE_UNKNOWN_CA }),
+    );
     assert.equal(after.verdict, 'accept');
   });
 
@@ -72,11 +81,17 @@ describe('the validator template', () => {
     const file = join(work.dir, 'exists', 'mine.ts');
     scaffoldValidator(file);
     writeFileSync(file, '// mine\n');
-    assert.throws(() => scaffoldValidator(file), (e: Error & { code?: number }) => e.code === Codes.E_FILE_EXISTS && /already exists/.test(e.message));
+    assert.throws(
+      () => scaffoldValidator(file),
+      (e: Error & { code?: number }) => e.code === Codes.E_FILE_EXISTS && /already exists/.test(e.message),
+    );
     assert.equal(readFileSync(file, 'utf8'), '// mine\n');
     scaffoldValidator(file, { overwrite: true });
     assert.ok(readFileSync(file, 'utf8').startsWith(REFERENCE_LINE));
-    assert.throws(() => scaffoldValidator(join(work.dir, 'x', 'validator.js')), (e: Error & { code?: number }) => e.code === Codes.E_INVALIDARG && /TypeScript file/.test(e.message));
+    assert.throws(
+      () => scaffoldValidator(join(work.dir, 'x', 'validator.js')),
+      (e: Error & { code?: number }) => e.code === Codes.E_INVALIDARG && /TypeScript file/.test(e.message),
+    );
   });
 });
 
@@ -109,7 +124,11 @@ describe('the declarations beside the validator', () => {
     const gone = join(work.dir, 'gone');
     const third = scaffoldValidator(join(gone, 'v.ts'));
     rmSync(third.declarationsFile);
-    assert.equal(refreshDeclarations(third.validatorFile), third.declarationsFile, 'a teammate who has the validator but not the declarations gets them');
+    assert.equal(
+      refreshDeclarations(third.validatorFile),
+      third.declarationsFile,
+      'a teammate who has the validator but not the declarations gets them',
+    );
     assert.equal(readFileSync(third.declarationsFile, 'utf8'), ambientDeclarations());
   });
 });

@@ -28,7 +28,12 @@ export function typecheck(files: readonly string[], options: { noUnusedLocals?: 
   });
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-    return { file: d.file?.fileName ?? '', line: pos ? pos.line + 1 : 0, message: ts.flattenDiagnosticMessageText(d.messageText, '\n'), code: d.code };
+    return {
+      file: d.file?.fileName ?? '',
+      line: pos ? pos.line + 1 : 0,
+      message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+      code: d.code,
+    };
   });
 }
 

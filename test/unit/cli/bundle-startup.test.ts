@@ -20,7 +20,13 @@ test('the bundled CLI starts without loading undici or form-data, downloads over
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const esbuild = await import('esbuild');
   const { bundleOptions } = (await import(join(REPO, 'esbuild.mjs'))) as { bundleOptions: object };
-  await esbuild.build({ ...bundleOptions, absWorkingDir: REPO, entryPoints: [{ in: 'src/cli.ts', out: 'cli' }], outdir: dir, logLevel: 'silent' });
+  await esbuild.build({
+    ...bundleOptions,
+    absWorkingDir: REPO,
+    entryPoints: [{ in: 'src/cli.ts', out: 'cli' }],
+    outdir: dir,
+    logLevel: 'silent',
+  });
   const bundle = readFileSync(join(dir, 'cli.js'), 'utf8');
   assert.ok(!bundle.includes('application/vnd.ms-excel'), 'form-data (and the mime database it brings) is not in the bundle');
   assert.ok(!bundle.includes('AxiosError'), 'axios is not in the bundle');
@@ -48,18 +54,31 @@ test('the bundled CLI starts without loading undici or form-data, downloads over
     ].join('\n'),
   );
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/file.txt`;
-  const child = spawn(process.execPath, ['-r', probe, join(dir, 'cli.js'), 'get', url, '--dest', join(dir, 'out'), '--store', join(dir, 'store'), '--json'], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, PROBE_OUT: join(dir, 'loaded.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', probe, join(dir, 'cli.js'), 'get', url, '--dest', join(dir, 'out'), '--store', join(dir, 'store'), '--json'],
+    {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, PROBE_OUT: join(dir, 'loaded.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const result = await collect(child);
   assert.equal(result.code, 0, `the bundled CLI downloads: ${result.stderr}`);
   assert.equal(readFileSync(join(dir, 'out', 'file.txt'), 'utf8'), 'bundled bytes');
   const cli = JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as { modules: string[]; newSpace: number };
-  assert.deepEqual(cli.modules.filter((m) => /undici/.test(m)), [], 'undici was not loaded');
+  assert.deepEqual(
+    cli.modules.filter((m) => /undici/.test(m)),
+    [],
+    'undici was not loaded',
+  );
 
   // The same allocations in a plain Node process grow the young generation: the check below can fail.
-  const plain = await collect(spawn(process.execPath, ['-r', probe, '-e', '0'], { env: { ...process.env, PROBE_OUT: join(dir, 'plain.json') }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const plain = await collect(
+    spawn(process.execPath, ['-r', probe, '-e', '0'], {
+      env: { ...process.env, PROBE_OUT: join(dir, 'plain.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   assert.equal(plain.code, 0, plain.stderr);
   const grown = (JSON.parse(readFileSync(join(dir, 'plain.json'), 'utf8')) as { newSpace: number }).newSpace;
   assert.ok(grown > 4 << 20, `a plain process's young generation grew (${grown} bytes)`);

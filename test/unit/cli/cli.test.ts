@@ -29,7 +29,11 @@ test('get downloads to --dest, prints the path, exits 0 and leaves no temp file;
   assert.equal(r.code, 0, r.stderr);
   const target = path.join(box.dest, 'small.bin');
   assert.equal(r.stdout.trim(), target);
-  assert.match(r.stderr, new RegExp(`TRANSFERRED 1 file, ${(small.length / 1024).toFixed(1)} KiB in \\d+\\.\\ds \\(.+/s\\)\\n`), 'a summary line for logs');
+  assert.match(
+    r.stderr,
+    new RegExp(`TRANSFERRED 1 file, ${(small.length / 1024).toFixed(1)} KiB in \\d+\\.\\ds \\(.+/s\\)\\n`),
+    'a summary line for logs',
+  );
   assert.equal(sha256(readFileSync(target)), sha256(small));
   assert.deepEqual(listNames(box.dest), ['small.bin']);
 
@@ -90,7 +94,10 @@ test('bad usage exits 2 with a message that says what to do, and starts nothing'
     [['get', '--store', box.store], /needs at least one URL/],
     [['get', 'ftp://example.com/f', '--store', box.store, '--dest', box.dest], /BG_E_PROTOCOL_NOT_AVAILABLE \(0x80200005\)/],
     [['list', '--validator', 'check.ts', '--store', box.store], /--validator does not apply to "list"/],
-    [['get', server.url('/small.bin'), server.url('/small.bin'), '--store', box.store, '--dest', box.dest], /would both be saved as small\.bin/],
+    [
+      ['get', server.url('/small.bin'), server.url('/small.bin'), '--store', box.store, '--dest', box.dest],
+      /would both be saved as small\.bin/,
+    ],
     [['get', server.url('/small.bin'), '--sha256', 'ab', '--sha256', 'cd', '--store', box.store], /one --sha256 per URL/],
     [['get', server.url('/small.bin'), '--priority', 'urgent', '--store', box.store], /Unknown priority "urgent"/],
     [['list', '--dest', box.dest, '--store', box.store], /--dest does not apply to "list"/],
@@ -123,7 +130,9 @@ test('HTTPS from a private CA trusted through NODE_EXTRA_CA_CERTS', async (t) =>
   const untrusted = await runCli(['get', tls.url('/secure.bin'), '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0']);
   assert.equal(untrusted.code, 1);
   assert.match(untrusted.stderr, /context GENERAL_TRANSPORT \(6\), code 0x80072f0d ERROR_WINHTTP_SECURE_INVALID_CA/);
-  const trusted = await runCli(['get', tls.url('/secure.bin'), '--dest', path.join(box.dest, 'ok'), '--store', box.store], { NODE_EXTRA_CA_CERTS: caFile });
+  const trusted = await runCli(['get', tls.url('/secure.bin'), '--dest', path.join(box.dest, 'ok'), '--store', box.store], {
+    NODE_EXTRA_CA_CERTS: caFile,
+  });
   assert.equal(trusted.code, 0, trusted.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'ok', 'secure.bin'))), sha256(small));
 });

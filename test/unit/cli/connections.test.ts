@@ -28,11 +28,14 @@ test('--connections takes a whole number from 1 to 64; anything else is a usage 
   const unset = parseCommand(['get', 'https://example.com/f']);
   assert.equal(unset.name === 'get' && unset.connections, undefined, 'absent: the engine default applies');
   for (const bad of ['0', '65', '2.5', '-1', 'many', '']) {
-    assert.throws(() => parseCommand(['get', 'https://example.com/f', `--connections=${bad}`]), (err: unknown) => {
-      assert.ok(err instanceof UsageError);
-      assert.match(err.message, /--connections needs a whole number from 1 to 64 .*1 fetches every file over one connection/);
-      return true;
-    });
+    assert.throws(
+      () => parseCommand(['get', 'https://example.com/f', `--connections=${bad}`]),
+      (err: unknown) => {
+        assert.ok(err instanceof UsageError);
+        assert.match(err.message, /--connections needs a whole number from 1 to 64 .*1 fetches every file over one connection/);
+        return true;
+      },
+    );
   }
   assert.throws(() => parseCommand(['list', '--connections', '2']), /--connections does not apply to "list"/);
 });
@@ -40,7 +43,11 @@ test('--connections takes a whole number from 1 to 64; anything else is a usage 
 test('get --connections 1 fetches a large file with one plain GET; by default it comes in Range pieces', async (t) => {
   const box = sandbox();
   t.after(() => box.cleanup());
-  const one = await runCli(['get', server.url('/large-one.bin'), '--dest', box.dest, '--store', box.store, '--connections', '1'], {}, 60_000);
+  const one = await runCli(
+    ['get', server.url('/large-one.bin'), '--dest', box.dest, '--store', box.store, '--connections', '1'],
+    {},
+    60_000,
+  );
   assert.equal(one.code, 0, one.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'large-one.bin'))), sha256(large));
   assert.deepEqual(
@@ -52,5 +59,8 @@ test('get --connections 1 fetches a large file with one plain GET; by default it
   const usual = await runCli(['get', server.url('/large-default.bin'), '--dest', box.dest, '--store', box.store], {}, 60_000);
   assert.equal(usual.code, 0, usual.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'large-default.bin'))), sha256(large));
-  assert.ok(server.requestsFor('/large-default.bin').some((r) => r.headers['range'] !== undefined), 'the default segments a file this large');
+  assert.ok(
+    server.requestsFor('/large-default.bin').some((r) => r.headers['range'] !== undefined),
+    'the default segments a file this large',
+  );
 });

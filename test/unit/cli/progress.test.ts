@@ -71,10 +71,13 @@ function everShows(output: string, seen: (rows: string[]) => boolean): boolean {
 test('on a terminal, two jobs get a line each, named, redrawn in place (never one line both overwrite)', async (t) => {
   if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) on this machine');
   const box = boxFor(t);
-  for (const name of ['alpha', 'beta']) server.route(`/tty/${name}.bin`, { body: testBytes(1_500_000, name.length), bytesPerSecond: 500_000 });
+  for (const name of ['alpha', 'beta'])
+    server.route(`/tty/${name}.bin`, { body: testBytes(1_500_000, name.length), bytesPerSecond: 500_000 });
   const alpha = await jobWithFile(box.store, box.dest, 'alpha-job', server.url('/tty/alpha.bin'));
   const beta = await jobWithFile(box.store, box.dest, 'beta-job', server.url('/tty/beta.bin'));
-  const cli = [process.execPath, '--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'resume', alpha, beta, '--store', box.store].join(' ');
+  const cli = [process.execPath, '--import', 'tsx', path.join(REPO, 'src', 'cli.ts'), 'resume', alpha, beta, '--store', box.store].join(
+    ' ',
+  );
   const child = spawn('script', ['-qec', cli, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   const result = await collect(child, 60_000);
   assert.equal(result.code, 0, result.stdout + result.stderr);
@@ -101,7 +104,10 @@ test('plain lines name their job; watch follows a job another process runs (NDJS
   // The runner holds the store's lease; watch only reads.
   const watched = await runCli(['watch', id.slice(0, 8), '--store', box.store, '--json'], {}, 60_000);
   assert.equal(watched.code, 0, watched.stderr);
-  const lines = watched.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = watched.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const last = lines.pop();
   assert.deepEqual([last.ok, last.jobs.map((j: { id: string; state: string }) => [j.id, j.state])], [true, [[id, 'ACKNOWLEDGED']]]);
   assert.ok(lines.length > 0 && lines.every((e) => e.id === id && typeof e.event === 'string'), 'one JSON object per change of the job');

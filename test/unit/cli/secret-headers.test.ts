@@ -37,7 +37,10 @@ test('resume of a job with a write-only header it has no value for names it and 
 
   const refused = await runCli(['resume', id, '--store', box.store, '--json']);
   assert.equal(refused.code, 2, refused.stderr);
-  assert.match(refused.stderr, /has write-only header Authorization whose value this process does not have .*so its requests were not sent\. Put it in MANAGED_DOWNLOADS_HEADERS .* or pass --without-secret-headers/);
+  assert.match(
+    refused.stderr,
+    /has write-only header Authorization whose value this process does not have .*so its requests were not sent\. Put it in MANAGED_DOWNLOADS_HEADERS .* or pass --without-secret-headers/,
+  );
   assert.equal(JSON.parse(refused.stdout).ok, false);
   assert.equal(server.requestsFor('/guarded.bin').length, 0, 'no request went out without the header');
 
@@ -50,7 +53,10 @@ test('resume of a job with a write-only header it has no value for names it and 
   // --without-secret-headers: the person chose to send it without (a public mirror, say).
   const second = await runCli(['create', '--store', box.store, '--header', 'Authorization: x']);
   const other = second.stdout.trim();
-  assert.equal((await runCli(['add', other, server.url('/guarded.bin'), '--dest', path.join(box.dest, 'b'), '--store', box.store])).code, 0);
+  assert.equal(
+    (await runCli(['add', other, server.url('/guarded.bin'), '--dest', path.join(box.dest, 'b'), '--store', box.store])).code,
+    0,
+  );
   const without = await runCli(['resume', other, '--store', box.store, '--without-secret-headers']);
   assert.equal(without.code, 0, without.stderr);
   assert.match(without.stderr, /runs without its write-only header Authorization \(--without-secret-headers\)/);
@@ -64,7 +70,11 @@ test('run leaves a job whose write-only header it lacks alone, says so and exits
   const env = { MANAGED_DOWNLOADS_HEADERS: `Authorization: ${TOKEN}` };
   const child = spawnCli(['get', server.url('/token.bin'), '--dest', box.dest, '--store', box.store], env);
   const exited = collect(child);
-  await waitUntil('the transfer started', () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024), { timeoutMs: 20_000 });
+  await waitUntil(
+    'the transfer started',
+    () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024),
+    { timeoutMs: 20_000 },
+  );
   child.kill('SIGINT');
   assert.equal((await exited).code, 130);
 
@@ -72,7 +82,10 @@ test('run leaves a job whose write-only header it lacks alone, says so and exits
   assert.equal(held.code, 1, held.stderr);
   assert.match(held.stderr, /has write-only header Authorization whose value this process does not have/);
   const out = JSON.parse(held.stdout);
-  assert.deepEqual(out.map((j: { ok: boolean; missingSecretHeaders: string[] }) => [j.ok, j.missingSecretHeaders]), [[false, ['Authorization']]]);
+  assert.deepEqual(
+    out.map((j: { ok: boolean; missingSecretHeaders: string[] }) => [j.ok, j.missingSecretHeaders]),
+    [[false, ['Authorization']]],
+  );
   assert.equal(server.requestsFor('/token.bin').length, 1, 'run sent nothing for it');
 
   const run = await runCli(['run', '--store', box.store], env);

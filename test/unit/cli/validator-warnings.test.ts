@@ -46,7 +46,9 @@ export default certificatePolicy({
 });
 `,
   );
-  const r = await runCli(['get', server.url('/w.bin'), '--dest', box.dest, '--store', box.store, '--validator', file], { NODE_EXTRA_CA_CERTS: caFile });
+  const r = await runCli(['get', server.url('/w.bin'), '--dest', box.dest, '--store', box.store, '--validator', file], {
+    NODE_EXTRA_CA_CERTS: caFile,
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /\[warn\] \[Validator\] .*loopback pins expires in \d day\(s\), on \d{4}-\d\d-\d\d/);
   assert.doesNotMatch(r.stderr, /\[info\]/, 'info lines stay behind --verbose');

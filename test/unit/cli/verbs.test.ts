@@ -35,22 +35,94 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
   const box = boxFor(t);
   server.route('/steps.bin', { body: small });
   const store = ['--store', box.store];
-  const { out: created } = await json(['create', ...store, '--name', 'step by step', '--description', 'made by verbs', '--priority', 'low', '--retry-delay', '1', '--no-progress-timeout', '0', '--redirect-policy', 'disallow', '--security-flags', '0x8']);
+  const { out: created } = await json([
+    'create',
+    ...store,
+    '--name',
+    'step by step',
+    '--description',
+    'made by verbs',
+    '--priority',
+    'low',
+    '--retry-delay',
+    '1',
+    '--no-progress-timeout',
+    '0',
+    '--redirect-policy',
+    'disallow',
+    '--security-flags',
+    '0x8',
+  ]);
   assert.equal(created.ok, true);
   assert.deepEqual(
-    { state: created.state, name: created.displayName, description: created.description, priority: created.priority, flags: created.securityFlags, redirects: created.redirectPolicy, retry: created.minimumRetryDelay, timeout: created.noProgressTimeout, auto: created.autoComplete },
-    { state: 'SUSPENDED', name: 'step by step', description: 'made by verbs', priority: 'LOW', flags: '0x00000208', redirects: 'disallow', retry: 1, timeout: 0, auto: false },
+    {
+      state: created.state,
+      name: created.displayName,
+      description: created.description,
+      priority: created.priority,
+      flags: created.securityFlags,
+      redirects: created.redirectPolicy,
+      retry: created.minimumRetryDelay,
+      timeout: created.noProgressTimeout,
+      auto: created.autoComplete,
+    },
+    {
+      state: 'SUSPENDED',
+      name: 'step by step',
+      description: 'made by verbs',
+      priority: 'LOW',
+      flags: '0x00000208',
+      redirects: 'disallow',
+      retry: 1,
+      timeout: 0,
+      auto: false,
+    },
   );
   const id: string = created.id;
 
   const target = path.join(box.dest, 'renamed.bin');
-  const { out: added } = await json(['add', id.slice(0, 8), server.url('/steps.bin'), '-o', 'renamed.bin', '--dest', box.dest, '--sha256', sha256(small), ...store]);
-  assert.deepEqual(added.files.map((f: { localPath: string; sha256: string }) => [f.localPath, f.sha256]), [[target, sha256(small)]]);
+  const { out: added } = await json([
+    'add',
+    id.slice(0, 8),
+    server.url('/steps.bin'),
+    '-o',
+    'renamed.bin',
+    '--dest',
+    box.dest,
+    '--sha256',
+    sha256(small),
+    ...store,
+  ]);
+  assert.deepEqual(
+    added.files.map((f: { localPath: string; sha256: string }) => [f.localPath, f.sha256]),
+    [[target, sha256(small)]],
+  );
   assert.equal(server.requestsFor('/steps.bin').length, 0, 'add sends nothing: the job is still SUSPENDED');
 
-  const { out: changed } = await json(['set', id, '--priority', 'high', '--description', 'changed', '--header', 'X-Trace: 42', '--redirect-policy', 'allow', '--retry-delay', '7', ...store]);
+  const { out: changed } = await json([
+    'set',
+    id,
+    '--priority',
+    'high',
+    '--description',
+    'changed',
+    '--header',
+    'X-Trace: 42',
+    '--redirect-policy',
+    'allow',
+    '--retry-delay',
+    '7',
+    ...store,
+  ]);
   assert.deepEqual(
-    { priority: changed.priority, description: changed.description, headers: changed.headers, redirects: changed.redirectPolicy, flags: changed.securityFlags, retry: changed.minimumRetryDelay },
+    {
+      priority: changed.priority,
+      description: changed.description,
+      headers: changed.headers,
+      redirects: changed.redirectPolicy,
+      flags: changed.securityFlags,
+      retry: changed.minimumRetryDelay,
+    },
     { priority: 'HIGH', description: 'changed', headers: ['X-Trace'], redirects: 'allow', flags: '0x00000008', retry: 7 },
   );
 
@@ -61,7 +133,10 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
   assert.equal(server.requestsFor('/steps.bin')[0].headers['x-trace'], '42', 'the header set later is sent');
 
   const { out: completed } = await json(['complete', id.slice(0, 6), ...store]);
-  assert.deepEqual({ ok: completed.ok, state: completed.state, codeName: completed.codeName, completed: completed.completed }, { ok: true, state: 'ACKNOWLEDGED', codeName: 'S_OK', completed: [target] });
+  assert.deepEqual(
+    { ok: completed.ok, state: completed.state, codeName: completed.codeName, completed: completed.completed },
+    { ok: true, state: 'ACKNOWLEDGED', codeName: 'S_OK', completed: [target] },
+  );
   assert.equal(sha256(readFileSync(target)), sha256(small));
 
   const again = await runCli(['set', id, '--priority', 'low', ...store]);
@@ -78,7 +153,11 @@ test('suspend stops a job that a get left unfinished; run then leaves it alone, 
   server.route('/paused.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
   const child = spawnCli(['get', server.url('/paused.bin'), '--dest', box.dest, '--store', box.store, '--json']);
   const exited = collect(child);
-  await waitUntil('the transfer started', () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024), { timeoutMs: 20_000 });
+  await waitUntil(
+    'the transfer started',
+    () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 128 * 1024),
+    { timeoutMs: 20_000 },
+  );
   child.kill('SIGINT');
   const stopped = await exited;
   assert.equal(stopped.code, 130);
@@ -119,7 +198,10 @@ test('get -i FILE fetches every URL of the list (comments and blank lines skippe
   writeFileSync(bad, `${server.url('/list/never.bin')}\n# fine so far\nhttp//missing-colon/x\nfile:///etc/passwd\n`);
   const refused = await runCli(['get', '-i', bad, '--dest', path.join(box.dest, 'bad'), '--store', box.store]);
   assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /bad\.txt has 2 bad lines; nothing was started:\n {2}line 3: "http\/\/missing-colon\/x" is not a valid URL\.\n {2}line 4: Cannot download file: URLs/);
+  assert.match(
+    refused.stderr,
+    /bad\.txt has 2 bad lines; nothing was started:\n {2}line 3: "http\/\/missing-colon\/x" is not a valid URL\.\n {2}line 4: Cannot download file: URLs/,
+  );
   assert.equal(server.requestsFor('/list/never.bin').length, 0, 'not even the good line was fetched');
   assert.equal(existsSync(path.join(box.dest, 'bad')), false);
   const missing = await runCli(['get', '-i', path.join(box.root, 'absent.txt'), '--store', box.store]);
@@ -162,7 +244,16 @@ test('--ca-file trusts a private CA for this command (get, check-cert); a missin
   const untrusted = await runCli(['get', tls.url('/private.bin'), '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0']);
   assert.equal(untrusted.code, 1);
   assert.match(untrusted.stderr, /ERROR_WINHTTP_SECURE_INVALID_CA/);
-  const trusted = await runCli(['get', tls.url('/private.bin'), '--dest', path.join(box.dest, 'ok'), '--store', box.store, '--ca-file', caFile]);
+  const trusted = await runCli([
+    'get',
+    tls.url('/private.bin'),
+    '--dest',
+    path.join(box.dest, 'ok'),
+    '--store',
+    box.store,
+    '--ca-file',
+    caFile,
+  ]);
   assert.equal(trusted.code, 0, trusted.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'ok', 'private.bin'))), sha256(small));
   const check = await json(['check-cert', tls.url('/private.bin'), '--ca-file', caFile]);
@@ -175,7 +266,16 @@ test('--ca-file trusts a private CA for this command (get, check-cert); a missin
     [notPem, 2, /E_INVALIDARG \(0x80070057\): --ca-file .*not\.pem holds no PEM certificate/],
   ];
   for (const [file, code, message] of cases) {
-    const r = await runCli(['get', tls.url('/private.bin'), '--dest', path.join(box.dest, 'never'), '--store', box.store, '--ca-file', file]);
+    const r = await runCli([
+      'get',
+      tls.url('/private.bin'),
+      '--dest',
+      path.join(box.dest, 'never'),
+      '--store',
+      box.store,
+      '--ca-file',
+      file,
+    ]);
     assert.equal(r.code, code, r.stderr);
     assert.match(r.stderr, message);
   }

@@ -63,14 +63,25 @@ test('a transferred file keeps its checksum, and a refused entry leaves the whol
   await engine.suspend(job.id);
 
   await assert.rejects(
-    engine.setProperties(job.id, { displayName: 'renamed', fileSha256: [{ fileIndex: 1, sha256: digest }, { fileIndex: 0, sha256: digest }] }),
+    engine.setProperties(job.id, {
+      displayName: 'renamed',
+      fileSha256: [
+        { fileIndex: 1, sha256: digest },
+        { fileIndex: 0, sha256: digest },
+      ],
+    }),
     rejectsWith(Codes.BG_E_INVALID_STATE, /already transferred/),
   );
   const unchanged = engine.getJob(job.id)!;
   assert.equal(unchanged.displayName, 'fixed');
   assert.equal(unchanged.files[1].sha256, undefined);
   // Repeating what a transferred file already has is no change, so it is not refused.
-  await engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: null }, { fileIndex: 1, sha256: digest }] });
+  await engine.setProperties(job.id, {
+    fileSha256: [
+      { fileIndex: 0, sha256: null },
+      { fileIndex: 1, sha256: digest },
+    ],
+  });
   assert.equal(engine.getJob(job.id)!.files[1].sha256, digest);
 });
 
@@ -78,13 +89,30 @@ test('bad checksum changes are E_INVALIDARG naming what to fix; a finished job r
   const { box, engine } = await engineForTest(t);
   const job = await engine.createJob({ displayName: 'bad' });
   await engine.addFile(job.id, { remoteUrl: server.url('/file'), localPath: path.join(box.dest, 'file') });
-  await assert.rejects(engine.setProperties(job.id, { fileSha256: [{ fileIndex: 3, sha256: digest }] }), rejectsWith(Codes.E_INVALIDARG, /no file 3/));
-  await assert.rejects(engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: 'abc' }] }), rejectsWith(Codes.E_INVALIDARG, /not a sha256/));
-  await assert.rejects(engine.setProperties(job.id, { fileSha256: [{ fileIndex: -1, sha256: digest }] }), rejectsWith(Codes.E_INVALIDARG, /not a file index/));
   await assert.rejects(
-    engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: digest }, { fileIndex: 0, sha256: null }] }),
+    engine.setProperties(job.id, { fileSha256: [{ fileIndex: 3, sha256: digest }] }),
+    rejectsWith(Codes.E_INVALIDARG, /no file 3/),
+  );
+  await assert.rejects(
+    engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: 'abc' }] }),
+    rejectsWith(Codes.E_INVALIDARG, /not a sha256/),
+  );
+  await assert.rejects(
+    engine.setProperties(job.id, { fileSha256: [{ fileIndex: -1, sha256: digest }] }),
+    rejectsWith(Codes.E_INVALIDARG, /not a file index/),
+  );
+  await assert.rejects(
+    engine.setProperties(job.id, {
+      fileSha256: [
+        { fileIndex: 0, sha256: digest },
+        { fileIndex: 0, sha256: null },
+      ],
+    }),
     rejectsWith(Codes.E_INVALIDARG, /twice/),
   );
   await engine.cancel(job.id);
-  await assert.rejects(engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: digest }] }), rejectsWith(Codes.BG_E_INVALID_STATE, /CANCELLED/));
+  await assert.rejects(
+    engine.setProperties(job.id, { fileSha256: [{ fileIndex: 0, sha256: digest }] }),
+    rejectsWith(Codes.BG_E_INVALID_STATE, /CANCELLED/),
+  );
 });

@@ -105,7 +105,13 @@ describe('a job with a client certificate, against a server that requires one', 
   test('PEM certificate and key files: the server sees the certificate and the file arrives', () =>
     world(async (w) => {
       const id = await newJob(w);
-      const job = await w.engine.setClientCertificate(id, { format: 'pem', source: 'file', certFile: files.cert, keyFile: files.key, passphrase: false });
+      const job = await w.engine.setClientCertificate(id, {
+        format: 'pem',
+        source: 'file',
+        certFile: files.cert,
+        keyFile: files.key,
+        passphrase: false,
+      });
       assert.match(job.clientCertificate!.subject, /CN=alice/);
       assert.match(job.clientCertificate!.sha1Thumbprint, /^([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
       const before = server.requests.length;
@@ -185,27 +191,69 @@ describe('a job with a client certificate, against a server that requires one', 
 });
 
 describe('clear errors, each final', () => {
-  const spec = (over: Partial<ClientCertificateSpec>): ClientCertificateSpec => ({ format: 'pem', source: 'file', certFile: files.cert, keyFile: files.key, passphrase: false, ...over });
+  const spec = (over: Partial<ClientCertificateSpec>): ClientCertificateSpec => ({
+    format: 'pem',
+    source: 'file',
+    certFile: files.cert,
+    keyFile: files.key,
+    passphrase: false,
+    ...over,
+  });
 
   test('a wrong passphrase (PKCS#12 and encrypted PEM key) is refused when set, naming the problem and not the passphrase', () =>
     world(async (w) => {
       const id = await newJob(w);
       w.secrets.set(id, { passphrase: PASSPHRASE + ' wrong' });
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ format: 'pkcs12', certFile: undefined, keyFile: undefined, pfxFile: files.pfx, passphrase: true })), Codes.E_INVALID_PASSWORD, /passphrase is wrong/);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ keyFile: files.encryptedKey, passphrase: true })), Codes.E_INVALID_PASSWORD, /passphrase is wrong/);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ keyFile: files.encryptedKey })), Codes.E_INVALID_PASSWORD, /protected by a passphrase, and none was given/);
+      await rejectsWith(
+        w.engine.setClientCertificate(
+          id,
+          spec({ format: 'pkcs12', certFile: undefined, keyFile: undefined, pfxFile: files.pfx, passphrase: true }),
+        ),
+        Codes.E_INVALID_PASSWORD,
+        /passphrase is wrong/,
+      );
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ keyFile: files.encryptedKey, passphrase: true })),
+        Codes.E_INVALID_PASSWORD,
+        /passphrase is wrong/,
+      );
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ keyFile: files.encryptedKey })),
+        Codes.E_INVALID_PASSWORD,
+        /protected by a passphrase, and none was given/,
+      );
       assert.equal(w.engine.getJob(id)?.clientCertificate, undefined, 'nothing was recorded');
     }));
 
   test('a key that does not match the certificate, a certificate file without a key, a missing file, not a certificate', () =>
     world(async (w) => {
       const id = await newJob(w);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ keyFile: files.strayKey })), Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, /does not match the certificate/);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ keyFile: undefined })), Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, /holds no PEM private key/);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ certFile: path.join(dir, 'nope.crt') })), Codes.E_FILE_NOT_FOUND, /nope\.crt does not exist/);
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ keyFile: files.strayKey })),
+        Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY,
+        /does not match the certificate/,
+      );
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ keyFile: undefined })),
+        Codes.ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY,
+        /holds no PEM private key/,
+      );
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ certFile: path.join(dir, 'nope.crt') })),
+        Codes.E_FILE_NOT_FOUND,
+        /nope\.crt does not exist/,
+      );
       await rejectsWith(w.engine.setClientCertificate(id, spec({ certFile: files.key })), Codes.E_INVALIDARG, /holds no PEM certificate/);
-      await rejectsWith(w.engine.setClientCertificate(id, spec({ format: 'pkcs12', certFile: undefined, keyFile: undefined, pfxFile: files.cert })), Codes.E_INVALIDARG, /not a PKCS#12/);
-      await rejectsWith(w.engine.setClientCertificate(id, { format: 'pem', source: 'secret', passphrase: false }), Codes.CRYPT_E_NOT_FOUND, /secret store, which has none/);
+      await rejectsWith(
+        w.engine.setClientCertificate(id, spec({ format: 'pkcs12', certFile: undefined, keyFile: undefined, pfxFile: files.cert })),
+        Codes.E_INVALIDARG,
+        /not a PKCS#12/,
+      );
+      await rejectsWith(
+        w.engine.setClientCertificate(id, { format: 'pem', source: 'secret', passphrase: false }),
+        Codes.CRYPT_E_NOT_FOUND,
+        /secret store, which has none/,
+      );
       await rejectsWith(w.engine.setClientCertificate(id, spec({ certFile: 'relative.crt' })), Codes.E_INVALIDARG, /absolute path/);
     }));
 
@@ -278,7 +326,25 @@ async function startOpensslServer(t: { after: (fn: () => unknown) => void }): Pr
       probe.close(() => resolve(free));
     });
   });
-  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', 'cert.pem', '-key', 'key.pem', '-CAfile', 'client-ca.pem', '-Verify', '1', '-verify_return_error', '-WWW'], { cwd: folder, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    'openssl',
+    [
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-cert',
+      'cert.pem',
+      '-key',
+      'key.pem',
+      '-CAfile',
+      'client-ca.pem',
+      '-Verify',
+      '1',
+      '-verify_return_error',
+      '-WWW',
+    ],
+    { cwd: folder, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   t.after(() => {
     child.kill();
     rmSync(folder, { recursive: true, force: true });
@@ -298,13 +364,25 @@ describe('a server that refuses the certificate with a TLS alert', () => {
       if (!openssl) return t.skip('no openssl on this machine');
       const job = await w.engine.createJob({ displayName: 'refused', minimumRetryDelay: 0 });
       await w.engine.addFile(job.id, { remoteUrl: openssl.url, localPath: path.join(w.box.dest, 'refused.bin') });
-      await w.engine.setClientCertificate(job.id, { format: 'pem', source: 'file', certFile: files.malloryCert, keyFile: files.malloryKey, passphrase: false });
+      await w.engine.setClientCertificate(job.id, {
+        format: 'pem',
+        source: 'file',
+        certFile: files.malloryCert,
+        keyFile: files.malloryKey,
+        passphrase: false,
+      });
       await w.engine.resume(job.id);
       const refused = await waitForState(w.engine, job.id, [JobState.ERROR, JobState.TRANSIENT_ERROR, JobState.TRANSFERRED]);
       assert.equal(refused.state, JobState.ERROR, refused.error?.description);
       assert.equal(refused.error?.code, Codes.ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED);
       assert.match(refused.error!.description, /refused the job's client certificate \(CN=mallory.*TLS alert "unknown CA/);
-      await w.engine.setClientCertificate(job.id, { format: 'pem', source: 'file', certFile: files.cert, keyFile: files.key, passphrase: false });
+      await w.engine.setClientCertificate(job.id, {
+        format: 'pem',
+        source: 'file',
+        certFile: files.cert,
+        keyFile: files.key,
+        passphrase: false,
+      });
       await transfers(w, job.id);
     }));
 });
@@ -325,7 +403,11 @@ describe('a window that does not run the store', () => {
       assert.match(set.clientCertificate!.subject, /CN=alice/);
       assert.equal(holder.getJob(job.id)?.clientCertificate?.pfxFile, files.pfx);
       secrets.set(job.id, { passphrase: 'not it' });
-      await rejectsWith(follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }), Codes.E_INVALID_PASSWORD, /passphrase is wrong/);
+      await rejectsWith(
+        follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }),
+        Codes.E_INVALID_PASSWORD,
+        /passphrase is wrong/,
+      );
       const removed = await follower.setClientCertificate(job.id, undefined);
       assert.equal(removed.clientCertificate, undefined);
       assert.equal(holder.getJob(job.id)?.clientCertificate, undefined);

@@ -88,7 +88,11 @@ test('a shorter stall is a transient time-out: the connection is dropped and the
 test('a transient error that outlasts the no-progress window becomes ERROR, keeping its code and saying why', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/always-503', { status: 503 });
-  const job = await startJob(engine, box, [{ url: server.url('/always-503'), name: 'x' }], { displayName: 'x', minimumRetryDelay: 0.1, noProgressTimeout: 2 });
+  const job = await startJob(engine, box, [{ url: server.url('/always-503'), name: 'x' }], {
+    displayName: 'x',
+    minimumRetryDelay: 0.1,
+    noProgressTimeout: 2,
+  });
   const failed = await waitForState(engine, job.id, JobState.ERROR);
   assert.equal(failed.error?.code, httpStatusCode(503));
   assert.match(failed.error!.description, /no-progress timeout/);
@@ -98,7 +102,11 @@ test('a transient error that outlasts the no-progress window becomes ERROR, keep
 test('a retry still waiting for an answer when the window ends reports the error it retried, not a bare time-out', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/503-then-silent', (n) => (n === 1 ? { status: 503 } : { status: 503, delayHeadersMs: 10_000 }));
-  const job = await startJob(engine, box, [{ url: server.url('/503-then-silent'), name: 'x' }], { displayName: 'x', minimumRetryDelay: 0.1, noProgressTimeout: 1 });
+  const job = await startJob(engine, box, [{ url: server.url('/503-then-silent'), name: 'x' }], {
+    displayName: 'x',
+    minimumRetryDelay: 0.1,
+    noProgressTimeout: 1,
+  });
   const failed = await waitForState(engine, job.id, JobState.ERROR);
   assert.equal(server.requestsFor('/503-then-silent').length, 2, 'the retry was sent and cut short by the window');
   assert.equal(failed.error?.code, httpStatusCode(503));
@@ -108,7 +116,11 @@ test('a retry still waiting for an answer when the window ends reports the error
 test('no-progress timeout 0 makes the first error final, and resume after ERROR tries again', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/flaky', (n) => (n === 1 ? { status: 503 } : { body }));
-  const job = await startJob(engine, box, [{ url: server.url('/flaky'), name: 'flaky.bin' }], { displayName: 'x', minimumRetryDelay: 0, noProgressTimeout: 0 });
+  const job = await startJob(engine, box, [{ url: server.url('/flaky'), name: 'flaky.bin' }], {
+    displayName: 'x',
+    minimumRetryDelay: 0,
+    noProgressTimeout: 0,
+  });
   const failed = await waitForState(engine, job.id, JobState.ERROR);
   assert.equal(failed.error?.code, httpStatusCode(503));
   assert.match(failed.error!.description, /first error is final/);
@@ -120,7 +132,10 @@ test('no-progress timeout 0 makes the first error final, and resume after ERROR 
 test('retryNow skips the remaining retry delay', async (t) => {
   const { box, engine } = await withEngine(t);
   server.route('/later', (n) => (n === 1 ? { status: 503 } : { body }));
-  const job = await startJob(engine, box, [{ url: server.url('/later'), name: 'later.bin' }], { displayName: 'x', minimumRetryDelay: 3600 });
+  const job = await startJob(engine, box, [{ url: server.url('/later'), name: 'later.bin' }], {
+    displayName: 'x',
+    minimumRetryDelay: 3600,
+  });
   const transient = await waitForState(engine, job.id, JobState.TRANSIENT_ERROR);
   assert.ok(transient.retryAt! > Date.now() + 3_000_000, 'an hour away');
   await engine.retryNow(job.id);

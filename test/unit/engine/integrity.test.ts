@@ -29,7 +29,9 @@ test('a changed Last-Modified on a 206 (server ignores If-Range, no ETag) restar
   const v1 = testBytes(100_000, 101);
   const v2 = testBytes(100_000, 102);
   server.route('/lm-changed', (n) =>
-    n === 1 ? { body: v1, etag: null, lastModified: OLD_DATE, resetAfter: 40_000 } : { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true },
+    n === 1
+      ? { body: v1, etag: null, lastModified: OLD_DATE, resetAfter: 40_000 }
+      : { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true },
   );
   const job = await startJob(engine, box, [{ url: server.url('/lm-changed'), name: 'lm.bin' }]);
   await waitForState(engine, job.id, [JobState.TRANSFERRED, JobState.ERROR]);
@@ -76,7 +78,9 @@ test('without an ETag or a Last-Modified a file is never resumed: it starts agai
   const { box, engine } = await engineForTest(t);
   const v1 = testBytes(100_000, 107);
   const v2 = testBytes(100_000, 108);
-  server.route('/no-validators', (n) => (n === 1 ? { body: v1, etag: null, lastModified: null, resetAfter: 40_000 } : { body: v2, etag: null, lastModified: null }));
+  server.route('/no-validators', (n) =>
+    n === 1 ? { body: v1, etag: null, lastModified: null, resetAfter: 40_000 } : { body: v2, etag: null, lastModified: null },
+  );
   const job = await startJob(engine, box, [{ url: server.url('/no-validators'), name: 'nov.bin' }]);
   await waitForState(engine, job.id, [JobState.TRANSFERRED, JobState.ERROR]);
   await engine.complete(job.id);
@@ -155,7 +159,10 @@ test('segments: a 206 whose Last-Modified differs from the first answer (If-Rang
   let ranged = 0;
   server.route('/seg-lm', (_n, req) => {
     const ranges = /^bytes=\d+-\d+$/.test(String(req.headers['range'] ?? ''));
-    if (!ranges) return ranged > 0 ? { body: v2, etag: null, lastModified: NEW_DATE } : { body: v1, etag: null, lastModified: OLD_DATE, bytesPerSecond: 1_000_000 };
+    if (!ranges)
+      return ranged > 0
+        ? { body: v2, etag: null, lastModified: NEW_DATE }
+        : { body: v1, etag: null, lastModified: OLD_DATE, bytesPerSecond: 1_000_000 };
     ranged++;
     return { body: v2, etag: null, lastModified: NEW_DATE, ignoreIfRange: true };
   });

@@ -21,7 +21,10 @@ after(() => server.close());
 async function interruptedJob(t: Parameters<typeof engineForTest>[0], route: string, body: Buffer, at: number) {
   const { box, engine } = await engineForTest(t);
   server.route(route, (n) => (n === 1 ? { body, resetAfter: at } : { body }));
-  const job = await startJob(engine, box, [{ url: server.url(route), name: 'file.bin' }], { displayName: 'interrupted', minimumRetryDelay: 3600 });
+  const job = await startJob(engine, box, [{ url: server.url(route), name: 'file.bin' }], {
+    displayName: 'interrupted',
+    minimumRetryDelay: 3600,
+  });
   const waiting = await waitForState(engine, job.id, JobState.TRANSIENT_ERROR);
   const temp = waiting.files[0].tempPath;
   assert.ok(existsSync(temp) && readFileSync(temp).length > 0, 'the temp file holds the first bytes');
@@ -92,11 +95,14 @@ test('a second job to a path another live job downloads to is refused, naming th
   const first = await startJob(engine, box, [{ url: server.url('/twice'), name: 'same.bin' }]);
   const second = await engine.createJob({ displayName: 'second', minimumRetryDelay: 0 });
   const target = path.join(box.dest, 'same.bin');
-  await assert.rejects(engine.addFile(second.id, { remoteUrl: server.url('/twice'), localPath: target }), (err: { code: number; message: string }) => {
-    assert.equal(err.code, Codes.E_SHARING_VIOLATION, err.message);
-    assert.ok(err.message.includes(first.id), `the message names the other job: ${err.message}`);
-    return true;
-  });
+  await assert.rejects(
+    engine.addFile(second.id, { remoteUrl: server.url('/twice'), localPath: target }),
+    (err: { code: number; message: string }) => {
+      assert.equal(err.code, Codes.E_SHARING_VIOLATION, err.message);
+      assert.ok(err.message.includes(first.id), `the message names the other job: ${err.message}`);
+      return true;
+    },
+  );
   assert.equal(engine.getJob(second.id)!.files.length, 0);
   await waitForState(engine, first.id, JobState.TRANSFERRED);
   await engine.complete(first.id);
@@ -150,7 +156,10 @@ test('two concurrent CLI gets to one path: one delivers its file whole, the othe
   const second = testBytes(600_000, 208);
   server.route('/one/same.bin', { body: first, bytesPerSecond: 60_000 });
   server.route('/two/same.bin', { body: second, bytesPerSecond: 400_000 });
-  for (const stores of [[box.store, box.store], [path.join(box.root, 's1'), path.join(box.root, 's2')]]) {
+  for (const stores of [
+    [box.store, box.store],
+    [path.join(box.root, 's1'), path.join(box.root, 's2')],
+  ]) {
     const dest = path.join(box.root, `dest-${stores[0] === stores[1] ? 'one-store' : 'two-stores'}`);
     const a = runCli(['get', server.url('/one/same.bin'), '--dest', dest, '--store', stores[0], '--retry-delay', '0.2']);
     // The second starts once the first is downloading (its temp file is there), so both run at once.
@@ -165,7 +174,11 @@ test('two concurrent CLI gets to one path: one delivers its file whole, the othe
     assert.equal(ok.length, 1, `exactly one succeeds: ${results.map((r) => `${r.code} ${r.stderr.slice(-300)}`).join(' | ')}`);
     const failed = results.find((r) => r.code !== 0)!;
     // One store: the CLI holds it for one get at a time (MD_E_STORE_IN_USE); two stores: the later Complete refuses.
-    assert.match(failed.stderr + failed.stdout, stores[0] === stores[1] ? /MD_E_STORE_IN_USE/ : /E_FILE_EXISTS.*was created or changed after this file was added/s, failed.stderr);
+    assert.match(
+      failed.stderr + failed.stdout,
+      stores[0] === stores[1] ? /MD_E_STORE_IN_USE/ : /E_FILE_EXISTS.*was created or changed after this file was added/s,
+      failed.stderr,
+    );
     assert.doesNotMatch(failed.stderr, /\n\s+at /, 'no stack trace');
     const got = readFileSync(path.join(dest, 'same.bin'));
     assert.equal(sha256(got), sha256(ok[0] === ra ? first : second), 'the file is the one the successful get fetched, whole');
@@ -178,7 +191,10 @@ test('the temp file the job made is still recognised after the engine reopens it
   const body = testBytes(300_000, 209);
   server.route('/reopen', (n) => (n === 1 ? { body, resetAfter: 120_000 } : { body }));
   const first = await openEngine(box);
-  const job = await startJob(first, box, [{ url: server.url('/reopen'), name: 'reopen.bin' }], { displayName: 'reopen', minimumRetryDelay: 3600 });
+  const job = await startJob(first, box, [{ url: server.url('/reopen'), name: 'reopen.bin' }], {
+    displayName: 'reopen',
+    minimumRetryDelay: 3600,
+  });
   await waitForState(first, job.id, JobState.TRANSIENT_ERROR);
   await first.dispose();
   const second = await openEngine(box);

@@ -25,7 +25,7 @@ function requestsFor(route: string): number {
   return server.requests.filter((r) => r.path === route).length;
 }
 
-test('the next file is asked for while the current file\'s last write waits; both arrive whole, in order', async (t) => {
+test("the next file is asked for while the current file's last write waits; both arrive whole, in order", async (t) => {
   const seenAtFirstTransferred: number[] = [];
   const { box, engine } = await engineForTest(t, {
     bandwidthLimit: LIMIT,

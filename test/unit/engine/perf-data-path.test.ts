@@ -72,8 +72,15 @@ test('a body lands byte-identical at its offset, counted in order, in batches wr
     await handle.close();
   }
   assert.ok(readFileSync(file).equals(Buffer.concat([prefix, body])), 'the prefix is untouched and the body follows it');
-  assert.deepEqual(counted, writes.map((w) => w.bytes), 'each write counted once it is done, in order');
-  assert.ok(writes.every((w) => !w.overlapped), 'never two writes at once (so a failed or interrupted one leaves no hole)');
+  assert.deepEqual(
+    counted,
+    writes.map((w) => w.bytes),
+    'each write counted once it is done, in order',
+  );
+  assert.ok(
+    writes.every((w) => !w.overlapped),
+    'never two writes at once (so a failed or interrupted one leaves no hole)',
+  );
   let next = prefix.length;
   for (const w of writes) {
     assert.equal(w.at, next, 'each write starts where the last one ended');
@@ -81,7 +88,10 @@ test('a body lands byte-identical at its offset, counted in order, in batches wr
   }
   assert.equal(next, prefix.length + body.length);
   // A batch is written once it holds batchBytes: it overshoots by less than one chunk.
-  assert.ok(writes.every((w) => w.bytes < batchBytes + largestChunk), `no batch past the size by a chunk (${Math.max(...writes.map((w) => w.bytes))})`);
+  assert.ok(
+    writes.every((w) => w.bytes < batchBytes + largestChunk),
+    `no batch past the size by a chunk (${Math.max(...writes.map((w) => w.bytes))})`,
+  );
   assert.ok(writes.length >= Math.floor(body.length / (batchBytes + largestChunk)), `${writes.length} writes`);
   assert.equal(hash.digest('hex'), sha256(body));
 });

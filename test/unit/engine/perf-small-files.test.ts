@@ -29,7 +29,12 @@ test('addFiles adds a set of files at once, or none of them when one is refused'
     ]),
     /already has a file at/,
   );
-  await assert.rejects(engine.addFiles(job.id, [{ remoteUrl: server.url('/ok'), localPath: path.join(box.dest, 'ok.bin') }, { remoteUrl: 'ftp://x/y', localPath: path.join(box.dest, 'f.bin') }]));
+  await assert.rejects(
+    engine.addFiles(job.id, [
+      { remoteUrl: server.url('/ok'), localPath: path.join(box.dest, 'ok.bin') },
+      { remoteUrl: 'ftp://x/y', localPath: path.join(box.dest, 'f.bin') },
+    ]),
+  );
   assert.equal(engine.getJob(job.id)!.files.length, 0, 'a refused set adds nothing');
   const added = await engine.addFiles(job.id, [
     { remoteUrl: server.url('/x0'), localPath: path.join(box.dest, 'a.bin') },

@@ -31,14 +31,24 @@ after(async () => {
   await other.close();
 });
 
-async function run(t: { after: (fn: () => Promise<void>) => void }, url: string, securityFlags: number, customHeaders?: Record<string, string>) {
+async function run(
+  t: { after: (fn: () => Promise<void>) => void },
+  url: string,
+  securityFlags: number,
+  customHeaders?: Record<string, string>,
+) {
   const box = sandbox();
   const engine = await openEngine(box);
   t.after(async () => {
     await engine.dispose();
     await box.cleanup();
   });
-  const job = await startJob(engine, box, [{ url, name: 'out.bin' }], { displayName: 'redirect', minimumRetryDelay: 0, securityFlags, customHeaders });
+  const job = await startJob(engine, box, [{ url, name: 'out.bin' }], {
+    displayName: 'redirect',
+    minimumRetryDelay: 0,
+    securityFlags,
+    customHeaders,
+  });
   const end = await waitForState(engine, job.id, [JobState.TRANSFERRED, JobState.ERROR]);
   if (end.state === JobState.TRANSFERRED) await engine.complete(job.id);
   return { end, file: () => readFileSync(path.join(box.dest, 'out.bin')) };

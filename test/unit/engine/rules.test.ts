@@ -17,13 +17,24 @@ test('retry waits max(minimum retry delay, Retry-After), never less than the flo
   assert.equal((decideAfterError({ ...base, transient: true, retryAfterSeconds: 30 }) as { delaySeconds: number }).delaySeconds, 30);
   assert.equal((decideAfterError({ ...base, transient: true, minimumRetryDelaySeconds: 0 }) as { delaySeconds: number }).delaySeconds, 5);
   assert.deepEqual(decideAfterError({ ...base, transient: false }), { kind: 'fail', why: 'final' });
-  assert.deepEqual(decideAfterError({ ...base, transient: true, noProgressTimeoutSeconds: 0 }), { kind: 'fail', why: 'no-progress-timeout-zero' });
+  assert.deepEqual(decideAfterError({ ...base, transient: true, noProgressTimeoutSeconds: 0 }), {
+    kind: 'fail',
+    why: 'no-progress-timeout-zero',
+  });
   assert.deepEqual(decideAfterError({ ...base, transient: true, lastProgressAt: base.now - 61_000 }), { kind: 'fail', why: 'no-progress' });
   assert.equal(decideAfterError({ ...base, transient: true, retryAfterSeconds: 120 }).kind, 'fail');
 });
 
 test('transient codes: network failures, 5xx, 408, 429; not 404, 403 or local errors', () => {
-  for (const code of [Codes.BG_E_CONNECT_FAILURE, Codes.BG_E_CONNECTION_CLOSED, Codes.ERROR_WINHTTP_TIMEOUT, httpStatusCode(500), httpStatusCode(503), httpStatusCode(408), httpStatusCode(429)]) {
+  for (const code of [
+    Codes.BG_E_CONNECT_FAILURE,
+    Codes.BG_E_CONNECTION_CLOSED,
+    Codes.ERROR_WINHTTP_TIMEOUT,
+    httpStatusCode(500),
+    httpStatusCode(503),
+    httpStatusCode(408),
+    httpStatusCode(429),
+  ]) {
     assert.equal(isTransientCode(code), true, code.toString(16));
   }
   for (const code of [httpStatusCode(404), httpStatusCode(403), Codes.E_DISK_FULL, Codes.E_ACCESSDENIED, Codes.MD_E_HASH_MISMATCH]) {
@@ -49,18 +60,50 @@ test('range answers: a continuation is accepted only when it starts at the offse
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 0-999/1000', etag: '"a"' }), asked, 'u').kind, 'refetch');
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-1099/1100', etag: '"a"' }), asked, 'u').kind, 'refetch');
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"b"' }), asked, 'u').kind, 'refetch');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'content-length': '5' }), asked, 'u').kind, 'refetch');
+  assert.equal(
+    planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'content-length': '5' }), asked, 'u').kind,
+    'refetch',
+  );
   // The version is checked by every validator both sides have, and a 206 must confirm one that vouches for bytes.
   const byDate = { offset: 100, knownTotal: 1000, lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT' };
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': byDate.lastModified }), byDate, 'u').kind, 'body');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }), byDate, 'u').kind, 'refetch');
+  assert.equal(
+    planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': byDate.lastModified }), byDate, 'u').kind,
+    'body',
+  );
+  assert.equal(
+    planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }), byDate, 'u')
+      .kind,
+    'refetch',
+  );
   assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000' }), byDate, 'u').kind, 'refetch');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }), { ...asked, ...byDate }, 'u').kind, 'refetch');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"' }), { ...asked, ...byDate }, 'u').kind, 'body');
-  assert.equal(planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: 'W/"a"' }), { offset: 100, knownTotal: 1000, etag: 'W/"a"' }, 'u').kind, 'refetch');
+  assert.equal(
+    planResponse(
+      206,
+      headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"', 'last-modified': 'Thu, 22 Oct 2026 07:28:00 GMT' }),
+      { ...asked, ...byDate },
+      'u',
+    ).kind,
+    'refetch',
+  );
+  assert.equal(
+    planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', etag: '"a"' }), { ...asked, ...byDate }, 'u').kind,
+    'body',
+  );
+  assert.equal(
+    planResponse(
+      206,
+      headers({ 'content-range': 'bytes 100-999/1000', etag: 'W/"a"' }),
+      { offset: 100, knownTotal: 1000, etag: 'W/"a"' },
+      'u',
+    ).kind,
+    'refetch',
+  );
   const restart = planResponse(200, headers({ 'content-length': '1000' }), asked, 'u');
   assert.equal(restart.kind === 'body' && restart.restarted, true);
-  assert.deepEqual(planResponse(416, headers({ 'content-range': 'bytes */100' }), { offset: 100, knownTotal: null }, 'u'), { kind: 'complete', total: 100 });
+  assert.deepEqual(planResponse(416, headers({ 'content-range': 'bytes */100' }), { offset: 100, knownTotal: null }, 'u'), {
+    kind: 'complete',
+    total: 100,
+  });
   const notFound = planResponse(404, {}, asked, 'u');
   assert.equal(notFound.kind === 'error' && notFound.error.code, 0x80190194);
 });

@@ -29,8 +29,14 @@ test('pickRunnable: priority first, then place in line, limited to the slots', (
     3,
   );
   assert.deepEqual(picked, ['fg', 'normal-early', 'normal-late']);
-  assert.equal(shouldRotate({ id: 'a', priority: JobPriority.NORMAL, ticket: 1 }, [{ id: 'b', priority: JobPriority.NORMAL, ticket: 2 }]), true);
-  assert.equal(shouldRotate({ id: 'a', priority: JobPriority.NORMAL, ticket: 1 }, [{ id: 'b', priority: JobPriority.LOW, ticket: 2 }]), false);
+  assert.equal(
+    shouldRotate({ id: 'a', priority: JobPriority.NORMAL, ticket: 1 }, [{ id: 'b', priority: JobPriority.NORMAL, ticket: 2 }]),
+    true,
+  );
+  assert.equal(
+    shouldRotate({ id: 'a', priority: JobPriority.NORMAL, ticket: 1 }, [{ id: 'b', priority: JobPriority.LOW, ticket: 2 }]),
+    false,
+  );
 });
 
 test('a FOREGROUND job preempts a running LOW job, which waits in QUEUED with its bytes and finishes later', async (t) => {
@@ -40,14 +46,21 @@ test('a FOREGROUND job preempts a running LOW job, which waits in QUEUED with it
     await engine.dispose();
     await box.cleanup();
   });
-  const low = await startJob(engine, box, [{ url: server.url('/slow/0'), name: 'low.bin' }], { displayName: 'low', priority: JobPriority.LOW, minimumRetryDelay: 0 });
+  const low = await startJob(engine, box, [{ url: server.url('/slow/0'), name: 'low.bin' }], {
+    displayName: 'low',
+    priority: JobPriority.LOW,
+    minimumRetryDelay: 0,
+  });
   await waitForState(engine, low.id, JobState.TRANSFERRING);
   await waitUntil('the LOW job has bytes', () => engine.getJob(low.id)!.files[0].bytesTransferred > 0);
   const finished: string[] = [];
   engine.onDidChangeJob((e) => {
     if (e.kind === 'state' && e.job.state === JobState.TRANSFERRED) finished.push(e.job.displayName);
   });
-  const fg = await startJob(engine, box, [{ url: server.url('/small'), name: 'fg.bin' }], { displayName: 'fg', priority: JobPriority.FOREGROUND });
+  const fg = await startJob(engine, box, [{ url: server.url('/small'), name: 'fg.bin' }], {
+    displayName: 'fg',
+    priority: JobPriority.FOREGROUND,
+  });
   const preempted = await waitForState(engine, low.id, JobState.QUEUED);
   assert.ok(preempted.files[0].bytesTransferred > 0, 'the preempted job keeps its bytes');
   await waitForState(engine, fg.id, JobState.TRANSFERRED);
@@ -64,7 +77,10 @@ test('waiting jobs start in priority order when a slot frees', async (t) => {
     await engine.dispose();
     await box.cleanup();
   });
-  const blocker = await startJob(engine, box, [{ url: server.url('/slow/1'), name: 'blocker.bin' }], { displayName: 'blocker', priority: JobPriority.FOREGROUND });
+  const blocker = await startJob(engine, box, [{ url: server.url('/slow/1'), name: 'blocker.bin' }], {
+    displayName: 'blocker',
+    priority: JobPriority.FOREGROUND,
+  });
   await waitForState(engine, blocker.id, JobState.TRANSFERRING);
   const started: string[] = [];
   engine.onDidChangeJob((e) => {
@@ -100,7 +116,10 @@ test('equal priorities share one slot in turns (time slices): both advance befor
   const other = engine.getJob(firstId === a.id ? b.id : a.id)!;
   assert.ok(other.files[0].bytesTransferred > 0, 'the other job got a turn before the first finished');
   await waitForState(engine, other.id, JobState.TRANSFERRED);
-  assert.ok(server.requestsFor('/slow/2').length >= 2 && server.requestsFor('/slow/3').length >= 2, 'each job was paused and continued at least once');
+  assert.ok(
+    server.requestsFor('/slow/2').length >= 2 && server.requestsFor('/slow/3').length >= 2,
+    'each job was paused and continued at least once',
+  );
 });
 
 test('never more jobs transfer at once than the limit; raising the limit starts waiting jobs', async (t) => {

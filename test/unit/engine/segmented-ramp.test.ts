@@ -20,7 +20,11 @@ test('the ramp doubles while each doubling raised the rate by more than the gain
   assert.deepEqual(nextStep(settings, 2, 14, { count: 1, rate: 10 }), { kind: 'grow', to: 4 }, '+40%: it helped, keep doubling');
   assert.deepEqual(nextStep(settings, 4, 19, { count: 2, rate: 14 }), { kind: 'grow', to: 8 });
   assert.deepEqual(nextStep(settings, 8, 70, { count: 4, rate: 38 }), { kind: 'settle', at: 8 }, 'at the maximum it stays');
-  assert.deepEqual(nextStep({ max: 6, gain: 0.25 }, 4, 20, { count: 2, rate: 14 }), { kind: 'grow', to: 6 }, 'the last step stops at the maximum');
+  assert.deepEqual(
+    nextStep({ max: 6, gain: 0.25 }, 4, 20, { count: 2, rate: 14 }),
+    { kind: 'grow', to: 6 },
+    'the last step stops at the maximum',
+  );
 });
 
 test('connections that each kept most of their rate (capped one by one) make the next step four times the count', () => {
@@ -32,7 +36,11 @@ test('connections that each kept most of their rate (capped one by one) make the
 
 test('an addition that did not clearly help is given back, and the ramp stops', () => {
   const settings = { max: 8, gain: 0.25 };
-  assert.deepEqual(nextStep(settings, 2, 9, { count: 1, rate: 10 }), { kind: 'settle', at: 1 }, 'loopback: two connections were no faster than one');
+  assert.deepEqual(
+    nextStep(settings, 2, 9, { count: 1, rate: 10 }),
+    { kind: 'settle', at: 1 },
+    'loopback: two connections were no faster than one',
+  );
   assert.deepEqual(nextStep(settings, 2, 11.5, { count: 1, rate: 10 }), { kind: 'settle', at: 1 }, '+15% is within noise: back to one');
   assert.deepEqual(nextStep(settings, 8, 39, { count: 4, rate: 38 }), { kind: 'settle', at: 4 }, '+3% is no gain: back to 4');
   assert.deepEqual(nextStep({ max: 1, gain: 0.25 }, 1, 10), { kind: 'settle', at: 1 }, 'a maximum of one never grows');
@@ -40,7 +48,10 @@ test('an addition that did not clearly help is given back, and the ramp stops', 
 
 test('a window starts only when every new connection delivers, and lasts until enough time and bytes passed', () => {
   let now = 0;
-  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 250, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 5000 }, () => now);
+  const ramp = new ConnectionRamp(
+    { max: 8, gain: 0.25, minWindowMs: 250, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 5000 },
+    () => now,
+  );
   now = 500;
   assert.equal(ramp.tick(), false, 'no window before the first connection delivers');
   ramp.connectionDelivering();
@@ -60,7 +71,7 @@ test('a window starts only when every new connection delivers, and lasts until e
   ramp.connectionDelivering();
   // A steady stream (a chunk every ms; a silence would make the next chunk a burst's start).
   const arrive = (bytes: number, until: number) => {
-    for (const steps = until - now; now < until; ) {
+    for (const steps = until - now; now < until;) {
       now++;
       ramp.received(bytes / steps);
     }
@@ -87,7 +98,10 @@ test('a window starts only when every new connection delivers, and lasts until e
  */
 function steadyRamp() {
   const clock = { now: 0 };
-  const ramp = new ConnectionRamp({ max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 }, () => clock.now);
+  const ramp = new ConnectionRamp(
+    { max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 },
+    () => clock.now,
+  );
   const windows: { count: number; rate: number }[] = [];
   const steady = (bytesPerMs: number, until: number) => {
     while (clock.now < until) {
@@ -208,13 +222,24 @@ test('bursts of a pacing server are measured over whole periods: a window that s
   const [first] = play(ramp, clock, pacedChunks(0, 90, 768 << 10));
   assert.equal(first.count, 1);
   const perConnection = (512 << 10) / 0.026;
-  assert.ok(Math.abs(first.rate / perConnection - 1) < 0.05, `one connection: ${(first.rate / 1048576).toFixed(1)} MiB/s, paced at ${(perConnection / 1048576).toFixed(1)}`);
+  assert.ok(
+    Math.abs(first.rate / perConnection - 1) < 0.05,
+    `one connection: ${(first.rate / 1048576).toFixed(1)} MiB/s, paced at ${(perConnection / 1048576).toFixed(1)}`,
+  );
   assert.equal(ramp.target, 2, 'a paced connection is not warming up: no second window before a second connection');
   // The second connection delivers from 95 ms; the first goes on at its own phase.
   ramp.connectionDelivering();
-  const verdicts = play(ramp, clock, [...pacedChunks(95, 200), ...pacedChunks(90 + 12 + 4, 200, 0)].filter(([at]) => at >= clock.now));
+  const verdicts = play(
+    ramp,
+    clock,
+    [...pacedChunks(95, 200), ...pacedChunks(90 + 12 + 4, 200, 0)].filter(([at]) => at >= clock.now),
+  );
   assert.equal(verdicts[0].count, 2);
-  assert.equal(ramp.target, 8, `two connections at ${(verdicts[0].rate / 1048576).toFixed(1)} MiB/s against ${(first.rate / 1048576).toFixed(1)}: linear, straight to 8`);
+  assert.equal(
+    ramp.target,
+    8,
+    `two connections at ${(verdicts[0].rate / 1048576).toFixed(1)} MiB/s against ${(first.rate / 1048576).toFixed(1)}: linear, straight to 8`,
+  );
 });
 
 test('a steady stream that stalled once is measured from its first byte to its last, a window later at most', () => {
@@ -244,7 +269,8 @@ test('pieces cover the file in order and shrink toward the end, so connections a
     const sizes = pieces.map((p) => p.end - p.start);
     assert.ok(Math.min(...sizes) >= 256 << 10, `${total}/${connections}: no piece under 256 KiB`);
     // Non-increasing, except the last, which may take in a remainder smaller than the floor.
-    for (let i = 1; i < sizes.length - 1; i++) assert.ok(sizes[i] <= sizes[i - 1], `${total}/${connections}: piece ${i} is not larger than the one before`);
+    for (let i = 1; i < sizes.length - 1; i++)
+      assert.ok(sizes[i] <= sizes[i - 1], `${total}/${connections}: piece ${i} is not larger than the one before`);
     assert.ok(pieces.length <= connections * 8, `${total}/${connections}: ${pieces.length} requests at most a few per connection`);
   }
   const capped = splitIntoSegments(256 << 20, 8).map((p) => p.end - p.start);
@@ -311,10 +337,17 @@ async function startRangeServer(body: Buffer, bytesPerSecond: number, shared = f
 }
 
 /** `lastByteWritten`: from then on the client may (rightly) send its next request on this connection. */
-async function send(res: http.ServerResponse, part: Buffer, bytesPerSecond: number, lastByteWritten: () => void, sharers: () => number, tally: { sent: number }): Promise<void> {
+async function send(
+  res: http.ServerResponse,
+  part: Buffer,
+  bytesPerSecond: number,
+  lastByteWritten: () => void,
+  sharers: () => number,
+  tally: { sent: number },
+): Promise<void> {
   const tick = 20;
   const chunk = bytesPerSecond ? Math.max(1, Math.floor((bytesPerSecond * tick) / 1000)) : 64 << 10;
-  for (let sent = 0; sent < part.length && !res.destroyed; ) {
+  for (let sent = 0; sent < part.length && !res.destroyed;) {
     const piece = part.subarray(sent, sent + chunk);
     sent += piece.length;
     tally.sent = sent;
@@ -341,7 +374,10 @@ test('a server that paces each connection slowly gets several connections at onc
   t.after(() => server.close());
   await downloadWhole(t, server.url, body, 'paced.bin');
   t.diagnostic(`at most ${server.maxConcurrent} at once`);
-  assert.ok(server.maxConcurrent >= 3, `each added connection raised the rate, so the ramp kept adding (at most ${server.maxConcurrent} at once)`);
+  assert.ok(
+    server.maxConcurrent >= 3,
+    `each added connection raised the rate, so the ramp kept adding (at most ${server.maxConcurrent} at once)`,
+  );
   assert.ok(server.maxConcurrent <= 8, `never more than the maximum (${server.maxConcurrent})`);
 });
 
@@ -366,7 +402,10 @@ test('a link that more connections cannot widen goes back to one connection, whi
   t.diagnostic(`${server.ranged} range requests for ${pieces} pieces, at most ${server.maxConcurrent} at once`);
   assert.ok(server.maxConcurrent <= 2, `the second connection did not help, so no third was tried (${server.maxConcurrent})`);
 
-  assert.ok(server.ranged < pieces, `fewer requests than pieces: the last connection took the rest in one (${server.ranged} for ${pieces})`);
+  assert.ok(
+    server.ranged < pieces,
+    `fewer requests than pieces: the last connection took the rest in one (${server.ranged} for ${pieces})`,
+  );
 });
 
 test('a connection the ramp gives back stops soon after the bytes it has, not at the end of its piece; the file is right', async (t) => {

@@ -41,7 +41,11 @@ test('a large file comes over several Range connections into one temp file: byte
   server.route('/seg', { body, bytesPerSecond: PACED });
   const job = await startJob(engine, box, [{ url: server.url('/seg'), name: 'seg.bin', sha256: sha256(body) }]);
   const done = await waitForState(engine, job.id, JobState.TRANSFERRED);
-  assert.deepEqual(listNames(box.dest).filter((n) => !n.startsWith('.')), [], 'nothing under the final name before Complete');
+  assert.deepEqual(
+    listNames(box.dest).filter((n) => !n.startsWith('.')),
+    [],
+    'nothing under the final name before Complete',
+  );
   assert.equal(done.files[0].segments, undefined, 'the split is forgotten once the file is whole');
   assert.equal(done.files[0].bytesTransferred, body.length);
   await engine.complete(job.id);
@@ -56,7 +60,10 @@ test('a large file comes over several Range connections into one temp file: byte
   assert.ok(covered[0][0] > 0, 'no piece asked for again from the start: the first answer brought it');
   for (let i = 1; i < covered.length; i++) assert.equal(covered[i][0], covered[i - 1][1] + 1, 'segments are contiguous');
   assert.equal(covered.at(-1)![1], body.length - 1);
-  assert.ok(ranged.every((r) => r.headers['if-range'] === etagOf(body)), 'every segment carries If-Range');
+  assert.ok(
+    ranged.every((r) => r.headers['if-range'] === etagOf(body)),
+    'every segment carries If-Range',
+  );
 });
 
 test('a connection with nothing left takes the second half of a slow piece; the slow one stops where it begins', async (t) => {
@@ -70,13 +77,16 @@ test('a connection with nothing left takes the second half of a slow piece; the 
   assert.equal(done.files[0].segments, undefined);
   await engine.complete(job.id);
   assert.equal(sha256(readFileSync(path.join(box.dest, 's.bin'))), sha256(body));
-  const ranges = server.requestsFor('/seg-split').map(rangeOf).filter((r) => r !== undefined);
+  const ranges = server
+    .requestsFor('/seg-split')
+    .map(rangeOf)
+    .filter((r) => r !== undefined);
   const [slowFirst, slowLast] = ranges[0]!;
   const halves = ranges.filter((r) => r![0] > slowFirst && r![0] <= slowLast);
   t.diagnostic(`slow piece ${slowFirst}-${slowLast}; taken from it: ${halves.map((r) => r!.join('-')).join(', ')}`);
   assert.ok(halves.length >= 1, 'the idle connection asked for a part of the slow piece');
   for (const [first, last] of halves as [number, number][]) {
-    assert.equal(last, slowLast, 'up to the slow piece\'s end');
+    assert.equal(last, slowLast, "up to the slow piece's end");
     assert.ok(last - first + 1 >= MIN_SPLIT_BYTES, `a half worth a request (${last - first + 1} bytes)`);
   }
 });
@@ -99,7 +109,10 @@ test('a reset mid-segment reconnects that segment from where it stopped; the fil
   await engine.complete(job.id);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'r.bin'))), sha256(body));
   const [first, last] = dropped!;
-  const again = server.requestsFor('/seg-reset').map(rangeOf).filter((r) => r && r[0] > first && r[0] <= last);
+  const again = server
+    .requestsFor('/seg-reset')
+    .map(rangeOf)
+    .filter((r) => r && r[0] > first && r[0] <= last);
   assert.equal(again.length, 1, 'the dropped piece continued inside its range');
   assert.ok(again[0]![0] > first, `and not from its start (${first} -> ${again[0]![0]})`);
   assert.equal(again[0]![1], last, 'up to its end');
@@ -111,9 +124,13 @@ test('killed with SIGKILL mid-segments, the job resumes every segment from its d
   const body = testBytes(4_000_000, 33);
   let slow = true;
   server.route('/seg-kill', () => (slow ? { body, bytesPerSecond: 400_000 } : { body }));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'segmented-child.ts'), box.store, server.url('/seg-kill'), path.join(box.dest, 'k.bin')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'segmented-child.ts'), box.store, server.url('/seg-kill'), path.join(box.dest, 'k.bin')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -144,7 +161,8 @@ test('killed with SIGKILL mid-segments, the job resumes every segment from its d
   const segments = afterKill.files[0].segments!;
   const temp = readFileSync(afterKill.files[0].tempPath);
   assert.equal(temp.length, body.length, 'the temp file has the full length (with holes)');
-  for (const s of segments) assert.ok(temp.subarray(s.start, s.position).equals(body.subarray(s.start, s.position)), `segment ${s.start}: durable bytes are right`);
+  for (const s of segments)
+    assert.ok(temp.subarray(s.start, s.position).equals(body.subarray(s.start, s.position)), `segment ${s.start}: durable bytes are right`);
   assert.ok(!listNames(box.dest).includes('k.bin'), 'nothing under the final name');
 
   const before = server.requestsFor('/seg-kill').length;
@@ -156,7 +174,10 @@ test('killed with SIGKILL mid-segments, the job resumes every segment from its d
   // Exactly the bytes the store did not vouch for were asked for, each once: every unfinished segment from its
   // durable position (consecutive untouched ones may share a request), nothing of a finished one.
   const resumed = server.requestsFor('/seg-kill').slice(before).map(rangeOf);
-  assert.ok(resumed.every((r) => r !== undefined), 'every request names a closed range');
+  assert.ok(
+    resumed.every((r) => r !== undefined),
+    'every request names a closed range',
+  );
   const asked = resumed.map((r) => [r![0], r![1] + 1]).sort((a, b) => a[0] - b[0]);
   const missing = segments.filter((s) => s.position < s.end).map((s) => [s.position, s.end]);
   const merge = (ranges: number[][]) => {
@@ -198,7 +219,11 @@ test('a server without Accept-Ranges, a small file, or segments turned off: one 
   const b = await startJob(engine, box, [{ url: server.url('/seg-off'), name: 'o.bin' }]);
   await waitForState(engine, b.id, JobState.TRANSFERRED);
   for (const p of ['/seg-none', '/seg-small', '/seg-off']) {
-    assert.deepEqual(server.requestsFor(p).map((r) => r.headers['range']), [undefined], `${p}: one whole-file request`);
+    assert.deepEqual(
+      server.requestsFor(p).map((r) => r.headers['range']),
+      [undefined],
+      `${p}: one whole-file request`,
+    );
   }
   assert.throws(() => engine.setSegmentPolicy({ connections: 0 }), /whole number from 1 to 64/);
 });
@@ -242,7 +267,11 @@ test('a stored split that does not add up (hostile or damaged store) is dropped:
     const before = server.requestsFor('/seg-damaged').length;
     await engine.resume(job.id);
     await waitForState(engine, job.id, JobState.TRANSFERRED);
-    assert.equal(server.requestsFor('/seg-damaged')[before].headers['range'], undefined, `${JSON.stringify(damage)}: asked for the whole file again`);
+    assert.equal(
+      server.requestsFor('/seg-damaged')[before].headers['range'],
+      undefined,
+      `${JSON.stringify(damage)}: asked for the whole file again`,
+    );
     assert.equal(sha256(readFileSync(stored.job.files[0].tempPath)), sha256(body), `${JSON.stringify(damage)}: right bytes`);
     await engine.dispose();
     // Back to a suspended, unfinished job with the next damage.

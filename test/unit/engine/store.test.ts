@@ -93,11 +93,14 @@ test('a corrupt job file and one from a newer version are reported and kept; eve
   assert.ok(!existsSync(brokenFile));
   const tooNew = problems.find((p) => p.code === Codes.MD_E_STORE_TOO_NEW)!;
   assert.equal(tooNew.file, futureFile);
-  assert.ok(existsSync(futureFile), 'a newer version\'s file is left where that version will look for it');
+  assert.ok(existsSync(futureFile), "a newer version's file is left where that version will look for it");
   assert.match(tooNew.message, /newer version/);
   assert.equal(logged.length, 3, 'each problem is logged');
 
-  assert.deepEqual(second.listJobs().map((j) => j.displayName), ['good']);
+  assert.deepEqual(
+    second.listJobs().map((j) => j.displayName),
+    ['good'],
+  );
   await second.resume(good.id);
   await waitForState(second, good.id, JobState.TRANSFERRED);
 });
@@ -131,10 +134,18 @@ test('the store is replaced atomically: every read during a transfer parses, and
   while (parseStoredJob(readFileSync(file, 'utf8'), job.id).state !== JobState.TRANSFERRED && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5));
   }
-  assert.equal(parseStoredJob(readFileSync(file, 'utf8'), job.id).state, JobState.TRANSFERRED, 'the state change is on disk before the coalescing delay');
+  assert.equal(
+    parseStoredJob(readFileSync(file, 'utf8'), job.id).state,
+    JobState.TRANSFERRED,
+    'the state change is on disk before the coalescing delay',
+  );
   // Once the writes in flight are done (dispose flushes the store), none of their temp files is left.
   await engine.dispose();
-  assert.deepEqual(readdirSync(jobsFolder(box.store)).filter((n) => !n.endsWith('.json')), [], 'no temp files of the store are left');
+  assert.deepEqual(
+    readdirSync(jobsFolder(box.store)).filter((n) => !n.endsWith('.json')),
+    [],
+    'no temp files of the store are left',
+  );
 });
 
 test('an engine that does not resume stored jobs shows them without running them', async (t) => {
@@ -153,7 +164,10 @@ test('an engine that does not resume stored jobs shows them without running them
 test('resumeStoredJobs as a function continues the stored jobs it accepts, from their bytes, and leaves the others', async (t) => {
   const { box, open } = tracked(t);
   const first = await open();
-  const kept = await startJob(first, box, [{ url: server.url('/slow'), name: 'kept.bin', sha256: sha256(slowBody) }], { displayName: 'kept', autoComplete: true });
+  const kept = await startJob(first, box, [{ url: server.url('/slow'), name: 'kept.bin', sha256: sha256(slowBody) }], {
+    displayName: 'kept',
+    autoComplete: true,
+  });
   server.route('/left', { body: slowBody, bytesPerSecond: 600_000 });
   const left = await startJob(first, box, [{ url: server.url('/left'), name: 'left.bin' }], { displayName: 'left' });
   await waitForState(first, kept.id, JobState.TRANSFERRING);
@@ -165,7 +179,10 @@ test('resumeStoredJobs as a function continues the stored jobs it accepts, from 
   assert.deepEqual(asked.sort(), ['kept', 'left'], 'asked once per stored job, with its record');
   await waitForState(second, kept.id, JobState.ACKNOWLEDGED);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'kept.bin'))), sha256(slowBody));
-  assert.ok(server.requestsFor('/slow').some((r) => /^bytes=[1-9]\d*-$/.test(String(r.headers['range']))), 'the accepted job continued from its bytes on disk');
+  assert.ok(
+    server.requestsFor('/slow').some((r) => /^bytes=[1-9]\d*-$/.test(String(r.headers['range']))),
+    'the accepted job continued from its bytes on disk',
+  );
   assert.equal(second.getJob(left.id)?.state, JobState.TRANSFERRING, 'the other is shown as it was stored');
   assert.equal(server.requestsFor('/left').length, leftRequests, 'and no request was made for it');
   await second.dispose();
@@ -198,7 +215,10 @@ async function storedPair(t: { after: (fn: () => Promise<void>) => void }) {
   await first.addFile(target.id, { remoteUrl: server.url('/small'), localPath: path.join(box.dest, 'target.bin') });
   await first.dispose();
   const file = path.join(jobsFolder(box.store), `${target.id}.json`);
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as { version: number; job: Record<string, unknown> & { files: Record<string, unknown>[] } };
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+    version: number;
+    job: Record<string, unknown> & { files: Record<string, unknown>[] };
+  };
   return { box, open, other, target, file, stored };
 }
 
@@ -209,8 +229,14 @@ test('a job file nested 5,000 levels deep is set aside; list, info and every oth
   writeFileSync(file, text);
   const engine = await open();
   // Every reading verb must work (today each throws RangeError: Maximum call stack size exceeded).
-  assert.deepEqual(engine.listJobs().map((j) => j.id), [other.id]);
-  assert.deepEqual(engine.listAllJobs().map((j) => j.id), [other.id]);
+  assert.deepEqual(
+    engine.listJobs().map((j) => j.id),
+    [other.id],
+  );
+  assert.deepEqual(
+    engine.listAllJobs().map((j) => j.id),
+    [other.id],
+  );
   assert.equal(engine.getJob(target.id), undefined, 'the hostile job is not loaded');
   const problem = engine.storeProblems.find((p) => p.file === file);
   assert.equal(problem?.code, Codes.MD_E_STORE_UNREADABLE);
@@ -220,7 +246,7 @@ test('a job file nested 5,000 levels deep is set aside; list, info and every oth
   await waitForState(engine, other.id, JobState.TRANSFERRED);
 });
 
-test('a stored temp path outside the file\'s own folder is refused: the job is set aside and cancel deletes nothing', async (t) => {
+test("a stored temp path outside the file's own folder is refused: the job is set aside and cancel deletes nothing", async (t) => {
   const { box, open, other, target, file, stored } = await storedPair(t);
   const victim = path.join(box.root, 'precious.txt');
   writeFileSync(victim, 'keep me');
@@ -231,7 +257,10 @@ test('a stored temp path outside the file\'s own folder is refused: the job is s
   if (engine.getJob(target.id)) await engine.cancel(target.id);
   assert.equal(readFileSync(victim, 'utf8'), 'keep me', 'the file the temp path named is untouched');
   assert.equal(engine.getJob(target.id), undefined);
-  assert.match(engine.storeProblems.find((p) => p.file === file)?.message ?? '', /temp path is not the job's hidden temp file beside its destination/);
+  assert.match(
+    engine.storeProblems.find((p) => p.file === file)?.message ?? '',
+    /temp path is not the job's hidden temp file beside its destination/,
+  );
   assert.ok(engine.getJob(other.id));
 });
 
@@ -260,10 +289,18 @@ test('every field of a stored job is checked: each damaged or hostile record is 
     ['an object as header value', (job) => (job.customHeaders = { 'X-A': { deep: true } }), /custom headers/],
     ['line break in an ETag', (_, f) => (f.etag = '"a"\r\nX-Evil: 1'), /etag contains control characters/],
     ['unknown validator source', (job) => (job.validator = 'evil'), /validator source/],
-    ['error naming a file the job lacks', (job) => (job.error = { context: 5, code: 0x80190194, description: 'x', fileIndex: 9, time: new Date().toISOString() }), /error names a file/],
+    [
+      'error naming a file the job lacks',
+      (job) => (job.error = { context: 5, code: 0x80190194, description: 'x', fileIndex: 9, time: new Date().toISOString() }),
+      /error names a file/,
+    ],
     ['a malformed sha256', (_, f) => (f.sha256 = 'zz'), /sha256/],
     ['an engine-owned header among the write-only names', (job) => (job.writeOnlyHeaderNames = ['Range']), /write-only header names/],
-    ['a creation time that is no date', (job) => ((job.times as Record<string, unknown>).created = 'yesterday'), /creation time is not a date/],
+    [
+      'a creation time that is no date',
+      (job) => ((job.times as Record<string, unknown>).created = 'yesterday'),
+      /creation time is not a date/,
+    ],
   ];
   const original = JSON.stringify(stored);
   const failures: string[] = [];
@@ -332,14 +369,20 @@ test('a stored job with every optional field loads exactly as written', () => {
 
 test('the read-only view of a store another process runs skips a hostile job file and shows every other job', async (t) => {
   const { other, target, file } = await storedPair(t);
-  writeFileSync(file, readFileSync(file, 'utf8').replace('"customHeaders": {}', `"customHeaders": {"X": ${'['.repeat(5000)}${']'.repeat(5000)}}`));
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace('"customHeaders": {}', `"customHeaders": {"X": ${'['.repeat(5000)}${']'.repeat(5000)}}`),
+  );
   const view = new StoreView(path.dirname(path.dirname(file)), 20);
   t.after(() => view.dispose());
   const created: string[] = [];
   view.onDidChangeJob((e) => e.kind === 'created' && created.push(e.job.id));
   await view.start();
-  assert.deepEqual(view.records().map((r) => r.id), [other.id]);
+  assert.deepEqual(
+    view.records().map((r) => r.id),
+    [other.id],
+  );
   assert.equal(view.get(target.id), undefined);
   assert.deepEqual(created, [other.id]);
-  assert.ok(existsSync(file), 'the view never moves a file (setting it aside is the holder\'s business)');
+  assert.ok(existsSync(file), "the view never moves a file (setting it aside is the holder's business)");
 });

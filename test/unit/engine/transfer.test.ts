@@ -41,8 +41,14 @@ test('resume after connection resets at several offsets gives a byte-identical f
   assert.equal(ranges.length, resets.length + 1);
   assert.equal(ranges[0], undefined);
   for (const r of ranges.slice(1)) assert.match(String(r), /^bytes=[1-9]\d*-$/, 'every retry continues with a range');
-  const ifRange = server.requestsFor('/resets').slice(1).map((r) => r.headers['if-range']);
-  assert.ok(ifRange.every((v) => v === etagOf(body)), 'every range request carries If-Range with the ETag');
+  const ifRange = server
+    .requestsFor('/resets')
+    .slice(1)
+    .map((r) => r.headers['if-range']);
+  assert.ok(
+    ifRange.every((v) => v === etagOf(body)),
+    'every range request carries If-Range with the ETag',
+  );
   assert.equal(done.files[0].bytesTotal, body.length);
 });
 
@@ -141,13 +147,19 @@ test('many files in one job transfer one at a time, in order, and appear only on
   assert.equal(overlapping, false);
   const names = listNames(box.dest);
   assert.equal(names.length, bodies.length);
-  assert.ok(names.every((n) => n.startsWith('.') && n.endsWith('.mddownload')), 'before Complete only hidden temp files exist');
+  assert.ok(
+    names.every((n) => n.startsWith('.') && n.endsWith('.mddownload')),
+    'before Complete only hidden temp files exist',
+  );
   assert.equal(engine.getProgress(job.id).filesTransferred, bodies.length);
   await engine.complete(job.id);
   bodies.forEach((body, i) => assert.equal(sha256(fileIn(box, `f${i}.bin`)), sha256(body)));
   assert.deepEqual(listNames(box.dest), files.map((f) => f.name).sort());
   const order = server.requests.filter((r) => r.path.startsWith('/many/')).map((r) => Number(r.path.split('/')[2]));
-  assert.deepEqual(order, bodies.map((_, i) => i));
+  assert.deepEqual(
+    order,
+    bodies.map((_, i) => i),
+  );
 });
 
 test('a file whose sha256 does not match is an ERROR naming both digests, and its bytes are discarded', async (t) => {
@@ -216,6 +228,9 @@ test('an empty file is a file too: transferred and completed with zero bytes', a
 test('credentials in a URL are refused (the store would keep them) with a message that does not repeat them', async (t) => {
   const { box, engine } = await withEngine(t);
   const url = server.url('/private').replace('http://', 'http://alice:hunter2@');
-  await assert.rejects(startJob(engine, box, [{ url, name: 'private.bin' }]), (err: Error) => /user name or password/.test(err.message) && !err.message.includes('hunter2'));
+  await assert.rejects(
+    startJob(engine, box, [{ url, name: 'private.bin' }]),
+    (err: Error) => /user name or password/.test(err.message) && !err.message.includes('hunter2'),
+  );
   assert.equal(server.requestsFor('/private').length, 0);
 });

@@ -17,7 +17,9 @@ before(async () => {
   server.route('/small', { body: small });
   server.route('/slow', { body: testBytes(400_000, 8), bytesPerSecond: 100_000 });
   // Slow until suspended, then at full speed for the resumed request.
-  server.route('/slow-then-fast', (n) => (n === 1 ? { body: testBytes(400_000, 9), bytesPerSecond: 100_000 } : { body: testBytes(400_000, 9) }));
+  server.route('/slow-then-fast', (n) =>
+    n === 1 ? { body: testBytes(400_000, 9), bytesPerSecond: 100_000 } : { body: testBytes(400_000, 9) },
+  );
 });
 after(() => server.close());
 
@@ -58,24 +60,48 @@ test('addFile refuses relative paths, other schemes, duplicate paths, folders an
   });
   const job = await engine.createJob({ displayName: 'bad input' });
   const dest = (name: string) => path.join(box.dest, name);
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: 'relative/file' }), rejectsWith(Codes.E_INVALIDARG, /not absolute/));
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: 'ftp://example.com/x', localPath: dest('x') }), rejectsWith(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, /only http and https/));
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: 'file:///etc/passwd', localPath: dest('x') }), rejectsWith(Codes.BG_E_PROTOCOL_NOT_AVAILABLE));
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: 'not a url', localPath: dest('x') }), rejectsWith(Codes.E_INVALIDARG, /not a valid URL/));
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: 'relative/file' }),
+    rejectsWith(Codes.E_INVALIDARG, /not absolute/),
+  );
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: 'ftp://example.com/x', localPath: dest('x') }),
+    rejectsWith(Codes.BG_E_PROTOCOL_NOT_AVAILABLE, /only http and https/),
+  );
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: 'file:///etc/passwd', localPath: dest('x') }),
+    rejectsWith(Codes.BG_E_PROTOCOL_NOT_AVAILABLE),
+  );
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: 'not a url', localPath: dest('x') }),
+    rejectsWith(Codes.E_INVALIDARG, /not a valid URL/),
+  );
   await assert.rejects(
     engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('x'), sha256: 'abc' }),
     rejectsWith(Codes.E_INVALIDARG, /not a sha256/),
   );
   mkdirSync(dest('folder'), { recursive: true });
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('folder') }), rejectsWith(Codes.E_INVALIDARG, /existing folder/));
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('folder') }),
+    rejectsWith(Codes.E_INVALIDARG, /existing folder/),
+  );
   await engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('one') });
-  await assert.rejects(engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('sub/../one') }), rejectsWith(Codes.E_INVALIDARG, /already has a file/));
+  await assert.rejects(
+    engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: dest('sub/../one') }),
+    rejectsWith(Codes.E_INVALIDARG, /already has a file/),
+  );
   // Nothing of the refused files was kept.
   assert.equal(engine.getJob(job.id)?.files.length, 1);
   await assert.rejects(engine.resume('no-such-job'), rejectsWith(Codes.BG_E_NOT_FOUND));
   await assert.rejects(engine.createJob({ displayName: 'x', securityFlags: 0x1000 }), rejectsWith(Codes.E_INVALIDARG, /security flags/));
-  await assert.rejects(engine.createJob({ displayName: 'x', customHeaders: { Range: 'bytes=0-' } }), rejectsWith(Codes.E_INVALIDARG, /managed by the download engine/));
-  await assert.rejects(engine.createJob({ displayName: 'x', customHeaders: { 'X-A': 'a\r\nInjected: 1' } }), rejectsWith(Codes.E_INVALIDARG, /line breaks/));
+  await assert.rejects(
+    engine.createJob({ displayName: 'x', customHeaders: { Range: 'bytes=0-' } }),
+    rejectsWith(Codes.E_INVALIDARG, /managed by the download engine/),
+  );
+  await assert.rejects(
+    engine.createJob({ displayName: 'x', customHeaders: { 'X-A': 'a\r\nInjected: 1' } }),
+    rejectsWith(Codes.E_INVALIDARG, /line breaks/),
+  );
 });
 
 test('a job goes SUSPENDED -> QUEUED -> CONNECTING -> TRANSFERRING -> TRANSFERRED -> ACKNOWLEDGED, one event per transition with the previous state', async (t) => {
@@ -220,7 +246,12 @@ test('setPriority and setProperties fire modified events; addFile on a transferr
   const kinds: string[] = [];
   engine.onDidChangeJob((e) => kinds.push(e.kind));
   await engine.setPriority(job.id, JobPriority.LOW);
-  const patched = await engine.setProperties(job.id, { displayName: 'renamed', minimumRetryDelay: 0, noProgressTimeout: 30, customHeaders: { 'X-Token': 'a' } });
+  const patched = await engine.setProperties(job.id, {
+    displayName: 'renamed',
+    minimumRetryDelay: 0,
+    noProgressTimeout: 30,
+    customHeaders: { 'X-Token': 'a' },
+  });
   assert.equal(patched.displayName, 'renamed');
   assert.equal(patched.priority, JobPriority.LOW);
   assert.deepEqual(patched.customHeaders, { 'X-Token': 'a' });
@@ -234,7 +265,10 @@ test('setPriority and setProperties fire modified events; addFile on a transferr
   await engine.addFile(job.id, { remoteUrl: server.url('/small'), localPath: path.join(box.dest, 'second') });
   await waitForState(engine, job.id, JobState.TRANSFERRED);
   assert.deepEqual(seen.slice(0, 1), [JobState.QUEUED]);
-  assert.equal(engine.getJob(job.id)!.files.every((f) => f.transferred), true);
+  assert.equal(
+    engine.getJob(job.id)!.files.every((f) => f.transferred),
+    true,
+  );
   assert.ok(server.requests.length > 0);
   assert.equal(server.requests.at(-1)?.headers['x-token'], 'a', 'custom headers are sent');
 });
@@ -252,7 +286,7 @@ test('an auto-complete job puts its files in place by itself once transferred', 
   assert.deepEqual(listNames(box.dest), ['auto.bin']);
 });
 
-test('the connection provider\'s agent is asked for each connection with the job id and file index', async (t) => {
+test("the connection provider's agent is asked for each connection with the job id and file index", async (t) => {
   const box = sandbox();
   const http = await import('node:http');
   const net = await import('node:net');
@@ -307,13 +341,16 @@ test('a job stopped by a BitsError from the connection provider records its code
 
   // transient: true puts the job in TRANSIENT_ERROR instead, to be retried.
   transient = true;
-  const again = await startJob(engine, box, [{ url: server.url('/small'), name: 'gated2.bin' }], { displayName: 'x', minimumRetryDelay: 3600 });
+  const again = await startJob(engine, box, [{ url: server.url('/small'), name: 'gated2.bin' }], {
+    displayName: 'x',
+    minimumRetryDelay: 3600,
+  });
   const waiting = await waitForState(engine, again.id, JobState.TRANSIENT_ERROR);
   assert.equal(waiting.error?.code, 0x800b0109);
   assert.equal(waiting.error?.context, ErrorContext.SERVER_CERTIFICATE_CALLBACK);
 });
 
-test('setValidatorSource records the need (persisted), fires modified and drops the job\'s pooled connections', async (t) => {
+test("setValidatorSource records the need (persisted), fires modified and drops the job's pooled connections", async (t) => {
   const box = sandbox();
   const closed: string[] = [];
   const http = await import('node:http');
@@ -345,7 +382,10 @@ test('suspend during a retry wait cancels the retry; cancel from ERROR deletes t
     await box.cleanup();
   });
   server.route('/fails-later', (n) => (n === 1 ? { body: small, truncateAfter: 8_000 } : { status: 403 }));
-  const job = await startJob(engine, box, [{ url: server.url('/fails-later'), name: 'later.bin' }], { displayName: 'x', minimumRetryDelay: 3600 });
+  const job = await startJob(engine, box, [{ url: server.url('/fails-later'), name: 'later.bin' }], {
+    displayName: 'x',
+    minimumRetryDelay: 3600,
+  });
   await waitForState(engine, job.id, JobState.TRANSIENT_ERROR);
   await engine.suspend(job.id);
   assert.equal(engine.getJob(job.id)?.state, JobState.SUSPENDED);
@@ -389,5 +429,6 @@ test('write-only header values come from the secret provider: sent on requests, 
   await engine.dispose();
   const { readdirSync, readFileSync } = await import('node:fs');
   const jobs = path.join(box.store, 'jobs');
-  for (const name of readdirSync(jobs)) assert.ok(!readFileSync(path.join(jobs, name), 'utf8').includes('s3cr3t'), `${name} holds no secret`);
+  for (const name of readdirSync(jobs))
+    assert.ok(!readFileSync(path.join(jobs, name), 'utf8').includes('s3cr3t'), `${name} holds no secret`);
 });

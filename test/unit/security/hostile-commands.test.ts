@@ -24,5 +24,8 @@ test('a forwarded command nested 5,000 levels deep is refused with E_INVALIDARG;
   assert.equal(answer.code, 0x80070057);
   assert.match(answer.message, /nested deeper than 8 levels was refused/);
   // Had the command run, listing (a deep copy of every job) would throw "Maximum call stack size exceeded".
-  assert.deepEqual(engine.listJobs().map((j) => j.id), [kept.id]);
+  assert.deepEqual(
+    engine.listJobs().map((j) => j.id),
+    [kept.id],
+  );
 });

@@ -133,7 +133,10 @@ test('LeasedEngine: a holder whose window stops answering lets go at once; the o
   const unanswered: (() => void)[] = [];
   // The real WindowLiveness, over a round trip that stops answering as a lost code-server tab does (and is
   // answered late when the tab reconnects).
-  const windowA = new WindowLiveness(() => (windowAAnswers ? Promise.resolve() : new Promise<void>((resolve) => unanswered.push(resolve))), { intervalMs: 50, timeoutMs: 300 });
+  const windowA = new WindowLiveness(
+    () => (windowAAnswers ? Promise.resolve() : new Promise<void>((resolve) => unanswered.push(resolve))),
+    { intervalMs: 50, timeoutMs: 300 },
+  );
   const windowB = new WindowLiveness(() => Promise.resolve(), { intervalMs: 50, timeoutMs: 300 });
   box.later(() => {
     windowA.dispose();
@@ -142,8 +145,20 @@ test('LeasedEngine: a holder whose window stops answering lets go at once; the o
   const events: string[] = [];
   // A heartbeat that cannot expire during the test: only letting go can hand the store over.
   const lease = { ttlMs: 60_000, renewMs: 100 };
-  const a = await LeasedEngine.open({ storeDir: box.store, open: recordedEngine(box.store, 'A', events), lease, pollMs: 50, liveness: windowA });
-  const b = await LeasedEngine.open({ storeDir: box.store, open: recordedEngine(box.store, 'B', events), lease, pollMs: 50, liveness: windowB });
+  const a = await LeasedEngine.open({
+    storeDir: box.store,
+    open: recordedEngine(box.store, 'A', events),
+    lease,
+    pollMs: 50,
+    liveness: windowA,
+  });
+  const b = await LeasedEngine.open({
+    storeDir: box.store,
+    open: recordedEngine(box.store, 'B', events),
+    lease,
+    pollMs: 50,
+    liveness: windowB,
+  });
   box.later(async () => {
     await a.dispose();
     await b.dispose();
@@ -183,8 +198,20 @@ test('LeasedEngine: a holder that takes no commands (stuck in a call that never 
   const events: string[] = [];
   // A's heartbeat goes on and cannot expire during the test: A is alive, it only takes no work. A looks at the
   // lease less often than B, so B would open its engine first if it did not wait for A to stop.
-  const a = await LeasedEngine.open({ storeDir: box.store, open: recordedEngine(box.store, 'A', events, 'suspend'), lease: { ttlMs: 60_000, renewMs: 1000 }, pollMs: 50 });
-  const b = await LeasedEngine.open({ storeDir: box.store, open: recordedEngine(box.store, 'B', events), lease: { ttlMs: 60_000, renewMs: 50 }, pollMs: 50, claimTimeoutMs: 500, forwardTimeoutMs: 1500 });
+  const a = await LeasedEngine.open({
+    storeDir: box.store,
+    open: recordedEngine(box.store, 'A', events, 'suspend'),
+    lease: { ttlMs: 60_000, renewMs: 1000 },
+    pollMs: 50,
+  });
+  const b = await LeasedEngine.open({
+    storeDir: box.store,
+    open: recordedEngine(box.store, 'B', events),
+    lease: { ttlMs: 60_000, renewMs: 50 },
+    pollMs: 50,
+    claimTimeoutMs: 500,
+    forwardTimeoutMs: 1500,
+  });
   box.later(async () => {
     await a.dispose();
     await b.dispose();
@@ -194,7 +221,10 @@ test('LeasedEngine: a holder that takes no commands (stuck in a call that never 
   await a.resume(job.id);
 
   // A takes this one and never answers (as a host whose SecretStorage never answers): its inbox is stuck behind it.
-  await assert.rejects(b.suspend(job.id), (err: { code: number; message: string }) => err.code === Codes.MD_E_STORE_IN_USE && /did not answer/.test(err.message));
+  await assert.rejects(
+    b.suspend(job.id),
+    (err: { code: number; message: string }) => err.code === Codes.MD_E_STORE_IN_USE && /did not answer/.test(err.message),
+  );
   // This one A never takes: B withdraws it, takes the store over once A stopped, and runs it itself.
   const created = await within(b.createJob({ displayName: 'b', minimumRetryDelay: 0 }), 15_000, 'the command to run after the take-over');
   assert.equal(b.role, 'holder');
@@ -206,7 +236,11 @@ test('LeasedEngine: a holder that takes no commands (stuck in a call that never 
   await b.addFile(created.id, { remoteUrl: server.url('/b.bin'), localPath: path.join(box.dest, 'b.bin') });
   await b.resume(created.id);
   await b.resume(job.id).catch(() => undefined);
-  await within(Promise.all([stateBecomes(b, job.id, JobState.TRANSFERRED), stateBecomes(b, created.id, JobState.TRANSFERRED)]), 20_000, 'both jobs transferred by B');
+  await within(
+    Promise.all([stateBecomes(b, job.id, JobState.TRANSFERRED), stateBecomes(b, created.id, JobState.TRANSFERRED)]),
+    20_000,
+    'both jobs transferred by B',
+  );
   await b.complete(job.id);
   await b.complete(created.id);
   assert.deepEqual(readFileSync(path.join(box.dest, 'a.bin')), body);

@@ -72,12 +72,18 @@ test('a lease whose process is dead (same host) is taken at once; a stale heartb
   const lease = new StoreLease(box.store, { ttlMs: 60_000 });
   box.later(() => lease.dispose());
   mkdirSync(box.store, { recursive: true });
-  writeFileSync(path.join(box.store, 'lease-3.json'), JSON.stringify({ generation: 3, holder: 'x', pid: Number(dead.stdout), host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }));
+  writeFileSync(
+    path.join(box.store, 'lease-3.json'),
+    JSON.stringify({ generation: 3, holder: 'x', pid: Number(dead.stdout), host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }),
+  );
   assert.equal(await lease.tryAcquire(), true);
   assert.equal((await lease.current())?.generation, 4);
   const other = new StoreLease(box.store, { ttlMs: 60_000 });
   box.later(() => other.dispose());
-  writeFileSync(path.join(box.store, 'lease-9.json'), JSON.stringify({ generation: 9, holder: 'y', pid: 1, host: 'elsewhere', heartbeat: Date.now() - 61_000, ttlMs: 60_000 }));
+  writeFileSync(
+    path.join(box.store, 'lease-9.json'),
+    JSON.stringify({ generation: 9, holder: 'y', pid: 1, host: 'elsewhere', heartbeat: Date.now() - 61_000, ttlMs: 60_000 }),
+  );
   assert.equal(await other.tryAcquire(), true, 'a heartbeat older than the time-to-live is expired, whatever the host');
 });
 
@@ -87,7 +93,10 @@ test('a holder that finds a newer lease has lost it and says so', async (t) => {
   box.later(() => holder.dispose());
   assert.equal(await holder.tryAcquire(), true);
   const lost = new Promise((resolve) => holder.onDidLose(resolve));
-  writeFileSync(path.join(box.store, 'lease-2.json'), JSON.stringify({ generation: 2, holder: 'thief', pid: process.pid, host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }));
+  writeFileSync(
+    path.join(box.store, 'lease-2.json'),
+    JSON.stringify({ generation: 2, holder: 'thief', pid: process.pid, host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }),
+  );
   await within(lost, 5000, 'the loss');
   assert.equal(holder.held, false);
 });
@@ -121,7 +130,11 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
   await follower.addFile(b.id, { remoteUrl: server.url('/b.bin'), localPath: path.join(box.dest, 'b.bin') });
   assert.equal(holder.getJob(b.id)?.files.length, 1, 'the job created in the follower lives in the holder');
   assert.equal(follower.getJob(b.id)?.files.length, 1);
-  await assert.rejects(follower.resume('no-such-job'), (err: { code: number }) => err.code === Codes.BG_E_NOT_FOUND, 'errors come back as they are');
+  await assert.rejects(
+    follower.resume('no-such-job'),
+    (err: { code: number }) => err.code === Codes.BG_E_NOT_FOUND,
+    'errors come back as they are',
+  );
   await follower.resume(a.id);
   await follower.resume(b.id);
 
@@ -144,8 +157,24 @@ test('LeasedEngine: a forwarded command nobody answers fails with MD_E_STORE_IN_
   const box = boxFor(t);
   // A lease held by a live process that runs no inbox (this test process under another id).
   mkdirSync(box.store, { recursive: true });
-  writeFileSync(path.join(box.store, 'lease-1.json'), JSON.stringify({ generation: 1, holder: 'z', pid: process.pid, host: hostname(), heartbeat: Date.now() + 60_000, ttlMs: 60_000, label: 'VS Code window' }));
-  const follower = await LeasedEngine.open({ storeDir: box.store, open: () => JobEngine.open({ storeDir: box.store, ...FAST }), pollMs: 50, forwardTimeoutMs: 300 });
+  writeFileSync(
+    path.join(box.store, 'lease-1.json'),
+    JSON.stringify({
+      generation: 1,
+      holder: 'z',
+      pid: process.pid,
+      host: hostname(),
+      heartbeat: Date.now() + 60_000,
+      ttlMs: 60_000,
+      label: 'VS Code window',
+    }),
+  );
+  const follower = await LeasedEngine.open({
+    storeDir: box.store,
+    open: () => JobEngine.open({ storeDir: box.store, ...FAST }),
+    pollMs: 50,
+    forwardTimeoutMs: 300,
+  });
   box.later(() => follower.dispose());
   assert.equal(follower.role, 'follower');
   await assert.rejects(follower.createJob({ displayName: 'x' }), (err: { code: number; message: string }) => {

@@ -11,7 +11,10 @@ test('CLI: a malformed or socks proxy with credentials fails clearly; the creden
   const box = sandbox();
   t.after(() => box.cleanup());
   for (const proxy of ['socks5://alice:hunter2-secret@proxy.example:1080', 'http://alice:hunter2-secret@[proxy.example:3128']) {
-    const r = await runCli(['get', 'http://127.0.0.1:9/file.bin', '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0', '--json'], { HTTP_PROXY: proxy, HTTPS_PROXY: '', NO_PROXY: '' });
+    const r = await runCli(
+      ['get', 'http://127.0.0.1:9/file.bin', '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0', '--json'],
+      { HTTP_PROXY: proxy, HTTPS_PROXY: '', NO_PROXY: '' },
+    );
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.error.codeName, 'BG_E_INVALID_PROXY_INFO');
@@ -19,5 +22,6 @@ test('CLI: a malformed or socks proxy with credentials fails clearly; the creden
     for (const text of [r.stdout, r.stderr]) assert.ok(!text.includes('hunter2') && !text.includes('alice'), `printed: ${text}`);
   }
   const jobs = path.join(box.store, 'jobs');
-  for (const name of readdirSync(jobs)) assert.ok(!readFileSync(path.join(jobs, name), 'utf8').includes('hunter2'), `${name} holds the proxy password`);
+  for (const name of readdirSync(jobs))
+    assert.ok(!readFileSync(path.join(jobs, name), 'utf8').includes('hunter2'), `${name} holds the proxy password`);
 });

@@ -45,14 +45,18 @@ test('a write-only token reaches its server only, and no store file, log line, s
   const storage = memorySecretStorage();
   const secrets = new HeaderSecrets(storage);
   const logs: string[] = [];
-  const engine = await openEngine(box, { headerSecrets: (id) => secrets.get(id), log: (level, message) => logs.push(`${level} ${message}`) });
+  const engine = await openEngine(box, {
+    headerSecrets: (id) => secrets.get(id),
+    log: (level, message) => logs.push(`${level} ${message}`),
+  });
   t.after(async () => {
     await engine.dispose().catch(() => undefined);
     await server.close();
     await other.close();
     await box.cleanup();
   });
-  const authorised = (req: { headers: Record<string, unknown> }) => req.headers['authorization'] === `Bearer ${token}` && req.headers['x-api-key'] === apiKey;
+  const authorised = (req: { headers: Record<string, unknown> }) =>
+    req.headers['authorization'] === `Bearer ${token}` && req.headers['x-api-key'] === apiKey;
   server.route('/private.bin', (_n, req) => (authorised(req) ? { body: Buffer.from('private bytes') } : { status: 401 }));
   server.route('/forbidden.bin', { status: 403 });
   server.route('/moved.bin', { redirect: other.url('/elsewhere.bin') });
@@ -68,7 +72,9 @@ test('a write-only token reaches its server only, and no store file, log line, s
     await engine.resume(job.id);
     ids.push(job.id);
   }
-  const [privateJob, forbiddenJob, movedJob] = await Promise.all(ids.map((id) => waitForState(engine, id, [JobState.TRANSFERRED, JobState.ERROR])));
+  const [privateJob, forbiddenJob, movedJob] = await Promise.all(
+    ids.map((id) => waitForState(engine, id, [JobState.TRANSFERRED, JobState.ERROR])),
+  );
   assert.equal(privateJob.state, JobState.TRANSFERRED, 'the server received the write-only headers');
   assert.equal(forbiddenJob.state, JobState.ERROR);
   assert.equal(movedJob.state, JobState.TRANSFERRED);
@@ -81,11 +87,17 @@ test('a write-only token reaches its server only, and no store file, log line, s
   const snapshots = ids.map((id) => engine.getJob(id)!);
   const texts: Record<string, string> = {
     'job snapshots': JSON.stringify(snapshots),
-    'tooltips and details': snapshots.map((j) => jobTooltipMarkdown(j, engine.getProgress(j.id)) + jobDetailsMarkdown(j, engine.getProgress(j.id))).join('\n'),
+    'tooltips and details': snapshots
+      .map((j) => jobTooltipMarkdown(j, engine.getProgress(j.id)) + jobDetailsMarkdown(j, engine.getProgress(j.id)))
+      .join('\n'),
     'error messages': snapshots.map((j) => j.error?.description ?? '').join('\n'),
     log: logs.join('\n'),
   };
-  assert.match(texts['tooltips and details'].replace(/\\/g, ''), /X-Api-Key \(write-only\)/, 'the details show that write-only headers exist');
+  assert.match(
+    texts['tooltips and details'].replace(/\\/g, ''),
+    /X-Api-Key \(write-only\)/,
+    'the details show that write-only headers exist',
+  );
   await engine.dispose();
   texts['store files'] = everyFileText(box.store);
   for (const args of [['list', '--json'], ['list'], ['info', forbiddenJob.id, '--json'], ['info', forbiddenJob.id], ['run', '--verbose']]) {
@@ -97,7 +109,11 @@ test('a write-only token reaches its server only, and no store file, log line, s
     assert.ok(!text.includes(token), `the token is in the ${where}`);
     assert.ok(!text.includes(apiKey), `the API key is in the ${where}`);
   }
-  assert.equal([...storage.entries.values()].filter((v) => v.includes(token)).length, 3, 'the values live in the secret storage, one entry per job');
+  assert.equal(
+    [...storage.entries.values()].filter((v) => v.includes(token)).length,
+    3,
+    'the values live in the secret storage, one entry per job',
+  );
   await secrets.forget(privateJob.id);
   assert.equal(storage.entries.size, 2, 'forgetting a finished job removes its entry');
 });
@@ -111,17 +127,41 @@ test('CLI: a credential --header and MANAGED_DOWNLOADS_HEADERS are sent, recorde
     await server.close();
     await box.cleanup();
   });
-  server.route('/cli-private.bin', (_n, req) => (req.headers['authorization'] === `Bearer ${token}` && req.headers['x-api-key'] === apiKey ? { body: Buffer.from('ok') } : { status: 401 }));
-  const got = await runCli(['get', server.url('/cli-private.bin'), '--dest', box.dest, '--store', box.store, '--header', `Authorization: Bearer ${token}`, '--header', 'X-Trace: visible', '--verbose', '--json'], {
-    MANAGED_DOWNLOADS_HEADERS: `X-Api-Key: ${apiKey}`,
-  });
+  server.route('/cli-private.bin', (_n, req) =>
+    req.headers['authorization'] === `Bearer ${token}` && req.headers['x-api-key'] === apiKey
+      ? { body: Buffer.from('ok') }
+      : { status: 401 },
+  );
+  const got = await runCli(
+    [
+      'get',
+      server.url('/cli-private.bin'),
+      '--dest',
+      box.dest,
+      '--store',
+      box.store,
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--header',
+      'X-Trace: visible',
+      '--verbose',
+      '--json',
+    ],
+    {
+      MANAGED_DOWNLOADS_HEADERS: `X-Api-Key: ${apiKey}`,
+    },
+  );
   assert.equal(got.code, 0, got.stderr);
   assert.equal(server.requestsFor('/cli-private.bin').at(-1)?.headers['x-trace'], 'visible');
   const list = await runCli(['list', '--json', '--store', box.store]);
   const stored = everyFileText(box.store);
   assert.match(stored.replace(/\s/g, ''), /"writeOnlyHeaderNames":\["Authorization","X-Api-Key"\]/);
   assert.match(stored, /X-Trace/, 'an ordinary header is stored as before');
-  for (const [where, text] of Object.entries({ 'get output': got.stdout + got.stderr, 'list output': list.stdout + list.stderr, store: stored })) {
+  for (const [where, text] of Object.entries({
+    'get output': got.stdout + got.stderr,
+    'list output': list.stdout + list.stderr,
+    store: stored,
+  })) {
     assert.ok(!text.includes(token), `the token is in the ${where}`);
     assert.ok(!text.includes(apiKey), `the API key is in the ${where}`);
   }

@@ -25,7 +25,12 @@ export function makeLeafWithCrl(ca: Issued, crlUrl: string, hosts = ['127.0.0.1'
     { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: crlUrl }] },
   ]);
   cert.sign(ca.forgeKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey), forgeCert: cert, forgeKey: keys.privateKey };
+  return {
+    cert: forge.pki.certificateToPem(cert),
+    key: forge.pki.privateKeyToPem(keys.privateKey),
+    forgeCert: cert,
+    forgeKey: keys.privateKey,
+  };
 }
 
 function utcTime(d: Date) {
@@ -56,11 +61,20 @@ export function makeCrl(ca: Issued, revokedSerials: string[], nextUpdate = new D
   const md = forge.md.sha256.create();
   md.update(asn1.toDer(tbs).getBytes());
   const signature = ca.forgeKey.sign(md);
-  const crl = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tbs, sigAlg, asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature)]);
+  const crl = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    sigAlg,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature),
+  ]);
   return Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
 }
 
-export async function startCrlServer(): Promise<{ url: string; setCrl(crl: Buffer | undefined): void; hits: number; close(): Promise<void> }> {
+export async function startCrlServer(): Promise<{
+  url: string;
+  setCrl(crl: Buffer | undefined): void;
+  hits: number;
+  close(): Promise<void>;
+}> {
   let current: Buffer | undefined;
   const state = { hits: 0 };
   const server = http.createServer((_req, res) => {

@@ -54,7 +54,8 @@ async function withTlsServer(options: tls.TlsOptions, fn: (url: string) => Promi
 function dh1024Pem(): string {
   const prime = getDiffieHellman('modp2').getPrime();
   const { asn1 } = forge;
-  const int = (bytes: Buffer) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, (bytes[0] & 0x80 ? '\0' : '') + bytes.toString('binary'));
+  const int = (bytes: Buffer) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, (bytes[0] & 0x80 ? '\0' : '') + bytes.toString('binary'));
   const der = asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [int(prime), int(Buffer.from([2]))])).getBytes();
   return `-----BEGIN DH PARAMETERS-----\n${Buffer.from(der, 'binary').toString('base64')}\n-----END DH PARAMETERS-----\n`;
 }
@@ -99,14 +100,26 @@ describe('the TLS handshake', () => {
     try {
       const job = fakeJob();
       const abort = new AbortController();
-      const req = new http.ClientRequest({ protocol: 'https:', host: '127.0.0.1', port, path: '/', agent: provider.agentFor(job, 'https:'), mdJobId: job.id, mdFileIndex: 0, mdSignal: abort.signal } as http.ClientRequestArgs);
+      const req = new http.ClientRequest({
+        protocol: 'https:',
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        agent: provider.agentFor(job, 'https:'),
+        mdJobId: job.id,
+        mdFileIndex: 0,
+        mdSignal: abort.signal,
+      } as http.ClientRequestArgs);
       req.on('error', () => undefined);
       req.end();
       while (closed.length === 0) await new Promise((r) => setTimeout(r, 10));
       abort.abort();
       req.destroy();
       // Without the signal the socket stays open until the 30 s connect limit; the test's own limit is 20 s.
-      await Promise.race([closed[0], new Promise((_, reject) => setTimeout(() => reject(new Error('the stalled handshake was not given up')), 20_000).unref())]);
+      await Promise.race([
+        closed[0],
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the stalled handshake was not given up')), 20_000).unref()),
+      ]);
     } finally {
       await new Promise((r) => silent.close(r));
     }

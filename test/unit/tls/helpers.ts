@@ -18,30 +18,37 @@ export interface RecordingServer {
 }
 
 /** A minimal HTTPS server: answers each request head with `body`, keeps connections alive. */
-export async function startRecordingServer(cert: string, key: string, options: { chain?: string[]; host?: string; body?: string } = {}): Promise<RecordingServer> {
+export async function startRecordingServer(
+  cert: string,
+  key: string,
+  options: { chain?: string[]; host?: string; body?: string } = {},
+): Promise<RecordingServer> {
   const host = options.host ?? '127.0.0.1';
   const body = options.body ?? 'hello';
   const chunks: Buffer[] = [];
   const sockets = new Set<tls.TLSSocket>();
   let context = tls.createSecureContext({ cert: [cert, ...(options.chain ?? [])].join('\n'), key });
   const state = { connections: 0, requests: 0 };
-  const server = tls.createServer({ SNICallback: (_name, cb) => cb(null, context), cert: [cert, ...(options.chain ?? [])].join('\n'), key }, (socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let pending = Buffer.alloc(0);
-    socket.on('data', (d: Buffer) => {
-      chunks.push(d);
-      pending = Buffer.concat([pending, d]);
-      let end: number;
-      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
-        pending = pending.subarray(end + 4);
-        state.requests++;
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`);
-      }
-    });
-  });
+  const server = tls.createServer(
+    { SNICallback: (_name, cb) => cb(null, context), cert: [cert, ...(options.chain ?? [])].join('\n'), key },
+    (socket) => {
+      state.connections++;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let pending = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        pending = Buffer.concat([pending, d]);
+        let end: number;
+        while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
+          pending = pending.subarray(end + 4);
+          state.requests++;
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`);
+        }
+      });
+    },
+  );
   await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -79,7 +86,16 @@ export function fakeJob(overrides: Partial<JobSnapshot> & { validator?: Validato
     priority: JobPriority.NORMAL,
     owner: 'test',
     state: JobState.CONNECTING,
-    files: [{ remoteUrl: 'https://127.0.0.1/file', localPath: '/tmp/file', tempPath: '/tmp/.file.tmp', bytesTotal: null, bytesTransferred: 0, transferred: false }],
+    files: [
+      {
+        remoteUrl: 'https://127.0.0.1/file',
+        localPath: '/tmp/file',
+        tempPath: '/tmp/.file.tmp',
+        bytesTotal: null,
+        bytesTransferred: 0,
+        transferred: false,
+      },
+    ],
     times: { created: now, modified: now },
     minimumRetryDelay: 5,
     noProgressTimeout: 0,
@@ -100,11 +116,22 @@ export interface Answer {
 export function get(agent: http.Agent, url: string, jobId: string, fileIndex = 0): Promise<Answer> {
   const u = new URL(url);
   return new Promise((resolve) => {
-    const req = new http.ClientRequest({ protocol: u.protocol, host: u.hostname, port: u.port, path: u.pathname, agent, mdJobId: jobId, mdFileIndex: fileIndex } as http.ClientRequestArgs, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString() }));
-    });
+    const req = new http.ClientRequest(
+      {
+        protocol: u.protocol,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        agent,
+        mdJobId: jobId,
+        mdFileIndex: fileIndex,
+      } as http.ClientRequestArgs,
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString() }));
+      },
+    );
     req.on('error', (error) => resolve({ error }));
     req.end();
   });

@@ -70,7 +70,8 @@ interface Pki {
   crlUrl: string;
 }
 
-const leafOf = (pki: Pki, spec: Parameters<typeof makeCert>[0] = {}) => makeCert({ sans: ['localhost', '127.0.0.1'], key: pki.kind, issuer: pki.inter, ...spec });
+const leafOf = (pki: Pki, spec: Parameters<typeof makeCert>[0] = {}) =>
+  makeCert({ sans: ['localhost', '127.0.0.1'], key: pki.kind, issuer: pki.inter, ...spec });
 const good = (pki: Pki, spec: Parameters<typeof makeCert>[0] = {}) => {
   const leaf = leafOf(pki, spec);
   return { chain: [leaf, pki.inter], key: leaf };
@@ -78,11 +79,46 @@ const good = (pki: Pki, spec: Parameters<typeof makeCert>[0] = {}) => {
 
 const CASES: Case[] = [
   { name: 'a good chain', host: 'localhost', serve: (p) => good(p), plain: ACCEPT, flags: EVERY_RELAXING, flagged: ACCEPT },
-  { name: 'expired', host: 'localhost', serve: (p) => good(p, { notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) }), plain: refuse('date'), flags: F.IGNORE_CERT_DATE_INVALID, flagged: ACCEPT },
-  { name: 'not yet valid', host: 'localhost', serve: (p) => good(p, { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 60 * DAY) }), plain: refuse('date'), flags: F.IGNORE_CERT_DATE_INVALID, flagged: ACCEPT },
-  { name: 'wrong host', host: 'localhost', serve: (p) => good(p, { sans: ['other.example'] }), plain: refuse('name'), flags: F.IGNORE_CERT_CN_INVALID, flagged: ACCEPT },
-  { name: 'wildcard mismatch (*.localhost for localhost)', host: 'localhost', serve: (p) => good(p, { sans: ['*.localhost'] }), plain: refuse('name'), flags: F.IGNORE_CERT_CN_INVALID, flagged: ACCEPT },
-  { name: 'IP SAN mismatch', host: '127.0.0.1', serve: (p) => good(p, { sans: ['127.0.0.9'] }), plain: refuse('name'), flags: F.IGNORE_CERT_CN_INVALID, flagged: ACCEPT },
+  {
+    name: 'expired',
+    host: 'localhost',
+    serve: (p) => good(p, { notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) }),
+    plain: refuse('date'),
+    flags: F.IGNORE_CERT_DATE_INVALID,
+    flagged: ACCEPT,
+  },
+  {
+    name: 'not yet valid',
+    host: 'localhost',
+    serve: (p) => good(p, { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 60 * DAY) }),
+    plain: refuse('date'),
+    flags: F.IGNORE_CERT_DATE_INVALID,
+    flagged: ACCEPT,
+  },
+  {
+    name: 'wrong host',
+    host: 'localhost',
+    serve: (p) => good(p, { sans: ['other.example'] }),
+    plain: refuse('name'),
+    flags: F.IGNORE_CERT_CN_INVALID,
+    flagged: ACCEPT,
+  },
+  {
+    name: 'wildcard mismatch (*.localhost for localhost)',
+    host: 'localhost',
+    serve: (p) => good(p, { sans: ['*.localhost'] }),
+    plain: refuse('name'),
+    flags: F.IGNORE_CERT_CN_INVALID,
+    flagged: ACCEPT,
+  },
+  {
+    name: 'IP SAN mismatch',
+    host: '127.0.0.1',
+    serve: (p) => good(p, { sans: ['127.0.0.9'] }),
+    plain: refuse('name'),
+    flags: F.IGNORE_CERT_CN_INVALID,
+    flagged: ACCEPT,
+  },
   {
     name: 'self-signed',
     host: 'localhost',
@@ -117,7 +153,14 @@ const CASES: Case[] = [
     flags: F.IGNORE_UNKNOWN_CA,
     flagged: ACCEPT,
   },
-  { name: 'wrong EKU (clientAuth)', host: 'localhost', serve: (p) => good(p, { eku: ['clientAuth'] }), plain: refuse('usage'), flags: F.IGNORE_CERT_WRONG_USAGE, flagged: ACCEPT },
+  {
+    name: 'wrong EKU (clientAuth)',
+    host: 'localhost',
+    serve: (p) => good(p, { eku: ['clientAuth'] }),
+    plain: refuse('usage'),
+    flags: F.IGNORE_CERT_WRONG_USAGE,
+    flagged: ACCEPT,
+  },
   {
     name: 'SHA-1 intermediate',
     host: 'localhost',
@@ -130,7 +173,15 @@ const CASES: Case[] = [
     flags: EVERY_RELAXING,
     flagged: refuse('strength'),
   },
-  { name: 'weak key (RSA 1024)', host: 'localhost', only: 'rsa2048', serve: (p) => good(p, { key: 'rsa1024' }), plain: refuse('strength'), flags: EVERY_RELAXING, flagged: refuse('strength') },
+  {
+    name: 'weak key (RSA 1024)',
+    host: 'localhost',
+    only: 'rsa2048',
+    serve: (p) => good(p, { key: 'rsa1024' }),
+    plain: refuse('strength'),
+    flags: EVERY_RELAXING,
+    flagged: refuse('strength'),
+  },
   {
     name: 'name-constraint violation',
     host: 'localhost',
@@ -156,7 +207,14 @@ const CASES: Case[] = [
     flags: EVERY_RELAXING,
     flagged: refuse('constraints'),
   },
-  { name: 'no subject, names in the SAN only', host: 'localhost', serve: (p) => good(p, { cn: null }), plain: ACCEPT, flags: 0, flagged: ACCEPT },
+  {
+    name: 'no subject, names in the SAN only',
+    host: 'localhost',
+    serve: (p) => good(p, { cn: null }),
+    plain: ACCEPT,
+    flags: 0,
+    flagged: ACCEPT,
+  },
   {
     name: '1,000 SANs, the host last',
     host: 'localhost',
@@ -171,7 +229,13 @@ const CASES: Case[] = [
     host: 'localhost',
     serve: (p) => {
       const inter = makeCert({ cn: 'SHA-1 Intermediate', ca: true, key: p.kind, issuer: p.root, hash: 'sha1' });
-      const leaf = makeCert({ sans: ['localhost'], key: p.kind, issuer: inter, notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) });
+      const leaf = makeCert({
+        sans: ['localhost'],
+        key: p.kind,
+        issuer: inter,
+        notBefore: new Date(Date.now() - 60 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      });
       return { chain: [leaf, inter], key: leaf };
     },
     plain: refuse('strength'),
@@ -203,7 +267,16 @@ const CASES: Case[] = [
     flags: EVERY_RELAXING,
     flagged: refuse('strength'),
   },
-  { name: 'revoked (CRL check on)', host: 'localhost', only: 'rsa2048', crl: 'revoked', serve: (p) => good(p, { crlUrl: p.crlUrl }), plain: ACCEPT, flags: F.ENABLE_CRL_CHECK, flagged: refuse('revocation') },
+  {
+    name: 'revoked (CRL check on)',
+    host: 'localhost',
+    only: 'rsa2048',
+    crl: 'revoked',
+    serve: (p) => good(p, { crlUrl: p.crlUrl }),
+    plain: ACCEPT,
+    flags: F.ENABLE_CRL_CHECK,
+    flagged: refuse('revocation'),
+  },
   {
     name: 'CRL unreachable (CRL check on)',
     host: 'localhost',
@@ -237,7 +310,11 @@ function verdictOf(error: { code?: number | string; message?: string } | undefin
 
 function assertVerdict(door: string, got: { code?: number; message: string }, want: Verdict): void {
   if ('accept' in want) {
-    assert.equal(got.code, undefined, `${door}: expected acceptance, got ${got.code === undefined ? '' : formatCode(got.code)} ${got.message}`);
+    assert.equal(
+      got.code,
+      undefined,
+      `${door}: expected acceptance, got ${got.code === undefined ? '' : formatCode(got.code)} ${got.message}`,
+    );
     return;
   }
   assert.equal(got.code === undefined ? undefined : formatCode(got.code), formatCode(want.code), `${door}: ${got.message}`);
@@ -261,7 +338,12 @@ for (const kind of ['rsa2048', 'ec256'] as const) {
     let caFile: string;
     before(() => {
       const root = makeCert({ cn: `Matrix Root ${kind}`, ca: true, key: kind, notAfter: new Date(Date.now() + 365 * DAY) });
-      pki = { kind, root, inter: makeCert({ cn: `Matrix Intermediate ${kind}`, ca: true, key: kind, issuer: root }), crlUrl: crlServer.url };
+      pki = {
+        kind,
+        root,
+        inter: makeCert({ cn: `Matrix Intermediate ${kind}`, ca: true, key: kind, issuer: root }),
+        crlUrl: crlServer.url,
+      };
       caFile = join(work, `root-${kind}.pem`);
       writeFileSync(caFile, root.cert);
     });
@@ -283,10 +365,29 @@ for (const kind of ['rsa2048', 'ec256'] as const) {
         ] as const;
         // The CLI's get, a separate process trusting the root through NODE_EXTRA_CA_CERTS (RSA only: it takes the
         // same code path for both key kinds, and each run is a process start). Both run while the gate is tried.
-        const cliRuns = kind === 'rsa2048' ? variants.map(([flags]) => {
-          const dest = mkdtempSync(join(work, 'dest-'));
-          return runCli(['get', url, '--dest', dest, '--store', join(dest, '.store'), '--security-flags', String(flags), '--no-progress-timeout', '0', '--json'], { NODE_EXTRA_CA_CERTS: caFile }, 60_000);
-        }) : [];
+        const cliRuns =
+          kind === 'rsa2048'
+            ? variants.map(([flags]) => {
+                const dest = mkdtempSync(join(work, 'dest-'));
+                return runCli(
+                  [
+                    'get',
+                    url,
+                    '--dest',
+                    dest,
+                    '--store',
+                    join(dest, '.store'),
+                    '--security-flags',
+                    String(flags),
+                    '--no-progress-timeout',
+                    '0',
+                    '--json',
+                  ],
+                  { NODE_EXTRA_CA_CERTS: caFile },
+                  60_000,
+                );
+              })
+            : [];
         try {
           for (const [i, [flags, want]] of variants.entries()) {
             const label = `flags 0x${flags.toString(16)}`;
@@ -296,12 +397,26 @@ for (const kind of ['rsa2048', 'ec256'] as const) {
             assertVerdict(`gate, ${label}`, verdictOf(answer.error), want);
             if (!answer.error) assert.equal(answer.body, 'matrix');
             // The dry run: check-cert and the editor's "Test Certificate Validator on URL...".
-            const report = await dryRun({ url, securityFlags: flags, trust: new TrustStore({ includeDefaultRoots: false, extraCaPem: [pki.root.cert] }) });
-            assertVerdict(`dry run, ${label}`, report.accepted ? { message: '' } : { code: Number(report.phase1.code), message: report.phase1.reason ?? '' }, want);
+            const report = await dryRun({
+              url,
+              securityFlags: flags,
+              trust: new TrustStore({ includeDefaultRoots: false, extraCaPem: [pki.root.cert] }),
+            });
+            assertVerdict(
+              `dry run, ${label}`,
+              report.accepted ? { message: '' } : { code: Number(report.phase1.code), message: report.phase1.reason ?? '' },
+              want,
+            );
             if (!cliRuns[i]) continue;
             const cli = await cliRuns[i];
             const outcome = JSON.parse(cli.stdout || '{}') as { ok?: boolean; error?: { code: string; description: string } };
-            assertVerdict(`CLI get, ${label}`, outcome.ok ? { message: '' } : { code: outcome.error ? Number(outcome.error.code) : -1, message: outcome.error?.description ?? cli.stderr }, want);
+            assertVerdict(
+              `CLI get, ${label}`,
+              outcome.ok
+                ? { message: '' }
+                : { code: outcome.error ? Number(outcome.error.code) : -1, message: outcome.error?.description ?? cli.stderr },
+              want,
+            );
             assert.equal(cli.code, 'accept' in want ? 0 : 1, `CLI get exit code, ${label}`);
           }
         } finally {

@@ -13,7 +13,11 @@ import { GatedConnectionProvider } from '../../../src/core/net/connection-provid
 import { fakeJob, get, startRecordingServer, type RecordingServer } from './helpers';
 import { makeCrl, makeLeafWithCrl, startCrlServer } from './crl-helpers';
 
-const ALL_RELAXING = SecurityFlags.IGNORE_CERT_CN_INVALID | SecurityFlags.IGNORE_CERT_DATE_INVALID | SecurityFlags.IGNORE_UNKNOWN_CA | SecurityFlags.IGNORE_CERT_WRONG_USAGE;
+const ALL_RELAXING =
+  SecurityFlags.IGNORE_CERT_CN_INVALID |
+  SecurityFlags.IGNORE_CERT_DATE_INVALID |
+  SecurityFlags.IGNORE_UNKNOWN_CA |
+  SecurityFlags.IGNORE_CERT_WRONG_USAGE;
 
 let ca: Issued;
 const servers: Record<string, RecordingServer> = {};
@@ -76,11 +80,31 @@ describe('phase 1: the platform check', () => {
   });
 
   const cases: { kind: string; code: number; flag: number; check: RegExp }[] = [
-    { kind: 'unknownCa', code: Codes.ERROR_WINHTTP_SECURE_INVALID_CA, flag: SecurityFlags.IGNORE_UNKNOWN_CA, check: /untrusted certificate authority/ },
+    {
+      kind: 'unknownCa',
+      code: Codes.ERROR_WINHTTP_SECURE_INVALID_CA,
+      flag: SecurityFlags.IGNORE_UNKNOWN_CA,
+      check: /untrusted certificate authority/,
+    },
     { kind: 'selfSigned', code: Codes.ERROR_WINHTTP_SECURE_INVALID_CA, flag: SecurityFlags.IGNORE_UNKNOWN_CA, check: /self-signed/ },
-    { kind: 'expired', code: Codes.ERROR_WINHTTP_SECURE_CERT_DATE_INVALID, flag: SecurityFlags.IGNORE_CERT_DATE_INVALID, check: /date invalid.*expired/ },
-    { kind: 'wrongHost', code: Codes.ERROR_WINHTTP_SECURE_CERT_CN_INVALID, flag: SecurityFlags.IGNORE_CERT_CN_INVALID, check: /name does not match/ },
-    { kind: 'wrongUsage', code: Codes.ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE, flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE, check: /server authentication/ },
+    {
+      kind: 'expired',
+      code: Codes.ERROR_WINHTTP_SECURE_CERT_DATE_INVALID,
+      flag: SecurityFlags.IGNORE_CERT_DATE_INVALID,
+      check: /date invalid.*expired/,
+    },
+    {
+      kind: 'wrongHost',
+      code: Codes.ERROR_WINHTTP_SECURE_CERT_CN_INVALID,
+      flag: SecurityFlags.IGNORE_CERT_CN_INVALID,
+      check: /name does not match/,
+    },
+    {
+      kind: 'wrongUsage',
+      code: Codes.ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE,
+      flag: SecurityFlags.IGNORE_CERT_WRONG_USAGE,
+      check: /server authentication/,
+    },
   ];
 
   for (const c of cases) {

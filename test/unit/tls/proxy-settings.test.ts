@@ -16,8 +16,14 @@ describe('proxy settings', () => {
   });
 
   test('credentials: from the URL as Basic, or http.proxyAuthorization as given (which wins)', () => {
-    assert.equal(resolveProxy(target, { proxy: 'http://a%40b:p%3Ass@p:1', env: {} })?.authorization, 'Basic ' + Buffer.from('a@b:p:ss').toString('base64'));
-    assert.equal(resolveProxy(target, { proxy: 'http://u:p@p:1', authorization: 'Negotiate abc', env: {} })?.authorization, 'Negotiate abc');
+    assert.equal(
+      resolveProxy(target, { proxy: 'http://a%40b:p%3Ass@p:1', env: {} })?.authorization,
+      'Basic ' + Buffer.from('a@b:p:ss').toString('base64'),
+    );
+    assert.equal(
+      resolveProxy(target, { proxy: 'http://u:p@p:1', authorization: 'Negotiate abc', env: {} })?.authorization,
+      'Negotiate abc',
+    );
     assert.equal(resolveProxy(target, { proxy: 'http://p:1', env: {} })?.strictSSL, true);
     assert.equal(resolveProxy(target, { proxy: 'http://p:1', strictSSL: false, env: {} })?.strictSSL, false);
   });
@@ -45,8 +51,14 @@ describe('proxy settings', () => {
 
   test('a malformed or unsupported proxy with credentials: the message says what is wrong, with *** for the credentials', () => {
     const cases: [string, RegExp][] = [
-      ['http://alice:hunter2@[nope', /'http:\/\/\*\*\*@\[nope' \(from the setting http\.proxy\) is not a valid URL: its IPv6 address lacks the closing \]/],
-      ['socks5://alice:hunter2@p:1', /'socks5:\/\/\*\*\*@p:1' \(from the setting http\.proxy\) uses socks5:; only http:\/\/ and https:\/\/ proxies/],
+      [
+        'http://alice:hunter2@[nope',
+        /'http:\/\/\*\*\*@\[nope' \(from the setting http\.proxy\) is not a valid URL: its IPv6 address lacks the closing \]/,
+      ],
+      [
+        'socks5://alice:hunter2@p:1',
+        /'socks5:\/\/\*\*\*@p:1' \(from the setting http\.proxy\) uses socks5:; only http:\/\/ and https:\/\/ proxies/,
+      ],
       ['alice:hunter2@p:99999', /'\*\*\*@p:99999' .* its port is above 65535/],
       ['http://alice:hun/ter2@p:x', /'http:\/\/\*\*\*@p:x' .* not a valid URL/],
     ];

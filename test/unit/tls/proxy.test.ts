@@ -47,7 +47,10 @@ function gate(settings: ProxySettings) {
 }
 
 function tunnelsTo(port: number): number {
-  return proxy.log().split('\n').filter((l) => l.includes(`CONNECT 127.0.0.1:${port}`)).length;
+  return proxy
+    .log()
+    .split('\n')
+    .filter((l) => l.includes(`CONNECT 127.0.0.1:${port}`)).length;
 }
 
 describe('proxies', () => {
@@ -88,7 +91,10 @@ describe('proxies', () => {
 
   test('no credentials: the proxy answers 407 and the error says to set http.proxyAuthorization; the setting fixes it', async () => {
     const without = gate({ proxy: proxy.url });
-    const withHeader = gate({ proxy: proxy.url, authorization: 'Basic ' + Buffer.from(`${proxy.user}:${proxy.password}`).toString('base64') });
+    const withHeader = gate({
+      proxy: proxy.url,
+      authorization: 'Basic ' + Buffer.from(`${proxy.user}:${proxy.password}`).toString('base64'),
+    });
     try {
       const job = fakeJob();
       const refused = await get(without.provider.agentFor(job, 'https:'), `https://127.0.0.1:${origin.port}/x`, job.id);

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { RejectionLog } from '../../../src/core/tls/rejection-log';
 
 function entry(endpoint: string, n: number) {
-  return { jobId: 'j1', endpoint, certSha256: `sha${n % 3}`, subject: 'CN=x', issuer: 'CN=ca', phase: 'validator' as const, code: 0x800b0109, reason: `r${n}` };
+  return {
+    jobId: 'j1',
+    endpoint,
+    certSha256: `sha${n % 3}`,
+    subject: 'CN=x',
+    issuer: 'CN=ca',
+    phase: 'validator' as const,
+    code: 0x800b0109,
+    reason: `r${n}`,
+  };
 }
 
 test('records, counts per endpoint, survives a reopen, stays bounded, and skips a torn last line', async () => {

@@ -18,14 +18,17 @@ test('a chain through a root given as PEM text is trusted; the root is an anchor
   assert.equal(store.isAnchor(caCert), true);
   assert.equal(store.isAnchor(new X509Certificate(intermediate.cert)), false);
   const found = store.candidatesFor(new X509Certificate(intermediate.cert));
-  assert.deepEqual(found.map((c) => c.fingerprint256), [caCert.fingerprint256]);
+  assert.deepEqual(
+    found.map((c) => c.fingerprint256),
+    [caCert.fingerprint256],
+  );
   const path = buildPath(new X509Certificate(leaf.cert), [new X509Certificate(intermediate.cert)], store);
   assert.equal(path.trusted, true, path.problem);
   assert.equal(path.path.length, 3);
   assert.deepEqual(store.problems, []);
 });
 
-test('an issuer name encoded with another string type than its root\'s subject still finds the root', () => {
+test("an issuer name encoded with another string type than its root's subject still finds the root", () => {
   const ca = makeCA('Encoding Root');
   // The leaf names its issuer with UTF8String values where the root's subject has PrintableString ones:
   // different bytes, the same name (RFC 5280 compares names after normalising them).
@@ -37,14 +40,21 @@ test('an issuer name encoded with another string type than its root\'s subject s
   cert.validity.notAfter = new Date(Date.now() + 3600_000);
   cert.setSubject([{ name: 'commonName', value: 'encoded.test' }]);
   const utf8 = forge.asn1.Type.UTF8;
-  cert.setIssuer(ca.forgeCert.subject.attributes.map((a) => ({ type: a.type, value: a.value, valueTagClass: utf8 }) as unknown as forge.pki.CertificateField));
+  cert.setIssuer(
+    ca.forgeCert.subject.attributes.map(
+      (a) => ({ type: a.type, value: a.value, valueTagClass: utf8 }) as unknown as forge.pki.CertificateField,
+    ),
+  );
   cert.sign(ca.forgeKey, forge.md.sha256.create());
   const leaf = new X509Certificate(forge.pki.certificateToPem(cert));
   const root = new X509Certificate(ca.cert);
   assert.equal(leaf.issuer, root.subject, 'Node prints both names the same');
 
   const store = new TrustStore({ env: {}, includeDefaultRoots: false, extraCaPem: [ca.cert] });
-  assert.deepEqual(store.candidatesFor(leaf).map((c) => c.fingerprint256), [root.fingerprint256]);
+  assert.deepEqual(
+    store.candidatesFor(leaf).map((c) => c.fingerprint256),
+    [root.fingerprint256],
+  );
   assert.equal(buildPath(leaf, [], store).trusted, true);
 });
 
@@ -59,7 +69,7 @@ test('an entry that is not a certificate is reported in problems; the other root
   assert.equal(buildPath(new X509Certificate(leaf.cert), [], store).trusted, true);
 });
 
-test('Node\'s own roots are all indexed, and a certificate from an unknown CA finds no candidate among them', () => {
+test("Node's own roots are all indexed, and a certificate from an unknown CA finds no candidate among them", () => {
   const store = new TrustStore({ env: {} });
   assert.ok(store.size > 50, `expected Node's bundled roots, got ${store.size}`);
   assert.deepEqual(store.problems, []);

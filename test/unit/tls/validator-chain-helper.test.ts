@@ -8,10 +8,17 @@ import { CertErrors, ChainPolicy, verifyChain } from '../../../src/validator/hel
 import { makeCert, type Made } from '../../support/x509';
 import { fakeJob } from './helpers';
 
-const EVERY_POLICY = ChainPolicy.ALLOW_UNKNOWN_CA | ChainPolicy.IGNORE_NOT_TIME_VALID | ChainPolicy.IGNORE_WRONG_USAGE | ChainPolicy.IGNORE_INVALID_NAME;
+const EVERY_POLICY =
+  ChainPolicy.ALLOW_UNKNOWN_CA | ChainPolicy.IGNORE_NOT_TIME_VALID | ChainPolicy.IGNORE_WRONG_USAGE | ChainPolicy.IGNORE_INVALID_NAME;
 
 function verdict(chain: Made[], root: Made, policyFlags = 0) {
-  const input = buildValidationInput(fakeJob(), 0, 'localhost', 443, chain.map((c) => new X509Certificate(c.cert)));
+  const input = buildValidationInput(
+    fakeJob(),
+    0,
+    'localhost',
+    443,
+    chain.map((c) => new X509Certificate(c.cert)),
+  );
   return verifyChain(input, { roots: [root.cert], host: 'localhost', policyFlags });
 }
 
@@ -33,11 +40,22 @@ test('verifyChain: a good chain passes; weak signatures and keys, path-length an
 
   const top = makeCert({ cn: 'pathlen:0', ca: true, issuer: root, pathLen: 0 });
   const below = makeCert({ cn: 'Below', ca: true, issuer: top });
-  assert.equal(verdict([makeCert({ sans: ['localhost'], issuer: below }), below, top], root, EVERY_POLICY).code, CertErrors.CERT_E_PATHLENCONST);
+  assert.equal(
+    verdict([makeCert({ sans: ['localhost'], issuer: below }), below, top], root, EVERY_POLICY).code,
+    CertErrors.CERT_E_PATHLENCONST,
+  );
 
   const constrained = makeCert({ cn: 'Constrained', ca: true, issuer: root, permittedDns: ['allowed.test'] });
   const outside = verdict([makeCert({ sans: ['localhost'], issuer: constrained }), constrained], root, EVERY_POLICY);
   assert.equal(outside.code, CertErrors.CERT_E_INVALID_NAME);
   assert.match(outside.reason, /outside the permitted allowed\.test/);
-  assert.equal(verdict([makeCert({ sans: ['www.allowed.test'], cn: 'www.allowed.test', issuer: constrained }), constrained], root, ChainPolicy.IGNORE_INVALID_NAME).code, 0, 'a name inside the constraint passes');
+  assert.equal(
+    verdict(
+      [makeCert({ sans: ['www.allowed.test'], cn: 'www.allowed.test', issuer: constrained }), constrained],
+      root,
+      ChainPolicy.IGNORE_INVALID_NAME,
+    ).code,
+    0,
+    'a name inside the constraint passes',
+  );
 });

@@ -35,12 +35,32 @@ function memorySecrets(): { storage: vscode.SecretStorage; entries: Map<string, 
 }
 
 test('the API options become a spec (recorded) and a secret (kept apart); bad shapes are refused', () => {
-  assert.deepEqual(specFromApiOptions({ certFile: '/a.crt', keyFile: '/a.key' }), { spec: { format: 'pem', source: 'file', certFile: '/a.crt', keyFile: '/a.key', passphrase: false }, secret: {} });
-  assert.deepEqual(specFromApiOptions({ pfxFile: '/a.p12', passphrase: 'p' }), { spec: { format: 'pkcs12', source: 'file', pfxFile: '/a.p12', passphrase: true }, secret: { passphrase: 'p' } });
-  assert.deepEqual(specFromApiOptions({ cert: 'C', key: 'K' }), { spec: { format: 'pem', source: 'secret', passphrase: false }, secret: { cert: 'C', key: 'K' } });
+  assert.deepEqual(specFromApiOptions({ certFile: '/a.crt', keyFile: '/a.key' }), {
+    spec: { format: 'pem', source: 'file', certFile: '/a.crt', keyFile: '/a.key', passphrase: false },
+    secret: {},
+  });
+  assert.deepEqual(specFromApiOptions({ pfxFile: '/a.p12', passphrase: 'p' }), {
+    spec: { format: 'pkcs12', source: 'file', pfxFile: '/a.p12', passphrase: true },
+    secret: { passphrase: 'p' },
+  });
+  assert.deepEqual(specFromApiOptions({ cert: 'C', key: 'K' }), {
+    spec: { format: 'pem', source: 'secret', passphrase: false },
+    secret: { cert: 'C', key: 'K' },
+  });
   assert.deepEqual(specFromApiOptions({ pfx: new Uint8Array([1, 2, 3]) }).secret, { pfx: 'AQID' });
-  for (const bad of [undefined, {}, { certFile: '/a', pfxFile: '/b' }, { pfxFile: '/a', keyFile: '/k' }, { pfx: 'text' }, { certFile: '/a', passphrase: 42 }]) {
-    assert.throws(() => specFromApiOptions(bad), (err: { code?: number }) => err.code === Codes.E_INVALIDARG, JSON.stringify(bad));
+  for (const bad of [
+    undefined,
+    {},
+    { certFile: '/a', pfxFile: '/b' },
+    { pfxFile: '/a', keyFile: '/k' },
+    { pfx: 'text' },
+    { certFile: '/a', passphrase: 42 },
+  ]) {
+    assert.throws(
+      () => specFromApiOptions(bad),
+      (err: { code?: number }) => err.code === Codes.E_INVALIDARG,
+      JSON.stringify(bad),
+    );
   }
 });
 
@@ -50,19 +70,49 @@ test('set: checked first (a wrong passphrase stores nothing), then stored; a ref
   const { engine } = await engineForTest(t, { clientCertificateSecrets: (id) => secrets.get(id) });
   const job = await engine.createJob({ displayName: 'secrets' });
 
-  await assert.rejects(applyClientCertificate(engine, secrets, job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }, { passphrase: 'wrong' }), (err: { code?: number }) => err.code === Codes.E_INVALID_PASSWORD);
+  await assert.rejects(
+    applyClientCertificate(
+      engine,
+      secrets,
+      job.id,
+      { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true },
+      { passphrase: 'wrong' },
+    ),
+    (err: { code?: number }) => err.code === Codes.E_INVALID_PASSWORD,
+  );
   assert.equal(entries.size, 0, 'nothing stored for a certificate that does not open');
 
-  const set = await applyClientCertificate(engine, secrets, job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }, { passphrase: PASSPHRASE });
+  const set = await applyClientCertificate(
+    engine,
+    secrets,
+    job.id,
+    { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true },
+    { passphrase: PASSPHRASE },
+  );
   assert.match(set.clientCertificate!.subject, /CN=alice/);
   assert.deepEqual(await secrets.get(job.id), { passphrase: PASSPHRASE });
 
   await engine.cancel(job.id);
-  await assert.rejects(applyClientCertificate(engine, secrets, job.id, { format: 'pem', source: 'secret', passphrase: false }, { cert: material.alice.cert, key: material.alice.key }), (err: { code?: number }) => err.code === Codes.BG_E_INVALID_STATE);
+  await assert.rejects(
+    applyClientCertificate(
+      engine,
+      secrets,
+      job.id,
+      { format: 'pem', source: 'secret', passphrase: false },
+      { cert: material.alice.cert, key: material.alice.key },
+    ),
+    (err: { code?: number }) => err.code === Codes.BG_E_INVALID_STATE,
+  );
   assert.deepEqual(await secrets.get(job.id), { passphrase: PASSPHRASE }, 'the previous secret is back');
 
   const other = await engine.createJob({ displayName: 'remove' });
-  await applyClientCertificate(engine, secrets, other.id, { format: 'pem', source: 'secret', passphrase: false }, { cert: material.alice.cert, key: material.alice.key });
+  await applyClientCertificate(
+    engine,
+    secrets,
+    other.id,
+    { format: 'pem', source: 'secret', passphrase: false },
+    { cert: material.alice.cert, key: material.alice.key },
+  );
   assert.ok(await secrets.get(other.id));
   const removed = await applyClientCertificate(engine, secrets, other.id, undefined, undefined);
   assert.equal(removed.clientCertificate, undefined);

@@ -69,11 +69,20 @@ test('unknown sizes show bytes so far and no time left', () => {
 });
 
 test('a failed job shows its error in short; a waiting one when it retries', () => {
-  const error = { context: ErrorContext.REMOTE_FILE, code: httpStatusCode(404), description: 'The server answered HTTP 404. Check the URL.', time: '2026-01-01T10:00:00Z' };
+  const error = {
+    context: ErrorContext.REMOTE_FILE,
+    code: httpStatusCode(404),
+    description: 'The server answered HTTP 404. Check the URL.',
+    time: '2026-01-01T10:00:00Z',
+  };
   const failed = job({ state: JobState.ERROR, error });
   assert.equal(shortError(failed), 'The server answered HTTP 404.');
   assert.equal(describeJob(failed, progressFromFiles(failed)), 'Error: The server answered HTTP 404.');
-  const waiting = job({ state: JobState.TRANSIENT_ERROR, error: { ...error, code: httpStatusCode(503), description: 'HTTP 503.' }, retryAt: 1_000_000 + 45_000 });
+  const waiting = job({
+    state: JobState.TRANSIENT_ERROR,
+    error: { ...error, code: httpStatusCode(503), description: 'HTTP 503.' },
+    retryAt: 1_000_000 + 45_000,
+  });
   assert.equal(describeJob(waiting, progressFromFiles(waiting), 1_000_000), 'Retry in 45 s · HTTP 503.');
 });
 
@@ -89,7 +98,10 @@ test('context values carry the state and exactly the verbs that fit it, each fol
   // The menus' regex form matches it too.
   assert.match(transferring, /^job:.*:canSuspend:/);
   assert.doesNotMatch(transferring, /:canResume:|:canComplete:|:canRetry:/);
-  assert.match(jobContextValue(job({ state: JobState.TRANSFERRED, files: [file({ transferred: true, bytesTransferred: 1000 })] })), /:canComplete:/);
+  assert.match(
+    jobContextValue(job({ state: JobState.TRANSFERRED, files: [file({ transferred: true, bytesTransferred: 1000 })] })),
+    /:canComplete:/,
+  );
   assert.match(jobContextValue(job({ state: JobState.TRANSIENT_ERROR })), /^job:transient_error:(.*:)?canRetry:/);
   assert.equal(jobContextValue(job({ state: JobState.ACKNOWLEDGED })), 'job:acknowledged:');
   assert.equal(jobContextValue(job({ state: JobState.CANCELLED })), 'job:cancelled:');
@@ -107,8 +119,14 @@ test('file context values say whether the file is at its destination', () => {
 
 test('URLs: only http(s), several at once, file names made safe', () => {
   assert.deepEqual(splitUrls(' https://a/x  https://b/y,\nhttps://c/z '), ['https://a/x', 'https://b/y', 'https://c/z']);
-  assert.throws(() => parseDownloadUrl('ftp://example.com/x'), (e: { code: number }) => e.code === Codes.BG_E_PROTOCOL_NOT_AVAILABLE);
-  assert.throws(() => parseDownloadUrl('not a url'), (e: { code: number }) => e.code === Codes.E_INVALIDARG);
+  assert.throws(
+    () => parseDownloadUrl('ftp://example.com/x'),
+    (e: { code: number }) => e.code === Codes.BG_E_PROTOCOL_NOT_AVAILABLE,
+  );
+  assert.throws(
+    () => parseDownloadUrl('not a url'),
+    (e: { code: number }) => e.code === Codes.E_INVALIDARG,
+  );
   assert.equal(fileNameFromUrl(new URL('https://example.com/dir/My%20File.tar.gz?x=1')), 'My File.tar.gz');
   assert.equal(fileNameFromUrl(new URL('https://example.com/a%2F..%2Fb%3A')), 'a_.._b_');
   assert.equal(fileNameFromUrl(new URL('https://example.com/')), 'example.com-download');
@@ -133,7 +151,13 @@ test('tooltip and details hold times, sizes, priority and the error triple, and 
     priority: JobPriority.HIGH,
     customHeaders: { 'X-Token': 'secret-value-123' },
     writeOnlyHeaderNames: ['Authorization'],
-    error: { context: ErrorContext.REMOTE_FILE, code: httpStatusCode(404), description: 'Not found', fileIndex: 0, time: '2026-01-01T10:00:00Z' },
+    error: {
+      context: ErrorContext.REMOTE_FILE,
+      code: httpStatusCode(404),
+      description: 'Not found',
+      fileIndex: 0,
+      time: '2026-01-01T10:00:00Z',
+    },
   });
   const tip = jobTooltipMarkdown(j, progressFromFiles(j));
   assert.match(tip, /\*\*Priority:\*\* High/);
@@ -166,9 +190,17 @@ test('Download Again keeps each file in its old folder under a name that overwri
       path.join(other, 'c (1).bin'),
       path.join(dir, 'b (1).txt'),
     ]);
-    assert.equal(taken.size, 1, 'the caller\'s set is not changed');
-    assert.deepEqual(againDestinations([path.join(dir, 'a (1).zip')], new Set()), [path.join(dir, 'a (2).zip')], 'a copy again is numbered from the original name');
-    assert.deepEqual(againDestinations([path.join(dir, 'gone (3).zip')], new Set()), [path.join(dir, 'gone (3).zip')], 'a free old name is kept as it was');
+    assert.equal(taken.size, 1, "the caller's set is not changed");
+    assert.deepEqual(
+      againDestinations([path.join(dir, 'a (1).zip')], new Set()),
+      [path.join(dir, 'a (2).zip')],
+      'a copy again is numbered from the original name',
+    );
+    assert.deepEqual(
+      againDestinations([path.join(dir, 'gone (3).zip')], new Set()),
+      [path.join(dir, 'gone (3).zip')],
+      'a free old name is kept as it was',
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

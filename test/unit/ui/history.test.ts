@@ -85,18 +85,34 @@ test('an entry keeps at most MAX_FILES_PER_ENTRY files and counts the others', (
 test('the history is newest first, one entry per job, and never longer than its bound', () => {
   let entries: HistoryEntry[] = [];
   for (let i = 0; i < 10; i++) entries = withEntry(entries, entryFromJob(job(`j${i}`, JobState.ACKNOWLEDGED), `t${i}`)!, 4);
-  assert.deepEqual(entries.map((e) => e.jobId), ['j9', 'j8', 'j7', 'j6']);
+  assert.deepEqual(
+    entries.map((e) => e.jobId),
+    ['j9', 'j8', 'j7', 'j6'],
+  );
   entries = withEntry(entries, entryFromJob(job('j7', JobState.CANCELLED), 'later')!, 4);
-  assert.deepEqual(entries.map((e) => `${e.jobId}:${e.outcome}`), ['j7:cancelled', 'j9:completed', 'j8:completed', 'j6:completed']);
+  assert.deepEqual(
+    entries.map((e) => `${e.jobId}:${e.outcome}`),
+    ['j7:cancelled', 'j9:completed', 'j8:completed', 'j6:completed'],
+  );
 });
 
 test('a damaged stored history keeps its well-formed entries and drops the rest', () => {
   const good = entryFromJob(job('ok', JobState.ACKNOWLEDGED), 't')!;
   assert.deepEqual(parseHistory(undefined), []);
   assert.deepEqual(parseHistory('not a list'), []);
-  const parsed = parseHistory([null, 42, { jobId: 'x' }, good, { ...good, files: [{ remoteUrl: 1 }] }, { ...good, displayName: 'duplicate' }]);
+  const parsed = parseHistory([
+    null,
+    42,
+    { jobId: 'x' },
+    good,
+    { ...good, files: [{ remoteUrl: 1 }] },
+    { ...good, displayName: 'duplicate' },
+  ]);
   assert.deepEqual(parsed, [good]);
-  const bounded = parseHistory(Array.from({ length: 10 }, (_, i) => ({ ...good, jobId: `j${i}` })), 3);
+  const bounded = parseHistory(
+    Array.from({ length: 10 }, (_, i) => ({ ...good, jobId: `j${i}` })),
+    3,
+  );
   assert.equal(bounded.length, 3);
 });
 
@@ -109,12 +125,24 @@ test('DownloadHistory records finished jobs, persists them, and a new instance r
   for (const id of ['a', 'b', 'c', 'd']) assert.equal(history.record(job(id, JobState.ACKNOWLEDGED)), true);
   await history.whenStored();
   assert.equal(changes, 4);
-  assert.deepEqual(history.list().map((e) => e.jobId), ['d', 'c', 'b']);
-  assert.deepEqual((storage.get(HISTORY_STATE_KEY) as HistoryEntry[]).map((e) => e.jobId), ['d', 'c', 'b']);
+  assert.deepEqual(
+    history.list().map((e) => e.jobId),
+    ['d', 'c', 'b'],
+  );
+  assert.deepEqual(
+    (storage.get(HISTORY_STATE_KEY) as HistoryEntry[]).map((e) => e.jobId),
+    ['d', 'c', 'b'],
+  );
 
   const reloaded = new DownloadHistory(storage, 3);
-  assert.deepEqual(reloaded.list().map((e) => e.jobId), ['d', 'c', 'b']);
-  assert.deepEqual(reloaded.remove(['c', 'nope']).map((e) => e.jobId), ['c']);
+  assert.deepEqual(
+    reloaded.list().map((e) => e.jobId),
+    ['d', 'c', 'b'],
+  );
+  assert.deepEqual(
+    reloaded.remove(['c', 'nope']).map((e) => e.jobId),
+    ['c'],
+  );
   assert.equal(reloaded.clear(), 2);
   assert.equal(reloaded.clear(), 0, 'clearing an empty history writes nothing');
   await reloaded.whenStored();
@@ -128,5 +156,8 @@ test('a storage that fails to write keeps the history in memory', async () => {
   await history.whenStored();
   history.record(job('b', JobState.CANCELLED));
   await history.whenStored();
-  assert.deepEqual(history.list().map((e) => e.jobId), ['b', 'a']);
+  assert.deepEqual(
+    history.list().map((e) => e.jobId),
+    ['b', 'a'],
+  );
 });

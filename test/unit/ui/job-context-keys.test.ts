@@ -25,8 +25,16 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const inState = (state: JobState, transferred = false): JobSnapshot => ({ ...suspended, state, files: suspended.files.map((f) => ({ ...f, transferred })) });
-const trueKeys = (jobs: JobSnapshot[]) => Object.entries(jobContextKeyValues(jobs)).filter(([, v]) => v).map(([k]) => k).sort();
+const inState = (state: JobState, transferred = false): JobSnapshot => ({
+  ...suspended,
+  state,
+  files: suspended.files.map((f) => ({ ...f, transferred })),
+});
+const trueKeys = (jobs: JobSnapshot[]) =>
+  Object.entries(jobContextKeyValues(jobs))
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .sort();
 
 test('with no job every key is false', () => {
   assert.deepEqual(trueKeys([]), []);
@@ -72,7 +80,9 @@ interface MenuEntry {
   command: string;
   when?: string;
 }
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { contributes: { menus: Record<string, MenuEntry[]> } };
+const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+  contributes: { menus: Record<string, MenuEntry[]> };
+};
 const menus = manifest.contributes.menus;
 
 /** Job-row commands that also work with no job at all (they then act on every job, or ask for a URL). */
@@ -83,7 +93,9 @@ const USEFUL_WITHOUT_A_JOB = new Set([
 ]);
 
 test('every job verb (a command on job or file rows) is gated in the Command Palette by a job context key', () => {
-  const onRows = new Set(menus['view/item/context'].filter((m) => /viewItem =~ \/\^\(?(job|file)\b/.test(m.when ?? '')).map((m) => m.command));
+  const onRows = new Set(
+    menus['view/item/context'].filter((m) => /viewItem =~ \/\^\(?(job|file)\b/.test(m.when ?? '')).map((m) => m.command),
+  );
   const verbs = [...onRows].filter((c) => !USEFUL_WITHOUT_A_JOB.has(c));
   assert.ok(verbs.includes('managedDownloads.suspend') && verbs.includes('managedDownloads.resume'), 'the rows carry the verbs');
   const known = new Set<string>(Object.values(K));

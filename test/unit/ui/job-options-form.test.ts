@@ -7,7 +7,8 @@ import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../../s
 import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan } from '../../../src/ui/jobOptions/form';
 import { formHtml } from '../../../src/ui/jobOptions/html';
 
-const t = (message: string, ...args: (string | number | boolean)[]) => message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
+const t = (message: string, ...args: (string | number | boolean)[]) =>
+  message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
 const digest = 'a'.repeat(64);
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
@@ -20,7 +21,15 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     state: JobState.SUSPENDED,
     files: [
       { remoteUrl: 'https://h/a', localPath: '/d/a', tempPath: '/d/.a.tmp', bytesTotal: null, bytesTransferred: 0, transferred: false },
-      { remoteUrl: 'https://h/b', localPath: '/d/b', tempPath: '/d/.b.tmp', bytesTotal: 5, bytesTransferred: 5, transferred: true, sha256: digest },
+      {
+        remoteUrl: 'https://h/b',
+        localPath: '/d/b',
+        tempPath: '/d/.b.tmp',
+        bytesTotal: 5,
+        bytesTransferred: 5,
+        transferred: true,
+        sha256: digest,
+      },
     ],
     times: { created: '2026-01-01T00:00:00Z', modified: '2026-01-01T00:00:00Z' },
     minimumRetryDelay: 600,
@@ -108,7 +117,21 @@ test('every wrong field gets its own message and nothing is planned', () => {
     ],
   };
   const e = errors(values);
-  assert.deepEqual(Object.keys(e).sort(), ['checksum-0', 'checksum-1', 'displayName', 'header-0', 'header-1', 'header-2', 'header-3', 'header-4', 'minimumRetryDelay', 'noProgressTimeout'].sort());
+  assert.deepEqual(
+    Object.keys(e).sort(),
+    [
+      'checksum-0',
+      'checksum-1',
+      'displayName',
+      'header-0',
+      'header-1',
+      'header-2',
+      'header-3',
+      'header-4',
+      'minimumRetryDelay',
+      'noProgressTimeout',
+    ].sort(),
+  );
   assert.match(e.displayName, /name/);
   assert.match(e.minimumRetryDelay, /whole number of seconds/);
   assert.match(e['checksum-0'], /64 hexadecimal/);
@@ -177,7 +200,14 @@ test('messages from the page are checked: junk is dropped, unknown flags and typ
   assert.deepEqual(parseMessage({ type: 'cancel', extra: 1 }), { type: 'cancel' });
   const m = parseMessage({
     type: 'save',
-    values: { displayName: 7, priority: 'URGENT', sslFlags: ['BG_SSL_IGNORE_UNKNOWN_CA', 'EVIL', 3], redirectPolicy: 'nope', allowHttpsToHttp: 'yes', headers: [{ name: 'A', value: 'b', writeOnly: 1 }, 'x'] },
+    values: {
+      displayName: 7,
+      priority: 'URGENT',
+      sslFlags: ['BG_SSL_IGNORE_UNKNOWN_CA', 'EVIL', 3],
+      redirectPolicy: 'nope',
+      allowHttpsToHttp: 'yes',
+      headers: [{ name: 'A', value: 'b', writeOnly: 1 }, 'x'],
+    },
   });
   assert.ok(m && m.type === 'save');
   assert.equal(m.values.displayName, '');
@@ -196,7 +226,8 @@ test('the page: a nonce-only CSP, a label for every control, the BITS names, the
   assert.match(csp, /script-src 'nonce-N0NCE'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   // Every executable script carries the nonce; the others are JSON data blocks.
-  for (const tag of html.match(/<script[^>]*>/g) ?? []) assert.ok(tag.includes('nonce="N0NCE"') || tag.includes('type="application/json"'), tag);
+  for (const tag of html.match(/<script[^>]*>/g) ?? [])
+    assert.ok(tag.includes('nonce="N0NCE"') || tag.includes('type="application/json"'), tag);
   assert.doesNotMatch(html, /<img src=x/);
   assert.doesNotMatch(html, /<\/script><script>alert/);
   assert.doesNotMatch(html, / on[a-z]+="/, 'no inline event handlers (the CSP would block them)');
@@ -208,7 +239,14 @@ test('the page: a nonce-only CSP, a label for every control, the BITS names, the
     const id = /\bid="([^"]+)"/.exec(control)?.[1];
     assert.ok(control.includes('aria-label="') || (id && labelled.has(id)), `no label for ${control}`);
   }
-  for (const name of ['BG_SSL_ENABLE_CRL_CHECK', 'BG_SSL_IGNORE_CERT_CN_INVALID', 'BG_SSL_IGNORE_CERT_DATE_INVALID', 'BG_SSL_IGNORE_UNKNOWN_CA', 'BG_SSL_IGNORE_CERT_WRONG_USAGE', 'BG_HTTP_REDIRECT_POLICY_DISALLOW']) {
+  for (const name of [
+    'BG_SSL_ENABLE_CRL_CHECK',
+    'BG_SSL_IGNORE_CERT_CN_INVALID',
+    'BG_SSL_IGNORE_CERT_DATE_INVALID',
+    'BG_SSL_IGNORE_UNKNOWN_CA',
+    'BG_SSL_IGNORE_CERT_WRONG_USAGE',
+    'BG_HTTP_REDIRECT_POLICY_DISALLOW',
+  ]) {
     assert.ok(html.includes(`<code>${name}</code>`), name);
   }
   // The transferred file's checksum is shown but locked.

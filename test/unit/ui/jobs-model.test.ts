@@ -34,7 +34,10 @@ test('batches a burst of engine events into one change, and lists the newest job
   // A window long enough that the burst below fits in it on a loaded machine (each step writes the store).
   const model = new JobsModel(1000);
   model.attach(engine);
-  assert.deepEqual(model.list().map((j) => j.id), [existing.id]);
+  assert.deepEqual(
+    model.list().map((j) => j.id),
+    [existing.id],
+  );
   await nextChange(model); // the attach itself
   const changed = nextChange(model);
   const a = await engine.createJob({ displayName: 'a' });
@@ -44,7 +47,10 @@ test('batches a burst of engine events into one change, and lists the newest job
   assert.equal(change.structural, true, 'new jobs redraw the root');
   assert.deepEqual(new Set(change.changed), new Set([a.id, b.id]));
   assert.ok(change.events.length >= 3, 'every engine event of the batch is kept, in order');
-  assert.deepEqual(model.list().map((j) => j.displayName), ['b', 'a', 'before attach']);
+  assert.deepEqual(
+    model.list().map((j) => j.displayName),
+    ['b', 'a', 'before attach'],
+  );
   assert.equal(model.get(a.id)?.files.length, 1);
   assert.equal(model.progress(a.id).filesTotal, 1);
   model.dispose();

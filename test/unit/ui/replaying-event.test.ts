@@ -46,7 +46,10 @@ test('an arrival heard live before the replay comes is not heard twice', async (
 
 test('a disposed listener hears nothing, a throwing one stops no other, and each new listener gets its own replay', async () => {
   const failures: unknown[] = [];
-  const events = new ReplayingEvent<string>(async () => [arrival('a', 't1')], (err) => failures.push(err));
+  const events = new ReplayingEvent<string>(
+    async () => [arrival('a', 't1')],
+    (err) => failures.push(err),
+  );
   const gone: string[] = [];
   events.event((e) => gone.push(e)).dispose();
   events.event(() => {

@@ -119,11 +119,15 @@ test('a read that began before another window changed the header does not cache 
   let releaseRead!: () => void;
   const held = new Promise<void>((resolve) => (releaseRead = resolve));
   const slowGet = storage.get.bind(storage);
-  const slow = { ...storage, onDidChange: storage.onDidChange, get: async (key: string) => {
-    const value = await slowGet(key);
-    await held;
-    return value;
-  } } as unknown as vscode.SecretStorage;
+  const slow = {
+    ...storage,
+    onDidChange: storage.onDidChange,
+    get: async (key: string) => {
+      const value = await slowGet(key);
+      await held;
+      return value;
+    },
+  } as unknown as vscode.SecretStorage;
   const here = new HeaderSecrets(slow);
   const reading = here.get('job-3');
   await new HeaderSecrets(storage).set('job-3', 'Authorization', 'Bearer new');

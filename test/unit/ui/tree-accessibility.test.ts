@@ -7,7 +7,13 @@ import { after, before, test } from 'node:test';
 import { Codes, ErrorContext } from '../../../src/core/errors';
 import { JobEngine } from '../../../src/core/jobs/engine';
 import { JobState, type JobSnapshot } from '../../../src/core/jobs/model';
-import { bytesInWords, durationInWords, errorAccessibilityLabel, fileAccessibilityLabel, jobAccessibilityLabel } from '../../../src/ui/treeAccessibility';
+import {
+  bytesInWords,
+  durationInWords,
+  errorAccessibilityLabel,
+  fileAccessibilityLabel,
+  jobAccessibilityLabel,
+} from '../../../src/ui/treeAccessibility';
 
 let dir: string;
 let engine: JobEngine;
@@ -50,7 +56,12 @@ test('a suspended job of unknown size says so', () => {
 });
 
 test('a job in error says the error in short', () => {
-  const error = { code: Codes.E_INVALIDARG, description: 'The server refused the request. More text.', context: ErrorContext.REMOTE_FILE, time: '2026-01-01T00:00:00Z' };
+  const error = {
+    code: Codes.E_INVALIDARG,
+    description: 'The server refused the request. More text.',
+    context: ErrorContext.REMOTE_FILE,
+    time: '2026-01-01T00:00:00Z',
+  };
   const failed: JobSnapshot = { ...job, state: JobState.ERROR, error };
   assert.match(jobAccessibilityLabel(failed, progress), /^Download job installer, Error, The server refused the request\., 42 percent/);
   assert.equal(errorAccessibilityLabel(failed, 'E_INVALIDARG'), 'Error, the job stopped: E_INVALIDARG, The server refused the request.');
@@ -58,7 +69,16 @@ test('a job in error says the error in short', () => {
 
 test('a file row: name, status, percent and where it goes', () => {
   const file = { ...job.files[0], bytesTotal: 1000, bytesTransferred: 250 };
-  assert.equal(fileAccessibilityLabel(file, true, 'downloads'), 'File installer.zip, downloading, 25 percent, 250 bytes of 1.0 kilobytes, saved to downloads');
-  assert.equal(fileAccessibilityLabel({ ...file, transferred: true, bytesTransferred: 1000 }, false, 'downloads'), 'File installer.zip, transferred, 1.0 kilobytes, saved to downloads');
-  assert.equal(fileAccessibilityLabel({ ...file, bytesTotal: null, bytesTransferred: 0 }, false, '~'), 'File installer.zip, waiting, 0 bytes, total size unknown, saved to ~');
+  assert.equal(
+    fileAccessibilityLabel(file, true, 'downloads'),
+    'File installer.zip, downloading, 25 percent, 250 bytes of 1.0 kilobytes, saved to downloads',
+  );
+  assert.equal(
+    fileAccessibilityLabel({ ...file, transferred: true, bytesTransferred: 1000 }, false, 'downloads'),
+    'File installer.zip, transferred, 1.0 kilobytes, saved to downloads',
+  );
+  assert.equal(
+    fileAccessibilityLabel({ ...file, bytesTotal: null, bytesTransferred: 0 }, false, '~'),
+    'File installer.zip, waiting, 0 bytes, total size unknown, saved to ~',
+  );
 });

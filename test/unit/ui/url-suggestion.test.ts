@@ -8,12 +8,17 @@ test('a URL written in prose, Markdown, HTML or code loses the punctuation aroun
   assert.equal(trimUrlToken('(https://x.test/a.zip)'), 'https://x.test/a.zip');
   assert.equal(trimUrlToken('"https://x.test/a.zip",'), 'https://x.test/a.zip');
   assert.equal(trimUrlToken('[link](https://x.test/a.zip)'), 'https://x.test/a.zip');
-  assert.equal(trimUrlToken('https://en.wikipedia.test/wiki/A_(b)'), 'https://en.wikipedia.test/wiki/A_(b)', 'a balanced bracket is part of the URL');
+  assert.equal(
+    trimUrlToken('https://en.wikipedia.test/wiki/A_(b)'),
+    'https://en.wikipedia.test/wiki/A_(b)',
+    'a balanced bracket is part of the URL',
+  );
   assert.equal(trimUrlToken('https://x.test/q?a=1&b=2'), 'https://x.test/q?a=1&b=2');
 });
 
 test('urlsInText finds every downloadable URL once, and skips what New Download would refuse', () => {
-  const text = 'get https://x.test/a.zip or <https://x.test/b.tar.gz>; not ftp://x.test/c, not https://user:pw@x.test/d, again https://x.test/a.zip';
+  const text =
+    'get https://x.test/a.zip or <https://x.test/b.tar.gz>; not ftp://x.test/c, not https://user:pw@x.test/d, again https://x.test/a.zip';
   assert.deepEqual(urlsInText(text), ['https://x.test/a.zip', 'https://x.test/b.tar.gz']);
   assert.deepEqual(urlsInText('no links here'), []);
 });
@@ -31,7 +36,10 @@ test('urlAtCursor names the URL the cursor is in or just after, and nothing else
 
 test('the clipboard counts only when it holds URLs and nothing else', () => {
   assert.deepEqual(urlsOnClipboard('  https://x.test/a.zip\n'), ['https://x.test/a.zip']);
-  assert.deepEqual(urlsOnClipboard('https://x.test/a.zip https://x.test/b.zip, https://x.test/a.zip'), ['https://x.test/a.zip', 'https://x.test/b.zip']);
+  assert.deepEqual(urlsOnClipboard('https://x.test/a.zip https://x.test/b.zip, https://x.test/a.zip'), [
+    'https://x.test/a.zip',
+    'https://x.test/b.zip',
+  ]);
   assert.deepEqual(urlsOnClipboard('read https://x.test/a.zip first'), [], 'prose that mentions a link');
   assert.deepEqual(urlsOnClipboard('https://user:secret@x.test/a.zip'), [], 'credentials in the URL');
   assert.deepEqual(urlsOnClipboard(''), []);
@@ -47,7 +55,10 @@ test('the selection wins over the cursor, the cursor over the clipboard', () => 
     from: 'selection',
   });
   assert.deepEqual(suggestUrls({ selection: '', line, clipboard }), { urls: ['https://x.test/under-cursor.zip'], from: 'editor' });
-  assert.deepEqual(suggestUrls({ line: { text: 'nothing', cursor: 2 }, clipboard }), { urls: ['https://x.test/copied.zip'], from: 'clipboard' });
+  assert.deepEqual(suggestUrls({ line: { text: 'nothing', cursor: 2 }, clipboard }), {
+    urls: ['https://x.test/copied.zip'],
+    from: 'clipboard',
+  });
   assert.equal(suggestUrls({ selection: 'plain words', clipboard: 'not a url' }), undefined);
   assert.equal(suggestUrls({}), undefined);
 });

@@ -15,7 +15,10 @@ test('runs every item, never more than the limit at once', async () => {
     running--;
   });
   assert.equal(most, 4);
-  assert.deepEqual([...seen].sort((a, b) => a - b), [...Array(50).keys()]);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    [...Array(50).keys()],
+  );
 });
 
 test('a failure does not stop the other items; the error of the lowest failing index is thrown after all settled', async () => {

@@ -14,7 +14,22 @@ const world = cliValidatorWorld({ '/v.bin': body });
 test('get --validator: a decline fails with context 8 and the code; rejections shows it; a broken file is INTERFACE_REQUIRED until fixed, then resume succeeds', async () => {
   const env = { NODE_EXTRA_CA_CERTS: world.caFile };
   const v = writeCountingValidator(world.dir, "return { code: 0x800b0109, reason: 'not on the list' };");
-  const declined = await runCli(['get', world.server.url('/v.bin'), '--dest', world.box.dest, '--store', world.box.store, '--validator', v.file, '--no-progress-timeout', '0', '--json'], env);
+  const declined = await runCli(
+    [
+      'get',
+      world.server.url('/v.bin'),
+      '--dest',
+      world.box.dest,
+      '--store',
+      world.box.store,
+      '--validator',
+      v.file,
+      '--no-progress-timeout',
+      '0',
+      '--json',
+    ],
+    env,
+  );
   assert.equal(declined.code, 1, declined.stderr);
   const out = JSON.parse(declined.stdout || `{"stderr": ${JSON.stringify(declined.stderr)}}`);
   assert.ok(out.error, declined.stderr);
@@ -36,7 +51,22 @@ test('get --validator: a decline fails with context 8 and the code; rejections s
   // A validator that does not compile: the job waits with INTERFACE_REQUIRED, which says where the error is.
   writePolicy(world.dir, 'return 0 +;');
   const dest2 = path.join(world.box.dest, 'second');
-  const broken = await runCli(['get', world.server.url('/v.bin'), '--dest', dest2, '--store', world.box.store, '--validator', v.file, '--no-progress-timeout', '0', '--json'], env);
+  const broken = await runCli(
+    [
+      'get',
+      world.server.url('/v.bin'),
+      '--dest',
+      dest2,
+      '--store',
+      world.box.store,
+      '--validator',
+      v.file,
+      '--no-progress-timeout',
+      '0',
+      '--json',
+    ],
+    env,
+  );
   assert.equal(broken.code, 1, broken.stderr);
   const failed = JSON.parse(broken.stdout || `{"stderr": ${JSON.stringify(broken.stderr)}}`);
   assert.ok(failed.error, broken.stderr);

@@ -41,7 +41,10 @@ interface World {
 async function world(fn: (w: World) => Promise<void>) {
   const box = sandbox();
   const dir = tempWorkspace();
-  const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [ca.cert] }, rejectionLog: { file: join(box.store, 'rejections.jsonl') } });
+  const service = new CertificateService({
+    trust: { includeDefaultRoots: false, extraCaPem: [ca.cert] },
+    rejectionLog: { file: join(box.store, 'rejections.jsonl') },
+  });
   const ref: { engine?: JobEngine } = {};
   const provider = new GatedConnectionProvider(service, { jobLookup: (id) => ref.engine?.getJob(id) });
   const controller = new WorkspaceValidatorController(service, { debounceMs: 50 });
@@ -89,9 +92,15 @@ describe('the gate in the job engine', () => {
       assert.equal(failed.error?.code, 0x800b0109);
       assert.match(failed.error?.description ?? '', /pin mismatch/);
       assert.equal(server.requests.length, before, 'not one request reached the server');
-      assert.deepEqual(listNames(box.dest).filter((n) => !n.startsWith('.')), []);
+      assert.deepEqual(
+        listNames(box.dest).filter((n) => !n.startsWith('.')),
+        [],
+      );
       await service.rejections.flush();
-      const logged = readFileSync(join(box.store, 'rejections.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const logged = readFileSync(join(box.store, 'rejections.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.ok(logged.some((l) => l.record?.jobId === job.id && l.record.code === 0x800b0109 && l.record.fileIndex === 0));
       // The fix: the policy accepts; retry now.
       const loaded = nextState(service, (s) => s.status === 'loaded');

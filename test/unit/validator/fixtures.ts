@@ -18,7 +18,11 @@ export function tempWorkspace(): string {
  * A counting validator: it appends one JSON line per call to calls.jsonl, then answers what policy.ts
  * (a file it imports) says. Editing either file reloads it.
  */
-export function writeCountingValidator(dir: string, policyBody = 'return 0;', version = 1): { file: string; calls: () => { job: string; endpoint: string; sha256: string; version: number }[] } {
+export function writeCountingValidator(
+  dir: string,
+  policyBody = 'return 0;',
+  version = 1,
+): { file: string; calls: () => { job: string; endpoint: string; sha256: string; version: number }[] } {
   const callsFile = join(dir, 'calls.jsonl');
   writeFileSync(
     join(dir, 'validator.ts'),
@@ -34,12 +38,22 @@ export default function validate(input: ValidationInput) {
   writePolicy(dir, policyBody);
   return {
     file: join(dir, 'validator.ts'),
-    calls: () => (existsSync(callsFile) ? readFileSync(callsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []),
+    calls: () =>
+      existsSync(callsFile)
+        ? readFileSync(callsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [],
   };
 }
 
 export function writePolicy(dir: string, body: string): void {
-  writeFileSync(join(dir, 'policy.ts'), `import type { ValidationInput, ValidationResult } from 'managed-downloads/validator';\nimport * as helper from 'managed-downloads/validator';\nvoid helper;\nexport function verdict(input: ValidationInput): ValidationResult | Promise<ValidationResult> {\n  void input;\n  ${body}\n}\n`);
+  writeFileSync(
+    join(dir, 'policy.ts'),
+    `import type { ValidationInput, ValidationResult } from 'managed-downloads/validator';\nimport * as helper from 'managed-downloads/validator';\nvoid helper;\nexport function verdict(input: ValidationInput): ValidationResult | Promise<ValidationResult> {\n  void input;\n  ${body}\n}\n`,
+  );
 }
 
 export function touch(file: string): void {
@@ -54,7 +68,10 @@ export interface Gate {
 }
 
 export function makeGate(caPem: string, options: { timeLimitMs?: number; memoryLimitMb?: number } = {}): Gate {
-  const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [caPem] }, validatorTimeLimitMs: options.timeLimitMs ?? 5000 });
+  const service = new CertificateService({
+    trust: { includeDefaultRoots: false, extraCaPem: [caPem] },
+    validatorTimeLimitMs: options.timeLimitMs ?? 5000,
+  });
   const provider = new GatedConnectionProvider(service);
   const controller = new WorkspaceValidatorController(service, { memoryLimitMb: options.memoryLimitMb, debounceMs: 50 });
   return {
@@ -70,7 +87,11 @@ export function makeGate(caPem: string, options: { timeLimitMs?: number; memoryL
 }
 
 /** Waits until the workspace validator reaches a state matching `pred` (after a file edit, say). */
-export function waitForState(service: CertificateService, pred: (s: WorkspaceValidatorState) => boolean, timeoutMs = 10_000): Promise<WorkspaceValidatorState> {
+export function waitForState(
+  service: CertificateService,
+  pred: (s: WorkspaceValidatorState) => boolean,
+  timeoutMs = 10_000,
+): Promise<WorkspaceValidatorState> {
   if (pred(service.workspaceValidator)) return Promise.resolve(service.workspaceValidator);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -87,7 +108,11 @@ export function waitForState(service: CertificateService, pred: (s: WorkspaceVal
 }
 
 /** Waits for the next change of the workspace validator that matches `pred` (ignores the current state). */
-export function nextState(service: CertificateService, pred: (s: WorkspaceValidatorState) => boolean, timeoutMs = 10_000): Promise<WorkspaceValidatorState> {
+export function nextState(
+  service: CertificateService,
+  pred: (s: WorkspaceValidatorState) => boolean,
+  timeoutMs = 10_000,
+): Promise<WorkspaceValidatorState> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
@@ -126,13 +151,17 @@ export function liveThreadsAndChildren(): { threads: number; children: number } 
 }
 
 /** Waits (bounded) until what runs for this process is back to `baseline`: nothing a validator started is left. */
-export async function waitForNothingLeftRunning(baseline: { threads: number; children: number } | undefined, timeoutMs = 10_000): Promise<void> {
+export async function waitForNothingLeftRunning(
+  baseline: { threads: number; children: number } | undefined,
+  timeoutMs = 10_000,
+): Promise<void> {
   if (!baseline) return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const now = liveThreadsAndChildren()!;
     if (now.children <= baseline.children && now.threads <= baseline.threads) return;
-    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
+    if (Date.now() > deadline)
+      throw new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

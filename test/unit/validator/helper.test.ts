@@ -17,7 +17,13 @@ let ca: Issued;
 let inter: Issued;
 
 function inputFor(leaf: Issued, chain: Issued[] = [], host = '127.0.0.1') {
-  return buildValidationInput(fakeJob(), 0, host, 443, [leaf, ...chain].map((c) => new X509Certificate(c.cert)));
+  return buildValidationInput(
+    fakeJob(),
+    0,
+    host,
+    443,
+    [leaf, ...chain].map((c) => new X509Certificate(c.cert)),
+  );
 }
 
 before(() => {
@@ -36,10 +42,15 @@ describe('validator helper: steps 1-7', () => {
     const store = helper.openStore(input.certStoreData);
     assert.equal(store.length, 2);
     assert.deepEqual(Buffer.from(store[1]), new X509Certificate(inter.cert).raw);
-    const p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(input.certStoreData).toString('binary')))) as forge.pkcs7.PkcsSignedData;
+    const p7 = forge.pkcs7.messageFromAsn1(
+      forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(input.certStoreData).toString('binary'))),
+    ) as forge.pkcs7.PkcsSignedData;
     assert.equal(p7.certificates.length, 2);
     assert.equal(p7.certificates[0].subject.getField('CN').value, '127.0.0.1');
-    assert.deepEqual(input.certStore.map((c) => c.isCA), [false, true]);
+    assert.deepEqual(
+      input.certStore.map((c) => c.isCA),
+      [false, true],
+    );
     assert.match(input.certificate.spkiSha256, /^[A-Za-z0-9+/]{43}=$/);
     assert.deepEqual(input.certificate.subjectAltNames, ['127.0.0.1']);
   });

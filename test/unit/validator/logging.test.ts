@@ -28,11 +28,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function withController(source: string, run: (attempt: () => ReturnType<typeof get>, lines: string[]) => Promise<void>, timeLimitMs = 5000): Promise<void> {
+async function withController(
+  source: string,
+  run: (attempt: () => ReturnType<typeof get>, lines: string[]) => Promise<void>,
+  timeLimitMs = 5000,
+): Promise<void> {
   const lines: string[] = [];
   const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [caPem] }, validatorTimeLimitMs: timeLimitMs });
   const provider = new GatedConnectionProvider(service);
-  const controller = new WorkspaceValidatorController(service, { watch: false, log: (level: LogLevel, message: string) => lines.push(`[${level}] ${message}`) });
+  const controller = new WorkspaceValidatorController(service, {
+    watch: false,
+    log: (level: LogLevel, message: string) => lines.push(`[${level}] ${message}`),
+  });
   const file = join(dir, `validator-${Math.random().toString(36).slice(2)}.ts`);
   writeFileSync(file, source);
   try {
@@ -61,11 +68,16 @@ export default function validate(input: ValidationInput) {
     const text = lines.join('\n');
     assert.match(text, /\[info\] validator validator-\w+\.ts: checking 127\.0\.0\.1/);
     assert.match(text, /\[warn\] validator validator-\w+\.ts: about to fail for 127\.0\.0\.1/);
-    assert.match(text, new RegExp(`\\[error\\] validator validator-\\w+\\.ts: validate\\(\\) threw for 127\\.0\\.0\\.1:${server.port}: refusing 127\\.0\\.0\\.1 \\(at .*validator-\\w+\\.ts:6:9\\); the certificate is declined`));
+    assert.match(
+      text,
+      new RegExp(
+        `\\[error\\] validator validator-\\w+\\.ts: validate\\(\\) threw for 127\\.0\\.0\\.1:${server.port}: refusing 127\\.0\\.0\\.1 \\(at .*validator-\\w+\\.ts:6:9\\); the certificate is declined`,
+      ),
+    );
   });
 });
 
-test('a validator stuck in a loop: the log line and the job\'s error name the .ts file and the line of the loop', async () => {
+test("a validator stuck in a loop: the log line and the job's error name the .ts file and the line of the loop", async () => {
   const source = `import type { ValidationInput } from 'managed-downloads/validator';
 
 export default function validate(input: ValidationInput) {
@@ -77,8 +89,14 @@ export default function validate(input: ValidationInput) {
     source,
     async (attempt, lines) => {
       const answer = await attempt();
-      assert.match(answer.error?.message ?? '', /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), stuck at .*validator-\w+\.ts:5:3; the validator process was stopped/);
-      assert.match(lines.join('\n'), /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(stuck at .*validator-\w+\.ts:5:3\); the validator process was stopped/);
+      assert.match(
+        answer.error?.message ?? '',
+        /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), stuck at .*validator-\w+\.ts:5:3; the validator process was stopped/,
+      );
+      assert.match(
+        lines.join('\n'),
+        /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(stuck at .*validator-\w+\.ts:5:3\); the validator process was stopped/,
+      );
     },
     300,
   );
@@ -90,10 +108,16 @@ test('a validator awaiting a promise that never settles is reported as waiting, 
     async (attempt, lines) => {
       const answer = await attempt();
       const message = answer.error?.message ?? '';
-      assert.match(message, /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts;/);
+      assert.match(
+        message,
+        /did not answer within 300 ms \(setting managedDownloads\.validatorTimeLimit\), waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts;/,
+      );
       assert.doesNotMatch(message, /stuck at|\.ts:\d+/);
       const text = lines.join('\n');
-      assert.match(text, /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts\)/);
+      assert.match(
+        text,
+        /\[error\] validator validator-\w+\.ts: validate\(\) for 127\.0\.0\.1:\d+ did not answer within 300 ms \(waiting: the worker's thread was idle, so the call awaits a promise that never settles, in .*validator-\w+\.ts\)/,
+      );
       assert.doesNotMatch(text, /stuck at/);
     },
     300,
@@ -106,7 +130,10 @@ test("a pin set's expiry warning is logged when the validator loads", async () =
 export default certificatePolicy({ rules: [pinSet({ hosts: ['downloads.example.com'], pins: ['sha256/${Buffer.alloc(32, 1).toString('base64')}'], backupPins: ['sha256/${Buffer.alloc(32, 2).toString('base64')}'], expires: '${soon}' })] });
 `;
   await withController(source, async (attempt, lines) => {
-    assert.match(lines.join('\n'), new RegExp(`\\[warn\\] validator validator-\\w+\\.ts: pin set for downloads\\.example\\.com expires in [56] day\\(s\\), on ${soon}`));
+    assert.match(
+      lines.join('\n'),
+      new RegExp(`\\[warn\\] validator validator-\\w+\\.ts: pin set for downloads\\.example\\.com expires in [56] day\\(s\\), on ${soon}`),
+    );
     assert.equal((await attempt()).status, 200, 'another host: not pinned');
   });
 });

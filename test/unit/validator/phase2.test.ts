@@ -56,7 +56,10 @@ describe('phase 2: the workspace validator', () => {
       assert.equal((await get(agent, url(), job.id)).status, 200);
       assert.equal(server.connections, connections + 1, 'a new connection was made');
       assert.equal(v.calls().length, 1, 'the cache answered');
-      assert.deepEqual(service.cachedCertificates(job.id).map((e) => e.sha256), [c.sha256]);
+      assert.deepEqual(
+        service.cachedCertificates(job.id).map((e) => e.sha256),
+        [c.sha256],
+      );
       // Another job calls again.
       const other = workspaceJob();
       assert.equal((await get(provider.agentFor(other, 'https:'), url(), other.id)).status, 200);
@@ -174,7 +177,10 @@ describe('phase 2: the workspace validator', () => {
       assert.equal(agent.idleSocketCount, 0, 'the pooled connection accepted by the old validator was closed');
       assert.equal(service.cachedCertificates(job.id).length, 0);
       assert.equal((await get(agent, url(), job.id)).status, 200);
-      assert.deepEqual(v.calls().map((c) => c.version), [1, 2]);
+      assert.deepEqual(
+        v.calls().map((c) => c.version),
+        [1, 2],
+      );
       // Edit only the imported policy: the cache is cleared again and the new policy declines.
       loaded = nextState(service, (s) => s.status === 'loaded');
       writePolicy(dir, 'return 0x800b0109;');
@@ -284,7 +290,10 @@ describe('phase 2: the workspace validator', () => {
       // No default export.
       const noExport = nextState(service, (s) => s.status === 'compile-error');
       writeFileSync(v.file, 'export const x = 1;\n');
-      assert.match((await noExport).status === 'compile-error' ? (service.workspaceValidator as { message: string }).message : '', /no default export/);
+      assert.match(
+        (await noExport).status === 'compile-error' ? (service.workspaceValidator as { message: string }).message : '',
+        /no default export/,
+      );
       assert.ok(existsSync(v.file));
     });
   });

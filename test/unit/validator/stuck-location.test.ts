@@ -58,7 +58,10 @@ test('a thread in a synchronous loop is located at the loop: 1-based line and co
 
 test('without a source map the line of the compiled code is given, not passed off as a .ts line', async () => {
   await withWorker('started();\nfor (;;) {}', async (worker) => {
-    assert.deepEqual(locateThread(worker.threadId, SCRIPT, undefined), { kind: 'running', where: `${SCRIPT} (line 3 of the compiled code; it has no source map)` });
+    assert.deepEqual(locateThread(worker.threadId, SCRIPT, undefined), {
+      kind: 'running',
+      where: `${SCRIPT} (line 3 of the compiled code; it has no source map)`,
+    });
   });
 });
 
@@ -66,7 +69,10 @@ test('an idle thread (the call awaits a promise that never settles) is reported 
   await withWorker('new Promise(() => undefined); started();', async (worker) => {
     const found = locateThread(worker.threadId, SCRIPT, identityMapper);
     assert.deepEqual(found, { kind: 'idle' });
-    assert.match(describeStuck(found, SCRIPT), /^waiting: the worker's thread was idle, so the call awaits a promise that never settles, in \/nowhere\/stuck-probe-validator\.js$/);
+    assert.match(
+      describeStuck(found, SCRIPT),
+      /^waiting: the worker's thread was idle, so the call awaits a promise that never settles, in \/nowhere\/stuck-probe-validator\.js$/,
+    );
   });
 });
 
@@ -76,10 +82,20 @@ test('a thread that already exited: unknown, without throwing', async () => {
   await worker.terminate();
   const found = locateThread(threadId, SCRIPT, undefined);
   assert.equal(found.kind, 'unknown');
-  assert.match(describeStuck(found, SCRIPT), /a loop, or a promise that never settles, in \/nowhere\/stuck-probe-validator\.js; where it was stuck is unknown: /);
+  assert.match(
+    describeStuck(found, SCRIPT),
+    /a loop, or a promise that never settles, in \/nowhere\/stuck-probe-validator\.js; where it was stuck is unknown: /,
+  );
 });
 
 test('a stack with no frame in the validator: elsewhere, at its top frame', () => {
-  const found = locateInStack({ message: 'GetReport', stack: ['at listOnTimeout (node:internal/timers:573:17)', 'at process.processTimers (node:internal/timers:514:7)'] }, SCRIPT, identityMapper);
+  const found = locateInStack(
+    {
+      message: 'GetReport',
+      stack: ['at listOnTimeout (node:internal/timers:573:17)', 'at process.processTimers (node:internal/timers:514:7)'],
+    },
+    SCRIPT,
+    identityMapper,
+  );
   assert.deepEqual(found, { kind: 'elsewhere', where: 'node:internal/timers:573:17' });
 });

@@ -28,13 +28,17 @@ test('a call made while a timed-out worker is probed runs on a fresh worker and 
 `,
   );
   const lines: string[] = [];
-  const validator = await WorkerValidator.start(await compileValidator(file), { log: (level, message) => lines.push(`[${level}] ${message}`) });
+  const validator = await WorkerValidator.start(await compileValidator(file), {
+    log: (level, message) => lines.push(`[${level}] ${message}`),
+  });
   try {
     const limitMs = 300;
     const hung = validator.validate(callFor('idle'), limitMs);
     // Started just after the time-out, while the idle worker is probed (that takes a while: an idle
     // thread is recognised by not pausing); it lasts until well after the old worker has exited.
-    const during = new Promise<Awaited<ReturnType<WorkerValidator['validate']>>>((resolve) => setTimeout(() => resolve(validator.validate(callFor('slow'), 5000)), limitMs + 20));
+    const during = new Promise<Awaited<ReturnType<WorkerValidator['validate']>>>((resolve) =>
+      setTimeout(() => resolve(validator.validate(callFor('slow'), 5000)), limitMs + 20),
+    );
     const timedOut = await hung;
     assert.equal(timedOut.kind, 'unavailable');
     assert.match(timedOut.kind === 'unavailable' ? timedOut.reason : '', /waiting: the worker's thread was idle/);
