@@ -52,9 +52,18 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     this.historySubscription = history?.onDidChange(() => {
       // A job is recorded when it finishes but shows under History only once it leaves the list: redraw only
       // when what History shows changed, so a finishing job costs no root refresh.
-      const shown = this.pastSignature();
+      const entries = this.pastEntries();
+      const shown = JSON.stringify(entries);
       if (shown === this.shownHistory) return;
+      const wasShown = this.shownHistory !== '' && this.shownHistory !== '[]';
       this.shownHistory = shown;
+      // History was there and stays (e.g. a full History dropped its oldest entry): only its node is redrawn.
+      if (wasShown && entries.length && this.historyGroup) {
+        this.historyGroup.update(entries.length);
+        this.stats.itemRefreshes++;
+        this.changeEmitter.fire([this.historyGroup]);
+        return;
+      }
       this.stats.rootRefreshes++;
       this.changeEmitter.fire(undefined);
     });
@@ -219,6 +228,9 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     }
     for (const id of [...this.items.keys()]) if (!this.model.get(id)) this.items.delete(id);
     if (change.structural) {
+      // The root redraw shows History as it is now (a job that left the list moved there); noted here rather
+      // than in getChildren, which VS Code calls only while the view is visible.
+      this.shownHistory = this.pastSignature();
       this.stats.rootRefreshes++;
       this.changeEmitter.fire(undefined);
       return;

@@ -103,6 +103,9 @@ describe('UI: the Jobs tree', () => {
 
   it('refreshes only the job that changed, not the whole tree', async () => {
     const { hooks, engine } = await extensionApi();
+    // A History left full by earlier tests drops its oldest entry when this job finishes, a real change of
+    // another node: start from an empty one so that this job is the only thing that changes.
+    hooks.history.clear();
     const folder = downloadFolder('tree-incremental');
     const jobId = (await vscode.commands.executeCommand(
       'managedDownloads.newDownload',
@@ -124,6 +127,36 @@ describe('UI: the Jobs tree', () => {
       'only the changed job was refreshed',
     );
     assert.equal(hooks.tree.stats.rootRefreshes, before.rootRefreshes, 'no root refresh for progress and state changes of a known job');
+  });
+
+  it('redraws only the History node when a full History drops its oldest entry for a new one', async () => {
+    const { hooks } = await extensionApi();
+    hooks.history.clear();
+    const finished = (n: number) =>
+      ({ id: `history-fill-${n}`, displayName: `Filled ${n}`, state: JobState.CANCELLED, files: [] }) as unknown as Parameters<
+        typeof hooks.history.record
+      >[0];
+    for (let n = 0; n < 200; n++) hooks.history.record(finished(n));
+    hooks.model.flush();
+    const roots = hooks.tree.getChildren() as TreeNode[];
+    const group = roots.find((r) => r.kind === 'history');
+    assert.ok(group, 'the History node is shown');
+    assert.equal(group.description, '200');
+    const before = { ...hooks.tree.stats };
+    const fired: unknown[] = [];
+    const sub = hooks.tree.onDidChangeTreeData((e) => fired.push(e));
+    hooks.history.record(finished(200));
+    sub.dispose();
+    assert.equal(hooks.tree.stats.rootRefreshes, before.rootRefreshes, 'no root refresh');
+    assert.deepEqual(fired, [[group]], 'one refresh, of the History node');
+    const entries = hooks.tree.getChildren(group) as TreeNode[];
+    assert.equal(entries.length, 200);
+    assert.ok(
+      entries.some((e) => e.kind === 'historyEntry' && e.jobId === 'history-fill-200'),
+      'the new entry is there',
+    );
+    assert.ok(!entries.some((e) => e.kind === 'historyEntry' && e.jobId === 'history-fill-0'), 'the oldest is gone');
+    hooks.history.clear();
   });
 
   it('shows an error child with the code, and a short error as the description', async () => {
