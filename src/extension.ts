@@ -2,13 +2,14 @@
 // settings, and returns the public API. Everything here is wiring; the parts live in src/ui and src/core.
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
+import { formatError } from './core/errors';
 import type { DownloadEngine } from './core/jobs/model';
 import { certificateUi, followCertificates, forwardApiValidators } from './ui/certificateWiring';
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { validatorAuthoringCommands } from './ui/commands/validatorAuthoring';
-import { CommandRunner, describeError } from './ui/commands/runner';
+import { CommandRunner } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
 import { followViewContext, manageCommands } from './ui/commands/manage';
 import { DownloadHistory, recordFinishedJobs } from './ui/history';
@@ -210,7 +211,10 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
   // The welcome view ("No download jobs yet") waits until that is known, so it never flashes over real jobs.
   const showFailure = (err: unknown) => {
-    treeView.message = vscode.l10n.t('The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).', describeError(err));
+    treeView.message = vscode.l10n.t(
+      'The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).',
+      formatError(err, 'message'),
+    );
   };
   // A window that only follows another's store keeps the message that says so (followLease).
   const openForView = () => host.get().then((engine) => void (isFollower(engine) || (treeView.message = undefined)), showFailure);
