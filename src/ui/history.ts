@@ -7,6 +7,7 @@
 import { Emitter, type Disposable as IDisposable, type Event } from '../core/event';
 import { Disposable } from '../core/lifecycle';
 import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { isFinal } from './jobActions';
 import type { JobsModel } from './jobsModel';
 
 export const MAX_HISTORY_ENTRIES = 200;
@@ -43,7 +44,7 @@ export interface HistoryStorage {
 
 /** The entry of a job in its final state, or undefined when the job has not finished. */
 export function entryFromJob(job: JobSnapshot, finishedAt: string): HistoryEntry | undefined {
-  if (job.state !== JobState.ACKNOWLEDGED && job.state !== JobState.CANCELLED) return undefined;
+  if (!isFinal(job.state)) return undefined;
   const completed = job.state === JobState.ACKNOWLEDGED;
   return {
     jobId: job.id,
