@@ -9,7 +9,7 @@ import type { CertificateService } from '../../core/tls/service';
 import type { CertificateUi } from '../certificates';
 import { jobIdsFromArgs, requireJob } from '../pickers';
 import { endpointSummaries, rejectionsMarkdown } from '../rejectionsMarkdown';
-import { settings } from '../settings';
+import { configuredValidatorFile } from '../../validator/vscode-validator';
 import type { CommandContext, CommandDefinition } from './context';
 import { CommandIds } from './ids';
 
@@ -61,14 +61,6 @@ export class RejectionsDocumentProvider extends Disposable implements vscode.Tex
   }
 }
 
-/** The validator file the setting names, resolved against the first workspace folder. */
-function validatorPath(): string | undefined {
-  const configured = settings.certificateValidator();
-  if (!configured) return undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return path.isAbsolute(configured) || !folder ? configured : path.join(folder, configured);
-}
-
 function openSettingAction(): () => Thenable<unknown> {
   return () => vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'managedDownloads.certificateValidator');
 }
@@ -78,7 +70,8 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
     {
       id: CommandIds.openValidator,
       handler: async () => {
-        const file = validatorPath();
+        // The file the validator binding loads, by the binding's own reading of the setting.
+        const file = configuredValidatorFile();
         if (!file) {
           ctx.messages.show(
             'info',
