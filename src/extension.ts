@@ -2,13 +2,14 @@
 // settings, and returns the public API. Everything here is wiring; the parts live in src/ui and src/core.
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
+import { formatError } from './core/errors';
 import type { DownloadEngine } from './core/jobs/model';
 import { certificateUi, followCertificates, forwardApiValidators } from './ui/certificateWiring';
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { validatorAuthoringCommands } from './ui/commands/validatorAuthoring';
-import { CommandRunner, describeError } from './ui/commands/runner';
+import { CommandRunner } from './ui/commands/runner';
 import { viewCommands } from './ui/commands/view';
 import { followViewContext, manageCommands } from './ui/commands/manage';
 import { DownloadHistory, recordFinishedJobs } from './ui/history';
@@ -35,7 +36,26 @@ import { JobTreeProvider } from './ui/tree/provider';
 import { WindowLiveness } from './ui/windowLiveness';
 import { useTranslator } from './ui/l10n';
 
-let engines: EngineHost | undefined;
+/**
+ * What deactivate releases, in this order: the engine first (it stops the transfers and gives up the store's
+ * lease, which takes a moment, so another window can take over), then the connection path those transfers
+ * used. Everything else is in the extension context's subscriptions, which VS Code disposes after deactivate.
+ */
+class Running {
+  constructor(
+    readonly engines: EngineHost,
+    readonly connections: ConnectionHost,
+  ) {}
+
+  async dispose(): Promise<void> {
+    // The engine writes its store as it goes; disposing stops the transfers so the next start resumes them.
+    await this.engines.dispose();
+    this.connections.dispose();
+  }
+}
+
+/** The one piece of module state: set by activate, released by deactivate. */
+let running: Running | undefined;
 
 /** Context key: the job list is known (loaded, or the store is empty); the welcome view waits for it. */
 const READY_CONTEXT = 'managedDownloads.ready';
@@ -43,7 +63,6 @@ const READY_CONTEXT = 'managedDownloads.ready';
 function setReady(): void {
   void vscode.commands.executeCommand('setContext', READY_CONTEXT, true);
 }
-let connectionHost: ConnectionHost | undefined;
 
 /**
  * The engine is loaded on first use, so activating costs little when there is nothing to do. Through the store's
@@ -97,18 +116,20 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
 
   // Jobs belong to the workspace; without a folder open they go to the extension's global storage.
   const storeDir = workspaceStoreDir(context);
-  const connections = (connectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => engines?.current?.getJob(id), log));
+  // The job lookup is called only once a connection is made, by which time `host` exists.
+  const connections: ConnectionHost = new ConnectionHost(context, rejectionLogPath(storeDir), (id) => host.current?.getJob(id), log);
   const headerSecrets = new HeaderSecrets(context.secrets);
   const certificateSecrets = new ClientCertificateSecrets(context.secrets);
   const liveness = new WindowLiveness(() => vscode.commands.executeCommand('setContext', 'managedDownloads.windowAnswers', true), {
     log: (m) => log.info(`[Window] ${m}`),
   });
   context.subscriptions.push(liveness);
-  const host = (engines = new EngineHost(
+  const host: EngineHost = new EngineHost(
     storeDir,
     (dir) => openEngine(dir, connections, log, headerSecrets, certificateSecrets, liveness),
     log.child('Engine'),
-  ));
+  );
+  running = new Running(host, connections);
   const model = new JobsModel();
   const tree = new JobTreeProvider(model);
   // Kept with the workspace, as its jobs are (the store is per workspace too).
@@ -190,7 +211,10 @@ export function activate(context: vscode.ExtensionContext): ManagedDownloadsApi 
   // Unfinished jobs resume at once; with an empty store the engine waits until something needs it.
   // The welcome view ("No download jobs yet") waits until that is known, so it never flashes over real jobs.
   const showFailure = (err: unknown) => {
-    treeView.message = vscode.l10n.t('The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).', describeError(err));
+    treeView.message = vscode.l10n.t(
+      'The jobs could not be loaded: {0}; see the log (Managed Downloads: Show Log).',
+      formatError(err, 'message'),
+    );
   };
   // A window that only follows another's store keeps the message that says so (followLease).
   const openForView = () => host.get().then((engine) => void (isFollower(engine) || (treeView.message = undefined)), showFailure);
@@ -227,9 +251,7 @@ function registerTestHooks(hooks: InternalTestingHooks): vscode.Disposable {
 }
 
 export async function deactivate(): Promise<void> {
-  // The engine writes its store as it goes; disposing stops the transfers so the next start resumes them.
-  await engines?.dispose();
-  engines = undefined;
-  connectionHost?.dispose();
-  connectionHost = undefined;
+  const stopping = running;
+  running = undefined;
+  await stopping?.dispose();
 }

@@ -2,7 +2,7 @@
 // name, its HRESULT and a message that says what to do (one JSON object with --json), never a stack trace. A
 // failure that is not a BitsError is given a code here too: a file-system errno (read-only, full disk, a file in
 // the way) by what it means, anything else as E_FAIL, an internal error whose stack only --verbose shows.
-import { BitsError, codeName, Codes, ErrorContext, fileSystemError, formatCode } from '../core/errors';
+import { BitsError, codeName, Codes, ErrorContext, fileSystemError, formatCode, formatError } from '../core/errors';
 import { EXIT_FAILED, EXIT_STORE_BUSY, EXIT_USAGE, type CliIO } from './outcome';
 import { UsageError } from './usage';
 
@@ -43,7 +43,7 @@ export function errorJson(err: BitsError) {
 
 /** `BG_E_EMPTY (0x80200003): There are no files...`: how every error line of the CLI reads. */
 export function errorLine(err: BitsError): string {
-  return `managed-downloads: ${codeName(err.code)} (${formatCode(err.code)}): ${err.message}`;
+  return `managed-downloads: ${formatError(err, 'line')}`;
 }
 
 export function exitCodeFor(err: BitsError): number {

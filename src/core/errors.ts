@@ -167,7 +167,32 @@ export class BitsError extends Error {
 
   /** `BG_E_EMPTY (0x80200003): There are no files...` */
   override toString(): string {
-    return `${codeName(this.code)} (${formatCode(this.code)}): ${this.message}`;
+    return formatError(this, 'line');
+  }
+}
+
+/**
+ * How an error reads. The code's name is what a person searches for; the hex HRESULT is what BITS and Windows print.
+ * - 'line': `BG_E_EMPTY (0x80200003): There are no files...`: a line of its own (the CLI, BitsError.toString).
+ * - 'message': `There are no files... (BG_E_EMPTY)`: the words first, in a message VS Code shows.
+ * - 'log': `There are no files... (BG_E_EMPTY) [0x80200003]`: the message, with the hex for whoever reads the log.
+ */
+export type ErrorForm = 'line' | 'message' | 'log';
+
+/**
+ * The one formatter of errors: every place that shows an error's code and message goes through it. An error
+ * that is not a BitsError has no code: it reads as its message (anything else as its string).
+ */
+export function formatError(err: unknown, form: ErrorForm): string {
+  if (!(err instanceof BitsError)) return err instanceof Error ? err.message : String(err);
+  const name = codeName(err.code);
+  switch (form) {
+    case 'line':
+      return `${name} (${formatCode(err.code)}): ${err.message}`;
+    case 'message':
+      return `${err.message} (${name})`;
+    case 'log':
+      return `${err.message} (${name}) [${formatCode(err.code)}]`;
   }
 }
 

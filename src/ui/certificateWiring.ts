@@ -2,12 +2,13 @@
 // the tree's certificate children, the rejections document, the API's setCertificateValidator, and
 // forgetting finished jobs' validator state.
 import type * as vscode from 'vscode';
-import { JobState, type DownloadEngine } from '../core/jobs/model';
+import type { DownloadEngine } from '../core/jobs/model';
 import type { CertificateUi } from './certificates';
 import type { RejectionsDocumentProvider } from './commands/certificates';
 import type { ConnectionHost } from './connectionHost';
 import type { Connections } from './connections';
 import type { EngineHost } from './engineHost';
+import { isFinal } from './jobActions';
 import type { ApiClients } from './publicApi';
 import type { JobTreeProvider } from './tree/provider';
 
@@ -50,7 +51,7 @@ export function followCertificates(
     service.onDidResetConnections((e) => tree.refreshJobs(e.jobIds)),
     service.rejections.onDidRecord((r) => tree.refreshJobs([r.jobId])),
     engine.onDidChangeJob((e) => {
-      if (e.kind === 'state' && (e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED)) service.forgetJob(e.job.id);
+      if (e.kind === 'state' && isFinal(e.job.state)) service.forgetJob(e.job.id);
     }),
   ];
 }

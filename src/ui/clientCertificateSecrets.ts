@@ -5,8 +5,9 @@
 // sees the latest write of any window. Every call has a time limit (secretStorageCalls.ts).
 import type * as vscode from 'vscode';
 import { BitsError, Codes } from '../core/errors';
+import { isFinal } from './jobActions';
 import { secretCall, SECRET_STORAGE_TIME_LIMIT_MS } from './secretStorageCalls';
-import { JobState, type ClientCertificateSpec, type DownloadEngine, type JobSnapshot } from '../core/jobs/model';
+import type { ClientCertificateSpec, DownloadEngine, JobSnapshot } from '../core/jobs/model';
 import {
   checkClientCertificateSpec,
   loadClientCertificate,
@@ -135,7 +136,7 @@ export function specFromApiOptions(options: unknown): { spec: ClientCertificateS
 export function forgetFinishedCertificates(engine: DownloadEngine, secrets: ClientCertificateSecrets): { dispose(): void } {
   return engine.onDidChangeJob((e) => {
     // On the transition only: a window that takes over the store replays every job as 'modified'.
-    const finished = e.kind === 'state' && (e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED);
+    const finished = e.kind === 'state' && isFinal(e.job.state);
     if ((finished || e.kind === 'removed') && e.job.clientCertificate && needsSecret(e.job.clientCertificate))
       void secrets.forget(e.job.id).catch(() => undefined);
   });

@@ -4,6 +4,7 @@
 // errors show in the editor even before any download.
 import type * as vscode from 'vscode';
 import type { JobSnapshot } from '../core/jobs/model';
+import { Disposable } from '../core/lifecycle';
 import type { WorkspaceValidatorBinding } from '../validator/vscode-validator';
 import type { Connections } from './connections';
 import type { Logger } from './log';
@@ -13,7 +14,7 @@ export interface OpenConnections {
   readonly validator: WorkspaceValidatorBinding;
 }
 
-export class ConnectionHost implements vscode.Disposable {
+export class ConnectionHost extends Disposable {
   private opening: Promise<OpenConnections> | undefined;
   private opened: OpenConnections | undefined;
 
@@ -22,7 +23,9 @@ export class ConnectionHost implements vscode.Disposable {
     private readonly rejectionLogFile: string,
     private readonly jobLookup: (jobId: string) => JobSnapshot | undefined,
     private readonly log: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   get current(): OpenConnections | undefined {
     return this.opened;
@@ -39,15 +42,15 @@ export class ConnectionHost implements vscode.Disposable {
       import('./connections.js'),
       import('../validator/vscode-validator.js'),
     ]);
-    const connections = new Connections(this.rejectionLogFile, this.jobLookup, this.log.child('Certificates'));
+    const connections = this._register(new Connections(this.rejectionLogFile, this.jobLookup, this.log.child('Certificates')));
     const validator = attachWorkspaceValidator(this.context, connections.service, this.log.child('Validator'));
     this.opened = { connections, validator };
     return this.opened;
   }
 
   /** The validator binding is disposed with the extension context's subscriptions, where it registered itself. */
-  dispose(): void {
-    this.opened?.connections.dispose();
+  override dispose(): void {
+    super.dispose();
     this.opened = undefined;
   }
 }

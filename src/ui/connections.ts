@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobSnapshot } from '../core/jobs/model';
+import { Disposable, toDisposable } from '../core/lifecycle';
 import { GatedConnectionProvider } from '../core/net/connection-provider';
 import type { ProxySettings } from '../core/net/proxy-settings';
 import { CertificateService } from '../core/tls/service';
@@ -32,10 +33,9 @@ function extraCaFiles(): string[] {
   return settings.extraCaFiles().map((f) => (path.isAbsolute(f) || !folder ? f : path.join(folder, f)));
 }
 
-export class Connections implements vscode.Disposable {
+export class Connections extends Disposable {
   readonly service: CertificateService;
   readonly provider: GatedConnectionProvider;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   /**
    * @param rejectionLogFile where rejections are kept across restarts
@@ -46,14 +46,17 @@ export class Connections implements vscode.Disposable {
     jobLookup: (jobId: string) => JobSnapshot | undefined,
     private readonly log: Logger,
   ) {
+    super();
     this.service = new CertificateService({
       trust: { extraCaFiles: extraCaFiles() },
       rejectionLog: { file: rejectionLogFile },
       validatorTimeLimitMs: settings.validatorTimeLimitMs(),
     });
+    // Registered first, so it is released last: after the listeners that use it.
+    this._register(toDisposable(() => void this.service.dispose()));
     this.provider = new GatedConnectionProvider(this.service, { proxy: proxySettings(), jobLookup });
     this.reportTrustProblems();
-    this.subscriptions.push(
+    this._register(
       onSettingsChanged([SettingKeys.extraCaFiles, SettingKeys.validatorTimeLimit], (changed) => {
         if (changed.includes(SettingKeys.extraCaFiles)) {
           this.service.setTrustOptions({ extraCaFiles: extraCaFiles() });
@@ -62,6 +65,8 @@ export class Connections implements vscode.Disposable {
         }
         if (changed.includes(SettingKeys.validatorTimeLimit)) this.service.setValidatorTimeLimit(settings.validatorTimeLimitMs());
       }),
+    );
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!PROXY_KEYS.some((k) => e.affectsConfiguration(k))) return;
         this.provider.setProxySettings(proxySettings());
@@ -74,10 +79,5 @@ export class Connections implements vscode.Disposable {
     // Building the trust store reads the CA files: do it now so a wrong path shows in the log at once.
     this.service.trust();
     for (const problem of this.service.trustProblems) this.log.warn(problem);
-  }
-
-  dispose(): void {
-    this.subscriptions.forEach((s) => s.dispose());
-    void this.service.dispose();
   }
 }

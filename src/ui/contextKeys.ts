@@ -1,16 +1,17 @@
 // Keeps the job context keys (jobContextKeys.ts) current as the job list changes. Sets a key only when its
 // value changes: setContext is a round trip to the workbench, and jobs change several times a second.
 import * as vscode from 'vscode';
+import { Disposable } from '../core/lifecycle';
 import { jobContextKeyValues, type JobContextKey } from './jobContextKeys';
 import type { JobsModel } from './jobsModel';
 
-export class ContextKeys implements vscode.Disposable {
+export class ContextKeys extends Disposable {
   private readonly values = new Map<JobContextKey, boolean>();
-  private readonly subscription: { dispose(): void };
 
   constructor(private readonly model: JobsModel) {
+    super();
     this.update();
-    this.subscription = model.onDidChange(() => this.update());
+    this._register(model.onDidChange(() => this.update()));
   }
 
   /** The value last set for a key (the integration tests read it; VS Code offers no way to). */
@@ -24,9 +25,5 @@ export class ContextKeys implements vscode.Disposable {
       this.values.set(key, value);
       void vscode.commands.executeCommand('setContext', key, value);
     }
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
   }
 }

@@ -3,9 +3,10 @@
 import * as fs from 'node:fs/promises';
 import type * as vscode from 'vscode';
 import { t } from './l10n';
-import { JobState, type DownloadEngine } from '../core/jobs/model';
+import type { DownloadEngine } from '../core/jobs/model';
 import { LeasedEngine } from '../core/store/leased-engine';
 import type { HeaderSecrets } from './headerSecrets';
+import { isFinal } from './jobActions';
 import type { Logger } from './log';
 
 export class EngineHost {
@@ -87,7 +88,7 @@ export function isFollower(engine: DownloadEngine): boolean {
 export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknown>, secrets: HeaderSecrets): { dispose(): void }[] {
   const subscriptions: { dispose(): void }[] = [
     engine.onDidChangeJob((e) => {
-      if (e.kind === 'removed' || e.job.state === JobState.ACKNOWLEDGED || e.job.state === JobState.CANCELLED) {
+      if (e.kind === 'removed' || isFinal(e.job.state)) {
         if (!(engine instanceof LeasedEngine) || engine.role === 'holder') {
           // A keychain that does not answer (a lost window) leaves the entry for the next finish or clean-up.
           secrets.forget(e.job.id).catch(() => undefined);

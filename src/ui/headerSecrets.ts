@@ -5,24 +5,28 @@
 // through SecretStorage's change event, which drops the value cached here. Every call has a time limit
 // (secretStorageCalls.ts).
 import type * as vscode from 'vscode';
+import { Disposable, toDisposable } from '../core/lifecycle';
 import { secretCall, SECRET_STORAGE_TIME_LIMIT_MS } from './secretStorageCalls';
 
 const KEY_PREFIX = 'managedDownloads.writeOnlyHeaders/';
 
-export class HeaderSecrets implements vscode.Disposable {
+export class HeaderSecrets extends Disposable {
   /** Read once per job and kept in memory, so requests do not wait on the keychain. */
   private readonly cache = new Map<string, Record<string, string>>();
   /** Bumped when a job's entry changes, so a read that began before the change does not cache the old value. */
   private readonly generations = new Map<string, number>();
-  private readonly changes: vscode.Disposable;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly timeLimitMs = SECRET_STORAGE_TIME_LIMIT_MS,
   ) {
-    this.changes = secrets.onDidChange((e) => {
-      if (e.key.startsWith(KEY_PREFIX)) this.invalidate(e.key.slice(KEY_PREFIX.length));
-    });
+    super();
+    this._register(toDisposable(() => this.cache.clear()));
+    this._register(
+      secrets.onDidChange((e) => {
+        if (e.key.startsWith(KEY_PREFIX)) this.invalidate(e.key.slice(KEY_PREFIX.length));
+      }),
+    );
   }
 
   private invalidate(jobId: string): void {
@@ -85,10 +89,5 @@ export class HeaderSecrets implements vscode.Disposable {
       this.timeLimitMs,
     );
     this.cache.set(jobId, headers);
-  }
-
-  dispose(): void {
-    this.changes.dispose();
-    this.cache.clear();
   }
 }

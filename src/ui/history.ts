@@ -4,8 +4,10 @@
 // its list on the next start, so a job that finished before a reload would otherwise be lost.
 // Bounded (entries and files per entry) because it lives in VS Code's workspace state, which is read whole.
 // Pure (no vscode import): the storage is anything with Memento's get/update.
-import { Emitter, type Disposable, type Event } from '../core/event';
+import { Emitter, type Disposable as IDisposable, type Event } from '../core/event';
+import { Disposable } from '../core/lifecycle';
 import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { isFinal } from './jobActions';
 import type { JobsModel } from './jobsModel';
 
 export const MAX_HISTORY_ENTRIES = 200;
@@ -42,7 +44,7 @@ export interface HistoryStorage {
 
 /** The entry of a job in its final state, or undefined when the job has not finished. */
 export function entryFromJob(job: JobSnapshot, finishedAt: string): HistoryEntry | undefined {
-  if (job.state !== JobState.ACKNOWLEDGED && job.state !== JobState.CANCELLED) return undefined;
+  if (!isFinal(job.state)) return undefined;
   const completed = job.state === JobState.ACKNOWLEDGED;
   return {
     jobId: job.id,
@@ -103,9 +105,9 @@ export function parseHistory(stored: unknown, max = MAX_HISTORY_ENTRIES): Histor
   return entries;
 }
 
-export class DownloadHistory implements Disposable {
+export class DownloadHistory extends Disposable {
   private entries: HistoryEntry[];
-  private readonly changeEmitter = new Emitter<void>();
+  private readonly changeEmitter = this._register(new Emitter<void>());
   /** Writes in order, so the last one stored is the newest list. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -115,6 +117,7 @@ export class DownloadHistory implements Disposable {
     private readonly storage: HistoryStorage,
     private readonly max = MAX_HISTORY_ENTRIES,
   ) {
+    super();
     this.entries = parseHistory(storage.get(HISTORY_STATE_KEY), max);
   }
 
@@ -160,14 +163,10 @@ export class DownloadHistory implements Disposable {
     this.writing = this.writing.then(() => Promise.resolve(this.storage.update(HISTORY_STATE_KEY, snapshot))).catch(() => undefined);
     this.changeEmitter.fire();
   }
-
-  dispose(): void {
-    this.changeEmitter.dispose();
-  }
 }
 
 /** Records every job of `model` that reaches its final state (each once: a later event replaces the entry). */
-export function recordFinishedJobs(model: JobsModel, history: DownloadHistory): Disposable {
+export function recordFinishedJobs(model: JobsModel, history: DownloadHistory): IDisposable {
   return model.onDidChange((change) => {
     for (const e of change.events) {
       if (e.kind === 'state') history.record(e.job);

@@ -3,7 +3,7 @@
 // Built on the engine's own verb table (core/jobs/states), narrowed to what is worth offering a person
 // (Resume on a job that is already running is allowed by BITS but does nothing). Pure (no vscode import).
 import { JobState, type FileRecord, type JobSnapshot } from '../core/jobs/model';
-import { isVerbAllowed } from '../core/jobs/states';
+import { ACTIVE_STATES, FINAL_STATES, isVerbAllowed } from '../core/jobs/states';
 
 export type JobAction = 'resume' | 'suspend' | 'cancel' | 'complete' | 'retryNow' | 'setPriority' | 'addFile';
 
@@ -18,20 +18,21 @@ export const capabilityOf: Record<JobAction, string> = {
   addFile: 'canAddFile',
 };
 
+// The states themselves are the engine's (core/jobs/states); these name the groups the UI asks about.
+
+/** Completed (ACKNOWLEDGED) or cancelled: nothing more can happen to the job (the engine's FINAL_STATES). */
 export function isFinal(state: JobState): boolean {
-  return state === JobState.ACKNOWLEDGED || state === JobState.CANCELLED;
+  return FINAL_STATES.has(state);
 }
 
-/** The engine is working on it: counted in the view's badge. */
-export function isActive(state: JobState): boolean {
-  return (
-    state === JobState.QUEUED || state === JobState.CONNECTING || state === JobState.TRANSFERRING || state === JobState.TRANSIENT_ERROR
-  );
-}
-
-/** Bytes are moving or about to: what the status bar follows. */
+/** Bytes are moving or about to (the engine's ACTIVE_STATES): what the status bar follows. */
 export function isTransferring(state: JobState): boolean {
-  return state === JobState.QUEUED || state === JobState.CONNECTING || state === JobState.TRANSFERRING;
+  return ACTIVE_STATES.has(state);
+}
+
+/** The engine is working on it, or will again after a retry delay: counted in the view's badge. */
+export function isActive(state: JobState): boolean {
+  return isTransferring(state) || state === JobState.TRANSIENT_ERROR;
 }
 
 export function canDo(job: JobSnapshot, action: JobAction): boolean {

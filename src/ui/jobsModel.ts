@@ -3,7 +3,8 @@
 // Engine events arrive per job and often; this model batches them into one change per interval, so the tree,
 // the badge and the status bar redraw only what changed, and only a few times a second.
 // Pure (no vscode import).
-import { Emitter, type Disposable, type Event } from '../core/event';
+import { Emitter, type Event } from '../core/event';
+import { Disposable, MutableDisposable, toDisposable } from '../core/lifecycle';
 import type { DownloadEngine, JobChangeEvent, JobProgress, JobSnapshot } from '../core/jobs/model';
 import { progressFromFiles } from './format';
 import { isFinal } from './jobActions';
@@ -17,26 +18,34 @@ export interface JobsChange {
   events: JobChangeEvent[];
 }
 
-export class JobsModel implements Disposable {
+export class JobsModel extends Disposable {
   private readonly jobs = new Map<string, JobSnapshot>();
   private readonly progressById = new Map<string, JobProgress>();
   private engine: DownloadEngine | undefined;
-  private subscription: Disposable | undefined;
-  private readonly changeEmitter = new Emitter<JobsChange>();
+  private readonly changeEmitter = this._register(new Emitter<JobsChange>());
+  /** The attached engine's events. */
+  private readonly subscription = this._register(new MutableDisposable());
   private pending: { structural: boolean; changed: Set<string>; events: JobChangeEvent[] } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Fires at most once per `throttleMs` with everything that changed since the last time. */
   readonly onDidChange: Event<JobsChange> = this.changeEmitter.event;
 
-  constructor(private readonly throttleMs = 150) {}
+  constructor(private readonly throttleMs = 150) {
+    super();
+    this._register(
+      toDisposable(() => {
+        if (this.timer) clearTimeout(this.timer);
+      }),
+    );
+  }
 
   /** Starts following an engine (once it is open): loads its jobs and listens to its events. */
   attach(engine: DownloadEngine): void {
-    this.subscription?.dispose();
+    this.subscription.value = undefined;
     this.engine = engine;
     for (const job of engine.listJobs()) this.store(job);
-    this.subscription = engine.onDidChangeJob((e) => this.onEngineChange(e));
+    this.subscription.value = engine.onDidChangeJob((e) => this.onEngineChange(e));
     this.queue(undefined, true);
   }
 
@@ -113,11 +122,5 @@ export class JobsModel implements Disposable {
       this.pending.events.push(event);
     }
     this.timer ??= setTimeout(() => this.flush(), this.throttleMs);
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.subscription?.dispose();
-    this.changeEmitter.dispose();
   }
 }

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { codeName, Codes, ErrorContext } from '../core/errors';
+import { Disposable } from '../core/lifecycle';
 import { JobState, type JobChangeEvent, type JobSnapshot } from '../core/jobs/model';
 import { CommandIds } from './commands/ids';
 import { revealPath } from './commands/view';
@@ -19,8 +20,7 @@ function needsAttention(job: JobSnapshot): boolean {
   );
 }
 
-export class Notifier implements vscode.Disposable {
-  private readonly subscription: { dispose(): void };
+export class Notifier extends Disposable {
   /** Job id -> error code last announced, so a job retrying the same failure is announced once. */
   private readonly announcedErrors = new Map<string, number>();
 
@@ -29,7 +29,8 @@ export class Notifier implements vscode.Disposable {
     private readonly messages: UserMessages,
     private readonly showLog: () => void,
   ) {
-    this.subscription = model.onDidChange((change) => change.events.forEach((e) => this.onEvent(e)));
+    super();
+    this._register(model.onDidChange((change) => change.events.forEach((e) => this.onEvent(e))));
   }
 
   private onEvent(e: JobChangeEvent): void {
@@ -89,9 +90,5 @@ export class Notifier implements vscode.Disposable {
       [vscode.l10n.t('Retry')]: () => vscode.commands.executeCommand(CommandIds.retryNow, job.id),
       [vscode.l10n.t('Show Log')]: () => this.showLog(),
     });
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
   }
 }

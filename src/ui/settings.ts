@@ -1,30 +1,14 @@
-// The extension's settings: keys as constants, one reader per use, values clamped to what the manifest allows.
-// Resource-scoped settings are read for the first workspace folder (jobs are per workspace).
+// The extension's settings: one reader per use, values clamped to what the manifest allows. The keys, defaults
+// and ranges are in settingDefaults.ts. Resource-scoped settings are read for the first workspace folder (jobs
+// are per workspace).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SettingDefaults, SettingKeys, type IntegerSetting, type IntegerSettingKey, type SettingKey } from './settingDefaults';
+
+export { SettingKeys, type SettingKey };
 
 export const SECTION = 'managedDownloads';
-
-/** Setting keys, relative to the `managedDownloads` section. */
-export const SettingKeys = {
-  certificateValidator: 'certificateValidator',
-  defaultDownloadFolder: 'defaultDownloadFolder',
-  maxConcurrentJobs: 'maxConcurrentJobs',
-  minimumRetryDelay: 'minimumRetryDelay',
-  noProgressTimeout: 'noProgressTimeout',
-  validatorTimeLimit: 'validatorTimeLimit',
-  extraCaFiles: 'extraCaFiles',
-  autoCompleteWhenTransferred: 'autoCompleteWhenTransferred',
-  notifyOnCompletion: 'notifyOnCompletion',
-  notifyOnError: 'notifyOnError',
-  bandwidthLimit: 'bandwidthLimit',
-  segmentedDownloads: 'segmentedDownloads',
-  segmentConnections: 'segmentConnections',
-  segmentMinSize: 'segmentMinSize',
-} as const;
-
-export type SettingKey = (typeof SettingKeys)[keyof typeof SettingKeys];
 
 /** `managedDownloads.maxConcurrentJobs`, for affectsConfiguration. */
 export function fullKey(key: SettingKey): string {
@@ -59,33 +43,38 @@ function restricted<T>(key: SettingKey, fallback: T): T {
   return seen?.globalValue ?? seen?.defaultValue ?? fallback;
 }
 
-function integer(key: SettingKey, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, from = config): number {
-  const value = from().get<number>(key, fallback);
-  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
-  return Math.min(max, Math.max(min, Math.floor(value)));
+/** A number setting, its default when unset or not a number, clamped to its range (settingDefaults.ts). */
+function integer(key: IntegerSettingKey, from = config): number {
+  const spec: IntegerSetting = SettingDefaults[key];
+  const value = from().get<number>(key, spec.default);
+  if (typeof value !== 'number' || !Number.isFinite(value)) return spec.default;
+  return Math.min(spec.maximum ?? Number.MAX_SAFE_INTEGER, Math.max(spec.minimum, Math.floor(value)));
 }
 
 export const settings = {
   /** The validator file as the setting names it (relative to the workspace folder), or '' when unset. */
-  certificateValidator: (): string => (config().get<string>(SettingKeys.certificateValidator, '') ?? '').trim(),
-  validatorTimeLimitMs: (): number => integer(SettingKeys.validatorTimeLimit, 5000, 100, 60_000),
+  certificateValidator: (): string =>
+    (config().get<string>(SettingKeys.certificateValidator, SettingDefaults.certificateValidator) ?? '').trim(),
+  validatorTimeLimitMs: (): number => integer(SettingKeys.validatorTimeLimit),
   extraCaFiles: (): string[] => {
-    const value = restricted<unknown>(SettingKeys.extraCaFiles, []);
+    const value = restricted<unknown>(SettingKeys.extraCaFiles, SettingDefaults.extraCaFiles);
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
   },
-  maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, 4, 1, 64, windowConfig),
-  /** BITS's floor is 5 s. */
-  minimumRetryDelay: (): number => integer(SettingKeys.minimumRetryDelay, 60, 5),
-  noProgressTimeout: (): number => integer(SettingKeys.noProgressTimeout, 1_209_600, 0),
-  autoCompleteWhenTransferred: (): boolean => config().get<boolean>(SettingKeys.autoCompleteWhenTransferred, true) !== false,
-  notifyOnCompletion: (): boolean => windowConfig().get<boolean>(SettingKeys.notifyOnCompletion, true) !== false,
-  notifyOnError: (): boolean => windowConfig().get<boolean>(SettingKeys.notifyOnError, true) !== false,
-  bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, 0, 0, Number.MAX_SAFE_INTEGER, windowConfig),
+  maxConcurrentJobs: (): number => integer(SettingKeys.maxConcurrentJobs, windowConfig),
+  minimumRetryDelay: (): number => integer(SettingKeys.minimumRetryDelay),
+  noProgressTimeout: (): number => integer(SettingKeys.noProgressTimeout),
+  // A boolean reads as its default unless set to the other value (`!== false` for a default of true).
+  autoCompleteWhenTransferred: (): boolean =>
+    config().get<boolean>(SettingKeys.autoCompleteWhenTransferred, SettingDefaults.autoCompleteWhenTransferred) !== false,
+  notifyOnCompletion: (): boolean =>
+    windowConfig().get<boolean>(SettingKeys.notifyOnCompletion, SettingDefaults.notifyOnCompletion) !== false,
+  notifyOnError: (): boolean => windowConfig().get<boolean>(SettingKeys.notifyOnError, SettingDefaults.notifyOnError) !== false,
+  bandwidthLimitKiBps: (): number => integer(SettingKeys.bandwidthLimit, windowConfig),
   /** Segmented downloads as the engine takes them (the size setting is in MiB). */
   segmentPolicy: (): { enabled: boolean; connections: number; minSize: number } => ({
-    enabled: windowConfig().get<boolean>(SettingKeys.segmentedDownloads, true) !== false,
-    connections: integer(SettingKeys.segmentConnections, 8, 1, 16, windowConfig),
-    minSize: integer(SettingKeys.segmentMinSize, 32, 1, 1 << 20, windowConfig) * 1024 * 1024,
+    enabled: windowConfig().get<boolean>(SettingKeys.segmentedDownloads, SettingDefaults.segmentedDownloads) !== false,
+    connections: integer(SettingKeys.segmentConnections, windowConfig),
+    minSize: integer(SettingKeys.segmentMinSize, windowConfig) * 1024 * 1024,
   }),
 
   /**
@@ -94,7 +83,7 @@ export const settings = {
    */
   defaultDownloadFolder(): string {
     const folder = firstFolder()?.uri.fsPath;
-    const configured = (restricted<string>(SettingKeys.defaultDownloadFolder, '') ?? '').trim();
+    const configured = (restricted<string>(SettingKeys.defaultDownloadFolder, SettingDefaults.defaultDownloadFolder) ?? '').trim();
     if (configured) {
       if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
       if (path.isAbsolute(configured)) return path.normalize(configured);

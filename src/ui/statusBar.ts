@@ -1,24 +1,24 @@
 // Overall progress in the status bar while anything transfers, and the number of active jobs on the view's
 // badge; both follow the JobsModel's batched changes.
 import * as vscode from 'vscode';
+import { Disposable } from '../core/lifecycle';
 import { formatDuration, formatRate, percentDone } from './format';
 import { isActive, isTransferring } from './jobActions';
 import type { JobsModel } from './jobsModel';
 
-export class ProgressIndicators implements vscode.Disposable {
+export class ProgressIndicators extends Disposable {
   readonly item: vscode.StatusBarItem;
   /** Whether the status bar item is shown (StatusBarItem does not say). */
   visible = false;
-  private readonly subscription: { dispose(): void };
-
   constructor(
     private readonly model: JobsModel,
     private readonly treeView: vscode.TreeView<unknown>,
   ) {
-    this.item = vscode.window.createStatusBarItem('managedDownloads.progress', vscode.StatusBarAlignment.Left, 5);
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('managedDownloads.progress', vscode.StatusBarAlignment.Left, 5));
     this.item.name = vscode.l10n.t('Managed Downloads');
     this.item.command = 'workbench.view.extension.managedDownloads';
-    this.subscription = model.onDidChange(() => this.update());
+    this._register(model.onDidChange(() => this.update()));
     this.update();
   }
 
@@ -62,10 +62,5 @@ export class ProgressIndicators implements vscode.Disposable {
         : vscode.l10n.t('Managed Downloads: {0}. Click to show the jobs.', names);
     this.item.show();
     this.visible = true;
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.item.dispose();
   }
 }

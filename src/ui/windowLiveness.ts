@@ -7,6 +7,7 @@
 // cannot tell. So this sends a small round trip every second and calls the window gone when one stays
 // unanswered for a few seconds; an answer (on reconnection) makes it alive again.
 import { Emitter, type Event } from '../core/event';
+import { Disposable, toDisposable } from '../core/lifecycle';
 import type { HolderLiveness } from '../core/store/leased-engine';
 
 export interface WindowLivenessOptions {
@@ -17,8 +18,8 @@ export interface WindowLivenessOptions {
   log?: (message: string) => void;
 }
 
-export class WindowLiveness implements HolderLiveness {
-  private readonly emitter = new Emitter<boolean>();
+export class WindowLiveness extends Disposable implements HolderLiveness {
+  private readonly emitter = this._register(new Emitter<boolean>());
   readonly onDidChange: Event<boolean> = this.emitter.event;
   private isAlive = true;
   private sentAt: number | undefined;
@@ -30,8 +31,10 @@ export class WindowLiveness implements HolderLiveness {
     private readonly roundTrip: () => PromiseLike<unknown>,
     private readonly options: WindowLivenessOptions = {},
   ) {
+    super();
     this.timeoutMs = options.timeoutMs ?? 4000;
     this.timer = setInterval(() => this.tick(), options.intervalMs ?? 1000);
+    this._register(toDisposable(() => clearInterval(this.timer)));
     this.timer.unref();
     this.tick();
   }
@@ -69,10 +72,5 @@ export class WindowLiveness implements HolderLiveness {
     this.isAlive = alive;
     this.options.log?.(why);
     this.emitter.fire(alive);
-  }
-
-  dispose(): void {
-    clearInterval(this.timer);
-    this.emitter.dispose();
   }
 }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { ConnectionProvider, JobSnapshot } from '../jobs/model';
+import { Disposable, toDisposable } from '../lifecycle';
 import type { CertificateService } from '../tls/service';
 import { GatedAgent, type ConnectionOpener, type GatedRequestOptions } from './gated-agent';
 import { describeProxy, resolveProxy, type ProxySettings, type ResolvedProxy } from './proxy-settings';
@@ -39,21 +40,23 @@ function originUrl(host: string, port: number, secure: boolean): URL {
   return new URL(`${secure ? 'https' : 'http'}://${net.isIPv6(host) ? `[${host}]` : host}:${port}/`);
 }
 
-export class GatedConnectionProvider implements ConnectionProvider, ConnectionOpener {
+export class GatedConnectionProvider extends Disposable implements ConnectionProvider, ConnectionOpener {
   private readonly jobs = new Map<string, JobAgents>();
   private proxy: ProxySettings;
   private readonly jobLookup?: (jobId: string) => JobSnapshot | undefined;
   private readonly connectTimeoutMs: number;
-  private readonly subscription: { dispose(): void };
 
   constructor(
     readonly service: CertificateService,
     options: GatedConnectionOptions = {},
   ) {
+    super();
     this.proxy = options.proxy ?? {};
     this.jobLookup = options.jobLookup;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-    this.subscription = service.onDidResetConnections((e) => e.jobIds.forEach((id) => this.closeJobConnections(id)));
+    // Registered first, so released last: the listener goes before the agents are destroyed.
+    this._register(toDisposable(() => [...this.jobs.keys()].forEach((id) => this.forgetJob(id))));
+    this._register(service.onDidResetConnections((e) => e.jobIds.forEach((id) => this.closeJobConnections(id))));
   }
 
   /** New proxy settings apply to new connections; pooled ones (which may go through the old proxy) are closed. */
@@ -87,11 +90,6 @@ export class GatedConnectionProvider implements ConnectionProvider, ConnectionOp
     entry?.http?.destroy();
     entry?.https?.destroy();
     this.jobs.delete(jobId);
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    for (const id of [...this.jobs.keys()]) this.forgetJob(id);
   }
 
   private jobOf(agent: GatedAgent): JobSnapshot {

@@ -4,32 +4,39 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
+import { Disposable, MutableDisposable, toDisposable } from '../../core/lifecycle';
 import type { CertificateService } from '../../core/tls/service';
 import type { CertificateUi } from '../certificates';
 import { jobIdsFromArgs, requireJob } from '../pickers';
 import { endpointSummaries, rejectionsMarkdown } from '../rejectionsMarkdown';
-import { settings } from '../settings';
+import { configuredValidatorFile } from '../../validator/vscode-validator';
 import type { CommandContext, CommandDefinition } from './context';
 import { CommandIds } from './ids';
 
 export const REJECTIONS_SCHEME = 'managed-downloads-rejections';
 
 /** The rejection log as a read-only Markdown document: all jobs, or one (its id in the query). */
-export class RejectionsDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
-  private subscription: { dispose(): void } | undefined;
+export class RejectionsDocumentProvider extends Disposable implements vscode.TextDocumentContentProvider {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<vscode.Uri>());
+  private readonly subscription = this._register(new MutableDisposable());
   private pending: ReturnType<typeof setTimeout> | undefined;
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(
     private readonly certificates: CertificateUi,
     private readonly ctx: CommandContext,
-  ) {}
+  ) {
+    super();
+    this._register(
+      toDisposable(() => {
+        if (this.pending) clearTimeout(this.pending);
+      }),
+    );
+  }
 
   /** Follows the rejection log: a flood redraws open documents a few times a second, not once per rejection. */
   follow(service: CertificateService): void {
-    this.subscription?.dispose();
-    this.subscription = service.rejections.onDidRecord(() => {
+    this.subscription.value = service.rejections.onDidRecord(() => {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
         for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === REJECTIONS_SCHEME) this.changeEmitter.fire(doc.uri);
@@ -52,20 +59,6 @@ export class RejectionsDocumentProvider implements vscode.TextDocumentContentPro
     const name = this.ctx.model.get(uri.query)?.displayName ?? uri.query;
     return rejectionsMarkdown(vscode.l10n.t('Certificate rejections of "{0}"', name), endpointSummaries(records), records);
   }
-
-  dispose(): void {
-    if (this.pending) clearTimeout(this.pending);
-    this.subscription?.dispose();
-    this.changeEmitter.dispose();
-  }
-}
-
-/** The validator file the setting names, resolved against the first workspace folder. */
-function validatorPath(): string | undefined {
-  const configured = settings.certificateValidator();
-  if (!configured) return undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return path.isAbsolute(configured) || !folder ? configured : path.join(folder, configured);
 }
 
 function openSettingAction(): () => Thenable<unknown> {
@@ -77,7 +70,8 @@ export function certificateCommands(ctx: CommandContext, certificates: Certifica
     {
       id: CommandIds.openValidator,
       handler: async () => {
-        const file = validatorPath();
+        // The file the validator binding loads, by the binding's own reading of the setting.
+        const file = configuredValidatorFile();
         if (!file) {
           ctx.messages.show(
             'info',

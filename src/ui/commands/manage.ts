@@ -4,7 +4,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BitsError, Codes } from '../../core/errors';
+import { BitsError, Codes, formatError } from '../../core/errors';
 import { pathInFolder } from '../../core/jobs/validation';
 import { againDestinations, parseDownloadUrl } from '../destinations';
 import type { DownloadHistory, HistoryEntry } from '../history';
@@ -251,7 +251,7 @@ async function runOnAll(ctx: CommandContext, jobs: { id: string; displayName: st
       done.push(job.id);
     } catch (err) {
       failed.push(job.displayName);
-      ctx.log.warn(`${verb} all: "${job.displayName}" (${job.id}): ${err instanceof Error ? err.message : String(err)}`);
+      ctx.log.warn(`${verb} all: "${job.displayName}" (${job.id}): ${formatError(err, 'log')}`);
     }
   }
   ctx.log.info(`${verb} all: ${done.length} job(s)${failed.length ? `, ${failed.length} could not` : ''}`);

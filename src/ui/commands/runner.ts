@@ -1,7 +1,7 @@
 // The one wrapper every command handler runs in: a failure becomes a clear message with "Show Log",
 // the details go to the log, and a person who dismisses a picker is not told anything went wrong.
 import * as vscode from 'vscode';
-import { BitsError, codeName, formatCode } from '../../core/errors';
+import { formatError } from '../../core/errors';
 import type { Logger } from '../log';
 import type { UserMessages } from '../messages';
 
@@ -13,11 +13,9 @@ export class UserCancelled extends Error {
   }
 }
 
-/** A message a person can act on; the code in parentheses for BitsErrors so they can search for it. */
+/** formatError's 'message' form (src/core/errors.ts), by the name the job options panel imports. */
 export function describeError(err: unknown): string {
-  if (err instanceof BitsError) return `${err.message} (${codeName(err.code)})`;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return formatError(err, 'message');
 }
 
 export class CommandRunner {
@@ -44,9 +42,8 @@ export class CommandRunner {
       return await handler(...args);
     } catch (err) {
       if (err instanceof UserCancelled) return undefined;
-      const detail = err instanceof BitsError ? ` [${formatCode(err.code)}]` : '';
-      this.log.error(`${id} failed: ${describeError(err)}${detail}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
-      this.messages.show('error', describeError(err), { [vscode.l10n.t('Show Log')]: () => this.showLog() });
+      this.log.error(`${id} failed: ${formatError(err, 'log')}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
+      this.messages.show('error', formatError(err, 'message'), { [vscode.l10n.t('Show Log')]: () => this.showLog() });
       return undefined;
     }
   }

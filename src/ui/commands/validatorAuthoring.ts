@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
+import { Disposable } from '../../core/lifecycle';
 import { SecurityFlags } from '../../core/jobs/model';
 import { DEFAULT_VALIDATOR_PATH, scaffoldValidator } from '../../validator/authoring/scaffold';
 import { refreshDeclarations } from '../../validator/authoring/declarations';
@@ -21,9 +22,9 @@ import { UserCancelled } from './runner';
 export const CERTIFICATE_CHECK_SCHEME = 'managed-downloads-certificate-check';
 
 /** The dry runs' reports as read-only Markdown documents (shown in the Markdown preview). */
-export class CertificateCheckDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class CertificateCheckDocuments extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly documents = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
 
   /** Stores a report under a URI named after its host; the same host again replaces its document. */
@@ -42,10 +43,6 @@ export class CertificateCheckDocuments implements vscode.TextDocumentContentProv
       this.documents.get(uri.toString()) ??
       vscode.l10n.t('This certificate check is no longer available: run "Managed Downloads: Test Certificate Validator on URL..." again.')
     );
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
 

@@ -3,6 +3,7 @@
 // with the changed items only, or a root refresh when jobs came or went.
 import * as vscode from 'vscode';
 import { formatCode } from '../../core/errors';
+import { Disposable, MutableDisposable } from '../../core/lifecycle';
 import type { CertificateService } from '../../core/tls/service';
 import type { DownloadHistory } from '../history';
 import { escapeMarkdown } from '../jobMarkdown';
@@ -20,11 +21,10 @@ import {
 } from './items';
 import { HistoryEntryItem, HistoryGroupItem } from './historyItems';
 
-export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+export class JobTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly items = new Map<string, JobItem>();
-  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
-  private readonly subscription: { dispose(): void };
-  private historySubscription: { dispose(): void } | undefined;
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
+  private readonly historySubscription = this._register(new MutableDisposable());
   private historySource: DownloadHistory | undefined;
   private historyGroup: HistoryGroupItem | undefined;
   /** What History showed when last drawn (its entries, as JSON). */
@@ -37,7 +37,8 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   certificates: CertificateService | undefined;
 
   constructor(private readonly model: JobsModel) {
-    this.subscription = model.onDidChange((change) => this.onModelChange(change));
+    super();
+    this._register(model.onDidChange((change) => this.onModelChange(change)));
   }
 
   getTreeItem(element: TreeNode): vscode.TreeItem {
@@ -46,10 +47,9 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   /** Finished jobs kept after they leave the list: shown under a "History" node at the end of the view. */
   set history(history: DownloadHistory | undefined) {
-    this.historySubscription?.dispose();
     this.historySource = history;
     this.shownHistory = this.pastSignature();
-    this.historySubscription = history?.onDidChange(() => {
+    this.historySubscription.value = history?.onDidChange(() => {
       // A job is recorded when it finishes but shows under History only once it leaves the list: redraw only
       // when what History shows changed, so a finishing job costs no root refresh.
       const entries = this.pastEntries();
@@ -240,11 +240,5 @@ export class JobTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscod
       this.stats.itemRefreshes += changed.length;
       this.changeEmitter.fire(changed);
     }
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.historySubscription?.dispose();
-    this.changeEmitter.dispose();
   }
 }
