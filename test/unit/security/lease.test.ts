@@ -15,6 +15,7 @@ import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import { runCli } from '../../support/cli';
 import { FAST, sandbox } from '../../support/engine';
 import { startServer, testBytes } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 /** Waits for `promise` with a (referenced) time limit: the lease's own timers do not keep a process alive. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -121,8 +122,8 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
 
   const a = await holder.createJob({ displayName: 'a', minimumRetryDelay: 0 });
   await holder.addFile(a.id, { remoteUrl: server.url('/a.bin'), localPath: path.join(box.dest, 'a.bin') });
-  const created = new Promise((resolve) => follower.onDidChangeJob((e) => e.job.id === a.id && resolve(e)));
-  await within(created, 5000, 'the follower to see the job');
+  // Waited for on the follower's list, not on an event: its poll may have read the store before addFile returned.
+  await waitUntil('the follower to see the job and its file', () => follower.getJob(a.id)?.files.length === 1);
   assert.equal(follower.getJob(a.id)?.displayName, 'a', 'the follower re-reads the store');
 
   // A verb in the follower runs on the holder's engine.
