@@ -1,13 +1,13 @@
 // `create` (a job with its settings and no files, SUSPENDED, as BITS CreateJob), `add JOB URL...` (BITS AddFileSet)
 // and `set JOB --option...` (BITS's Set* methods): building a job step by step, as the API and the editor can.
 import * as path from 'node:path';
-import type { CommonArgs, FileArgs, JobOptionArgs } from './args';
+import type { CommonArgs, FileArgs, FileSha256Arg, JobOptionArgs } from './args';
 import { BitsError, Codes, ErrorContext } from '../core/errors';
 import { createVerbEngine, type CliJobEngine } from './engine-factory';
 import { ForwardedEngine } from './forwarded-engine';
 import { resolveClientCertificate, type ResolvedClientCertificate } from './client-certificate';
 import { fileTargets, prepareFolders } from './file-targets';
-import { headersOf, newJobOptions, propertiesPatch, writeOnlyNote } from './job-options';
+import { checksumChanges, headersOf, newJobOptions, propertiesPatch, writeOnlyNote } from './job-options';
 import { engineLog, type CliIO } from './outcome';
 import { withJob, writeJob } from './job-commands';
 
@@ -66,7 +66,10 @@ export async function addCommand(args: CommonArgs & FileArgs & { jobId: string }
   });
 }
 
-export async function setCommand(args: CommonArgs & { jobId: string; job: JobOptionArgs }, io: CliIO): Promise<number> {
+export async function setCommand(
+  args: CommonArgs & { jobId: string; job: JobOptionArgs; fileSha256: FileSha256Arg[] },
+  io: CliIO,
+): Promise<number> {
   const clientCertificate = await resolveClientCertificate(args.job.clientCertificate, args.clientCertPassphraseEnv, io);
   return withJob(
     args,
@@ -74,6 +77,8 @@ export async function setCommand(args: CommonArgs & { jobId: string; job: JobOpt
     async (engine, job) => {
       refuseForwardedPassphrase(engine, clientCertificate);
       const patch = propertiesPatch(args.job, job);
+      const fileSha256 = checksumChanges(args.fileSha256, job);
+      if (fileSha256) patch.fileSha256 = fileSha256;
       if (Object.keys(patch).length > 0) await engine.setProperties(job.id, patch);
       if (args.job.priority !== undefined) await engine.setPriority(job.id, args.job.priority);
       if (clientCertificate) await engine.setClientCertificate(job.id, clientCertificate.spec);

@@ -8,7 +8,7 @@ Usage:
   managed-downloads create [job options]                 a job with no files, SUSPENDED; prints its id
   managed-downloads add JOB URL... [--dest DIR] [-o NAME] [-i FILE] [--sha256 HEX]...
                                                          add files to a job (BITS AddFileSet)
-  managed-downloads set JOB [job options] [--no-headers] [--no-client-cert]
+  managed-downloads set JOB [job options] [--no-headers] [--no-client-cert] [--sha256 [N=]HEX|none]...
                                                          change a job's settings (BITS Set*)
   managed-downloads resume JOB...                        resume jobs (suspended, failed, new) and wait for them
   managed-downloads suspend JOB                          suspend a job; it keeps its bytes
@@ -28,7 +28,9 @@ Files (get, add):
   -o, --output NAME          the file name of the only URL (default: the name in the URL)
   -i, --input-file FILE      more URLs, one a line (- reads standard input); blank lines and lines starting with #
                              are skipped; a bad line is reported with its number and nothing starts
-  --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)
+  --sha256 HEX               expected sha256 of the file (repeat once per URL, in order); set: --sha256 HEX (a job
+                             of one file) or N=HEX (file N, from 0, as info numbers them) changes a file's checksum
+                             until it is transferred; none (N=none) drops the check
   --overwrite                replace files that already exist at the destination
 
 Job options (get, create, set):
