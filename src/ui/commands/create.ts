@@ -185,7 +185,7 @@ async function pickDestination(defaultFolder: string, offerOptions: boolean): Pr
   const choose = { label: vscode.l10n.t('$(folder-opened) Choose Folder...'), description: '', action: 'choose' };
   const optionsFirst = {
     label: vscode.l10n.t('$(settings-gear) Set Options First...'),
-    description: vscode.l10n.t('security flags, headers, checksums, certificate; the job starts from its form'),
+    description: vscode.l10n.t('flags, headers, checksums before the first byte'),
     action: 'options',
   };
   const picked = await vscode.window.showQuickPick(offerOptions ? [useDefault, choose, optionsFirst] : [useDefault, choose], {
