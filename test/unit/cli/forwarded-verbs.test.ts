@@ -191,3 +191,17 @@ test('a holder that takes a verb but never answers fails it after the answer lim
     return true;
   });
 });
+
+test('resume forwarded to the window reports a job that fails there as a resume that runs it does (exit 1)', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  server.route('/missing.bin', { status: 404 });
+  let job = await holder.createJob({ displayName: 'missing', minimumRetryDelay: 1 });
+  job = await holder.addFile(job.id, { remoteUrl: server.url('/missing.bin'), localPath: path.join(box.dest, 'missing.bin') });
+  const r = await runCli(['resume', job.id.slice(0, 8), '--store', box.store, '--limit-rate', '1M']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /--limit-rate does not apply/, 'an option of this process is said to be ignored, not silently dropped');
+  assert.match(r.stderr, new RegExp(`job ${job.id} did not finish: .*404`));
+  assert.match(r.stderr, /run 'managed-downloads resume [0-9a-f]{8}', or 'managed-downloads cancel/);
+  assert.equal(holder.getJob(job.id)?.state, JobState.ERROR);
+});
