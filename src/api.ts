@@ -296,6 +296,13 @@ export interface ManagedDownloadsClient {
   setAutoComplete(jobId: string, autoComplete: boolean): Promise<DownloadJob>;
 
   /**
+   * Changes the sha256 file `fileIndex` (its place in `DownloadJob.files`) must have; `undefined` drops the check.
+   * Allowed until that file is transferred and the job is not completed or cancelled; otherwise BG_E_INVALID_STATE
+   * (0x80200002), as the bytes of a transferred file were already accepted. Resolves with the job.
+   */
+  setFileSha256(jobId: string, fileIndex: number, sha256: string | undefined): Promise<DownloadJob>;
+
+  /**
    * BITS SetClientCertificate (undefined: RemoveClientCertificate). Checked before it is recorded: a missing
    * file, a wrong passphrase or a key that does not match rejects (E_FILE_NOT_FOUND, 0x80070056, 0x80072f99) and
    * changes nothing. Allowed until the job is completed or cancelled; the next connection presents it. A server

@@ -76,6 +76,12 @@ export interface JobOptionArgs {
   noClientCertificate: boolean;
 }
 
+/** `set --sha256 [N=]HEX|none`: file N's (as `info` numbers them; absent: the job's only file) new checksum, null to drop it. */
+export interface FileSha256Arg {
+  fileIndex?: number;
+  sha256: string | null;
+}
+
 /** Where the files of get and add come from and go to. */
 export interface FileArgs {
   urls: string[];
@@ -101,7 +107,7 @@ export type Command =
   | ({ name: 'get' } & GetArgs)
   | ({ name: 'create' } & CommonArgs & { job: JobOptionArgs })
   | ({ name: 'add'; jobId: string } & CommonArgs & FileArgs)
-  | ({ name: 'set'; jobId: string } & CommonArgs & { job: JobOptionArgs })
+  | ({ name: 'set'; jobId: string } & CommonArgs & { job: JobOptionArgs; fileSha256: FileSha256Arg[] })
   | ({ name: 'resume'; jobIds: string[] } & CommonArgs)
   | ({ name: 'run' } & CommonArgs)
   | ({ name: 'list' } & CommonArgs)
@@ -130,7 +136,7 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   get: [...FILE_OPTIONS, ...JOB_OPTIONS, 'validator', 'ca-file', 'limit-rate', 'connections'],
   create: [...JOB_OPTIONS, 'name', 'description', 'auto-complete'],
   add: FILE_OPTIONS,
-  set: [...JOB_OPTIONS, 'name', 'description', 'no-headers', 'no-client-cert'],
+  set: [...JOB_OPTIONS, 'name', 'description', 'no-headers', 'no-client-cert', 'sha256'],
   resume: RUN_OPTIONS,
   run: RUN_OPTIONS,
   suspend: [],
@@ -144,6 +150,21 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
 };
 
 export const COMMON_OPTIONS: OptionName[] = ['store', 'json', 'verbose', 'help'];
+
+/** One `set --sha256` value: HEX or none for a job of one file, N=HEX or N=none for its file N (from 0). */
+export function parseFileSha256(value: string): FileSha256Arg {
+  const match = /^(?:(\d+)=)?([^=]*)$/.exec(value.trim());
+  if (!match)
+    throw new UsageError(
+      `--sha256 takes HEX (a job of one file) or N=HEX (file N as 'info' numbers them, from 0), or none / N=none to drop the check (got "${value}").`,
+    );
+  const [, index, digest] = match;
+  let sha256: string | null;
+  if (digest.toLowerCase() === 'none') sha256 = null;
+  else if (/^[0-9a-fA-F]{64}$/.test(digest)) sha256 = digest.toLowerCase();
+  else throw new UsageError(`--sha256 needs 64 hex digits (a sha256), or none to drop the check (got "${digest}").`);
+  return { ...(index !== undefined ? { fileIndex: Number(index) } : {}), sha256 };
+}
 
 export function parseCommand(argv: readonly string[], cwd = process.cwd()): Command {
   let parsed;
@@ -237,7 +258,7 @@ export function parseCommand(argv: readonly string[], cwd = process.cwd()): Comm
       if (!Object.keys(values).some((k) => COMMAND_OPTIONS.set.includes(k as OptionName) && k !== 'client-cert-passphrase-env')) {
         throw new UsageError('"set" needs at least one setting to change, e.g. managed-downloads set JOB --priority high.');
       }
-      return { name, ...common, jobId, job: settings };
+      return { name, ...common, jobId, job: settings, fileSha256: (values.sha256 ?? []).map(parseFileSha256) };
     }
     case 'check-cert':
       if (rest.length !== 1)

@@ -3,12 +3,17 @@
 import { BitsError, Codes, ErrorContext } from '../core/errors';
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
 import type { JobSnapshot } from '../core/jobs/model';
-import { StoreLease } from '../core/store/lease';
+import type { ForwardLimits } from '../core/store/command-queue';
+import { StoreLease, type LeaseInfo } from '../core/store/lease';
 import { describeHolder } from '../core/store/leased-engine';
 import { createCliGate } from '../validator/cli-gate';
 import { cliHeaderSecrets, headersFromEnv } from './secret-headers';
 import { cliClientCertificateSecrets } from './client-certificate';
+import { ForwardedEngine } from './forwarded-engine';
 import { VALIDATOR_LOG_PREFIX } from './outcome';
+
+/** How the CLI's lease names it ("managed-downloads get"): a holder so named runs no command queue. */
+const CLI_LEASE_LABEL = 'managed-downloads';
 
 export interface CliEngineOptions {
   store: string;
@@ -31,22 +36,75 @@ export interface CliEngineOptions {
   writeOnlyHeaders?: Record<string, string>;
 }
 
-/** One engine per store: the CLI takes the store's lease, or stops with a clear message naming the holder. */
-async function takeLease(store: string): Promise<StoreLease> {
-  const lease = new StoreLease(store, { label: `managed-downloads ${process.argv[2] ?? ''}`.trim() });
-  if (await lease.tryAcquire()) return lease;
-  const holder = describeHolder(await lease.current());
+/** The CLI's lease on the store, or who holds it (undefined: nobody, after all). */
+async function tryLease(store: string): Promise<{ lease: StoreLease } | { holder: LeaseInfo | undefined }> {
+  const lease = new StoreLease(store, { label: `${CLI_LEASE_LABEL} ${process.argv[2] ?? ''}`.trim() });
+  if (await lease.tryAcquire()) return { lease };
+  const holder = await lease.current();
   await lease.dispose();
-  throw new BitsError(
+  return { holder };
+}
+
+function storeInUse(store: string, holder: LeaseInfo | undefined): BitsError {
+  return new BitsError(
     Codes.MD_E_STORE_IN_USE,
-    `The store ${store} is in use by ${holder}, which runs its jobs. Wait until it finishes (or close that VS Code window), or use another --store.`,
+    `The store ${store} is in use by ${describeHolder(holder)}, which runs its jobs. Wait until it finishes (or close that VS Code window), or use another --store.`,
     ErrorContext.GENERAL_QUEUE_MANAGER,
   );
 }
 
-export async function createCliEngine(options: CliEngineOptions): Promise<JobEngine> {
+/** One engine per store: the CLI takes the store's lease, or stops with a clear message naming the holder. */
+async function takeLease(store: string): Promise<StoreLease> {
+  const taken = await tryLease(store);
+  if ('lease' in taken) return taken.lease;
+  throw storeInUse(store, taken.holder);
+}
+
+/** What the CLI's job verbs use: the engine this process runs, or the one of the process that holds the store. */
+export type CliJobEngine = Pick<
+  JobEngine,
+  | 'onDidChangeJob'
+  | 'getJob'
+  | 'listJobs'
+  | 'listAllJobs'
+  | 'getProgress'
+  | 'storeProblems'
+  | 'createJob'
+  | 'addFiles'
+  | 'resume'
+  | 'suspend'
+  | 'cancel'
+  | 'complete'
+  | 'setPriority'
+  | 'setProperties'
+  | 'setClientCertificate'
+  | 'removeJob'
+  | 'dispose'
+> & {
+  /** Set when the verbs go to the process that holds the store (described for messages). */
+  readonly forwardedTo?: string;
+};
+
+/**
+ * For the verbs that change a job (create, add, set, resume, suspend, cancel, complete): the store's engine when
+ * this process can take the lease; when a VS Code window holds it, that window runs the verbs (forwarded through
+ * the store's command queue). Another CLI process takes no commands: that stays MD_E_STORE_IN_USE, as before.
+ */
+export async function createVerbEngine(options: CliEngineOptions, limits?: ForwardLimits): Promise<CliJobEngine> {
+  // Twice: a holder that let go between our try and our look leaves a free store.
+  for (let attempt = 1; ; attempt++) {
+    const taken = await tryLease(options.store);
+    if ('lease' in taken) return createCliEngine(options, taken.lease);
+    const holder = taken.holder;
+    if (holder === undefined && attempt < 2) continue;
+    if (holder === undefined || holder.label?.startsWith(CLI_LEASE_LABEL)) throw storeInUse(options.store, holder);
+    return ForwardedEngine.open(options.store, describeHolder(holder), limits);
+  }
+}
+
+export async function createCliEngine(options: CliEngineOptions, taken?: StoreLease): Promise<JobEngine> {
   const log = options.log ?? (() => undefined);
-  const lease = options.readOnly ? undefined : await takeLease(options.store);
+  const lease = options.readOnly ? undefined : (taken ?? (await takeLease(options.store)));
   // Every connection goes through the certificate gate: phase 1 with the job's BITS security flags, phase 2
   // with the --validator file (compiled and run in a worker, as in the editor), rejections kept in the store.
   const ref: { engine?: JobEngine } = {};

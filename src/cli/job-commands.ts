@@ -1,10 +1,10 @@
 // The verbs on one job: resume (and wait for it, like get), suspend, cancel, complete.
 import { codeName, formatCode } from '../core/errors';
-import type { JobEngine } from '../core/jobs/engine';
 import { JobState, type JobSnapshot } from '../core/jobs/model';
 import type { CommonArgs } from './args';
 import { passphraseFromEnv } from './client-certificate';
-import { createCliEngine, type CliEngineOptions } from './engine-factory';
+import { createVerbEngine, type CliEngineOptions, type CliJobEngine } from './engine-factory';
+import { ForwardedEngine } from './forwarded-engine';
 import { jobJson } from './format';
 import { EXIT_USAGE, engineLog, reportOutcome, type CliIO } from './outcome';
 import { headersFromEnv, missingSecretHeaders, missingSecretsAdvice } from './secret-headers';
@@ -12,18 +12,21 @@ import { reportStoreProblems } from './store-problems';
 import { superviseJobs } from './supervise';
 import { checkCaFiles } from './trust';
 import { UsageError } from './usage';
-import { jobOrReport } from './wait';
+import { atRest, jobOrReport } from './wait';
 
 type JobArgs = CommonArgs & { jobId: string };
 
-/** Opens the store (taking its lease), finds the job by id or prefix, runs `action`; the engine is closed after. */
+/**
+ * Opens the store (taking its lease, or forwarding to the VS Code window that holds it), finds the job by id or
+ * prefix, runs `action`; the engine is closed after.
+ */
 export async function withJob(
   args: JobArgs,
   io: CliIO,
-  action: (engine: JobEngine, job: JobSnapshot) => Promise<number>,
+  action: (engine: CliJobEngine, job: JobSnapshot) => Promise<number>,
   options: Partial<CliEngineOptions> = {},
 ): Promise<number> {
-  const engine = await createCliEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io), ...options });
+  const engine = await createVerbEngine({ store: args.store, resumeStoredJobs: false, log: engineLog(args.verbose, io), ...options });
   try {
     reportStoreProblems(engine, io);
     const job = jobOrReport(engine, args.jobId, io, args.json);
@@ -35,7 +38,12 @@ export async function withJob(
 }
 
 /** One job's new state for a script: the job as `info --json` shows it, with ok. */
-export function writeJob(io: CliIO, engine: JobEngine, job: JobSnapshot, extra: Record<string, unknown> = {}): void {
+export function writeJob(
+  io: CliIO,
+  engine: Pick<CliJobEngine, 'getProgress'>,
+  job: JobSnapshot,
+  extra: Record<string, unknown> = {},
+): void {
   io.stdout.write(JSON.stringify({ ok: true, ...jobJson(job, engine.getProgress(job.id)), ...extra }) + '\n');
 }
 
@@ -43,7 +51,7 @@ export function writeJob(io: CliIO, engine: JobEngine, job: JobSnapshot, extra: 
 export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io: CliIO): Promise<number> {
   checkCaFiles(args.caFiles);
   const have = headersFromEnv();
-  const engine = await createCliEngine({
+  const engine = await createVerbEngine({
     store: args.store,
     resumeStoredJobs: false,
     validator: args.validator,
@@ -60,6 +68,7 @@ export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io:
       if (!job) return EXIT_USAGE;
       if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
     }
+    if (engine instanceof ForwardedEngine) return await resumeForwarded(engine, jobs, args, io);
     for (const job of jobs) {
       const missing = missingSecretHeaders(job, have);
       if (missing.length > 0 && !args.withoutSecretHeaders) throw new UsageError(missingSecretsAdvice(job, missing));
@@ -74,6 +83,38 @@ export async function resumeCommand(args: CommonArgs & { jobIds: string[] }, io:
   } finally {
     await engine.dispose();
   }
+}
+
+/** The options of `resume` that set up this process's own transfers: the holder runs the jobs with its own. */
+function localOnlyOptions(args: CommonArgs): string[] {
+  const given: string[] = [];
+  if (args.validator !== undefined) given.push('--validator');
+  if (args.caFiles.length > 0) given.push('--ca-file');
+  if (args.limitRate !== undefined) given.push('--limit-rate');
+  if (args.clientCertPassphraseEnv !== undefined) given.push('--client-cert-passphrase-env');
+  if (args.withoutSecretHeaders) given.push('--without-secret-headers');
+  return given;
+}
+
+/** `resume` on a store a VS Code window runs: that window resumes the jobs; this process follows them to rest. */
+async function resumeForwarded(engine: ForwardedEngine, jobs: JobSnapshot[], args: CommonArgs, io: CliIO): Promise<number> {
+  const ignored = localOnlyOptions(args);
+  if (ignored.length > 0)
+    io.stderr.write(
+      `note: ${engine.forwardedTo} runs these jobs with its own settings and secrets; ${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply.\n`,
+    );
+  // Jobs resume moves (not already in line or transferred) are followed from the holder's next write of them.
+  const since = new Map<string, string>();
+  for (const job of jobs) if (atRest(job) && job.state !== JobState.TRANSFERRED) since.set(job.id, job.times.modified);
+  for (const job of jobs) await engine.resume(job.id);
+  const ids = jobs.map((j) => j.id);
+  io.stderr.write(
+    `Resumed in ${engine.forwardedTo}; following ${ids.length === 1 ? 'the job' : 'the jobs'} here (Ctrl-C stops following, not the download).\n`,
+  );
+  return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store), {
+    atRest: () => engine.waitForFreshRest(ids, since, atRest),
+    interrupted: `interrupted: ${engine.forwardedTo} goes on running ${ids.length === 1 ? 'the job' : 'the jobs'}; 'managed-downloads watch' follows ${ids.length === 1 ? 'it' : 'them'} again.`,
+  });
 }
 
 export async function suspendCommand(args: JobArgs, io: CliIO): Promise<number> {

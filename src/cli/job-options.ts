@@ -1,7 +1,7 @@
 // A job's settings from the command line (create, get, set) as the engine takes them: the redirect policy folded
 // into the security flags, credential headers kept write-only (names in the job, values never stored).
 import { SecurityFlags, type JobPropertiesPatch, type JobSnapshot, type NewJobOptions } from '../core/jobs/model';
-import type { JobOptionArgs } from './args';
+import type { FileSha256Arg, JobOptionArgs } from './args';
 import { splitHeaders } from './secret-headers';
 import { UsageError } from './usage';
 
@@ -61,6 +61,19 @@ export function propertiesPatch(args: JobOptionArgs, job: JobSnapshot): JobPrope
     patch.writeOnlyHeaderNames = Object.keys(headers.writeOnly);
   }
   return patch;
+}
+
+/** `set --sha256` as the engine's fileSha256 (a value without N names the job's only file). */
+export function checksumChanges(given: readonly FileSha256Arg[], job: JobSnapshot): JobPropertiesPatch['fileSha256'] {
+  if (given.length === 0) return undefined;
+  return given.map(({ fileIndex, sha256 }) => {
+    if (fileIndex !== undefined) return { fileIndex, sha256 };
+    if (given.length !== 1 || job.files.length !== 1)
+      throw new UsageError(
+        `Job ${job.id.slice(0, 8)} has ${job.files.length} files: say which with --sha256 N=HEX (N as 'managed-downloads info' numbers them, from 0).`,
+      );
+    return { fileIndex: 0, sha256 };
+  });
 }
 
 /** Said when create or set records a write-only header: its value cannot outlive this process. */

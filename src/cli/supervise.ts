@@ -1,18 +1,19 @@
 // Runs jobs to rest under the CLI's eyes: progress on stderr, Ctrl-C leaves the jobs resumable.
-import type { JobEngine } from '../core/jobs/engine';
 import type { JobSnapshot } from '../core/jobs/model';
 import type { CliIO } from './outcome';
-import { ProgressReporter } from './progress';
+import { ProgressReporter, type ProgressSource } from './progress';
 import { waitUntilAtRest } from './wait';
 
 export const EXIT_INTERRUPTED = 130;
 
 export async function superviseJobs(
-  engine: JobEngine,
+  engine: ProgressSource,
   jobIds: readonly string[],
   io: CliIO,
   json: boolean,
   report: (jobs: JobSnapshot[]) => number,
+  /** When the jobs are at rest (default: as the engine's events say); and what Ctrl-C leaves behind. */
+  following?: { atRest: () => Promise<JobSnapshot[]>; interrupted: string },
 ): Promise<number> {
   const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id), jobIds);
   let onSignal: () => void = () => undefined;
@@ -22,10 +23,12 @@ export async function superviseJobs(
     process.once('SIGTERM', onSignal);
   });
   try {
-    const result = await Promise.race([waitUntilAtRest(engine, jobIds), interrupted]);
+    const result = await Promise.race([following?.atRest() ?? waitUntilAtRest(engine, jobIds), interrupted]);
     reporter.dispose();
     if (result === 'interrupted') {
-      const message = `interrupted: the job${jobIds.length === 1 ? ' keeps its' : 's keep their'} bytes; 'managed-downloads run' continues from them.`;
+      const message =
+        following?.interrupted ??
+        `interrupted: the job${jobIds.length === 1 ? ' keeps its' : 's keep their'} bytes; 'managed-downloads run' continues from them.`;
       if (json) io.stdout.write(JSON.stringify({ interrupted: true, jobs: jobIds }) + '\n');
       io.stderr.write(message + '\n');
       return EXIT_INTERRUPTED;

@@ -8,7 +8,7 @@ Usage:
   managed-downloads create [job options]                 a job with no files, SUSPENDED; prints its id
   managed-downloads add JOB URL... [--dest DIR] [-o NAME] [-i FILE] [--sha256 HEX]...
                                                          add files to a job (BITS AddFileSet)
-  managed-downloads set JOB [job options] [--no-headers] [--no-client-cert]
+  managed-downloads set JOB [job options] [--no-headers] [--no-client-cert] [--sha256 [N=]HEX|none]...
                                                          change a job's settings (BITS Set*)
   managed-downloads resume JOB...                        resume jobs (suspended, failed, new) and wait for them
   managed-downloads suspend JOB                          suspend a job; it keeps its bytes
@@ -28,7 +28,9 @@ Files (get, add):
   -o, --output NAME          the file name of the only URL (default: the name in the URL)
   -i, --input-file FILE      more URLs, one a line (- reads standard input); blank lines and lines starting with #
                              are skipped; a bad line is reported with its number and nothing starts
-  --sha256 HEX               expected sha256 of the file (repeat once per URL, in order)
+  --sha256 HEX               expected sha256 of the file (repeat once per URL, in order); set: --sha256 HEX (a job
+                             of one file) or N=HEX (file N, from 0, as info numbers them) changes a file's checksum
+                             until it is transferred; none (N=none) drops the check
   --overwrite                replace files that already exist at the destination
 
 Job options (get, create, set):
@@ -76,7 +78,8 @@ list and the store; resume and run send them to the jobs that name them).
 
 Exit codes: 0 done; 1 a job failed (state, error context, code and description are printed), or the store or
 --dest folder could not be written (read-only, disk full: the code and what to do are printed); 2 bad usage;
-75 the store is in use by another process (a VS Code window, another CLI): try again later, or another --store;
+75 the store is in use by another process (another CLI; for get and run, a VS Code window too; create, add, set,
+resume, suspend, cancel and complete are passed to a VS Code window that runs the store): try again later;
 130 interrupted (the job keeps its bytes; 'managed-downloads run' continues it).
 Default store: $XDG_STATE_HOME/managed-downloads or ~/.local/state/managed-downloads (Linux),
 ~/Library/Application Support/managed-downloads (macOS), %LOCALAPPDATA%\\managed-downloads (Windows).`;

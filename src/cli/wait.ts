@@ -21,7 +21,7 @@ export function atRest(job: JobSnapshot): boolean {
 }
 
 /** Resolves with the jobs' snapshots once every one of them is at rest. */
-export function waitUntilAtRest(engine: JobEngine, jobIds: readonly string[]): Promise<JobSnapshot[]> {
+export function waitUntilAtRest(engine: Pick<JobEngine, 'getJob' | 'onDidChangeJob'>, jobIds: readonly string[]): Promise<JobSnapshot[]> {
   return new Promise((resolve) => {
     const check = () => {
       const jobs = jobIds.map((id) => engine.getJob(id)).filter((j): j is JobSnapshot => j !== undefined);

@@ -245,6 +245,16 @@ class Client implements vscode.Disposable {
     return toPublicJob(job);
   }
 
+  async setFileSha256(jobId: string, fileIndex: number, sha256: string | undefined): Promise<api.DownloadJob> {
+    await this.own(jobId);
+    // Checked by the engine that runs the job (index, hex, a file not yet transferred, a job not final).
+    const job = await (await this.engines.get()).setProperties(jobId, { fileSha256: [{ fileIndex, sha256: sha256 ?? null }] });
+    this.log.info(
+      `${this.owner} ${sha256 === undefined ? 'dropped the checksum of' : 'set the checksum of'} file ${fileIndex} of job ${jobId}`,
+    );
+    return toPublicJob(job);
+  }
+
   async addFile(jobId: string, file: api.AddFileOptions): Promise<api.DownloadJob> {
     await this.own(jobId);
     const engine = await this.engines.get();
@@ -393,6 +403,7 @@ function clientFacade(c: Client): api.ManagedDownloadsClient {
       c.setCertificateValidator(jobId, validator),
     setWriteOnlyHeader: (jobId: string, name: string, value: string | undefined) => c.setWriteOnlyHeader(jobId, name, value),
     setAutoComplete: (jobId: string, autoComplete: boolean) => c.setAutoComplete(jobId, autoComplete),
+    setFileSha256: (jobId: string, fileIndex: number, sha256: string | undefined) => c.setFileSha256(jobId, fileIndex, sha256),
     setClientCertificate: (jobId: string, certificate: api.ClientCertificateOptions | undefined) =>
       c.setClientCertificate(jobId, certificate),
     onDidTransfer: c.onDidTransfer,

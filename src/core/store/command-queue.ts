@@ -13,6 +13,8 @@ import { nestingDepth } from './job-format';
 export const FORWARDED_VERBS = [
   'createJob',
   'addFile',
+  // BITS AddFileSet (all or none), as the CLI's `add` asks for it; an engine without it refuses it (E_INVALIDARG).
+  'addFiles',
   'resume',
   'suspend',
   'cancel',
@@ -168,8 +170,10 @@ export class CommandInbox {
         throw new BitsError(Codes.E_INVALIDARG, `Unknown forwarded command ${String(request.verb)}.`);
       }
       this.log(`running '${request.verb}' for pid ${request.pid}`);
-      const method = this.engine[request.verb] as (...args: unknown[]) => Promise<unknown>;
-      const value = await method.apply(this.engine, request.args);
+      const method = (this.engine as unknown as Record<string, unknown>)[request.verb];
+      if (typeof method !== 'function')
+        throw new BitsError(Codes.E_INVALIDARG, `The process that runs this store's jobs cannot do '${request.verb}'.`);
+      const value: unknown = await (method as (...args: unknown[]) => Promise<unknown>).apply(this.engine, request.args);
       answer = { ok: true, value: value ?? null };
     } catch (err) {
       const bits = err instanceof BitsError ? err : new BitsError(Codes.E_FAIL, (err as Error).message);

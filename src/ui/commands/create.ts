@@ -77,8 +77,12 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
         const urls = (given ?? (await askUrls(vscode.l10n.t('New Download'), true, await prefill()))).map(parseDownloadUrl);
         if (urls.length === 0) throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('New Download needs at least one URL.'));
         const defaultFolder = settings.defaultDownloadFolder();
-        // Asked only interactively: a caller that passes URLs gets the default folder unless it names one.
-        const folder = options.destination ?? (given ? defaultFolder : await pickFolder(defaultFolder));
+        // Asked only interactively: a caller that passes URLs gets the default folder unless it names one. The
+        // person may also ask to set the job's options first: it is made SUSPENDED and its form opens.
+        const destination =
+          options.destination !== undefined || given ? undefined : await pickDestination(defaultFolder, options.start === undefined);
+        const folder = options.destination ?? destination?.folder ?? defaultFolder;
+        const start = options.start !== false && !destination?.optionsFirst;
         if (!path.isAbsolute(folder))
           throw new BitsError(Codes.E_INVALIDARG, vscode.l10n.t('The destination folder must be an absolute path: {0}', folder));
         await fs.mkdir(folder, { recursive: true });
@@ -93,7 +97,7 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
             taken.add(localPath);
             await engine.addFile(job.id, { remoteUrl: url.href, localPath });
           }
-          if (options.start !== false) await engine.resume(job.id);
+          if (start) await engine.resume(job.id);
         } catch (err) {
           // Never leave a half-made job behind: the person retries the whole download.
           await engine.cancel(job.id).catch(() => undefined);
@@ -101,6 +105,11 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
         }
         ctx.log.info(`new download "${job.displayName}" (${job.id}): ${urls.length} file(s) to ${folder}`);
         void revealJob(ctx, job.id);
+        if (destination?.optionsFirst) {
+          // No byte is fetched until the form's Save and Start (or Resume).
+          ctx.model.flush();
+          await vscode.commands.executeCommand(CommandIds.jobOptions, job.id);
+        }
         return job.id;
       },
     },
@@ -165,6 +174,36 @@ export function createCommands(ctx: CommandContext): CommandDefinition[] {
       },
     },
   ];
+}
+
+/**
+ * New Download's "Download to" choice: the default folder or another one, started at once; or (when the caller did
+ * not say whether to start) Set Options First, which asks for the folder next and makes the job wait for its form.
+ */
+async function pickDestination(defaultFolder: string, offerOptions: boolean): Promise<{ folder: string; optionsFirst: boolean }> {
+  const useDefault = { label: '$(folder) ' + defaultFolder, description: vscode.l10n.t('default download folder'), action: 'default' };
+  const choose = { label: vscode.l10n.t('$(folder-opened) Choose Folder...'), description: '', action: 'choose' };
+  const optionsFirst = {
+    label: vscode.l10n.t('$(settings-gear) Set Options First...'),
+    description: vscode.l10n.t('flags, headers, checksums before the first byte'),
+    action: 'options',
+  };
+  const picked = await vscode.window.showQuickPick(offerOptions ? [useDefault, choose, optionsFirst] : [useDefault, choose], {
+    title: vscode.l10n.t('Download to'),
+    placeHolder: vscode.l10n.t('Destination folder'),
+  });
+  if (!picked) throw new UserCancelled();
+  if (picked.action === 'options') return { folder: await pickFolder(defaultFolder), optionsFirst: true };
+  if (picked.action === 'default') return { folder: defaultFolder, optionsFirst: false };
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    defaultUri: vscode.Uri.file(defaultFolder),
+    openLabel: vscode.l10n.t('Download Here'),
+  });
+  if (!uris?.length) throw new UserCancelled();
+  return { folder: uris[0].fsPath, optionsFirst: false };
 }
 
 async function offerJobOptions(jobId: string, name: string): Promise<void> {

@@ -77,7 +77,10 @@ export interface SavePlan {
 export type SaveCheck = { ok: true; plan: SavePlan } | { ok: false; errors: FieldErrors };
 
 export type FormMessage =
-  { type: 'save'; values: FormValues } | { type: 'cancel' } | { type: 'chooseClientCertificate' } | { type: 'removeClientCertificate' };
+  | { type: 'save'; values: FormValues; start: boolean }
+  | { type: 'cancel' }
+  | { type: 'chooseClientCertificate' }
+  | { type: 'removeClientCertificate' };
 
 /** The job's current options as the form's values. Write-only values never leave the secret store. */
 export function valuesOf(job: JobSnapshot): FormValues {
@@ -123,6 +126,8 @@ export function parseMessage(raw: unknown): FormMessage | undefined {
       const known = new Set<string>(SSL_FLAGS.map((f) => f.name));
       return {
         type: 'save',
+        // Save and Start: resume the job once its options are applied.
+        start: raw.start === true,
         values: {
           displayName: str(v.displayName),
           description: str(v.description),

@@ -12,6 +12,8 @@ export interface JobView {
   editable: boolean;
   /** Per file: whether its checksum can still change. */
   fileLocked: boolean[];
+  /** SUSPENDED with files: the form offers Save and Start (a New Download whose options come first waits so). */
+  startable: boolean;
   clientCertificate?: { subject: string; sha1Thumbprint: string; notAfter: string };
 }
 
@@ -21,6 +23,7 @@ export function jobViewOf(job: JobSnapshot): JobView {
     state: JobState[job.state] ?? String(job.state),
     editable: isEditable(job),
     fileLocked: job.files.map((f) => f.transferred),
+    startable: job.state === JobState.SUSPENDED && job.files.length > 0,
     ...(cert ? { clientCertificate: { subject: cert.subject, sha1Thumbprint: cert.sha1Thumbprint, notAfter: cert.notAfter } } : {}),
   };
 }
@@ -188,7 +191,8 @@ ${files}
 </fieldset>
 
 <div class="actions">
-<button type="submit" id="save">${escapeHtml(t('Save'))}</button>
+<button type="button" id="save-start"${view.startable ? '' : ' hidden'}>${escapeHtml(t('Save and Start'))}</button>
+<button type="submit" id="save"${view.startable ? ' class="secondary"' : ''}>${escapeHtml(t('Save'))}</button>
 <button type="button" class="secondary" id="cancel">${escapeHtml(t('Cancel'))}</button>
 </div>
 </form>

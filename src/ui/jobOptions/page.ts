@@ -138,6 +138,8 @@ export const FORM_SCRIPT = `
       ? fmt(strings.certificate, view.clientCertificate.subject, view.clientCertificate.sha1Thumbprint, view.clientCertificate.notAfter)
       : strings.noCertificate;
     byId('remove-certificate').hidden = !view.clientCertificate;
+    byId('save-start').hidden = !view.startable;
+    byId('save').classList.toggle('secondary', view.startable);
     document.querySelectorAll('input.checksum').forEach((el, i) => { if (view.fileLocked[i]) el.disabled = true; });
     if (!view.editable) {
       form.querySelectorAll('input, textarea, select, button').forEach((el) => { if (el.id !== 'cancel') el.disabled = true; });
@@ -156,15 +158,25 @@ export const FORM_SCRIPT = `
     if (!open && byId('form-error').textContent === strings.errorsBelow) byId('form-error').textContent = '';
   });
 
+  // Enter in a field submits as Save; Save and Start also resumes the job once its options are applied.
+  function submit(start) {
+    byId('save').disabled = true;
+    byId('save-start').disabled = true;
+    vscode.postMessage({ type: 'save', values: values(), start });
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    byId('save').disabled = true;
-    vscode.postMessage({ type: 'save', values: values() });
+    submit(false);
   });
+  byId('save-start').addEventListener('click', () => submit(true));
 
   window.addEventListener('message', (e) => {
     const msg = e.data;
-    if (msg.type === 'errors') { byId('save').disabled = !view.editable; showErrors(msg.errors); }
+    if (msg.type === 'errors') {
+      byId('save').disabled = !view.editable;
+      byId('save-start').disabled = !view.editable;
+      showErrors(msg.errors);
+    }
     else if (msg.type === 'view') applyView(msg.view);
   });
 

@@ -81,14 +81,14 @@ export class JobOptionsPanels implements vscode.Disposable {
           await vscode.commands.executeCommand(CommandIds.setClientCertificate, jobId, null);
           return;
         case 'save':
-          return await this.save(panel, jobId, message.values);
+          return await this.save(panel, jobId, message.values, message.start);
       }
     } catch (err) {
       void panel.webview.postMessage({ type: 'errors', errors: { form: describeError(err) } });
     }
   }
 
-  private async save(panel: vscode.WebviewPanel, jobId: string, values: FormValues): Promise<void> {
+  private async save(panel: vscode.WebviewPanel, jobId: string, values: FormValues, start: boolean): Promise<void> {
     const engine = await this.ctx.engines.get();
     const job = engine.getJob(jobId);
     if (!job) throw new Error(t('The job is no longer in the list (it was completed or cancelled, and cleared).'));
@@ -97,8 +97,18 @@ export class JobOptionsPanels implements vscode.Disposable {
     const { plan } = checked;
     if (!planIsEmpty(plan)) await this.apply(jobId, plan);
     this.ctx.log.info(`job ${jobId}: options saved (${describePlan(plan)})`);
+    // The options are in place before the first byte: the job starts only now (a refusal shows on the form).
+    if (start) {
+      await engine.resume(jobId);
+      this.ctx.log.info(`job ${jobId}: started from Job Options`);
+    }
     panel.dispose();
-    vscode.window.setStatusBarMessage(t('Saved the options of "{0}".', values.displayName.trim()), 5000);
+    vscode.window.setStatusBarMessage(
+      start
+        ? t('Saved the options of "{0}" and started it.', values.displayName.trim())
+        : t('Saved the options of "{0}".', values.displayName.trim()),
+      5000,
+    );
   }
 
   /** Secrets first (the engine reads them per request), then the job; a refused change puts the secrets back. */

@@ -1,7 +1,8 @@
 // The Job Options form (issue 16): a download from a server whose certificate comes from a private CA nobody
 // trusts, and which answers only requests with a token header, fails before any request byte is sent. The
 // person opens Job Options from the job's context menu, ticks BG_SSL_IGNORE_UNKNOWN_CA (0x8), adds the header,
-// saves, retries, and the file arrives whole, fetched with the header.
+// saves, retries, and the file arrives whole, fetched with the header. Then a New Download whose options come
+// first: it waits SUSPENDED with its form open, and Save and Start fetches it with the header added there.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ const MINUTE = 60_000;
 const FILE = 'private-ca-artifact.bin';
 const TOKEN = 'e2e-token-7f3a';
 const SECRET = 'e2e-write-only-c41d9b';
+const LATER = 'options-first.bin';
 
 /** Every file under `folder`, for a look at what the job store holds. */
 function filesUnder(folder: string, found: string[] = []): string[] {
@@ -69,6 +71,7 @@ export const jobOptions: Scenario = {
     const page = ctx.page;
     const body = testBytes(300_000, 16);
     let server: TestServer | undefined;
+    let later: TestServer | undefined;
 
     return [
       {
@@ -197,6 +200,55 @@ export const jobOptions: Scenario = {
           if (withSecret.length) throw new Error(`the write-only value is in ${withSecret.join(', ')}`);
           if (!store.some((f) => readFileSync(f, 'latin1').includes('X-Secret')))
             throw new Error(`no store file names X-Secret: ${store.join(', ')}`);
+        },
+      },
+      {
+        name: 'New Download, Set Options First: the job waits SUSPENDED with no request sent, and its form opens',
+        run: async () => {
+          later = await startServer({ host: '127.0.0.1' });
+          later.route(`/${LATER}`, (_n, req) => (req.headers['x-token'] === TOKEN ? { body } : { status: 403 }));
+          await wb.runCommand('View: Close All Editors');
+          await wb.runCommand('Managed Downloads: New Download...', async () => {
+            await page.locator('.quick-input-widget input[placeholder="https://example.com/file.zip"]').waitFor({ timeout: 5_000 });
+          });
+          await page.locator('.quick-input-widget input').fill(later.url(`/${LATER}`));
+          await page.keyboard.press('Enter');
+          const optionsFirst = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Set Options First' }).first();
+          await optionsFirst.waitFor({ timeout: 10_000 });
+          await wb.screenshot('new-download-options-first');
+          await optionsFirst.click();
+          // Then the folder, as without it (once the first pick has gone: its rows name the default folder too).
+          await optionsFirst.waitFor({ state: 'detached', timeout: 10_000 });
+          await page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: 'default download folder' })
+            .first()
+            .waitFor({ timeout: 10_000 });
+          await page.keyboard.press('Enter');
+          const form = formFrame(page);
+          await form.locator('#displayName').waitFor({ timeout: 30_000 });
+          if ((await form.locator('#displayName').inputValue()) !== LATER) throw new Error('the form is not the new job\u2019s');
+          await form.locator('#save-start').waitFor({ state: 'visible', timeout: 10_000 });
+          await waitForRow(wb, page, LATER, /^Suspended/);
+          if (later.requests.length !== 0) throw new Error(`${later.requests.length} request(s) before the options were saved`);
+        },
+      },
+      {
+        name: 'a header is added in the form; Save and Start fetches the file with it',
+        run: async () => {
+          const form = formFrame(page);
+          await form.locator('#add-header').click();
+          await form.getByLabel('Name of header 1').fill('X-Token');
+          await form.getByLabel('Value of header 1').fill(TOKEN);
+          await wb.screenshot('options-first-form');
+          await form.locator('#save-start').click();
+          await page.locator('.tab', { hasText: 'Job Options' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+          await waitForRow(wb, page, LATER, /^Completed · 1 file/, 2 * MINUTE);
+          const digest = await sha256Of(join(ctx.workspaceFolder, 'downloads', LATER));
+          if (digest !== sha256(body)) throw new Error(`${LATER}: sha256 ${digest}, expected ${sha256(body)}`);
+          const asked = later!.requestsFor(`/${LATER}`);
+          if (asked.length === 0 || asked.some((r) => r.headers['x-token'] !== TOKEN))
+            throw new Error(`requests without the header: ${JSON.stringify(asked.map((r) => r.headers['x-token'] ?? null))}`);
+          await later!.close();
         },
       },
     ];

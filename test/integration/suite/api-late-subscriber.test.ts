@@ -1,7 +1,7 @@
 // Issue 15 in a real VS Code: an extension that subscribes after its job reached TRANSFERRED or ERROR (as after a
 // window reload) still learns of it; an API job can ask to complete by itself, also once it waits in TRANSFERRED;
-// a write-only header changed in the SecretStorage behind this window's back (as another window of the editor
-// does: they share it) is the one the next request sends.
+// a file's checksum can change until it arrives; a write-only header changed in the SecretStorage behind this
+// window's back (as another window of the editor does: they share it) is the one the next request sends.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -101,6 +101,22 @@ describe('API: late subscribers, auto-complete, secrets shared by windows', () =
     );
     assert.equal((await client.setAutoComplete(job.id, true)).autoComplete, true);
     await waitFor('the waiting job to complete', async () => (await client.getJob(job.id))?.state === 'ACKNOWLEDGED');
+    assert.equal(sha256(fs.readFileSync(target)), sha256(content(8192)));
+  });
+
+  it('setFileSha256 changes a checksum until the file is transferred, then refuses with BG_E_INVALID_STATE', async () => {
+    const target = path.join(downloadFolder('api-checksum'), 'checksum.bin');
+    const job = await client.createJob({ displayName: 'Checksum set later' });
+    await client.addFile(job.id, { remoteUrl: server.url('/file/checksum.bin?size=8192'), localPath: target, sha256: '0'.repeat(64) });
+    // Without the change, the wrong digest given at addFile fails the job instead.
+    assert.equal((await client.setFileSha256(job.id, 0, sha256(content(8192)))).files[0].sha256, sha256(content(8192)));
+    await client.resume(job.id);
+    await waitFor('the job to transfer', async () => (await client.getJob(job.id))?.state === 'TRANSFERRED');
+    await assert.rejects(
+      client.setFileSha256(job.id, 0, undefined),
+      (err: { name?: string; code?: number }) => err.name === 'BitsError' && err.code === 0x80200002,
+    );
+    await client.complete(job.id);
     assert.equal(sha256(fs.readFileSync(target)), sha256(content(8192)));
   });
 

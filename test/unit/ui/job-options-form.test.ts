@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../../src/core/jobs/model';
 import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan } from '../../../src/ui/jobOptions/form';
-import { formHtml } from '../../../src/ui/jobOptions/html';
+import { formHtml, jobViewOf } from '../../../src/ui/jobOptions/html';
 
 const t = (message: string, ...args: (string | number | boolean)[]) =>
   message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
@@ -216,6 +216,25 @@ test('messages from the page are checked: junk is dropped, unknown flags and typ
   assert.equal(m.values.redirectPolicy, 'ALLOW_SILENT');
   assert.equal(m.values.allowHttpsToHttp, false);
   assert.deepEqual(m.values.headers, [{ name: 'A', value: 'b', writeOnly: false }]);
+  assert.equal(m.start, false, 'only Save and Start starts the job');
+  const started = parseMessage({ type: 'save', start: true, values: {} });
+  assert.ok(started && started.type === 'save' && started.start === true);
+  const truthy = parseMessage({ type: 'save', start: 'yes', values: {} });
+  assert.ok(truthy && truthy.type === 'save' && truthy.start === false, 'start is true or nothing');
+});
+
+test('Save and Start is offered for a SUSPENDED job with files (a New Download whose options come first), else hidden', () => {
+  const button = (html: string) => /<button type="button" id="save-start"[^>]*>/.exec(html)?.[0] ?? '';
+  const page = (of: JobRecord) => formHtml({ job: of, values: valuesOf(of), nonce: 'N', cspSource: 'c', t });
+  const waiting = page(job());
+  assert.ok(button(waiting), 'the button is on the page');
+  assert.doesNotMatch(button(waiting), /hidden/);
+  assert.match(waiting, />Save and Start<\/button>/);
+  assert.match(waiting, /<button type="submit" id="save" class="secondary">/, 'Save steps back beside it; Enter still saves');
+  assert.match(button(page(job({ files: [] }))), /hidden/, 'no files: nothing to start');
+  assert.match(button(page(job({ state: JobState.TRANSFERRING }))), /hidden/, 'already running');
+  assert.match(button(page(job({ state: JobState.ERROR }))), /hidden/, 'a failed job is retried, not started');
+  assert.deepEqual([jobViewOf(job()).startable, jobViewOf(job({ state: JobState.QUEUED })).startable], [true, false]);
 });
 
 test('the page: a nonce-only CSP, a label for every control, the BITS names, the job text escaped', () => {

@@ -1,0 +1,207 @@
+// The CLI's job verbs on a store a VS Code window runs: instead of stopping with MD_E_STORE_IN_USE (exit 75), they
+// are forwarded to the holder through the store's command queue and print what they print when the CLI runs the
+// store itself. The holder is a real LeasedEngine over a real JobEngine in this process (as the extension opens
+// it), the CLI real child processes, the files served by a real loopback server.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Codes } from '../../../src/core/errors';
+import { JobEngine } from '../../../src/core/jobs/engine';
+import { JobPriority, JobState } from '../../../src/core/jobs/model';
+import { commandsFolder } from '../../../src/core/store/command-queue';
+import { LeasedEngine } from '../../../src/core/store/leased-engine';
+import { ForwardedEngine } from '../../../src/cli/forwarded-engine';
+import { runCli } from '../../support/cli';
+import { FAST, sandbox } from '../../support/engine';
+import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.close());
+
+/** A sandbox whose clean-ups run last-registered first (the holder closes before the folder goes). */
+function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
+  const box = sandbox();
+  const cleanups: (() => unknown)[] = [() => box.cleanup()];
+  t.after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+  return { ...box, later: (fn: () => unknown) => cleanups.push(fn) };
+}
+
+/** The store held as the extension holds it: a LeasedEngine whose label names a VS Code window. */
+async function windowHolder(box: ReturnType<typeof boxFor>): Promise<LeasedEngine> {
+  const holder = await LeasedEngine.open({
+    storeDir: box.store,
+    open: () => JobEngine.open({ storeDir: box.store, owner: 'workspace', ...FAST }),
+    lease: { label: `the VS Code window of pid ${process.pid}` },
+    pollMs: 50,
+  });
+  box.later(() => holder.dispose());
+  assert.equal(holder.role, 'holder');
+  return holder;
+}
+
+async function json(args: string[], code = 0) {
+  const r = await runCli([...args, '--json']);
+  assert.equal(r.code, code, `${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return { out: JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+test('create, add, set, resume and complete from the CLI reach the VS Code window that holds the store', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  const body = testBytes(120_000, 61);
+  server.route('/forwarded.bin', { body });
+  const store = ['--store', box.store];
+
+  const { out: created } = await json(['create', '--name', 'from a terminal', '--priority', 'low', ...store]);
+  assert.equal(created.state, 'SUSPENDED');
+  const id: string = created.id;
+  assert.equal(holder.getJob(id)?.displayName, 'from a terminal', "the job is the holder's: its engine made it");
+  assert.equal(holder.getJob(id)?.owner, 'cli');
+
+  const target = path.join(box.dest, 'forwarded.bin');
+  const { out: added } = await json([
+    'add',
+    id.slice(0, 8),
+    server.url('/forwarded.bin'),
+    '--dest',
+    box.dest,
+    '--sha256',
+    sha256(body),
+    ...store,
+  ]);
+  assert.deepEqual(
+    added.files.map((f: { localPath: string }) => f.localPath),
+    [target],
+  );
+  assert.deepEqual(
+    holder.getJob(id)?.files.map((f) => [f.localPath, f.sha256]),
+    [[target, sha256(body)]],
+  );
+
+  const { out: changed } = await json(['set', id, '--priority', 'high', '--description', 'changed from a terminal', ...store]);
+  assert.deepEqual([changed.priority, changed.description], ['HIGH', 'changed from a terminal']);
+  assert.deepEqual([holder.getJob(id)?.priority, holder.getJob(id)?.description], [JobPriority.HIGH, 'changed from a terminal']);
+
+  // resume: the holder transfers; the CLI follows the job to rest and reports it as when it runs the job itself.
+  const resumed = await runCli(['resume', id, ...store]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(resumed.stdout, target + '\n', 'the transferred file, as a resume that runs the job prints it');
+  assert.match(resumed.stderr, /Resumed in the VS Code window of pid \d+/);
+  assert.equal(holder.getJob(id)?.state, JobState.TRANSFERRED);
+  assert.equal(server.requestsFor('/forwarded.bin').length, 1);
+  assert.equal(holder.lease.held, true, 'the window kept the store all along');
+
+  const { out: completed } = await json(['complete', id, ...store]);
+  assert.deepEqual(
+    { state: completed.state, codeName: completed.codeName, completed: completed.completed },
+    { state: 'ACKNOWLEDGED', codeName: 'S_OK', completed: [target] },
+  );
+  assert.equal(sha256(readFileSync(target)), sha256(body));
+  assert.equal(holder.getJob(id)?.state, JobState.ACKNOWLEDGED);
+
+  // The holder's refusal comes back as the CLI's own error, with its exit code.
+  const late = await runCli(['suspend', id, ...store]);
+  assert.equal(late.code, 2, late.stderr);
+  assert.match(late.stderr, /BG_E_INVALID_STATE .*Cannot suspend job .*it is ACKNOWLEDGED/);
+  assert.deepEqual(readdirSync(commandsFolder(box.store)), [], 'every request was answered and its files removed');
+});
+
+test('suspend and cancel from the CLI stop a job the VS Code window is transferring', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  const body = testBytes(2 * 1024 * 1024, 62);
+  server.route('/slow.bin', { body, bytesPerSecond: 64 * 1024 });
+  let job = await holder.createJob({ displayName: 'slow', minimumRetryDelay: 1 });
+  job = await holder.addFile(job.id, { remoteUrl: server.url('/slow.bin'), localPath: path.join(box.dest, 'slow.bin') });
+  await holder.resume(job.id);
+  await waitUntil('the holder transfers', () => (holder.getJob(job.id)?.files[0].bytesTransferred ?? 0) > 0, { timeoutMs: 15_000 });
+
+  const { out: suspended } = await json(['suspend', job.id, '--store', box.store]);
+  assert.equal(suspended.state, 'SUSPENDED');
+  assert.ok(suspended.progress.bytesTransferred > 0, 'it keeps its bytes');
+  assert.equal(holder.getJob(job.id)?.state, JobState.SUSPENDED);
+
+  const { out: cancelled } = await json(['cancel', job.id.slice(0, 8), '--store', box.store]);
+  assert.deepEqual([cancelled.state, cancelled.codeName], ['CANCELLED', 'S_OK']);
+  assert.equal(holder.getJob(job.id)?.state, JobState.CANCELLED);
+  assert.equal(existsSync(path.join(box.dest, 'slow.bin')), false);
+});
+
+test('a holder that takes no commands: the verb is withdrawn unrun and the CLI says so (exit 75), without hanging', async (t) => {
+  const box = boxFor(t);
+  const engine = await JobEngine.open({ storeDir: box.store, ...FAST });
+  const job = await engine.createJob({ displayName: 'left alone' });
+  await engine.dispose();
+  // A lease held by a live process (this one, under another id) that runs no command queue: a window that hangs.
+  mkdirSync(box.store, { recursive: true });
+  writeFileSync(
+    path.join(box.store, 'lease-1.json'),
+    JSON.stringify({
+      generation: 1,
+      holder: 'hung',
+      pid: process.pid,
+      host: hostname(),
+      heartbeat: Date.now() + 60_000,
+      ttlMs: 60_000,
+      label: 'the VS Code window of pid 4321',
+    }),
+  );
+  const r = await runCli(['set', job.id, '--priority', 'high', '--store', box.store]);
+  assert.equal(r.code, 75, r.stderr);
+  assert.match(
+    r.stderr,
+    /MD_E_STORE_IN_USE .*the VS Code window of pid 4321 \(pid \d+ on .+\).*did not take 'setPriority' within 5 s, so nothing was changed/,
+  );
+  assert.deepEqual(readdirSync(commandsFolder(box.store)), [], 'the request was withdrawn');
+  // Another CLI process never takes commands: refused at once, as before.
+  const lease = JSON.parse(readFileSync(path.join(box.store, 'lease-1.json'), 'utf8'));
+  writeFileSync(path.join(box.store, 'lease-1.json'), JSON.stringify({ ...lease, label: 'managed-downloads get' }));
+  const cli = await runCli(['suspend', job.id, '--store', box.store]);
+  assert.equal(cli.code, 75, cli.stderr);
+  assert.match(cli.stderr, /MD_E_STORE_IN_USE .*in use by managed-downloads get \(pid \d+ on .+\), which runs its jobs\. Wait until/);
+  assert.equal(existsSync(commandsFolder(box.store)) ? readdirSync(commandsFolder(box.store)).length : 0, 0, 'nothing was sent');
+  rmSync(path.join(box.store, 'lease-1.json'));
+  const after = await JobEngine.open({ storeDir: box.store, ...FAST });
+  box.later(() => after.dispose());
+  assert.equal(after.getJob(job.id)?.priority, JobPriority.NORMAL, 'nothing ran');
+});
+
+test('a holder that takes a verb but never answers fails it after the answer limit, naming the holder', async (t) => {
+  const box = boxFor(t);
+  mkdirSync(commandsFolder(box.store), { recursive: true });
+  // Takes every request (removes it, as the holder claims one) and answers none.
+  const taker = setInterval(() => {
+    for (const name of readdirSync(commandsFolder(box.store)))
+      if (name.endsWith('.req.json')) rmSync(path.join(commandsFolder(box.store), name), { force: true });
+  }, 20);
+  box.later(() => clearInterval(taker));
+  const engine = await ForwardedEngine.open(box.store, 'a stuck window', { claimTimeoutMs: 5_000, answerTimeoutMs: 1_000 });
+  box.later(() => engine.dispose());
+  await assert.rejects(engine.suspend('00000000-0000-0000-0000-000000000000'), (err: { code: number; message: string }) => {
+    assert.equal(err.code, Codes.MD_E_STORE_IN_USE);
+    assert.match(err.message, /run by a stuck window, which did not answer within 1 s, so 'suspend' was not done/);
+    return true;
+  });
+});
+
+test('resume forwarded to the window reports a job that fails there as a resume that runs it does (exit 1)', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  server.route('/missing.bin', { status: 404 });
+  let job = await holder.createJob({ displayName: 'missing', minimumRetryDelay: 1 });
+  job = await holder.addFile(job.id, { remoteUrl: server.url('/missing.bin'), localPath: path.join(box.dest, 'missing.bin') });
+  const r = await runCli(['resume', job.id.slice(0, 8), '--store', box.store, '--limit-rate', '1M']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /--limit-rate does not apply/, 'an option of this process is said to be ignored, not silently dropped');
+  assert.match(r.stderr, new RegExp(`job ${job.id} did not finish: .*404`));
+  assert.match(r.stderr, /run 'managed-downloads resume [0-9a-f]{8}', or 'managed-downloads cancel/);
+  assert.equal(holder.getJob(job.id)?.state, JobState.ERROR);
+});
