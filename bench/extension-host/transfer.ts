@@ -3,6 +3,8 @@
 // (auto-complete) and addFile through the API client, then resume; timed from resume until the job is ACKNOWLEDGED
 // (its files in place), which the CLI's wall time covers too (plus its process start and adding the files as one set).
 // Adding the files is timed on its own: the API has addFile only, one store write per file.
+import { writeFileSync } from 'node:fs';
+import * as inspector from 'node:inspector';
 import type { InternalTestingHooks } from '../../src/ui/testing';
 import type { DownloadEngine } from '../../src/core/jobs/model';
 import { JobState } from '../../src/core/jobs/model';
@@ -14,6 +16,8 @@ export interface TransferCase {
   urls: string[];
   /** An empty folder of its own: every file goes there under its URL's last segment. */
   dest: string;
+  /** Write a CPU profile of the transfer here (BENCH_HOST_PROFILE=1). */
+  profileTo?: string;
 }
 
 export interface TransferFigures {
@@ -33,6 +37,24 @@ export interface TransferFigures {
 }
 
 const MiB = 1024 * 1024;
+
+/** With `profileTo` (a file path), a CPU profile of the host over the transfer (node:inspector), for a look. */
+async function profiled<T>(profileTo: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!profileTo) return work();
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(profileTo, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 function acknowledged(engine: DownloadEngine, jobId: string): Promise<string> {
   return new Promise((resolve) => {
@@ -66,8 +88,10 @@ export async function measureTransfer(hooks: InternalTestingHooks, engine: Downl
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
-    await client.resume(job.id);
-    const state = await ended;
+    const state = await profiled(c.profileTo, async () => {
+      await client.resume(job.id);
+      return ended;
+    });
     const transferMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());

@@ -30,7 +30,12 @@ function cases(ctx, dir, rep) {
   const all = [
     { id: 'large', urls: [url(ctx.fixtures.large)], expected: [ctx.fixtures.large] },
     { id: 'small', urls: ctx.fixtures.small.map(url), expected: ctx.fixtures.small },
-  ].map((c) => ({ ...c, dest: join(dir, `out-${c.id}`) }));
+  ].map((c) => ({
+    ...c,
+    dest: join(dir, `out-${c.id}`),
+    // BENCH_HOST_PROFILE=1: a CPU profile of the extension host per transfer, kept in bench/work.
+    profileTo: process.env.BENCH_HOST_PROFILE === '1' ? join(ctx.workDir, `host-${c.id}-rep${rep}.cpuprofile`) : undefined,
+  }));
   return rep % 2 ? all : all.reverse();
 }
 
@@ -49,7 +54,7 @@ async function repetition(tools, { ctx, repoRoot, hostModule, scratch, rep, log 
       phase: 'transfer',
       workspaceFolder: workspace,
       resultsFile,
-      transfers: transfers.map(({ id, urls, dest }) => ({ id, urls, dest })),
+      transfers: transfers.map(({ id, urls, dest, profileTo }) => ({ id, urls, dest, profileTo })),
     }),
   );
   log(`6. repetition ${rep}: VS Code, ${transfers.map((c) => c.id).join(' then ')} through the API`);
