@@ -3,7 +3,7 @@
 // which commit it was profiled, and should be profiled again after the engine changes.
 
 export const PROFILED =
-  'issue 17 continued (2026-12-05, commits 29e132f-a34d26b: strace -c and node --cpu-prof on an unminified CLI, 1,000 files; node:inspector in the extension host, BENCH_HOST_PROFILE=1; load 6-12) and issue 17 (2026-12-04, commits b89ab3b-cd7960c, node --cpu-prof on an unminified CLI, a machine at load 9-16 most of the session) on top of: large file and RSS profiled 2026-11-25 at commits 7047ffb-c0b6603 (perf per thread and node --cpu-prof on the CLI, 1 GiB; throwaway worker-thread prototype); small files and the capped server at 7e05904-4312263';
+  'issue 17 continued (2026-12-05, commits d32887d-f45318d: strace -c and node --cpu-prof on an unminified CLI, 1,000 files; node:inspector in the extension host, BENCH_HOST_PROFILE=1; load 6-12) and issue 17 (2026-12-04, commits b89ab3b-cd7960c, node --cpu-prof on an unminified CLI, a machine at load 9-16 most of the session) on top of: large file and RSS profiled 2026-11-25 at commits 7047ffb-c0b6603 (perf per thread and node --cpu-prof on the CLI, 1 GiB; throwaway worker-thread prototype); small files and the capped server at 7e05904-4312263';
 
 /** Keyed by goal; shown next to a goal that is not met. */
 export const holdsBack = {
