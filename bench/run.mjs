@@ -1,7 +1,7 @@
 // `npm run bench`: the benchmark suite of issue 8. Sets up its own servers (nginx over TLS with a
 // certificate made now), runs ours against curl and aria2c side by side, and writes bench/RESULTS.md.
-// Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert,extension
-// or 1-5 (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
+// Environment: BENCH_REPS (default 3), BENCH_QUICK=1 (smaller files), BENCH_ONLY=large,small,capped,cert,extension,host
+// or 1-6 (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
 // of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
 import { runCertCost } from './scenarios/cert-cost.mjs';
 import * as findings from './findings.mjs';
 import { runExtensionCosts } from './scenarios/extension-costs.mjs';
+import { runExtensionTransfers } from './scenarios/extension-transfers.mjs';
 import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +29,7 @@ const log = (s) => console.error(`[bench] ${s}`);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const quick = process.env.BENCH_QUICK === '1';
 // Scenarios by name or by their number in issue 8 (BENCH_ONLY=5 is the extension's own costs alone).
-const SCENARIO_NUMBERS = { 1: 'large', 2: 'small', 3: 'capped', 4: 'cert', 5: 'extension' };
+const SCENARIO_NUMBERS = { 1: 'large', 2: 'small', 3: 'capped', 4: 'cert', 5: 'extension', 6: 'host' };
 const only = process.env.BENCH_ONLY
   ? new Set(process.env.BENCH_ONLY.split(',').map((s) => SCENARIO_NUMBERS[s.trim()] ?? s.trim()))
   : undefined;
@@ -116,6 +117,10 @@ async function main() {
     const extensionCost = wanted('extension')
       ? await runExtensionCosts({ repoRoot, workDir, log, reps, port: nginx.fastPort, caFile: ctx.caFile })
       : { section: '', goals: [] };
+    // After scenarios 1-2, whose CLI figures it compares with; code-server runs alone, nginx still up.
+    const hostTransfers = wanted('host')
+      ? await runExtensionTransfers({ repoRoot, workDir, log, reps, fixtures, nginx, caFile: ctx.caFile }, results)
+      : undefined;
     const errors = nginx.errors().trim();
 
     const m = machine();
@@ -137,14 +142,19 @@ async function main() {
       ...['large', 'small', 'capped'].filter((id) => results[id]).map((id) => transferTable(results[id])),
       certCost.section,
       extensionCost.section,
+      hostTransfers?.section,
     ].filter(Boolean);
     const goals = judgeGoals({ ...results, certCost, extensionCost });
-    const goals17 = judgeIssue17Goals(results);
+    const goals17 = judgeIssue17Goals({ ...results, hostTransfers });
     const markdown = render({ header, sections, goals, goals17, findings });
     // Every run's raw figures, for a second look without running again.
     writeFileSync(
       join(workDir, `raw-${started.toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify({ started, loadBefore, reps, quick, results, extension: extensionCost.raw }, null, 1),
+      JSON.stringify(
+        { started, loadBefore, reps, quick, results, extension: extensionCost.raw, hostTransfers: hostTransfers?.raw },
+        null,
+        1,
+      ),
     );
     const out = only ? join(workDir, 'RESULTS.md') : join(benchDir, 'RESULTS.md');
     writeFileSync(out, markdown);

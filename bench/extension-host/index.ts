@@ -6,6 +6,8 @@
 //    save-to-effective latency (saved in a VS Code editor).
 //  - 'loaded': the same workspace again, its store now holding 1,000 jobs. Activation, memory with the jobs
 //    loaded, the Jobs view's full and incremental refresh, and VS Code's own round trips of both.
+//  - 'transfer' (bench/scenarios/extension-transfers.mjs, issue 17 point 3): the bench's transfers (1 GiB, 1,000
+//    small files) started through the API, each timed to ACKNOWLEDGED (transfer.ts).
 // Results go to the fixture's resultsFile as JSON; a failure is written there too (run() then rejects).
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +15,7 @@ import * as vscode from 'vscode';
 import type { InternalTestingHooks } from '../../src/ui/testing';
 import { TEST_HOOKS_COMMAND } from '../../src/ui/testing';
 import { measureMemory } from './memory';
+import { measureTransfer, type TransferCase } from './transfer';
 import { measureTree, measureView } from './tree';
 
 export const BENCH_FIXTURE_ENV = 'MANAGED_DOWNLOADS_BENCH_FIXTURE';
@@ -20,7 +23,8 @@ const EXTENSION_ID = 'managed-downloads.managed-downloads';
 const JOBS = 1000;
 
 interface BenchFixture {
-  phase: 'empty' | 'loaded';
+  phase: 'empty' | 'loaded' | 'transfer';
+  transfers?: TransferCase[];
   workspaceFolder: string;
   resultsFile: string;
   serverHost: string;
@@ -83,7 +87,11 @@ export async function run(): Promise<void> {
     result.jobsAtOpen = await until('the model to attach', () => (hooks.model.isAttached ? engine.listJobs().length : undefined));
     hooks.model.flush();
 
-    if (fixture.phase === 'empty') {
+    if (fixture.phase === 'transfer') {
+      const transfers = [];
+      for (const c of fixture.transfers ?? []) transfers.push(await measureTransfer(hooks, engine, c));
+      result.transfers = transfers;
+    } else if (fixture.phase === 'empty') {
       hooks.tree.getChildren();
       result.memoryNoJobs = await measureMemory();
       const started = performance.now();

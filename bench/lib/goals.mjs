@@ -78,7 +78,7 @@ export function judgeGoals({ large, small, capped, certCost, extensionCost }) {
  * bench's Node and on Node 24 (code-server's), peak RSS on both, the 1,000 files against curl --parallel-max 1,
  * and the extension host's path. `console` lines too, so a run says met / not met as it ends.
  */
-export function judgeIssue17Goals({ large, small }) {
+export function judgeIssue17Goals({ large, small, hostTransfers }) {
   const rows = [];
   const against = (scenario, other, oursName, goal, key) => {
     const r = wallRatioToOurs(scenario, other, oursName);
@@ -109,12 +109,17 @@ export function judgeIssue17Goals({ large, small }) {
   const par = small?.clients.find((c) => c.name.startsWith('curl-par'))?.name ?? 'curl-par1';
   rows.push(against(small, par, 'ours', `the small files in one job (scenario 2): ${par}_wall / ours_wall >= 1.0`, 'small'));
   rows.push(against(small, par, 'ours-node24', `the small files, CLI on Node 24: ${par}_wall / ours_wall >= 1.0`, 'small'));
-  rows.push(
-    goalRow(
-      'the same two scenarios through the API inside code-server, with the ratio to the CLI',
-      'not measured',
-      "not built yet (issue 17 point 3): scenario 5 starts code-server but times the extension's own costs, not transfers",
-    ),
-  );
+  const goal = 'the same two scenarios through the API inside code-server, with the ratio to the CLI';
+  if (!hostTransfers) rows.push(goalRow(goal, 'not measured', 'scenario 6 not run (BENCH_ONLY)'));
+  else {
+    const parts = ['large', 'small'].map((id) => {
+      const r = hostTransfers.ratios[id];
+      if (!r) return `${id}: no run completed`;
+      const vs = (cli) => (cli === undefined ? 'CLI not run' : f2(cli / r.host));
+      return `${id}: host ${f2(r.host)} s, CLI_wall / host ${vs(r.node24)} (CLI on Node 24), ${vs(r.node20)} (Node 20)`;
+    });
+    const measured = ['large', 'small'].every((id) => hostTransfers.ratios[id]);
+    rows.push(goalRow(goal, measured ? 'met (measured)' : 'not measured', `${parts.join('; ')} (scenario 6)`));
+  }
   return rows;
 }

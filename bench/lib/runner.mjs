@@ -13,7 +13,11 @@ import { verifyOutput } from './verify.mjs';
  * @param {{ workDir: string, log: (s: string) => void }} ctx
  */
 export async function runScenario(scenario, ctx) {
-  const clients = scenario.clients.map((c) => ({ ...c, runs: [] }));
+  // BENCH_CLIENTS=ours,curl-par1 (client names, comma-separated) runs only those: a quicker loop while working.
+  const picked = process.env.BENCH_CLIENTS ? new Set(process.env.BENCH_CLIENTS.split(',').map((s) => s.trim())) : undefined;
+  const clients = scenario.clients
+    .map((c) => (picked && !picked.has(c.name) ? { ...c, unavailable: 'not run (BENCH_CLIENTS)' } : c))
+    .map((c) => ({ ...c, runs: [] }));
   const runnable = clients.filter((c) => !c.unavailable);
   for (let rep = 1; rep <= scenario.reps; rep++) {
     for (let k = 0; k < runnable.length; k++) {

@@ -27,7 +27,7 @@ export async function compileHostModule(repoRoot, outDir) {
  */
 export async function runInVsCode(
   tools,
-  { repoRoot, hostModule, workspace, port, userDataDir, extensionsDir, fixtureFile, resultsFile, logFile, limitMs },
+  { repoRoot, hostModule, workspace, port, userDataDir, extensionsDir, fixtureFile, resultsFile, logFile, limitMs, env = {} },
 ) {
   rmSync(resultsFile, { force: true });
   const server = await startCodeServer(tools, {
@@ -35,7 +35,7 @@ export async function runInVsCode(
     port,
     trusted: true,
     smokeTestDriver: true,
-    env: { [BENCH_FIXTURE_ENV]: fixtureFile },
+    env: { ...env, [BENCH_FIXTURE_ENV]: fixtureFile },
     userDataDir,
     extensionsDir,
     logFile,

@@ -55,8 +55,11 @@ export async function runJobFiles(deps: RunnerDeps): Promise<void> {
 /**
  * The files in order. The next file's request goes out as soon as the current file's bytes have all arrived,
  * while its last write and its checks finish: a job of many small files would otherwise wait for a disk round
- * trip per file before asking for the next one. Only one file runs ahead, and it counts only once the current
- * file is transferred: if the current file fails, the one ahead is stopped and the job fails on the current one.
+ * trip per file before asking for the next one. When the current file is small (AHEAD_ON_ANSWER_BYTES), the
+ * next one asks already when the current one's answer comes in (over a second connection of the job's pool),
+ * so the server prepares it while the current body streams. Only one file runs ahead, and it counts only once
+ * the current file is transferred: if the current file fails, the one ahead is stopped and the job fails on the
+ * current one.
  */
 async function transferEachFile(deps: RunnerDeps): Promise<void> {
   const { job } = deps;
@@ -68,7 +71,7 @@ async function transferEachFile(deps: RunnerDeps): Promise<void> {
       if (job.files[index].transferred) continue;
       const current = ahead?.index === index ? ahead : startFile(deps, index);
       ahead = undefined;
-      await Promise.race([current.bodyArrived, current.done.catch(() => undefined)]);
+      await Promise.race([current.nextMayStart, current.done.catch(() => undefined)]);
       const next = nextToTransfer(job, index + 1);
       if (next !== undefined && !current.settled && !deps.signal.aborted) ahead = startFile(deps, next);
       try {
@@ -88,10 +91,19 @@ async function transferEachFile(deps: RunnerDeps): Promise<void> {
   }
 }
 
+/**
+ * A file at most this large lets the next one ask as soon as its answer comes in; a larger one, once its bytes
+ * have all arrived (two large files at once would split the bandwidth a job gives one file at a time).
+ */
+export const AHEAD_ON_ANSWER_BYTES = 1 << 20;
+
 interface Running {
   index: number;
-  /** Resolves when the file's last bytes have arrived (its writes may still be going on). */
-  bodyArrived: Promise<void>;
+  /**
+   * Resolves when the next file may start: the file's answer came in and it is small, or its last bytes have
+   * arrived (its writes may still be going on).
+   */
+  nextMayStart: Promise<void>;
   done: Promise<void>;
   settled: boolean;
   stop(): void;
@@ -104,8 +116,8 @@ function startFile(deps: RunnerDeps, index: number): Running {
   const forward = () => stopping.abort(deps.signal.reason);
   if (deps.signal.aborted) forward();
   else deps.signal.addEventListener('abort', forward, { once: true });
-  let bodyReceived!: () => void;
-  const bodyArrived = new Promise<void>((resolve) => (bodyReceived = resolve));
+  let mayStartNext!: () => void;
+  const nextMayStart = new Promise<void>((resolve) => (mayStartNext = resolve));
   const host: TransferHost = {
     jobId: job.id,
     fileIndex: index,
@@ -124,11 +136,14 @@ function startFile(deps: RunnerDeps, index: number): Running {
     limiter: deps.limiter,
     onResponding: deps.onResponding,
     onBytes: deps.onBytes,
-    onBodyReceived: () => bodyReceived(),
+    onBodyReceived: () => mayStartNext(),
+    onAnswered: (total) => {
+      if (total !== null && total <= AHEAD_ON_ANSWER_BYTES) mayStartNext();
+    },
     onRedirectReported: (url) => deps.log('info', `file ${index} now comes from ${url} (redirect reported)`),
     log: (level, message) => deps.log(level, `file ${index}: ${message}`),
   };
-  const running: Running = { index, bodyArrived, done: transferFile(host), settled: false, stop: () => stopping.abort() };
+  const running: Running = { index, nextMayStart, done: transferFile(host), settled: false, stop: () => stopping.abort() };
   // Observed here, so a file stopped while running ahead is never an unhandled rejection; callers still see it.
   const settle = () => {
     running.settled = true;

@@ -178,6 +178,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
       offset = 0;
       continue;
     }
+    host.onAnswered?.(plan.total);
     host.onResponding();
     const hash = file.sha256 ? await local(temp, () => hashPrefix(temp, offset)) : undefined;
     // Never past the range asked for: a 206's Content-Range bounds its body, whatever its framing says.

@@ -40,6 +40,8 @@ export interface TransferHost {
   onBytes(bytes: number): void;
   /** The file's last bytes have arrived (their writes may still be going on): the next file may start asking. */
   onBodyReceived?(): void;
+  /** The server answered with the file's bytes (`total`: the file's size, when known), before they arrive. */
+  onAnswered?(total: number | null): void;
   onRedirectReported(url: string): void;
   log(level: 'debug' | 'info' | 'warn', message: string): void;
   /** Stores the job now and resolves once it is durable (before bytes that only the record can vouch for). */

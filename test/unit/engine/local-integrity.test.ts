@@ -2,7 +2,7 @@
 // destination after the download was added, and two jobs aiming at one path. The job never writes into a file it
 // did not make, never moves a link into place, and never silently replaces someone else's file.
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
@@ -86,6 +86,46 @@ test('Complete refuses to move a link into place: the file is downloaded again, 
   assert.ok(!lstatSync(final).isSymbolicLink());
   assert.equal(sha256(readFileSync(final)), sha256(body));
   assert.ok(readFileSync(victim).equals(body.subarray(0, 1000)), 'the link target is untouched');
+});
+
+test('Complete puts neither a hard link nor another file at the temp name in place, not even for a moment after', async (t) => {
+  const { box, engine } = await engineForTest(t);
+  const body = testBytes(120_000, 207);
+  server.route('/hardlink-complete', { body });
+  const started = await startJob(engine, box, [{ url: server.url('/hardlink-complete'), name: 'h.bin' }]);
+  const done = await waitForState(engine, started.id, JobState.TRANSFERRED);
+  const temp = done.files[0].tempPath;
+  const final = path.join(box.dest, 'h.bin');
+  // A hard link to someone else's file at the temp name: link() at Complete would give the destination that file.
+  const victim = path.join(box.root, 'victim-h.bin');
+  writeFileSync(victim, Buffer.alloc(2000, 3));
+  rmSync(temp);
+  linkSync(victim, temp);
+  await assert.rejects(engine.complete(done.id), (err: { code: number; message: string }) => {
+    assert.equal(err.code, Codes.BG_E_LOCAL_FILE_CHANGED, err.message);
+    assert.match(err.message, /2 names \(a hard link\)/);
+    return true;
+  });
+  assert.ok(!existsSync(final), 'the destination was not left holding the other file');
+  assert.equal(lstatSync(victim).nlink, 1, 'the temp name was dropped, the victim keeps only its own name');
+  assert.ok(readFileSync(victim).equals(Buffer.alloc(2000, 3)), 'the other file is untouched');
+  // Then a plain file that is not the one the job created.
+  await waitForState(engine, done.id, JobState.TRANSFERRED);
+  const again = engine.getJob(done.id)!;
+  // Made before the temp file goes, so it cannot get the temp file's inode number again.
+  const replacement = path.join(box.dest, 'replacement.tmp');
+  writeFileSync(replacement, Buffer.alloc(120_000, 9));
+  renameSync(replacement, again.files[0].tempPath);
+  await assert.rejects(engine.complete(done.id), (err: { code: number; message: string }) => {
+    assert.equal(err.code, Codes.BG_E_LOCAL_FILE_CHANGED, err.message);
+    assert.match(err.message, /another file than the one the job created/);
+    return true;
+  });
+  assert.ok(!existsSync(final), 'the replacement was not put in place');
+  await waitForState(engine, done.id, JobState.TRANSFERRED);
+  await engine.complete(done.id);
+  assert.equal(sha256(readFileSync(final)), sha256(body));
+  assert.equal(lstatSync(final).nlink, 1, 'the temp name is gone');
 });
 
 test('a second job to a path another live job downloads to is refused, naming that job; once it is completed the path is free', async (t) => {

@@ -77,3 +77,44 @@ test('when the current file fails its check, the file started ahead is stopped a
   assert.equal(engine.getJob(job.id)!.files[1].bytesTransferred, bytesAtFailure);
   assert.equal(existsSync(path.join(box.dest, 'b.bin')), false);
 });
+
+test("a small file's answer lets the next file ask at once, while its body still streams; a large file's does not", async (t) => {
+  const { box, engine } = await engineForTest(t);
+  // Paced bodies: the small one takes ~0.5 s, the large one ~2 s (so it is far from done when the small one is
+  // transferred); what is checked is how far each body had come, not when.
+  const small = testBytes(50_000, 31);
+  const large = testBytes(1_200_000, 32);
+  const after = testBytes(1_000, 33);
+  let jobId = '';
+  const seen: Record<string, number> = {};
+  const written = (index: number) => engine.getJob(jobId)!.files[index].bytesTransferred;
+  server.route('/answer-ahead/0', { body: small, bytesPerSecond: 100_000 });
+  server.route('/answer-ahead/1', () => {
+    seen.smallWhenNextAsked = written(0);
+    return { body: large, bytesPerSecond: 600_000 };
+  });
+  server.route('/answer-ahead/2', () => {
+    seen.largeWhenNextAsked = written(1);
+    return { body: after };
+  });
+  const job = await startJob(engine, box, [
+    { url: server.url('/answer-ahead/0'), name: 'a.bin' },
+    { url: server.url('/answer-ahead/1'), name: 'b.bin' },
+    { url: server.url('/answer-ahead/2'), name: 'c.bin' },
+  ]);
+  jobId = job.id;
+  await waitForState(engine, job.id, JobState.TRANSFERRED);
+  assert.ok(seen.smallWhenNextAsked < small.length / 2, `file 1 was asked for early in file 0's body (${seen.smallWhenNextAsked} bytes)`);
+  assert.ok(
+    seen.largeWhenNextAsked > large.length / 2,
+    `file 2 waited for most of file 1's body, a file over 1 MiB (${seen.largeWhenNextAsked} bytes)`,
+  );
+  await engine.complete(job.id);
+  for (const [name, body] of [
+    ['a.bin', small],
+    ['b.bin', large],
+    ['c.bin', after],
+  ] as const) {
+    assert.equal(sha256(readFileSync(path.join(box.dest, name))), sha256(body), name);
+  }
+});

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/jobs/model';
 import { parseStoredJob } from '../../../src/core/store/job-format';
+import { coalescingDelay } from '../../../src/core/store/job-store';
 import { StoreView } from '../../../src/core/store/store-view';
 import { listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
@@ -146,6 +147,16 @@ test('the store is replaced atomically: every read during a transfer parses, and
     [],
     'no temp files of the store are left',
   );
+});
+
+test('a large job is written less often: the coalescing delay grows with what serializing it costs, up to 5 s', () => {
+  assert.equal(coalescingDelay(250, 0), 250, 'a job not yet written waits the configured delay');
+  assert.equal(coalescingDelay(250, 0.3), 250, 'a small job too');
+  assert.equal(coalescingDelay(250, 4.2), 420, '1,000 files (~4 ms to serialize): ~100 times that');
+  assert.equal(coalescingDelay(250, 40), 4000);
+  assert.equal(coalescingDelay(250, 200), 5000, 'never more than 5 s of progress at risk');
+  assert.equal(coalescingDelay(20, 0.1), 20, 'a shorter configured delay stays');
+  assert.equal(coalescingDelay(8000, 200), 8000, 'a longer configured delay stays');
 });
 
 test('an engine that does not resume stored jobs shows them without running them', async (t) => {
