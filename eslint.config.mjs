@@ -2,6 +2,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** A restricted import path: the module 'vscode'. */
+const noVscode = (message) => ({ name: 'vscode', message });
+/** A restricted import pattern: relative paths matching `regex` (a layer the folder must not reach). */
+const layer = (regex, message) => ({ regex, message });
+const validatorPatterns = [
+  layer('^(\\.\\./)+(ui|cli|extension|api)(/|\\.js$|$)', 'src/validator is below the shells and the API.'),
+  layer('^(\\.\\./)+core/store(/|\\.js$|$)', 'src/validator does not use the job store.'),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -37,15 +46,80 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
+  // Layers (docs/architecture.md, "Layers"): each folder imports downward only. Relative paths are matched by
+  // their text: `(../)+ui/` is src/ui from any depth below src/ (no folder under src/core is named like a layer).
   {
-    // The core runs in plain Node (CLI, tests): it must never import vscode.
+    // The core runs in plain Node (CLI, tests): no vscode, no shell, no validator code but its declared contract.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.' }] },
+        {
+          paths: [noVscode('src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.')],
+          patterns: [
+            layer('^(\\.\\./)+(ui|cli|extension|api)(/|\\.js$|$)', 'src/core is below the shells and the API: pass what it needs in.'),
+            layer(
+              '^(\\.\\./)+validator/(?!managed-downloads-validator(\\.js)?$)',
+              'src/core may use only the validator contract (managed-downloads-validator).',
+            ),
+          ],
+        },
       ],
     },
+  },
+  {
+    // The CLI is a shell over the core (and the validator's CLI gate), never over VS Code.
+    files: ['src/cli/**/*.ts', 'src/cli.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [noVscode('The CLI runs without VS Code.')],
+          patterns: [
+            layer('^(\\./|(\\.\\./)+)(ui|extension)(/|\\.js$|$)', 'The CLI does not use the VS Code shell.'),
+            layer('(^|/)validator/vscode-validator(\\.js)?$', 'The CLI does not use the VS Code shell.'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The VS Code shell uses the engine through its interface (src/core/jobs/model.ts); the store's code is loaded
+    // lazily by src/extension.ts when the engine opens, so the UI may name its types but not import its values.
+    files: ['src/ui/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            layer('^(\\.\\./)+(cli|extension)(/|\\.js$|$)', 'src/ui does not use the CLI or the composition root.'),
+            {
+              ...layer(
+                '^(\\.\\./)+core/store(/|\\.js$|$)',
+                'Ask the engine (DownloadEngine in src/core/jobs/model.ts); the store loads lazily.',
+              ),
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The validator sits on the core (errors, jobs' types, net, tls), below the shells. Only its VS Code glue,
+    // vscode-validator.ts, imports vscode.
+    files: ['src/validator/**/*.ts'],
+    ignores: ['src/validator/vscode-validator.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [noVscode('Only vscode-validator.ts is VS Code glue.')], patterns: validatorPatterns },
+      ],
+    },
+  },
+  {
+    files: ['src/validator/vscode-validator.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: validatorPatterns }] },
   },
   {
     // Text a person reads goes through vscode.l10n.t (or t from src/ui/l10n.ts in modules without vscode),

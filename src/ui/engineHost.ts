@@ -4,7 +4,6 @@ import * as fs from 'node:fs/promises';
 import type * as vscode from 'vscode';
 import { t } from './l10n';
 import type { DownloadEngine } from '../core/jobs/model';
-import { LeasedEngine } from '../core/store/leased-engine';
 import type { HeaderSecrets } from './headerSecrets';
 import { isFinal } from './jobActions';
 import type { Logger } from './log';
@@ -77,36 +76,36 @@ export class EngineHost {
 
 /** True while another process runs this store's jobs (this window shows them and forwards its commands). */
 export function isFollower(engine: DownloadEngine): boolean {
-  return engine instanceof LeasedEngine && engine.role === 'follower';
+  return engine.role === 'follower';
 }
 
 /**
  * While another window holds the store's lease, the view says so (its jobs show, its commands are forwarded);
  * the message goes when this window takes over. Write-only headers of finished jobs are forgotten here, by the
- * window that runs the jobs.
+ * window that runs the jobs. An engine without a role (not shared through a lease) runs its jobs itself.
  */
 export function followLease(engine: DownloadEngine, view: vscode.TreeView<unknown>, secrets: HeaderSecrets): { dispose(): void }[] {
   const subscriptions: { dispose(): void }[] = [
     engine.onDidChangeJob((e) => {
       if (e.kind === 'removed' || isFinal(e.job.state)) {
-        if (!(engine instanceof LeasedEngine) || engine.role === 'holder') {
+        if (!isFollower(engine)) {
           // A keychain that does not answer (a lost window) leaves the entry for the next finish or clean-up.
           secrets.forget(e.job.id).catch(() => undefined);
         }
       }
     }),
   ];
-  if (!(engine instanceof LeasedEngine)) return subscriptions;
+  const { onDidChangeRole, holderText } = engine;
+  if (!onDidChangeRole || !holderText) return subscriptions;
   const show = async () => {
-    view.message =
-      engine.role === 'holder'
-        ? undefined
-        : t(
-            'Another window runs these jobs: {0}. Commands here are passed to it; this window takes over when it closes.',
-            await engine.holderText(),
-          );
+    view.message = isFollower(engine)
+      ? t(
+          'Another window runs these jobs: {0}. Commands here are passed to it; this window takes over when it closes.',
+          await holderText.call(engine),
+        )
+      : undefined;
   };
   void show();
-  subscriptions.push(engine.onDidChangeRole(() => void show()));
+  subscriptions.push(onDidChangeRole(() => void show()));
   return subscriptions;
 }

@@ -250,6 +250,21 @@ export interface CompleteResult {
   notTransferred: string[];
 }
 
+/**
+ * Where a store shared by several processes is run: by this process ('holder'), or by another one whose jobs this
+ * process shows and to which it forwards its verbs ('follower').
+ */
+export type StoreRole = 'holder' | 'follower';
+
+/**
+ * Whether this process can still serve its user (in VS Code: whether its window still answers). A holder that is
+ * no longer alive stops running jobs and lets go of the lease; it takes none until it is alive again.
+ */
+export interface HolderLiveness {
+  readonly alive: boolean;
+  readonly onDidChange: import('../event').Event<boolean>;
+}
+
 /** The engine as the shell, the CLI and the API see it (implemented in src/core/jobs/engine.ts). */
 export interface DownloadEngine {
   readonly onDidChangeJob: import('../event').Event<JobChangeEvent>;
@@ -285,5 +300,14 @@ export interface DownloadEngine {
   removeJob(jobId: string): Promise<void>;
   /** Job files that could not be loaded when the engine opened (set aside, with the reason). */
   readonly storeProblems: readonly StoreProblem[];
+  /**
+   * On a store shared through its lease (src/core/store/leased-engine.ts): whether this process runs the jobs.
+   * Absent: the engine runs its jobs itself, as a holder does.
+   */
+  readonly role?: StoreRole;
+  /** Fires when this process starts or stops running the shared store's jobs (with `role`). */
+  readonly onDidChangeRole?: import('../event').Event<StoreRole>;
+  /** Who runs the shared store's jobs, for messages ("pid 42 on host"; with `role`). */
+  holderText?(): Promise<string>;
   dispose(): Promise<void>;
 }

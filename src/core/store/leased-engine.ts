@@ -22,21 +22,15 @@ import {
   type StoreProblem,
   type ValidatorSource,
   type ClientCertificateSpec,
+  type HolderLiveness,
+  type StoreRole,
 } from '../jobs/model';
 import { CommandInbox, forwardCommand, type ForwardedVerb } from './command-queue';
 import { StoreLease, type LeaseInfo, type LeaseOptions } from './lease';
 import { StoreView } from './store-view';
 
-export type StoreRole = 'holder' | 'follower';
-
-/**
- * Whether this process can still serve its user (in VS Code: whether its window still answers). A holder that is
- * no longer alive stops running jobs and lets go of the lease; it takes none until it is alive again.
- */
-export interface HolderLiveness {
-  readonly alive: boolean;
-  readonly onDidChange: Event<boolean>;
-}
+// Declared beside the engine interface, so that the UI needs nothing from the store to read them.
+export type { HolderLiveness, StoreRole };
 
 /** The real engine (JobEngine has listAllJobs; other DownloadEngines may not). */
 export type RunnableEngine = DownloadEngine & { listAllJobs?(): JobSnapshot[] };

@@ -8,7 +8,7 @@ import type { CertificateService } from '../../core/tls/service';
 import type { DownloadHistory } from '../history';
 import { escapeMarkdown } from '../jobMarkdown';
 import type { JobsChange, JobsModel } from '../jobsModel';
-import { endpointSummaries } from '../rejectionsMarkdown';
+import { endpointSummaries } from '../certificates/rejectionsMarkdown';
 import {
   CertificateEntryItem,
   CertificateGroupItem,

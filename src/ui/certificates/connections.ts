@@ -4,13 +4,13 @@
 // which the engine must honour itself because its requests bypass VS Code's proxy support on purpose.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobSnapshot } from '../core/jobs/model';
-import { Disposable, toDisposable } from '../core/lifecycle';
-import { GatedConnectionProvider } from '../core/net/connection-provider';
-import type { ProxySettings } from '../core/net/proxy-settings';
-import { CertificateService } from '../core/tls/service';
-import type { Logger } from './log';
-import { onSettingsChanged, SettingKeys, settings } from './settings';
+import type { JobSnapshot } from '../../core/jobs/model';
+import { Disposable, toDisposable } from '../../core/lifecycle';
+import { GatedConnectionProvider } from '../../core/net/connection-provider';
+import type { ProxySettings } from '../../core/net/proxy-settings';
+import { CertificateService } from '../../core/tls/service';
+import type { Logger } from '../log';
+import { onSettingsChanged, SettingKeys, settings } from '../settings';
 
 const PROXY_KEYS = ['http.proxy', 'http.noProxy', 'http.proxyStrictSSL', 'http.proxyAuthorization'];
 

@@ -1,9 +1,9 @@
 // "Show Certificate Rejections": counts per endpoint first (a one-off and a flood from one server must look
 // different), then the latest attempts one by one. Pure (no vscode import).
-import { formatCode } from '../core/errors';
-import type { EndpointRejections, RejectionRecord } from '../core/tls/rejection-log';
-import { escapeMarkdown } from './jobMarkdown';
-import { t } from './l10n';
+import { formatCode } from '../../core/errors';
+import type { EndpointRejections, RejectionRecord } from '../../core/tls/rejection-log';
+import { escapeMarkdown } from '../jobMarkdown';
+import { t } from '../l10n';
 
 const phaseLabels: Record<RejectionRecord['phase'], string> = {
   get platform() {

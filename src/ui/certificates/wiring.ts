@@ -2,15 +2,15 @@
 // the tree's certificate children, the rejections document, the API's setCertificateValidator, and
 // forgetting finished jobs' validator state.
 import type * as vscode from 'vscode';
-import type { DownloadEngine } from '../core/jobs/model';
-import type { CertificateUi } from './certificates';
-import type { RejectionsDocumentProvider } from './commands/certificates';
+import type { DownloadEngine } from '../../core/jobs/model';
+import type { CertificateUi } from './certificateUi';
+import type { RejectionsDocumentProvider } from '../commands/certificates';
 import type { ConnectionHost } from './connectionHost';
 import type { Connections } from './connections';
-import type { EngineHost } from './engineHost';
-import { isFinal } from './jobActions';
-import type { ApiClients } from './publicApi';
-import type { JobTreeProvider } from './tree/provider';
+import type { EngineHost } from '../engineHost';
+import { isFinal } from '../jobActions';
+import type { ApiClients } from '../publicApi';
+import type { JobTreeProvider } from '../tree/provider';
 
 export function certificateUi(connections: ConnectionHost): CertificateUi {
   return {

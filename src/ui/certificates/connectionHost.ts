@@ -3,11 +3,11 @@
 // validator file. Opened with the engine, or at once when the workspace names a validator, so its compile
 // errors show in the editor even before any download.
 import type * as vscode from 'vscode';
-import type { JobSnapshot } from '../core/jobs/model';
-import { Disposable } from '../core/lifecycle';
-import type { WorkspaceValidatorBinding } from '../validator/vscode-validator';
+import type { JobSnapshot } from '../../core/jobs/model';
+import { Disposable } from '../../core/lifecycle';
+import type { WorkspaceValidatorBinding } from '../../validator/vscode-validator';
 import type { Connections } from './connections';
-import type { Logger } from './log';
+import type { Logger } from '../log';
 
 export interface OpenConnections {
   readonly connections: Connections;
@@ -40,7 +40,7 @@ export class ConnectionHost extends Disposable {
     // Loaded on first use: node-forge, the trust store and the validator compiler cost time at startup.
     const [{ Connections }, { attachWorkspaceValidator }] = await Promise.all([
       import('./connections.js'),
-      import('../validator/vscode-validator.js'),
+      import('../../validator/vscode-validator.js'),
     ]);
     const connections = this._register(new Connections(this.rejectionLogFile, this.jobLookup, this.log.child('Certificates')));
     const validator = attachWorkspaceValidator(this.context, connections.service, this.log.child('Validator'));

@@ -1,6 +1,6 @@
 // What the UI needs from certificate validation: the service (cache, rejection log, per-job validators),
 // available once the engine is open, and a way to reload the workspace validator.
-import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
+import type { CertificateService, WorkspaceValidatorState } from '../../core/tls/service';
 
 export interface CertificateUi {
   /** The service, opening the engine (and its connection path) if needed. */
