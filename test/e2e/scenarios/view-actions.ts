@@ -40,10 +40,13 @@ export const viewActions: Scenario = {
     const large = demoFile(ctx, 'large');
     const pane = () => wb.viewPane('Jobs');
     const rows = () => pane().locator('.monaco-list-row');
-    /** The row of a job's file (its description has "→ folder"), as opposed to the job's own row. */
+    /**
+     * The row of a job's file (its description has "→ folder"), as opposed to the job's own row. Earlier scenarios
+     * may have downloaded the same file into the folder, so the name may carry a " (N)" that keeps it unique.
+     */
     const fileRow = (name: string): Locator =>
       rows()
-        .filter({ has: page.locator('.label-name', { hasText: name }) })
+        .filter({ has: page.locator('.label-name', { hasText: uniqueNameOf(name) }) })
         .filter({ has: page.locator('.label-description', { hasText: '→' }) })
         .first();
     const historyRow = () =>
@@ -226,3 +229,11 @@ export const viewActions: Scenario = {
     ];
   },
 };
+
+/** `name` or the unique name New Download gives it beside an existing file ("a (1).bin"). */
+function uniqueNameOf(name: string): RegExp {
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${quote(stem)}( \\(\\d+\\))?${quote(ext)}$`);
+}
