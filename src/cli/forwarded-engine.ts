@@ -18,13 +18,13 @@ import {
   type StoreProblem,
 } from '../core/jobs/model';
 import { progressOf, RateMeter } from '../core/jobs/progress';
+import { FINAL_STATES } from '../core/jobs/states';
 import { forwardCommand, type ForwardedVerb, type ForwardLimits } from '../core/store/command-queue';
 import { StoreView } from '../core/store/store-view';
 
 /** A holder takes a request within its poll interval (200 ms in VS Code); it must answer a verb within this. */
 export const DEFAULT_FORWARD_LIMITS: ForwardLimits = { claimTimeoutMs: 5_000, answerTimeoutMs: 30_000 };
 const VIEW_POLL_MS = 300;
-const FINAL = new Set([JobState.ACKNOWLEDGED, JobState.CANCELLED]);
 
 export class ForwardedEngine {
   readonly storeProblems: readonly StoreProblem[] = [];
@@ -62,7 +62,7 @@ export class ForwardedEngine {
   }
 
   listJobs(): JobSnapshot[] {
-    return this.listAllJobs().filter((j) => !FINAL.has(j.state));
+    return this.listAllJobs().filter((j) => !FINAL_STATES.has(j.state));
   }
 
   getProgress(jobId: string): JobProgress {

@@ -8,8 +8,8 @@
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { Emitter, type Disposable, type Event } from '../event';
 import { progressOf } from '../jobs/progress';
+import { FINAL_STATES } from '../jobs/states';
 import {
-  JobState,
   type CompleteResult,
   type DownloadEngine,
   type JobChangeEvent,
@@ -50,7 +50,6 @@ export interface LeasedEngineOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-const FINAL = new Set([JobState.ACKNOWLEDGED, JobState.CANCELLED]);
 /** A holder takes a request within its poll interval (200 ms) unless it is stuck; seconds leave room for a busy machine. */
 const DEFAULT_CLAIM_TIMEOUT_MS = 5_000;
 /** Taking over from an unresponsive holder: one withdrawn command, a take-over, and a retry if another process won. */
@@ -266,7 +265,7 @@ export class LeasedEngine implements DownloadEngine {
 
   listJobs(): JobSnapshot[] {
     if (this.engine) return this.engine.listJobs();
-    return this.viewRecords().filter((r) => !FINAL.has(r.state));
+    return this.viewRecords().filter((r) => !FINAL_STATES.has(r.state));
   }
 
   listAllJobs(): JobSnapshot[] {
