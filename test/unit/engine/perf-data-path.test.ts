@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { BandwidthLimiter } from '../../../src/core/transfer/bandwidth';
 import { LocalWriteFailure, receiveBody } from '../../../src/core/transfer/body-receiver';
 import { sandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
@@ -163,4 +164,29 @@ test('a stop (the signal) ends the transfer with its reason, keeping what arrive
   }
   assert.ok(counted > 0 && counted < body.length, `${counted} bytes kept`);
   assert.ok(readFileSync(file).subarray(0, counted).equals(body.subarray(0, counted)));
+});
+
+test('under a bandwidth limit the bytes are written and counted in steps of an eighth of a second of the limit', async (t) => {
+  const box = boxFor(t);
+  const file = path.join(box.dest, 'limited.bin');
+  const handle = await fs.open(file, 'w');
+  const limit = 2 << 20;
+  const steps: number[] = [];
+  const response = await get(server.url('/whole'));
+  let largestChunk = 0;
+  response.on('data', (chunk: Buffer) => (largestChunk = Math.max(largestChunk, chunk.length)));
+  try {
+    await receiveBody(response, handle, 0, {
+      batchBytes: 512 << 10,
+      limiter: new BandwidthLimiter(limit),
+      signal: new AbortController().signal,
+      onWritten: (bytes) => steps.push(bytes),
+    });
+  } finally {
+    await handle.close();
+  }
+  assert.ok(readFileSync(file).equals(body), 'the body arrives whole');
+  // 256 KiB a step at 2 MiB/s (overshooting by less than a chunk), not the 512 KiB batches of an unlimited body.
+  const largest = Math.max(...steps);
+  assert.ok(largest < limit / 8 + largestChunk, `largest step ${largest} bytes (chunks up to ${largestChunk})`);
 });
