@@ -97,7 +97,7 @@ export async function createVerbEngine(options: CliEngineOptions, limits?: Forwa
     if ('lease' in taken) return createCliEngine(options, taken.lease);
     const holder = taken.holder;
     if (holder === undefined && attempt < 2) continue;
-    if (holder === undefined || holder.label?.startsWith(CLI_LEASE_LABEL)) throw storeInUse(options.store, holder);
+    if (holder === undefined || holder.takesCommands !== true) throw storeInUse(options.store, holder);
     return ForwardedEngine.open(options.store, describeHolder(holder), limits);
   }
 }

@@ -28,6 +28,8 @@ export interface LeaseInfo {
   released?: boolean;
   /** Shown to others ("VS Code window", "CLI run"). */
   label?: string;
+  /** The holder runs commands other processes put in the store's command queue (a VS Code window does; a CLI does not). */
+  takesCommands?: boolean;
   /** Set while this holder waits for the live holder of that lease number to stop (takeOver). */
   takenFrom?: number;
 }
@@ -38,6 +40,8 @@ export interface LeaseOptions {
   /** How often the holder renews (and a waiter retries). */
   renewMs?: number;
   label?: string;
+  /** Written into the lease: this holder serves the store's command queue. */
+  takesCommands?: boolean;
   log?: (level: 'info' | 'warn', message: string) => void;
   /** False while this process must not run jobs (its window is gone): it neither takes nor waits for the lease. */
   mayHold?: () => boolean;
@@ -61,6 +65,7 @@ function leaseInfoOf(value: unknown, generation: number): LeaseInfo | undefined 
   if (v.released !== undefined && typeof v.released !== 'boolean') return undefined;
   if (v.ttlMs > MAX_TTL_MS) return undefined;
   if (v.label !== undefined && !short(v.label)) return undefined;
+  if (v.takesCommands !== undefined && typeof v.takesCommands !== 'boolean') return undefined;
   if (v.takenFrom !== undefined && (!count(v.takenFrom) || v.takenFrom >= generation)) return undefined;
   // A heartbeat further ahead than one time-to-live is not a clock a little off: it would hold the store forever.
   if (v.heartbeat > Date.now() + v.ttlMs + 60_000) return undefined;
@@ -250,6 +255,7 @@ export class StoreLease {
       heartbeat: Date.now(),
       ttlMs: this.ttlMs,
       label: this.options.label,
+      ...(this.options.takesCommands ? { takesCommands: true } : {}),
     };
   }
 

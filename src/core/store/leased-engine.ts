@@ -79,7 +79,13 @@ export class LeasedEngine implements DownloadEngine {
 
   static async open(options: LeasedEngineOptions): Promise<LeasedEngine> {
     const liveness = options.liveness;
-    const lease = new StoreLease(options.storeDir, { ...options.lease, log: options.log, mayHold: () => liveness?.alive ?? true });
+    const lease = new StoreLease(options.storeDir, {
+      ...options.lease,
+      // As holder it runs a CommandInbox (becomeHolder): other processes may forward their verbs to it.
+      takesCommands: true,
+      log: options.log,
+      mayHold: () => liveness?.alive ?? true,
+    });
     const leased = new LeasedEngine(options, lease);
     lease.onDidAcquire(() => leased.switchRole(() => leased.becomeHolder()));
     lease.onDidLose(() =>

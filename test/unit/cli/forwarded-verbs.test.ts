@@ -140,7 +140,8 @@ test('a holder that takes no commands: the verb is withdrawn unrun and the CLI s
   const engine = await JobEngine.open({ storeDir: box.store, ...FAST });
   const job = await engine.createJob({ displayName: 'left alone' });
   await engine.dispose();
-  // A lease held by a live process (this one, under another id) that runs no command queue: a window that hangs.
+  // A lease held by a live process (this one, under another id) that says it takes commands but runs no command
+  // queue: a window that hangs.
   mkdirSync(box.store, { recursive: true });
   writeFileSync(
     path.join(box.store, 'lease-1.json'),
@@ -152,6 +153,7 @@ test('a holder that takes no commands: the verb is withdrawn unrun and the CLI s
       heartbeat: Date.now() + 60_000,
       ttlMs: 60_000,
       label: 'the VS Code window of pid 4321',
+      takesCommands: true,
     }),
   );
   const r = await runCli(['set', job.id, '--priority', 'high', '--store', box.store]);
@@ -161,12 +163,15 @@ test('a holder that takes no commands: the verb is withdrawn unrun and the CLI s
     /MD_E_STORE_IN_USE .*the VS Code window of pid 4321 \(pid \d+ on .+\).*did not take 'setPriority' within 5 s, so nothing was changed/,
   );
   assert.deepEqual(readdirSync(commandsFolder(box.store)), [], 'the request was withdrawn');
-  // Another CLI process never takes commands: refused at once, as before.
+  // A holder whose lease does not say it takes commands (another CLI process) is refused at once, whatever its label.
   const lease = JSON.parse(readFileSync(path.join(box.store, 'lease-1.json'), 'utf8'));
-  writeFileSync(path.join(box.store, 'lease-1.json'), JSON.stringify({ ...lease, label: 'managed-downloads get' }));
+  writeFileSync(path.join(box.store, 'lease-1.json'), JSON.stringify({ ...lease, takesCommands: undefined }));
   const cli = await runCli(['suspend', job.id, '--store', box.store]);
   assert.equal(cli.code, 75, cli.stderr);
-  assert.match(cli.stderr, /MD_E_STORE_IN_USE .*in use by managed-downloads get \(pid \d+ on .+\), which runs its jobs\. Wait until/);
+  assert.match(
+    cli.stderr,
+    /MD_E_STORE_IN_USE .*in use by the VS Code window of pid 4321 \(pid \d+ on .+\), which runs its jobs\. Wait until/,
+  );
   assert.equal(existsSync(commandsFolder(box.store)) ? readdirSync(commandsFolder(box.store)).length : 0, 0, 'nothing was sent');
   rmSync(path.join(box.store, 'lease-1.json'));
   const after = await JobEngine.open({ storeDir: box.store, ...FAST });

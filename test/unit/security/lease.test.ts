@@ -3,7 +3,7 @@
 // over when the holder lets go). Two real processes with a SIGKILL are in the fault suite (test/faults/lease-faults.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -200,4 +200,25 @@ test('CLI: run on a store another process holds stops with MD_E_STORE_IN_USE nam
   await holder.dispose();
   const after = await runCli(['run', '--store', box.store]);
   assert.equal(after.code, 0, after.stderr);
+});
+
+test('the lease says whether its holder takes forwarded commands: a LeasedEngine does, a bare lease not', async (t) => {
+  const box = boxFor(t);
+  const look = new StoreLease(box.store);
+  box.later(() => look.dispose());
+  const cli = new StoreLease(box.store, { label: 'managed-downloads get' });
+  assert.equal(await cli.tryAcquire(), true);
+  assert.equal((await look.current())?.takesCommands, undefined, 'a CLI process runs no command queue');
+  await cli.dispose();
+  const window = await LeasedEngine.open({ storeDir: box.store, open: () => JobEngine.open({ storeDir: box.store, ...FAST }) });
+  box.later(() => window.dispose());
+  assert.equal(window.role, 'holder');
+  assert.equal((await look.current())?.takesCommands, true, 'a window serves the queue while it holds the store');
+  // A lease file whose field is not a boolean is not read as a holder's (as for every other field): no commands go to it.
+  const [file] = readdirSync(box.store).filter((name) => /^lease-\d+\.json$/.test(name));
+  const written = JSON.parse(readFileSync(path.join(box.store, file), 'utf8'));
+  writeFileSync(path.join(box.store, file), JSON.stringify({ ...written, takesCommands: 'yes' }));
+  const unreadable = await look.current();
+  assert.notEqual(unreadable?.holder, window.lease.id);
+  assert.equal(unreadable?.takesCommands, undefined);
 });
