@@ -13,6 +13,7 @@ import { superviseJobs } from './supervise';
 import { checkCaFiles } from './trust';
 import { UsageError } from './usage';
 import { atRest, jobOrReport } from './wait';
+import { nobodyRunsMessage, watchForNoHolder } from './holder-gone';
 
 type JobArgs = CommonArgs & { jobId: string };
 
@@ -111,10 +112,17 @@ async function resumeForwarded(engine: ForwardedEngine, jobs: JobSnapshot[], arg
   io.stderr.write(
     `Resumed in ${engine.forwardedTo}; following ${ids.length === 1 ? 'the job' : 'the jobs'} here (Ctrl-C stops following, not the download).\n`,
   );
-  return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store), {
-    atRest: () => engine.waitForFreshRest(ids, since, atRest),
-    interrupted: `interrupted: ${engine.forwardedTo} goes on running ${ids.length === 1 ? 'the job' : 'the jobs'}; 'managed-downloads watch' follows ${ids.length === 1 ? 'it' : 'them'} again.`,
-  });
+  const holder = watchForNoHolder(args.store);
+  try {
+    return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store), {
+      atRest: () => engine.waitForFreshRest(ids, since, atRest),
+      interrupted: `interrupted: ${engine.forwardedTo} goes on running ${ids.length === 1 ? 'the job' : 'the jobs'}; 'managed-downloads watch' follows ${ids.length === 1 ? 'it' : 'them'} again.`,
+      gone: holder.gone,
+      nobodyRuns: nobodyRunsMessage(args.store, ids, engine.forwardedTo),
+    });
+  } finally {
+    holder.dispose();
+  }
 }
 
 export async function suspendCommand(args: JobArgs, io: CliIO): Promise<number> {

@@ -1,6 +1,6 @@
 // Runs jobs to rest under the CLI's eyes: progress on stderr, Ctrl-C leaves the jobs resumable.
 import type { JobSnapshot } from '../core/jobs/model';
-import type { CliIO } from './outcome';
+import { EXIT_STORE_BUSY, type CliIO } from './outcome';
 import { ProgressReporter, type ProgressSource } from './progress';
 import { waitUntilAtRest } from './wait';
 
@@ -12,8 +12,11 @@ export async function superviseJobs(
   io: CliIO,
   json: boolean,
   report: (jobs: JobSnapshot[]) => number,
-  /** When the jobs are at rest (default: as the engine's events say); and what Ctrl-C leaves behind. */
-  following?: { atRest: () => Promise<JobSnapshot[]>; interrupted: string },
+  /**
+   * When the jobs are at rest (default: as the engine's events say); what Ctrl-C leaves behind; and, for jobs
+   * another process runs, when that process is gone (then this stops following, with `nobodyRuns` said).
+   */
+  following?: { atRest: () => Promise<JobSnapshot[]>; interrupted: string; gone?: Promise<void>; nobodyRuns?: string },
 ): Promise<number> {
   const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id), jobIds);
   let onSignal: () => void = () => undefined;
@@ -23,8 +26,14 @@ export async function superviseJobs(
     process.once('SIGTERM', onSignal);
   });
   try {
-    const result = await Promise.race([following?.atRest() ?? waitUntilAtRest(engine, jobIds), interrupted]);
+    const gone = following?.gone?.then(() => 'gone' as const) ?? new Promise<never>(() => undefined);
+    const result = await Promise.race([following?.atRest() ?? waitUntilAtRest(engine, jobIds), interrupted, gone]);
     reporter.dispose();
+    if (result === 'gone') {
+      if (json) io.stdout.write(JSON.stringify({ ok: false, nobodyRuns: true, jobs: jobIds }) + '\n');
+      io.stderr.write((following?.nobodyRuns ?? 'stopped following: nobody runs the store now.') + '\n');
+      return EXIT_STORE_BUSY;
+    }
     if (result === 'interrupted') {
       const message =
         following?.interrupted ??

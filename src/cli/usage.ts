@@ -80,6 +80,7 @@ Exit codes: 0 done; 1 a job failed (state, error context, code and description a
 --dest folder could not be written (read-only, disk full: the code and what to do are printed); 2 bad usage;
 75 the store is in use by another process (another CLI; for get and run, a VS Code window too; create, add, set,
 resume, suspend, cancel and complete are passed to a VS Code window that runs the store): try again later;
+also resume and watch when the process that ran the jobs let go of the store and nobody runs them now;
 130 interrupted (the job keeps its bytes; 'managed-downloads run' continues it).
 Default store: $XDG_STATE_HOME/managed-downloads or ~/.local/state/managed-downloads (Linux),
 ~/Library/Application Support/managed-downloads (macOS), %LOCALAPPDATA%\\managed-downloads (Windows).`;

@@ -1,13 +1,15 @@
 // `watch [JOB...]`: follows jobs that another process runs (a VS Code window, a `get` or `run` in another terminal)
 // without taking the store's lease: the store's job files, re-read as they change. One line per job on a
 // terminal; with --json, one JSON object per change (NDJSON), then one with the outcome. It ends when every
-// watched job is at rest (exit 0 when all succeeded, 1 otherwise), or on Ctrl-C (130).
+// watched job is at rest (exit 0 when all succeeded, 1 otherwise), when nobody holds the store any more while a
+// job is not at rest (75: nobody will move it), or on Ctrl-C (130).
 import { progressOf, RateMeter } from '../core/jobs/progress';
 import { JobState, type JobRecord, type JobSnapshot } from '../core/jobs/model';
 import { StoreView } from '../core/store/store-view';
 import type { CommonArgs } from './args';
 import { jobJson } from './format';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, succeeded, type CliIO } from './outcome';
+import { nobodyRunsMessage, watchForNoHolder, type HolderWatch } from './holder-gone';
+import { EXIT_FAILED, EXIT_OK, EXIT_STORE_BUSY, EXIT_USAGE, succeeded, type CliIO } from './outcome';
 import { printable, ProgressReporter, type ProgressSource } from './progress';
 import { EXIT_INTERRUPTED } from './supervise';
 import { atRest, jobOrReport } from './wait';
@@ -36,6 +38,7 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
   };
   let reporter: ProgressReporter | undefined;
   let onSignal: () => void = () => undefined;
+  let holder: HolderWatch | undefined;
   try {
     let ids: string[];
     if (args.jobIds.length > 0) {
@@ -79,9 +82,20 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     });
-    const result = await Promise.race([finished, interrupted]);
+    holder = watchForNoHolder(args.store);
+    const gone = holder.gone.then(() => 'gone' as const);
+    const result = await Promise.race([finished, interrupted, gone]);
     reporter.dispose();
     if (result === 'interrupted') return EXIT_INTERRUPTED;
+    if (result === 'gone') {
+      const left = ids.filter((id) => {
+        const job = view.get(id);
+        return job !== undefined && !atRest(job);
+      });
+      if (args.json) io.stdout.write(JSON.stringify({ ok: false, nobodyRuns: true, jobs: left }) + '\n');
+      io.stderr.write(nobodyRunsMessage(args.store, left) + '\n');
+      return EXIT_STORE_BUSY;
+    }
     const ok = result.every(succeeded);
     if (args.json)
       io.stdout.write(JSON.stringify({ ok, jobs: result.map((j) => ({ ok: succeeded(j), ...jobJson(j, progressOf(j, 0)) })) }) + '\n');
@@ -93,6 +107,7 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
     reporter?.dispose();
+    holder?.dispose();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     clearInterval(keepAlive);

@@ -210,3 +210,29 @@ test('resume forwarded to the window reports a job that fails there as a resume 
   assert.match(r.stderr, /run 'managed-downloads resume [0-9a-f]{8}', or 'managed-downloads cancel/);
   assert.equal(holder.getJob(job.id)?.state, JobState.ERROR);
 });
+
+test('a forwarded resume whose window lets go of the store stops following: exit 75, the job keeps its bytes', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  const body = testBytes(4 * 1024 * 1024, 62);
+  server.route('/left.bin', { body, bytesPerSecond: 128 * 1024 });
+  let job = await holder.createJob({ displayName: 'left behind' });
+  job = await holder.addFile(job.id, { remoteUrl: server.url('/left.bin'), localPath: path.join(box.dest, 'left.bin') });
+  const following = runCli(['resume', job.id.slice(0, 8), '--store', box.store], {}, 60_000);
+  await waitUntil('the holder started the transfer', () => server.requestsFor('/left.bin').length > 0, { timeoutMs: 20_000 });
+  // The window closes: its engine stops and its lease is released; nobody else takes the store.
+  await holder.dispose();
+  const r = await following;
+  assert.equal(r.code, 75, r.stderr);
+  assert.match(
+    r.stderr,
+    /stopped following: the VS Code window of pid \d+ \(pid \d+ on .+\) no longer holds the store .*nobody runs the job now\. They keep their bytes; 'managed-downloads resume [0-9a-f]{8}' continues it here/,
+  );
+  // And watch, started on a store nobody runs, says so too instead of following it forever.
+  const watched = await runCli(['watch', job.id.slice(0, 8), '--store', box.store], {}, 60_000);
+  assert.equal(watched.code, 75, watched.stderr);
+  assert.match(watched.stderr, /no longer holds the store .*nobody runs the job now/);
+  const after = await JobEngine.open({ storeDir: box.store, ...FAST });
+  box.later(() => after.dispose());
+  assert.notEqual(after.getJob(job.id)?.state, JobState.ACKNOWLEDGED, 'the job was not finished by anyone');
+});
