@@ -12,8 +12,8 @@ import { reportStoreProblems } from './store-problems';
 import { superviseJobs } from './supervise';
 import { checkCaFiles } from './trust';
 import { UsageError } from './usage';
+import { reportNobodyRuns, watchForNoHolder } from './holder-gone';
 import { atRest, jobOrReport } from './wait';
-import { nobodyRunsMessage, watchForNoHolder } from './holder-gone';
 
 type JobArgs = CommonArgs & { jobId: string };
 
@@ -117,8 +117,7 @@ async function resumeForwarded(engine: ForwardedEngine, jobs: JobSnapshot[], arg
     return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store), {
       atRest: () => engine.waitForFreshRest(ids, since, atRest),
       interrupted: `interrupted: ${engine.forwardedTo} goes on running ${ids.length === 1 ? 'the job' : 'the jobs'}; 'managed-downloads watch' follows ${ids.length === 1 ? 'it' : 'them'} again.`,
-      gone: holder.gone,
-      nobodyRuns: nobodyRunsMessage(args.store, ids, engine.forwardedTo),
+      gone: { promise: holder.gone, report: () => reportNobodyRuns(io, args.json, args.store, ids, engine.forwardedTo) },
     });
   } finally {
     holder.dispose();

@@ -1,6 +1,6 @@
 // Runs jobs to rest under the CLI's eyes: progress on stderr, Ctrl-C leaves the jobs resumable.
 import type { JobSnapshot } from '../core/jobs/model';
-import { EXIT_STORE_BUSY, type CliIO } from './outcome';
+import type { CliIO } from './outcome';
 import { ProgressReporter, type ProgressSource } from './progress';
 import { waitUntilAtRest } from './wait';
 
@@ -14,9 +14,9 @@ export async function superviseJobs(
   report: (jobs: JobSnapshot[]) => number,
   /**
    * When the jobs are at rest (default: as the engine's events say); what Ctrl-C leaves behind; and, for jobs
-   * another process runs, when that process is gone (then this stops following, with `nobodyRuns` said).
+   * another process runs, when that process is gone (then this stops following and returns what `gone.report` says).
    */
-  following?: { atRest: () => Promise<JobSnapshot[]>; interrupted: string; gone?: Promise<void>; nobodyRuns?: string },
+  following?: { atRest: () => Promise<JobSnapshot[]>; interrupted: string; gone?: { promise: Promise<void>; report: () => number } },
 ): Promise<number> {
   const reporter = new ProgressReporter(engine, io.stderr, (id) => jobIds.includes(id), jobIds);
   let onSignal: () => void = () => undefined;
@@ -26,14 +26,10 @@ export async function superviseJobs(
     process.once('SIGTERM', onSignal);
   });
   try {
-    const gone = following?.gone?.then(() => 'gone' as const) ?? new Promise<never>(() => undefined);
+    const gone = following?.gone?.promise.then(() => 'gone' as const) ?? new Promise<never>(() => undefined);
     const result = await Promise.race([following?.atRest() ?? waitUntilAtRest(engine, jobIds), interrupted, gone]);
     reporter.dispose();
-    if (result === 'gone') {
-      if (json) io.stdout.write(JSON.stringify({ ok: false, nobodyRuns: true, jobs: jobIds }) + '\n');
-      io.stderr.write((following?.nobodyRuns ?? 'stopped following: nobody runs the store now.') + '\n');
-      return EXIT_STORE_BUSY;
-    }
+    if (result === 'gone') return following!.gone!.report();
     if (result === 'interrupted') {
       const message =
         following?.interrupted ??

@@ -8,8 +8,8 @@ import { JobState, type JobRecord, type JobSnapshot } from '../core/jobs/model';
 import { StoreView } from '../core/store/store-view';
 import type { CommonArgs } from './args';
 import { jobJson } from './format';
-import { nobodyRunsMessage, watchForNoHolder, type HolderWatch } from './holder-gone';
-import { EXIT_FAILED, EXIT_OK, EXIT_STORE_BUSY, EXIT_USAGE, succeeded, type CliIO } from './outcome';
+import { reportNobodyRuns, watchForNoHolder, type HolderWatch } from './holder-gone';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, succeeded, type CliIO } from './outcome';
 import { printable, ProgressReporter, type ProgressSource } from './progress';
 import { EXIT_INTERRUPTED } from './supervise';
 import { atRest, jobOrReport } from './wait';
@@ -92,9 +92,7 @@ export async function watchCommand(args: CommonArgs & { jobIds: string[] }, io: 
         const job = view.get(id);
         return job !== undefined && !atRest(job);
       });
-      if (args.json) io.stdout.write(JSON.stringify({ ok: false, nobodyRuns: true, jobs: left }) + '\n');
-      io.stderr.write(nobodyRunsMessage(args.store, left) + '\n');
-      return EXIT_STORE_BUSY;
+      return reportNobodyRuns(io, args.json, args.store, left);
     }
     const ok = result.every(succeeded);
     if (args.json)
