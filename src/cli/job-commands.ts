@@ -112,12 +112,20 @@ async function resumeForwarded(engine: ForwardedEngine, jobs: JobSnapshot[], arg
   io.stderr.write(
     `Resumed in ${engine.forwardedTo}; following ${ids.length === 1 ? 'the job' : 'the jobs'} here (Ctrl-C stops following, not the download).\n`,
   );
+  // Like `watch`: name only the jobs still to run (a job the holder never wrote again counts as still to run).
+  const notYetAtRest = () => {
+    const left = ids.filter((id) => {
+      const job = engine.getJob(id);
+      return job !== undefined && (!atRest(job) || job.times.modified === since.get(id));
+    });
+    return left.length > 0 ? left : ids;
+  };
   const holder = watchForNoHolder(args.store);
   try {
     return await superviseJobs(engine, ids, io, args.json, (done) => reportOutcome(done, io, args.json, args.store), {
       atRest: () => engine.waitForFreshRest(ids, since, atRest),
       interrupted: `interrupted: ${engine.forwardedTo} goes on running ${ids.length === 1 ? 'the job' : 'the jobs'}; 'managed-downloads watch' follows ${ids.length === 1 ? 'it' : 'them'} again.`,
-      gone: { promise: holder.gone, report: () => reportNobodyRuns(io, args.json, args.store, ids, engine.forwardedTo) },
+      gone: { promise: holder.gone, report: () => reportNobodyRuns(io, args.json, args.store, notYetAtRest(), engine.forwardedTo) },
     });
   } finally {
     holder.dispose();

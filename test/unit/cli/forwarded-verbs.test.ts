@@ -13,7 +13,7 @@ import { JobPriority, JobState } from '../../../src/core/jobs/model';
 import { commandsFolder } from '../../../src/core/store/command-queue';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import { ForwardedEngine } from '../../../src/cli/forwarded-engine';
-import { runCli } from '../../support/cli';
+import { collect, runCli, spawnCli } from '../../support/cli';
 import { FAST, sandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 import { waitUntil } from '../../support/wait';
@@ -235,4 +235,31 @@ test('a forwarded resume whose window lets go of the store stops following: exit
   const after = await JobEngine.open({ storeDir: box.store, ...FAST });
   box.later(() => after.dispose());
   assert.notEqual(after.getJob(job.id)?.state, JobState.ACKNOWLEDGED, 'the job was not finished by anyone');
+});
+
+test('a forwarded resume that stops following names only the jobs still to run, as watch does', async (t) => {
+  const box = boxFor(t);
+  const holder = await windowHolder(box);
+  server.route('/quick.bin', { body: testBytes(1024, 63) });
+  server.route('/slow.bin', { body: testBytes(4 * 1024 * 1024, 64), bytesPerSecond: 128 * 1024 });
+  let quick = await holder.createJob({ displayName: 'quick' });
+  quick = await holder.addFile(quick.id, { remoteUrl: server.url('/quick.bin'), localPath: path.join(box.dest, 'quick.bin') });
+  let slow = await holder.createJob({ displayName: 'slow' });
+  slow = await holder.addFile(slow.id, { remoteUrl: server.url('/slow.bin'), localPath: path.join(box.dest, 'slow.bin') });
+  const child = spawnCli(['resume', quick.id, slow.id, '--store', box.store, '--json']);
+  const following = collect(child, 60_000);
+  let said = '';
+  child.stderr?.on('data', (d: Buffer) => (said += d.toString()));
+  // The window closes once it has taken both resumes (the CLI says so) and the quick job is done.
+  await waitUntil(
+    'both resumes taken, the quick job transferred',
+    () => said.includes('Resumed in') && holder.getJob(quick.id)?.state === JobState.TRANSFERRED,
+    { timeoutMs: 20_000 },
+  );
+  await holder.dispose();
+  const r = await following;
+  assert.equal(r.code, 75, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.deepEqual(last, { ok: false, nobodyRuns: true, jobs: [slow.id] });
+  assert.match(r.stderr, new RegExp(`'managed-downloads resume ${slow.id.slice(0, 8)}' continues it here`));
 });
