@@ -37,6 +37,7 @@ import { progressOf, RateMeter } from './progress';
 import { decideAfterError, explainFailure, isTransientCode } from './retry';
 import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
+import { JobSnapshots } from './snapshot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
 import {
@@ -203,6 +204,7 @@ export class JobEngine implements DownloadEngine {
       held: false,
       retrying: false,
       lock: Promise.resolve(),
+      snapshots: new JobSnapshots(),
     };
   }
 
@@ -239,7 +241,7 @@ export class JobEngine implements DownloadEngine {
   }
 
   private snapshot(slot: Slot): JobSnapshot {
-    return structuredClone(slot.record);
+    return slot.snapshots.of(slot.record);
   }
 
   private slotOf(jobId: string): Slot {

@@ -160,7 +160,7 @@ export interface ClientCertificateRecord extends ClientCertificateSpec {
   notAfter: string;
 }
 
-/** What the engine hands out: a deep copy that the caller may keep. */
+/** What the engine hands out: a deep-frozen copy the caller may keep (and not change; see snapshot.ts). */
 export type JobSnapshot = Readonly<JobRecord>;
 
 export interface JobProgress {
