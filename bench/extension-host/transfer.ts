@@ -2,7 +2,7 @@
 // (Node 24), for the ratio to the CLI. One job per transfer, made and run the way another extension would: createJob
 // (auto-complete) and addFile through the API client, then resume; timed from resume until the job is ACKNOWLEDGED
 // (its files in place), which the CLI's wall time covers too (plus its process start and adding the files as one set).
-// Adding the files is timed on its own: the API has addFile only, one store write per file.
+// Adding the files is timed on its own: one addFiles call (one store write), as the CLI adds them.
 import { writeFileSync } from 'node:fs';
 import * as inspector from 'node:inspector';
 import type { InternalTestingHooks } from '../../src/ui/testing';
@@ -23,7 +23,7 @@ export interface TransferCase {
 export interface TransferFigures {
   id: string;
   files: number;
-  /** createJob until the last addFile resolved. */
+  /** createJob until addFiles resolved. */
   addMs: number;
   /** resume until ACKNOWLEDGED. */
   transferMs: number;
@@ -77,10 +77,10 @@ export async function measureTransfer(hooks: InternalTestingHooks, engine: Downl
   const rssBefore = process.memoryUsage.rss();
   const addStarted = performance.now();
   const job = await client.createJob({ displayName: `bench ${c.id}`, autoComplete: true });
-  for (const url of c.urls) {
-    const name = new URL(url).pathname.split('/').pop()!;
-    await client.addFile(job.id, { remoteUrl: url, localPath: `${c.dest}/${name}` });
-  }
+  await client.addFiles(
+    job.id,
+    c.urls.map((url) => ({ remoteUrl: url, localPath: `${c.dest}/${new URL(url).pathname.split('/').pop()!}` })),
+  );
   const addMs = performance.now() - addStarted;
   let rssPeak = process.memoryUsage.rss();
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);

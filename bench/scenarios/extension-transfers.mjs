@@ -30,12 +30,15 @@ function cases(ctx, dir, rep) {
   const all = [
     { id: 'large', urls: [url(ctx.fixtures.large)], expected: [ctx.fixtures.large] },
     { id: 'small', urls: ctx.fixtures.small.map(url), expected: ctx.fixtures.small },
-  ].map((c) => ({
-    ...c,
-    dest: join(dir, `out-${c.id}`),
-    // BENCH_HOST_PROFILE=1: a CPU profile of the extension host per transfer, kept in bench/work.
-    profileTo: process.env.BENCH_HOST_PROFILE === '1' ? join(ctx.workDir, `host-${c.id}-rep${rep}.cpuprofile`) : undefined,
-  }));
+  ]
+    // BENCH_HOST_CASES=small (or large): only those transfers, for a quicker A/B loop while working.
+    .filter((c) => !process.env.BENCH_HOST_CASES || process.env.BENCH_HOST_CASES.split(',').includes(c.id))
+    .map((c) => ({
+      ...c,
+      dest: join(dir, `out-${c.id}`),
+      // BENCH_HOST_PROFILE=1: a CPU profile of the extension host per transfer, kept in bench/work.
+      profileTo: process.env.BENCH_HOST_PROFILE === '1' ? join(ctx.workDir, `host-${c.id}-rep${rep}.cpuprofile`) : undefined,
+    }));
   return rep % 2 ? all : all.reverse();
 }
 
@@ -129,7 +132,7 @@ function render(runs, failures, results, reps) {
   const section = [
     '## 6. The same transfers through the API inside code-server (issue 17 point 3)',
     '',
-    `${new Set(runs.filter((r) => r.ok).map((r) => r.rep)).size} of ${reps} repetitions${first ? ` in VS Code ${first.vscode} (code-server), extension host Node ${first.node}` : ''}. Per repetition code-server starts once on a fresh workspace; the extension host creates one job per transfer through the API (\`createJob\` with auto-complete, \`addFile\` per file), resumes it and times it until ACKNOWLEDGED (files in place); each file is then checked (name, size, sha256). The order of the two transfers alternates per repetition. CPU is the whole host's (user + system, every thread, VS Code's own extensions included), RSS growth is the host's peak (sampled every 50 ms) over its size before the job. The CLI's figure is its median wall time in scenarios 1-2 of this run (process start and adding the files included; here adding is timed apart).${failures.length ? ` Failed: ${failures.join('; ').replaceAll('|', '/')}.` : ''}`,
+    `${new Set(runs.filter((r) => r.ok).map((r) => r.rep)).size} of ${reps} repetitions${first ? ` in VS Code ${first.vscode} (code-server), extension host Node ${first.node}` : ''}. Per repetition code-server starts once on a fresh workspace; the extension host creates one job per transfer through the API (\`createJob\` with auto-complete, one \`addFiles\` for all its files), resumes it and times it until ACKNOWLEDGED (files in place); each file is then checked (name, size, sha256). The order of the two transfers alternates per repetition. CPU is the whole host's (user + system, every thread, VS Code's own extensions included), RSS growth is the host's peak (sampled every 50 ms) over its size before the job. The CLI's figure is its median wall time in scenarios 1-2 of this run (process start and adding the files included; here adding is timed apart).${failures.length ? ` Failed: ${failures.join('; ').replaceAll('|', '/')}.` : ''}`,
     '',
     '| transfer | in the extension host: resume to ACKNOWLEDGED (min / **median** / max) | host CPU | host RSS growth | adding the files through the API | CLI on Node 24 / host (wall) | CLI on Node 20 / host (wall) |',
     '|---|---|---|---|---|---|---|',

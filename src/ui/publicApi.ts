@@ -267,6 +267,21 @@ class Client implements vscode.Disposable {
     );
   }
 
+  async addFiles(jobId: string, files: readonly api.AddFileOptions[]): Promise<api.DownloadJob> {
+    await this.own(jobId);
+    // Only the fields the API names reach the engine, which checks every entry (and an empty or missing array).
+    const given = Array.isArray(files)
+      ? files.map((file) => ({
+          remoteUrl: file?.remoteUrl,
+          localPath: file?.localPath,
+          ...(file?.sha256 ? { sha256: file.sha256 } : {}),
+        }))
+      : files;
+    const job = await (await this.engines.get()).addFiles(jobId, given);
+    this.log.info(`${this.owner} added ${given.length} files to job ${jobId}`);
+    return toPublicJob(job);
+  }
+
   async resume(jobId: string): Promise<void> {
     await this.own(jobId);
     await (await this.engines.get()).resume(jobId);
@@ -390,6 +405,7 @@ function clientFacade(c: Client): api.ManagedDownloadsClient {
     owner: c.owner,
     createJob: (options: api.CreateJobOptions) => c.createJob(options),
     addFile: (jobId: string, file: api.AddFileOptions) => c.addFile(jobId, file),
+    addFiles: (jobId: string, files: readonly api.AddFileOptions[]) => c.addFiles(jobId, files),
     resume: (jobId: string) => c.resume(jobId),
     suspend: (jobId: string) => c.suspend(jobId),
     cancel: (jobId: string) => c.cancel(jobId),

@@ -37,6 +37,7 @@ import { progressOf, RateMeter } from './progress';
 import { decideAfterError, explainFailure, isTransientCode } from './retry';
 import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
+import { JobSnapshots } from './snapshot';
 import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
 import {
@@ -203,6 +204,7 @@ export class JobEngine implements DownloadEngine {
       held: false,
       retrying: false,
       lock: Promise.resolve(),
+      snapshots: new JobSnapshots(),
     };
   }
 
@@ -239,7 +241,7 @@ export class JobEngine implements DownloadEngine {
   }
 
   private snapshot(slot: Slot): JobSnapshot {
-    return structuredClone(slot.record);
+    return slot.snapshots.of(slot.record);
   }
 
   private slotOf(jobId: string): Slot {
@@ -299,48 +301,57 @@ export class JobEngine implements DownloadEngine {
   }
 
   async addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot> {
-    return this.addFiles(jobId, [file]);
+    return this.addFileSet(jobId, [file], false);
   }
 
   /**
    * BITS AddFileSet: every file is checked before any is added (all or none), then the job is stored once, so
-   * a job of a thousand files costs one store write instead of a thousand growing ones.
+   * a job of a thousand files costs one store write instead of a thousand growing ones. A refused entry is named
+   * by its index; an empty set is refused (E_INVALIDARG), as it is most likely a caller's mistake.
    */
   async addFiles(jobId: string, files: readonly NewFileOptions[]): Promise<JobSnapshot> {
+    if (!Array.isArray(files) || files.length === 0) {
+      throw new BitsError(
+        Codes.E_INVALIDARG,
+        `addFiles needs a non-empty array of files (got ${Array.isArray(files) ? 'an empty array' : typeof files}); nothing was added to job ${jobId}.`,
+        ErrorContext.GENERAL_QUEUE_MANAGER,
+      );
+    }
+    return this.addFileSet(jobId, files, true);
+  }
+
+  private async addFileSet(jobId: string, files: readonly NewFileOptions[], nameEntries: boolean): Promise<JobSnapshot> {
+    /** A set's refused entry: the message says which one, and that nothing was added. */
+    const refused = (index: number, err: unknown): unknown =>
+      nameEntries && err instanceof BitsError
+        ? new BitsError(
+            err.code,
+            `files[${index}] was refused, so none of the ${files.length} files was added: ${err.message}`,
+            err.context,
+            { cause: err },
+          )
+        : err;
     return this.verb(jobId, 'addFile', async (slot) => {
       const job = slot.record;
       const key = (p: string) => (process.platform === 'linux' ? p : p.toLowerCase());
       const taken = new Set(job.files.map((f) => key(f.localPath)));
       const elsewhere = this.liveDestinations(jobId, key);
       const checkedFiles = [];
-      for (const file of files) {
-        const checked = checkNewFile(file);
-        if (taken.has(key(checked.localPath))) {
-          throw new BitsError(
-            Codes.E_INVALIDARG,
-            `Job ${jobId} already has a file at ${checked.localPath}; each file of a job needs its own path.`,
-            ErrorContext.GENERAL_QUEUE_MANAGER,
-          );
+      for (const [index, file] of files.entries()) {
+        try {
+          checkedFiles.push(this.checkAddedFile(job, file, taken, elsewhere, key));
+        } catch (err) {
+          throw refused(index, err);
         }
-        const other = elsewhere.get(key(checked.localPath));
-        if (other !== undefined) {
-          // Two jobs writing one file: whichever completed last would silently replace the other's.
-          throw new BitsError(
-            Codes.E_SHARING_VIOLATION,
-            `Job ${other.id} ("${other.displayName}", ${stateName(other.state)}) already downloads to ${checked.localPath}. Wait for it to finish, cancel it, or choose another path.`,
-            ErrorContext.LOCAL_FILE,
-          );
-        }
-        taken.add(key(checked.localPath));
-        checkedFiles.push(checked);
       }
       // What is at each destination now is what Complete may replace (an existing folder is refused).
       const replaces = new Map<string, string>();
-      await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked) => {
-        const existing = await destinationAtAdd(checked.localPath);
+      await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked, index) => {
+        const existing = await destinationAtAdd(checked.localPath).catch((err: unknown) => {
+          throw refused(index, err);
+        });
         if (existing !== undefined) replaces.set(checked.localPath, existing);
       });
-      if (checkedFiles.length === 0) return this.snapshot(slot);
       for (const checked of checkedFiles) {
         const replaced = replaces.get(checked.localPath);
         job.files.push({
@@ -365,6 +376,35 @@ export class JobEngine implements DownloadEngine {
       this.scheduler.schedule();
       return this.snapshot(slot);
     });
+  }
+
+  /** One file of a set, checked against the job's other files (`taken`, which it joins) and other jobs' ones. */
+  private checkAddedFile(
+    job: JobRecord,
+    file: NewFileOptions,
+    taken: Set<string>,
+    elsewhere: Map<string, JobRecord>,
+    key: (p: string) => string,
+  ): ReturnType<typeof checkNewFile> {
+    const checked = checkNewFile(file);
+    if (taken.has(key(checked.localPath))) {
+      throw new BitsError(
+        Codes.E_INVALIDARG,
+        `Job ${job.id} already has a file at ${checked.localPath}; each file of a job needs its own path.`,
+        ErrorContext.GENERAL_QUEUE_MANAGER,
+      );
+    }
+    const other = elsewhere.get(key(checked.localPath));
+    if (other !== undefined) {
+      // Two jobs writing one file: whichever completed last would silently replace the other's.
+      throw new BitsError(
+        Codes.E_SHARING_VIOLATION,
+        `Job ${other.id} ("${other.displayName}", ${stateName(other.state)}) already downloads to ${checked.localPath}. Wait for it to finish, cancel it, or choose another path.`,
+        ErrorContext.LOCAL_FILE,
+      );
+    }
+    taken.add(key(checked.localPath));
+    return checked;
   }
 
   /**

@@ -160,7 +160,7 @@ export interface ClientCertificateRecord extends ClientCertificateSpec {
   notAfter: string;
 }
 
-/** What the engine hands out: a deep copy that the caller may keep. */
+/** What the engine hands out: a deep-frozen copy the caller may keep (and not change; see snapshot.ts). */
 export type JobSnapshot = Readonly<JobRecord>;
 
 export interface JobProgress {
@@ -270,6 +270,8 @@ export interface DownloadEngine {
   readonly onDidChangeJob: import('../event').Event<JobChangeEvent>;
   createJob(options: NewJobOptions): Promise<JobSnapshot>;
   addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot>;
+  /** BITS AddFileSet: all or none (a refused entry is named by its index), one store write; [] is refused. */
+  addFiles(jobId: string, files: readonly NewFileOptions[]): Promise<JobSnapshot>;
   resume(jobId: string): Promise<void>;
   suspend(jobId: string): Promise<void>;
   cancel(jobId: string): Promise<{ code: number }>;

@@ -1,6 +1,7 @@
 // The engine's in-memory companion of a job record: its run, timers, place in line and flags.
 import type { JobRecord } from './model';
 import type { RateMeter } from './progress';
+import type { JobSnapshots } from './snapshot';
 
 export interface ActiveRun {
   controller: AbortController;
@@ -27,4 +28,6 @@ export interface Slot {
   retrying: boolean;
   /** Verbs on one job run one at a time. */
   lock: Promise<unknown>;
+  /** Its snapshots, which share the frozen copies of files that did not change. */
+  snapshots: JobSnapshots;
 }

@@ -177,7 +177,7 @@ export class LeasedEngine implements DownloadEngine {
   }
 
   /** Runs a verb on the real engine when this process holds the lease, else forwards it to the holder. */
-  private async verb<T>(verb: Exclude<ForwardedVerb, 'addFiles'>, args: unknown[]): Promise<T> {
+  private async verb<T>(verb: ForwardedVerb, args: unknown[]): Promise<T> {
     const claimTimeoutMs = this.options.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
     for (let attempt = 1; ; attempt++) {
       await this.switching;
@@ -230,6 +230,9 @@ export class LeasedEngine implements DownloadEngine {
   }
   addFile(jobId: string, file: NewFileOptions): Promise<JobSnapshot> {
     return this.verb('addFile', [jobId, file]);
+  }
+  addFiles(jobId: string, files: readonly NewFileOptions[]): Promise<JobSnapshot> {
+    return this.verb('addFiles', [jobId, files]);
   }
   resume(jobId: string): Promise<void> {
     return this.verb('resume', [jobId]);

@@ -129,6 +129,36 @@ describe('API: for other extensions', () => {
     assert.ok(states.includes('QUEUED') && states.includes('TRANSFERRED'), `states seen: ${states.join(', ')}`);
   });
 
+  it('addFiles adds a set of files, all or none (a refused entry named by its index), and they download', async () => {
+    const folder = downloadFolder('api-set');
+    const job = await client.createJob({ displayName: 'API file set', autoComplete: true });
+    const entry = (i: number) => ({
+      remoteUrl: server.url(`/file/set-${i}.bin?size=${1000 + i}`),
+      localPath: path.join(folder, `set-${i}.bin`),
+    });
+    await rejectsWithCode(
+      client.addFiles(job.id, [entry(0), entry(1), { remoteUrl: server.url('/file/x.bin'), localPath: 'relative/x.bin' }]),
+      0x80070057,
+      /^files\[2\] was refused, so none of the 3 files was added: .*not absolute/,
+    );
+    await rejectsWithCode(client.addFiles(job.id, []), 0x80070057, /non-empty array/);
+    assert.equal((await client.getJob(job.id))?.files.length, 0, 'a refused set adds nothing');
+    const { hooks } = await extensionApi();
+    const theirs = await hooks.apiClientFor('tests.someone-else').createJob({ displayName: 'Not yours either' });
+    await rejectsWithCode(client.addFiles(theirs.id, [entry(9)]), 0x80070005);
+
+    const entries = [0, 1, 2, 3, 4].map(entry);
+    const withFiles = await client.addFiles(job.id, [...entries.slice(0, 4), { ...entries[4], sha256: sha256(content(1004)) }]);
+    assert.deepEqual(
+      withFiles.files.map((f) => f.localPath),
+      entries.map((e) => e.localPath),
+    );
+    assert.equal(withFiles.files[4].sha256, sha256(content(1004)));
+    await client.resume(job.id);
+    await waitFor('the set to be downloaded and completed', async () => (await client.getJob(job.id))?.state === 'ACKNOWLEDGED');
+    for (const i of [0, 4]) assert.equal(sha256(fs.readFileSync(entries[i].localPath)), sha256(content(1000 + i)));
+  });
+
   it('fires onDidError with the BITS error triple', async () => {
     const job = await client.createJob({ displayName: 'API failure' });
     await client.addFile(job.id, {

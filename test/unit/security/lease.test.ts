@@ -154,6 +154,39 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
   );
 });
 
+test('LeasedEngine: addFiles in a follower runs on the holder, all or none, its refusal naming the entry', async (t) => {
+  const box = boxFor(t);
+  const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
+  const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
+  const holder = await LeasedEngine.open(options);
+  const follower = await LeasedEngine.open(options);
+  box.later(async () => {
+    await holder.dispose();
+    await follower.dispose();
+  });
+  assert.equal(follower.role, 'follower');
+  const job = await follower.createJob({ displayName: 'set' });
+  const file = (name: string) => ({ remoteUrl: `http://127.0.0.1:9/${name}`, localPath: path.join(box.dest, name) });
+
+  await assert.rejects(
+    follower.addFiles(job.id, [file('a.bin'), { ...file('b.bin'), remoteUrl: 'ftp://x/b' }]),
+    (err: { code: number; message: string }) => {
+      assert.equal(err.code, Codes.BG_E_PROTOCOL_NOT_AVAILABLE);
+      assert.match(err.message, /^files\[1\] was refused/);
+      return true;
+    },
+  );
+  assert.equal(holder.getJob(job.id)?.files.length, 0, 'the refused set added nothing on the holder');
+
+  const added = await follower.addFiles(job.id, [file('a.bin'), file('b.bin'), file('c.bin')]);
+  assert.deepEqual(
+    added.files.map((f) => path.basename(f.localPath)),
+    ['a.bin', 'b.bin', 'c.bin'],
+  );
+  assert.equal(holder.getJob(job.id)?.files.length, 3, 'the set was added by the holder');
+  assert.equal(follower.getJob(job.id)?.files.length, 3, 'and the follower shows it at once');
+});
+
 test('LeasedEngine: a forwarded command nobody answers fails with MD_E_STORE_IN_USE naming the holder', async (t) => {
   const box = boxFor(t);
   // A lease held by a live process that runs no inbox (this test process under another id).
