@@ -61,6 +61,22 @@ export function nodeRange2(url, name, caFile, node = undefined, node24Wanted = f
 }
 
 /**
+ * Issue 17: plain Node doing what curl does (clients/node-onread.mjs): tls.connect decrypting into one reused buffer
+ * (`onread`), the HTTP answer read by hand, each slice written at once with a synchronous write.
+ */
+export function nodeOnread(url, name, caFile, node = undefined, node24Wanted = false) {
+  const id = node24Wanted ? 'node-onread-node24' : 'node-onread';
+  const label = `Node, TLS onread into one buffer, sync writes (reference)${node24Wanted ? ' on Node 24' : ''}`;
+  if (node24Wanted && !node) return { name: id, label, unavailable: NO_NODE24 };
+  const script = join(here, 'clients', 'node-onread.mjs');
+  return {
+    name: id,
+    label,
+    command: (out) => ({ cmd: node ?? process.execPath, args: [script, url, join(out, name)], env: { NODE_EXTRA_CA_CERTS: caFile } }),
+  };
+}
+
+/**
  * Issue 17's ceiling of plain Node on many small files one at a time: a keep-alive agent and a loop
  * (clients/node-keepalive.mjs); `ahead` asks for the next file when the current answer's headers are in.
  */

@@ -1,7 +1,7 @@
 // Scenarios 1-3 of issue 8: bytes over HTTPS from nginx to disk, ours against curl and aria2c.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, nodeKeepalive, nodeRange2, ours } from './clients.mjs';
+import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, nodeKeepalive, nodeOnread, nodeRange2, ours } from './clients.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -26,6 +26,8 @@ export function largeFile(ctx) {
       nodeBaseline('tuned', url, f.name, ctx.caFile),
       nodeRange2(url, f.name, ctx.caFile),
       nodeRange2(url, f.name, ctx.caFile, ctx.node24, true),
+      nodeOnread(url, f.name, ctx.caFile),
+      nodeOnread(url, f.name, ctx.caFile, ctx.node24, true),
     ],
   };
 }
