@@ -45,7 +45,7 @@ export function nodeBaseline(kind, url, name, caFile) {
 const NO_NODE24 = "not available: no Node 24 (BENCH_NODE24, or the integration rig's ~/.cache/managed-downloads/tools-node24)";
 
 /**
- * Issue 17's ceiling of plain Node on one large file: two worker threads, each fetching one Range half into the one
+ * Issue 17's plain Node on one large file, decrypting on both cores: two worker threads, each fetching one Range half into the one
  * file (clients/node-range2.mjs). `node` is code-server's Node 24 for the second run, else the bench's Node.
  */
 export function nodeRange2(url, name, caFile, node = undefined, node24Wanted = false) {
@@ -76,15 +76,26 @@ export function nodeOnread(url, name, caFile, node = undefined, node24Wanted = f
   };
 }
 
+const SMALL_LOOPS = {
+  keepalive: { script: 'node-keepalive.mjs', label: 'Node keep-alive loop', aheadLabel: 'next request at headers' },
+  'onread-loop': {
+    script: 'node-onread-loop.mjs',
+    label: 'Node TLS onread loop, answers read by hand',
+    aheadLabel: 'next request pipelined at headers',
+  },
+};
+
 /**
- * Issue 17's ceiling of plain Node on many small files one at a time: a keep-alive agent and a loop
- * (clients/node-keepalive.mjs); `ahead` asks for the next file when the current answer's headers are in.
+ * Issue 17's plain Node on many small files one at a time: `keepalive` is a keep-alive agent and a loop
+ * (clients/node-keepalive.mjs), `onread-loop` one TLS connection decrypting into one reused buffer with the answers
+ * read by hand (clients/node-onread-loop.mjs); `ahead` asks for the next file when the current answer's headers are in.
  */
-export function nodeKeepalive(listFile, caFile, { ahead = false, node = undefined, node24Wanted = false } = {}) {
-  const id = `node-keepalive${ahead ? '-ahead' : ''}${node24Wanted ? '-node24' : ''}`;
-  const label = `Node keep-alive loop${ahead ? ', next request at headers' : ''} (reference)${node24Wanted ? ' on Node 24' : ''}`;
+export function nodeSmallLoop(kind, listFile, caFile, { ahead = false, node = undefined, node24Wanted = false } = {}) {
+  const loop = SMALL_LOOPS[kind];
+  const id = `node-${kind}${ahead ? '-ahead' : ''}${node24Wanted ? '-node24' : ''}`;
+  const label = `${loop.label}${ahead ? `, ${loop.aheadLabel}` : ''} (reference)${node24Wanted ? ' on Node 24' : ''}`;
   if (node24Wanted && !node) return { name: id, label, unavailable: NO_NODE24 };
-  const script = join(here, 'clients', 'node-keepalive.mjs');
+  const script = join(here, 'clients', loop.script);
   return {
     name: id,
     label,

@@ -1,7 +1,7 @@
 // Scenarios 1-3 of issue 8: bytes over HTTPS from nginx to disk, ours against curl and aria2c.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, nodeKeepalive, nodeOnread, nodeRange2, ours } from './clients.mjs';
+import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, nodeOnread, nodeRange2, nodeSmallLoop, ours } from './clients.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -45,11 +45,12 @@ export function smallFiles(ctx) {
     aria2List(listFile, c),
     curlParallel(urls, c),
   ];
-  // Plain Node's ceiling one file at a time (issue 17); concurrency 1 only, as BITS takes a job's files.
+  // Plain Node one file at a time (issue 17); concurrency 1 only, as BITS takes a job's files.
   if (c === 1)
-    for (const node24Wanted of [false, true])
-      for (const ahead of [false, true])
-        clients.push(nodeKeepalive(listFile, ctx.caFile, { ahead, node: node24Wanted ? ctx.node24 : undefined, node24Wanted }));
+    for (const kind of ['keepalive', 'onread-loop'])
+      for (const node24Wanted of [false, true])
+        for (const ahead of [false, true])
+          clients.push(nodeSmallLoop(kind, listFile, ctx.caFile, { ahead, node: node24Wanted ? ctx.node24 : undefined, node24Wanted }));
   if (c !== 5) clients.push(aria2List(listFile, 5));
   return {
     id: 'small',
