@@ -2,7 +2,9 @@
 // keep-alive TLS connection decrypting into one reused buffer (`onread`), each answer read by hand (status line,
 // headers, Content-Length bytes) and written at once with synchronous open, write and close from the same thread:
 // none of http.ClientRequest's per-request machinery. Certificates are verified as any tls client does (the
-// default CAs and NODE_EXTRA_CA_CERTS). Every URL must be on the same origin (one connection).
+// default CAs and NODE_EXTRA_CA_CERTS). Every URL must be on the same origin, and the server must keep the one
+// connection for the whole list (the bench's nginx: keepalive_requests 100000); it fails loudly otherwise, a reference
+// for this bench rather than a general client.
 // `node node-onread-loop.mjs URL-LIST-FILE OUTDIR`. TUNE_AHEAD=1 sends the next request as soon as the current
 // answer's head is in (HTTP/1.1 pipelining on the one connection); files are still written in list order.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
