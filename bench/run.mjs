@@ -4,7 +4,7 @@
 // or 1-6 (a subset; the report then goes to bench/work/RESULTS.md), BENCH_LATENCY_MS (latency proxy in front
 // of the capped server), BENCH_SMALL_CONCURRENCY (files at once in scenario 2), BENCH_CLI (a built CLI).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +12,10 @@ import { ensureFixtures } from './lib/fixtures.mjs';
 import { judgeGoals, judgeIssue17Goals } from './lib/goals.mjs';
 import { startNginx } from './lib/nginx.mjs';
 import { prepareOurs } from './lib/ours.mjs';
-import { render, transferTable } from './lib/report.mjs';
+import { findingsSummary, render, transferTable } from './lib/report.mjs';
 import { runScenario } from './lib/runner.mjs';
 import { ensureTools, loadAverage, machine, versions } from './lib/tools.mjs';
 import { runCertCost } from './scenarios/cert-cost.mjs';
-import * as findings from './findings.mjs';
 import { runExtensionCosts } from './scenarios/extension-costs.mjs';
 import { runExtensionTransfers } from './scenarios/extension-transfers.mjs';
 import { cappedServer, largeFile, smallFiles } from './scenarios/transfer.mjs';
@@ -146,6 +145,7 @@ async function main() {
     ].filter(Boolean);
     const goals = judgeGoals({ ...results, certCost, extensionCost });
     const goals17 = judgeIssue17Goals({ ...results, hostTransfers });
+    const findings = findingsSummary(readFileSync(join(benchDir, 'FINDINGS.md'), 'utf8'));
     const markdown = render({ header, sections, goals, goals17, findings });
     // Every run's raw figures, for a second look without running again.
     writeFileSync(
@@ -160,6 +160,14 @@ async function main() {
     writeFileSync(out, markdown);
     console.log(markdown);
     log(`written ${out}`);
+    // The verdicts last, one a line, so the end of a run says what is met without reading the tables.
+    for (const row of [...goals17, ...goals]) {
+      const [goal, verdict] = row
+        .split('|')
+        .slice(1, 3)
+        .map((cell) => cell.trim());
+      log(`${verdict.replaceAll('*', '').padEnd(12)} ${goal}`);
+    }
   } finally {
     await stopAll();
   }

@@ -1,5 +1,6 @@
 // The goals of issue 8, each judged from this run's figures: met, not met, or not measured (and why).
 import { goalRow, oursMaxRss, wallRatioToOurs } from './report.mjs';
+import { ratio } from './stats.mjs';
 
 const f2 = (x) => x.toFixed(2);
 const fig = (r) => `${f2(r.value)} (per rep ${f2(r.min)}-${f2(r.max)})${r.standIn}`;
@@ -12,8 +13,23 @@ const why = (s, fallback) => {
   return fallback;
 };
 const verdict = (ok) => (ok ? 'met' : '**not met**');
-/** Points a goal that is not met at the profiled cause below the table. */
-const cause = (ok, key) => (ok ? '' : `; cause: see "What holds ours back" (${key})`);
+/** The sections of bench/FINDINGS.md that say why a goal is not met (profiled, not measured per run). */
+const FINDINGS_SECTION = {
+  large: 'The large file',
+  rss: 'Peak RSS',
+  small: 'Many small files',
+  capped: 'The capped server',
+  host: 'The extension host',
+};
+/** Points a goal that is not met at the profiled cause in bench/FINDINGS.md. */
+const cause = (ok, key) => (ok ? '' : `; cause: bench/FINDINGS.md, "${FINDINGS_SECTION[key]}"`);
+/** other_cpu / name_cpu, the medians of CPU time (user+sys): a shared machine's load moves it less than wall time. */
+function cpuRatio(scenario, other, name) {
+  const a = scenario?.clients.find((c) => c.name === other);
+  const b = scenario?.clients.find((c) => c.name === name);
+  const r = a && b && !a.unavailable && !b.unavailable ? ratio(a.runs, b.runs, (x) => x.cpuS) : undefined;
+  return r ? `; CPU ${other}/${name} ${f2(r.value)}` : '';
+}
 
 export function judgeGoals({ large, small, capped, certCost, extensionCost }) {
   const rows = [];
@@ -83,13 +99,27 @@ export function judgeIssue17Goals({ large, small, hostTransfers }) {
   const against = (scenario, other, oursName, goal, key) => {
     const r = wallRatioToOurs(scenario, other, oursName);
     if (!r) return goalRow(goal, 'not measured', why(scenario, `${other} or ${oursName} did not complete a run`));
-    return goalRow(goal, verdict(r.value >= 1), fig(r) + cause(r.value >= 1, key));
+    return goalRow(goal, verdict(r.value >= 1), fig(r) + cpuRatio(scenario, other, oursName) + cause(r.value >= 1, key));
+  };
+  // Plain Node without the product (bench/clients): what the runtime reaches here, beside curl (bench/FINDINGS.md).
+  const reference = (scenario, other, names, what) => {
+    const parts = names.flatMap((name) => {
+      const r = wallRatioToOurs(scenario, other, name);
+      return r ? [`${name}: ${fig(r)}${cpuRatio(scenario, other, name)}`] : [];
+    });
+    const goal = `plain Node on ${what} (reference clients, not ours): ${other}_wall / X_wall`;
+    return parts.length
+      ? goalRow(goal, 'reference', parts.join('; '))
+      : goalRow(goal, 'not measured', why(scenario, 'no reference client ran'));
   };
   rows.push(
     against(large, 'curl', 'ours', "the large file over TLS (scenario 1), CLI on the bench's Node: curl_wall / ours_wall >= 1.0", 'large'),
   );
   rows.push(
     against(large, 'curl', 'ours-node24', "the large file over TLS, CLI on Node 24 (code-server's): curl_wall / ours_wall >= 1.0", 'large'),
+  );
+  rows.push(
+    reference(large, 'curl', ['node-tuned', 'node-range2', 'node-range2-node24', 'node-onread', 'node-onread-node24'], 'the large file'),
   );
   for (const [name, label] of [
     ['ours', "the bench's Node"],
@@ -109,6 +139,8 @@ export function judgeIssue17Goals({ large, small, hostTransfers }) {
   const par = small?.clients.find((c) => c.name.startsWith('curl-par'))?.name ?? 'curl-par1';
   rows.push(against(small, par, 'ours', `the small files in one job (scenario 2): ${par}_wall / ours_wall >= 1.0`, 'small'));
   rows.push(against(small, par, 'ours-node24', `the small files, CLI on Node 24: ${par}_wall / ours_wall >= 1.0`, 'small'));
+  const loops = ['keepalive', 'onread-loop'].flatMap((k) => ['', '-ahead', '-node24', '-ahead-node24'].map((v) => `node-${k}${v}`));
+  rows.push(reference(small, par, loops, 'the small files'));
   const goal = 'the same two scenarios through the API inside code-server, with the ratio to the CLI';
   if (!hostTransfers) rows.push(goalRow(goal, 'not measured', 'scenario 6 not run (BENCH_ONLY)'));
   else {

@@ -90,18 +90,19 @@ export function goalRow(goal, verdict, detail) {
   return `| ${goal} | ${verdict} | ${detail.replaceAll('|', '/')} |`;
 }
 
+/** The "## Summary" section of bench/FINDINGS.md (its text up to the next section), or undefined. */
+export function findingsSummary(markdown) {
+  const m = markdown.match(/^## Summary\n([\s\S]*?)(?=^## )/m);
+  return m?.[1].trim();
+}
+
 export function render({ header, sections, goals, goals17 = [], findings }) {
   const notes = [
-    '## What holds ours back, and what to do (profiled, not measured per run)',
+    '## Where the time goes, what was tried, the limit (profiled, not measured per run)',
     '',
-    `From node --cpu-prof and perf, ${findings.PROFILED}:`,
+    'bench/FINDINGS.md has the profiles, the figures they were measured with, what was tried and did not help, the axios decision and the proof of what curl does that Node cannot. Its summary:',
     '',
-    ...Object.entries(findings.holdsBack).map(([key, text]) => `- **${key}**: ${text}`),
-    '',
-    ...(findings.axiosDecision ? [`- **axios (issue 17)**: ${findings.axiosDecision}`, ''] : []),
-    'Suggestions for the engine:',
-    '',
-    ...findings.suggestions.map((s) => `- ${s}`),
+    findings ?? '(bench/FINDINGS.md has no "## Summary" section)',
     '',
   ];
   const table = (title, rows) =>

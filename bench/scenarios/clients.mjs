@@ -42,6 +42,71 @@ export function nodeBaseline(kind, url, name, caFile) {
   };
 }
 
+const NO_NODE24 = "not available: no Node 24 (BENCH_NODE24, or the integration rig's ~/.cache/managed-downloads/tools-node24)";
+
+/**
+ * Issue 17's plain Node on one large file, decrypting on both cores: two worker threads, each fetching one Range half into the one
+ * file (clients/node-range2.mjs). `node` is code-server's Node 24 for the second run, else the bench's Node.
+ */
+export function nodeRange2(url, name, caFile, node = undefined, node24Wanted = false) {
+  const id = node24Wanted ? 'node-range2-node24' : 'node-range2';
+  const label = `Node, 2 workers x Range half (reference)${node24Wanted ? ' on Node 24' : ''}`;
+  if (node24Wanted && !node) return { name: id, label, unavailable: NO_NODE24 };
+  const script = join(here, 'clients', 'node-range2.mjs');
+  return {
+    name: id,
+    label,
+    command: (out) => ({ cmd: node ?? process.execPath, args: [script, url, join(out, name)], env: { NODE_EXTRA_CA_CERTS: caFile } }),
+  };
+}
+
+/**
+ * Issue 17: plain Node doing what curl does (clients/node-onread.mjs): tls.connect decrypting into one reused buffer
+ * (`onread`), the HTTP answer read by hand, each slice written at once with a synchronous write.
+ */
+export function nodeOnread(url, name, caFile, node = undefined, node24Wanted = false) {
+  const id = node24Wanted ? 'node-onread-node24' : 'node-onread';
+  const label = `Node, TLS onread into one buffer, sync writes (reference)${node24Wanted ? ' on Node 24' : ''}`;
+  if (node24Wanted && !node) return { name: id, label, unavailable: NO_NODE24 };
+  const script = join(here, 'clients', 'node-onread.mjs');
+  return {
+    name: id,
+    label,
+    command: (out) => ({ cmd: node ?? process.execPath, args: [script, url, join(out, name)], env: { NODE_EXTRA_CA_CERTS: caFile } }),
+  };
+}
+
+const SMALL_LOOPS = {
+  keepalive: { script: 'node-keepalive.mjs', label: 'Node keep-alive loop', aheadLabel: 'next request at headers' },
+  'onread-loop': {
+    script: 'node-onread-loop.mjs',
+    label: 'Node TLS onread loop, answers read by hand',
+    aheadLabel: 'next request pipelined at headers',
+  },
+};
+
+/**
+ * Issue 17's plain Node on many small files one at a time: `keepalive` is a keep-alive agent and a loop
+ * (clients/node-keepalive.mjs), `onread-loop` one TLS connection decrypting into one reused buffer with the answers
+ * read by hand (clients/node-onread-loop.mjs); `ahead` asks for the next file when the current answer's headers are in.
+ */
+export function nodeSmallLoop(kind, listFile, caFile, { ahead = false, node = undefined, node24Wanted = false } = {}) {
+  const loop = SMALL_LOOPS[kind];
+  const id = `node-${kind}${ahead ? '-ahead' : ''}${node24Wanted ? '-node24' : ''}`;
+  const label = `${loop.label}${ahead ? `, ${loop.aheadLabel}` : ''} (reference)${node24Wanted ? ' on Node 24' : ''}`;
+  if (node24Wanted && !node) return { name: id, label, unavailable: NO_NODE24 };
+  const script = join(here, 'clients', loop.script);
+  return {
+    name: id,
+    label,
+    command: (out) => ({
+      cmd: node ?? process.execPath,
+      args: [script, listFile, out],
+      env: { NODE_EXTRA_CA_CERTS: caFile, TUNE_AHEAD: ahead ? '1' : '0' },
+    }),
+  };
+}
+
 /**
  * Ours: one job with every URL, run to the end and completed; `name` 'ours' is the CLI, 'ours-engine' the engine
  * alone, 'ours-node24' the CLI on `node` (code-server's Node 24, the extension host's).
@@ -50,12 +115,7 @@ export function ours(prepared, urls, caFile, name = 'ours', node = undefined) {
   const fallbackLabel =
     name === 'ours' ? 'ours (CLI)' : name === 'ours-node24' ? 'ours (CLI) on Node 24' : 'ours: engine alone (bench driver)';
   if (prepared.unavailable) return { name, label: fallbackLabel, unavailable: prepared.unavailable };
-  if (name === 'ours-node24' && !node)
-    return {
-      name,
-      label: fallbackLabel,
-      unavailable: "not available: no Node 24 (BENCH_NODE24, or the integration rig's ~/.cache/managed-downloads/tools-node24)",
-    };
+  if (name === 'ours-node24' && !node) return { name, label: fallbackLabel, unavailable: NO_NODE24 };
   return {
     name,
     label: node ? `${prepared.label} on Node 24` : prepared.label,

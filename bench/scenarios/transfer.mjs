@@ -1,7 +1,7 @@
 // Scenarios 1-3 of issue 8: bytes over HTTPS from nginx to disk, ours against curl and aria2c.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, ours } from './clients.mjs';
+import { aria2List, aria2One, curlOne, curlParallel, nodeBaseline, nodeOnread, nodeRange2, nodeSmallLoop, ours } from './clients.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -24,6 +24,10 @@ export function largeFile(ctx) {
       aria2One(url, 1),
       nodeBaseline('plain', url, f.name, ctx.caFile),
       nodeBaseline('tuned', url, f.name, ctx.caFile),
+      nodeRange2(url, f.name, ctx.caFile),
+      nodeRange2(url, f.name, ctx.caFile, ctx.node24, true),
+      nodeOnread(url, f.name, ctx.caFile),
+      nodeOnread(url, f.name, ctx.caFile, ctx.node24, true),
     ],
   };
 }
@@ -41,6 +45,12 @@ export function smallFiles(ctx) {
     aria2List(listFile, c),
     curlParallel(urls, c),
   ];
+  // Plain Node one file at a time (issue 17); concurrency 1 only, as BITS takes a job's files.
+  if (c === 1)
+    for (const kind of ['keepalive', 'onread-loop'])
+      for (const node24Wanted of [false, true])
+        for (const ahead of [false, true])
+          clients.push(nodeSmallLoop(kind, listFile, ctx.caFile, { ahead, node: node24Wanted ? ctx.node24 : undefined, node24Wanted }));
   if (c !== 5) clients.push(aria2List(listFile, 5));
   return {
     id: 'small',

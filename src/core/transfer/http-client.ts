@@ -4,7 +4,7 @@
 // A bare ClientRequest, not axios: a GET without a body, answered by a stream, uses none of axios's features,
 // and its request path (config merge, headers, interceptors, its own abort wiring) cost ~0.25 ms of CPU per
 // request here (median of 5 interleaved rounds of 1,000 requests: 0.65 ms against 0.42 ms with a bare
-// ClientRequest, server included), a quarter of a second on a job of 1,000 small files. bench/findings.mjs.
+// ClientRequest, server included), a quarter of a second on a job of 1,000 small files. bench/FINDINGS.md.
 import * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import { urlToHttpOptions } from 'node:url';

@@ -1,5 +1,5 @@
 // The bundle carries no HTTP library beyond Node's own: axios (and the 29 packages it brings) served no feature
-// of the product's GET and cost ~90 KB of the bundle and ~0.25 ms of CPU per request (bench/findings.mjs), and
+// of the product's GET and cost ~90 KB of the bundle and ~0.25 ms of CPU per request (bench/FINDINGS.md), and
 // its fetch probes and form-data loaded undici and a mime database at every start. This builds the CLI as the
 // product does and checks, in a real process, that starting it loads neither undici nor form-data, that a
 // download still works from the bundle, and that the CLI keeps V8's young generation small (src/cli/heap.ts),
