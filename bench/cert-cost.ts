@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import * as tls from 'node:tls';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobRecord } from '../src/core/jobs/model';
+import type { JobRecord } from '../src/core/model/job';
 import { benchJob } from './lib/bench-job';
 import { GatedConnectionProvider } from '../src/core/net/connection-provider';
 import type { GatedAgent } from '../src/core/net/gated-agent';

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
 import { formatError } from './core/errors';
-import type { DownloadEngine } from './core/jobs/model';
+import type { DownloadEngine } from './core/model/job';
 import { certificateUi, ConnectionHost, followCertificates, forwardApiValidators } from './ui/certificates';
 import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';

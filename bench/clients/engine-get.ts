@@ -5,7 +5,7 @@
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JobEngine } from '../../src/core/jobs/engine';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { GatedConnectionProvider } from '../../src/core/net/connection-provider';
 import { CertificateService } from '../../src/core/tls/service';
 

@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import * as inspector from 'node:inspector';
 import type { InternalTestingHooks } from '../../src/ui/testing';
-import type { DownloadEngine } from '../../src/core/jobs/model';
-import { JobState } from '../../src/core/jobs/model';
-import { stateName } from '../../src/core/jobs/states';
+import type { DownloadEngine } from '../../src/core/model/job';
+import { JobState } from '../../src/core/model/job';
+import { stateName } from '../../src/core/model/states';
 
 export interface TransferCase {
   /** 'large' or 'small', as the bench's scenarios 1 and 2. */

@@ -4,7 +4,7 @@
 // workbench, how long until VS Code itself has fetched what a refresh makes it fetch.
 import * as vscode from 'vscode';
 import type { ManagedDownloadsClient } from '../../src/api';
-import type { DownloadEngine } from '../../src/core/jobs/model';
+import type { DownloadEngine } from '../../src/core/model/job';
 import type { TreeNode } from '../../src/ui/tree/items';
 import type { InternalTestingHooks } from '../../src/ui/testing';
 

@@ -5,7 +5,7 @@
 // the gate whose decline names the new version.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SecurityFlags, type JobRecord } from '../../src/core/jobs/model';
+import { SecurityFlags, type JobRecord } from '../../src/core/model/job';
 import { benchJob } from '../lib/bench-job';
 import { GatedConnectionProvider } from '../../src/core/net/connection-provider';
 import type { GatedAgent } from '../../src/core/net/gated-agent';

@@ -1,5 +1,5 @@
 // A job record for benchmarks that drive the certificate gate directly, without an engine.
-import { JobPriority, JobState, type JobRecord } from '../../src/core/jobs/model';
+import { JobPriority, JobState, type JobRecord } from '../../src/core/model/job';
 
 export function benchJob(id: string, validator: JobRecord['validator'], securityFlags = 0): JobRecord {
   const now = new Date().toISOString();

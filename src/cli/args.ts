@@ -2,7 +2,7 @@
 // commands get typed input and every mistake is a UsageError that says what to write instead.
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { JobPriority, SecurityFlags } from '../core/jobs/model';
+import { JobPriority, SecurityFlags } from '../core/model/job';
 import { specFromArgs, type ClientCertificateArgs } from './client-certificate';
 import { defaultStoreDir } from './paths';
 import { UsageError } from './usage';

@@ -4,7 +4,7 @@
 // or asked on the terminal, without echo, when the certificate needs one. The job records the paths only; a later
 // `run` or `resume` needs the passphrase again, as write-only headers need their values.
 import { BitsError, Codes } from '../core/errors';
-import type { ClientCertificateSpec } from '../core/jobs/model';
+import type { ClientCertificateSpec } from '../core/model/job';
 import { loadClientCertificate } from '../core/tls/client-certificate';
 import type { CliIO } from './outcome';
 import { UsageError } from './usage';

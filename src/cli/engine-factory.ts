@@ -2,7 +2,7 @@
 // plugged in here without touching the commands.
 import { BitsError, Codes, ErrorContext } from '../core/errors';
 import { JobEngine, type LogLevel } from '../core/jobs/engine';
-import type { JobSnapshot } from '../core/jobs/model';
+import type { JobSnapshot } from '../core/model/job';
 import type { ForwardLimits } from '../core/store/command-queue';
 import { StoreLease, type LeaseInfo } from '../core/store/lease';
 import { describeHolder } from '../core/store/leased-engine';

@@ -3,8 +3,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext, fileSystemError } from '../core/errors';
-import type { NewFileOptions } from '../core/jobs/model';
-import { checkNewFile } from '../core/jobs/validation';
+import type { NewFileOptions } from '../core/model/job';
+import { checkNewFile } from '../core/jobs/file-checks';
 import type { FileArgs } from './args';
 import { fileNamesFor } from './names';
 import { readNamedFile } from './read-file';

@@ -1,6 +1,6 @@
 // How jobs read on a terminal and in JSON: states, priorities, contexts and codes by name, sizes in binary units.
 import { codeName, ErrorContext, formatCode } from '../core/errors';
-import { JobPriority, JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { JobPriority, JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/model/job';
 
 export function formatBytes(n: number | null): string {
   if (n === null) return '?';

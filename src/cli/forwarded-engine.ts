@@ -16,9 +16,9 @@ import {
   type NewFileOptions,
   type NewJobOptions,
   type StoreProblem,
-} from '../core/jobs/model';
-import { progressOf, RateMeter } from '../core/jobs/progress';
-import { FINAL_STATES } from '../core/jobs/states';
+} from '../core/model/job';
+import { progressOf, RateMeter } from '../core/model/progress';
+import { FINAL_STATES } from '../core/model/states';
 import { forwardCommand, type ForwardedVerb, type ForwardLimits } from '../core/store/command-queue';
 import { StoreView } from '../core/store/store-view';
 

@@ -2,7 +2,7 @@
 // file paths (or one JSON object) on stdout, progress on stderr.
 import * as path from 'node:path';
 import type { JobEngine } from '../core/jobs/engine';
-import type { ClientCertificateSpec, NewFileOptions } from '../core/jobs/model';
+import type { ClientCertificateSpec, NewFileOptions } from '../core/model/job';
 import type { GetArgs } from './args';
 import { createCliEngine } from './engine-factory';
 import { fileTargets, prepareFolders } from './file-targets';

@@ -1,6 +1,6 @@
 // The verbs on one job: resume (and wait for it, like get), suspend, cancel, complete.
 import { codeName, formatCode } from '../core/errors';
-import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobSnapshot } from '../core/model/job';
 import type { CommonArgs } from './args';
 import { passphraseFromEnv } from './client-certificate';
 import { createVerbEngine, type CliEngineOptions, type CliJobEngine } from './engine-factory';

@@ -1,6 +1,6 @@
 // A job's settings from the command line (create, get, set) as the engine takes them: the redirect policy folded
 // into the security flags, credential headers kept write-only (names in the job, values never stored).
-import { SecurityFlags, type JobPropertiesPatch, type JobSnapshot, type NewJobOptions } from '../core/jobs/model';
+import { SecurityFlags, type JobPropertiesPatch, type JobSnapshot, type NewJobOptions } from '../core/model/job';
 import type { FileSha256Arg, JobOptionArgs } from './args';
 import { splitHeaders } from './secret-headers';
 import { UsageError } from './usage';

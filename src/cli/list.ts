@@ -1,5 +1,5 @@
 // `list` and `info JOB`: read the store without running anything.
-import { JobState } from '../core/jobs/model';
+import { JobState } from '../core/model/job';
 import { codeName, formatCode } from '../core/errors';
 import type { CommonArgs } from './args';
 import { createCliEngine } from './engine-factory';

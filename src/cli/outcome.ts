@@ -1,8 +1,8 @@
 // How a finished CLI run reports: file paths or a failure line (state, context, code, description) in text,
 // one JSON value with --json; and the exit code that goes with it.
 import type { LogLevel } from '../core/jobs/engine';
-import { JobState, type JobSnapshot } from '../core/jobs/model';
-import { progressOf } from '../core/jobs/progress';
+import { JobState, type JobSnapshot } from '../core/model/job';
+import { progressOf } from '../core/model/progress';
 import { describeFailure, jobJson } from './format';
 
 export interface CliIO {

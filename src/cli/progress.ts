@@ -2,7 +2,7 @@
 // in place (a progress bar, or the retry countdown and its reason); otherwise (CI logs) plain lines, each naming its
 // job: state changes, retries, and progress every few seconds.
 import type { Disposable, Event } from '../core/event';
-import { JobState, type JobChangeEvent, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobChangeEvent, type JobProgress, type JobSnapshot } from '../core/model/job';
 import { formatBytes, formatDuration, percent } from './format';
 
 const PLAIN_PROGRESS_EVERY_MS = 5000;

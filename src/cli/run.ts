@@ -1,7 +1,7 @@
 // `run`: opens the store, continues every unfinished job (queued, transferring or waiting to retry when the
 // last process stopped) and waits until each is done or failed. A job with write-only headers this process has
 // no value for is left alone (said, and exit 1), unless --without-secret-headers.
-import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobSnapshot } from '../core/model/job';
 import type { CommonArgs } from './args';
 import { passphraseFromEnv } from './client-certificate';
 import { createCliEngine } from './engine-factory';

@@ -3,8 +3,8 @@
 // which keeps tokens out of the process list), are sent by this process only. The job records their names, never
 // their values; a later `run` or `resume` sends them again when it has them in its own environment.
 import { BitsError, Codes } from '../core/errors';
-import type { JobSnapshot } from '../core/jobs/model';
-import { checkHeaders } from '../core/jobs/validation';
+import type { JobSnapshot } from '../core/model/job';
+import { checkHeaders } from '../core/model/validation';
 
 export const HEADERS_ENV = 'MANAGED_DOWNLOADS_HEADERS';
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);

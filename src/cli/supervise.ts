@@ -1,5 +1,5 @@
 // Runs jobs to rest under the CLI's eyes: progress on stderr, Ctrl-C leaves the jobs resumable.
-import type { JobSnapshot } from '../core/jobs/model';
+import type { JobSnapshot } from '../core/model/job';
 import type { CliIO } from './outcome';
 import { ProgressReporter, type ProgressSource } from './progress';
 import { waitUntilAtRest } from './wait';

@@ -1,6 +1,6 @@
 // Waiting for jobs to come to rest, as the CLI needs it: done, failed, or stopped by someone else.
 import type { JobEngine } from '../core/jobs/engine';
-import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobSnapshot } from '../core/model/job';
 import { BitsError, Codes } from '../core/errors';
 import { reportError } from './error-report';
 import type { CliIO } from './outcome';

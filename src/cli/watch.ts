@@ -3,8 +3,8 @@
 // terminal; with --json, one JSON object per change (NDJSON), then one with the outcome. It ends when every
 // watched job is at rest (exit 0 when all succeeded, 1 otherwise), when nobody holds the store any more while a
 // job is not at rest (75: nobody will move it), or on Ctrl-C (130).
-import { progressOf, RateMeter } from '../core/jobs/progress';
-import { JobState, type JobRecord, type JobSnapshot } from '../core/jobs/model';
+import { progressOf, RateMeter } from '../core/model/progress';
+import { JobState, type JobRecord, type JobSnapshot } from '../core/model/job';
 import { StoreView } from '../core/store/store-view';
 import type { CommonArgs } from './args';
 import { jobJson } from './format';

@@ -7,7 +7,7 @@ import type * as vscode from 'vscode';
 import { BitsError, Codes } from '../core/errors';
 import { isFinal } from './jobActions';
 import { secretCall, SECRET_STORAGE_TIME_LIMIT_MS } from './secretStorageCalls';
-import type { ClientCertificateSpec, DownloadEngine, JobSnapshot } from '../core/jobs/model';
+import type { ClientCertificateSpec, DownloadEngine, JobSnapshot } from '../core/model/job';
 import {
   checkClientCertificateSpec,
   loadClientCertificate,

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs/promises';
 import type * as vscode from 'vscode';
 import { t } from './l10n';
-import type { DownloadEngine } from '../core/jobs/model';
+import type { DownloadEngine } from '../core/model/job';
 import type { HeaderSecrets } from './headerSecrets';
 import { isFinal } from './jobActions';
 import type { Logger } from './log';

@@ -2,8 +2,8 @@
 // Pure functions (no vscode import) so the wording is unit-tested in plain Node; text goes through t
 // (src/ui/l10n.ts), and the label tables are getters so they read the language at use, not at load.
 import { defaultMessage, ErrorContext } from '../core/errors';
-import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/jobs/model';
-import { progressOf } from '../core/jobs/progress';
+import { JobPriority, JobState, type JobProgress, type JobSnapshot } from '../core/model/job';
+import { progressOf } from '../core/model/progress';
 import { t } from './l10n';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];

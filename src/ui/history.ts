@@ -6,7 +6,7 @@
 // Pure (no vscode import): the storage is anything with Memento's get/update.
 import { Emitter, type Disposable as IDisposable, type Event } from '../core/event';
 import { Disposable } from '../core/lifecycle';
-import { JobState, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobSnapshot } from '../core/model/job';
 import { isFinal } from './jobActions';
 import type { JobsModel } from './jobsModel';
 

@@ -1,9 +1,9 @@
 // Which verbs fit a job in which state (BITS's rules), shared by the tree's context values, the menus'
 // `viewItem` regexes and the palette's quick picks, so a job is offered only what it can do.
-// Built on the engine's own verb table (core/jobs/states), narrowed to what is worth offering a person
+// Built on the engine's own verb table (core/model/states), narrowed to what is worth offering a person
 // (Resume on a job that is already running is allowed by BITS but does nothing). Pure (no vscode import).
-import { JobState, type FileRecord, type JobSnapshot } from '../core/jobs/model';
-import { ACTIVE_STATES, FINAL_STATES, isVerbAllowed } from '../core/jobs/states';
+import { JobState, type FileRecord, type JobSnapshot } from '../core/model/job';
+import { ACTIVE_STATES, FINAL_STATES, isVerbAllowed } from '../core/model/states';
 
 export type JobAction = 'resume' | 'suspend' | 'cancel' | 'complete' | 'retryNow' | 'setPriority' | 'addFile';
 
@@ -18,7 +18,7 @@ export const capabilityOf: Record<JobAction, string> = {
   addFile: 'canAddFile',
 };
 
-// The states themselves are the engine's (core/jobs/states); these name the groups the UI asks about.
+// The states themselves are the engine's (core/model/states); these name the groups the UI asks about.
 
 /** Completed (ACKNOWLEDGED) or cancelled: nothing more can happen to the job (the engine's FINAL_STATES). */
 export function isFinal(state: JobState): boolean {

@@ -2,7 +2,7 @@
 // job is in a state the verb applies to (package.json's menus.commandPalette `when` clauses use them).
 // Computed from the same rules as the tree's context values (jobActions), so the palette and the job
 // rows never disagree. Pure (no vscode import); ContextKeys in contextKeys.ts sets them.
-import type { JobSnapshot } from '../core/jobs/model';
+import type { JobSnapshot } from '../core/model/job';
 import { canDo, isFinal, type JobAction } from './jobActions';
 
 export const JobContextKeys = {

@@ -2,7 +2,7 @@
 // Pure (no vscode import). Header values are never written out: only their names.
 import * as path from 'node:path';
 import { codeName, formatCode } from '../core/errors';
-import { JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { JobState, SecurityFlags, type JobProgress, type JobSnapshot } from '../core/model/job';
 import { errorContextLabels, formatBytes, formatRate, percentDone, priorityLabels, stateLabels } from './format';
 import { t } from './l10n';
 

@@ -5,7 +5,7 @@
 // Pure (no vscode import).
 import { Emitter, type Event } from '../core/event';
 import { Disposable, MutableDisposable, toDisposable } from '../core/lifecycle';
-import type { DownloadEngine, JobChangeEvent, JobProgress, JobSnapshot } from '../core/jobs/model';
+import type { DownloadEngine, JobChangeEvent, JobProgress, JobSnapshot } from '../core/model/job';
 import { progressFromFiles } from './format';
 import { isFinal } from './jobActions';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { codeName, Codes, ErrorContext } from '../core/errors';
 import { Disposable } from '../core/lifecycle';
-import { JobState, type JobChangeEvent, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type JobChangeEvent, type JobSnapshot } from '../core/model/job';
 import { CommandIds } from './commands/ids';
 import { revealPath } from './commands/view';
 import { formatBytes, progressFromFiles, shortError } from './format';

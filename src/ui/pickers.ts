@@ -2,7 +2,7 @@
 // quick pick or an input box. Dismissing a picker throws UserCancelled, which the command wrapper swallows.
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../core/errors';
-import { JobPriority, type JobSnapshot } from '../core/jobs/model';
+import { JobPriority, type JobSnapshot } from '../core/model/job';
 import { UserCancelled } from './commands/runner';
 import { parseDownloadUrl, splitUrls } from './destinations';
 import { describeJob, priorityLabels, stateLabels } from './format';

@@ -2,7 +2,7 @@
 // returns: a command that exists only when VS Code runs the extension under its tests
 // (ExtensionMode.Test, i.e. with extensionTestsPath), which a shipped install never is. Its id starts with
 // an underscore, so it is hidden from the command list. Not part of the public API; it may change.
-import type { DownloadEngine } from '../core/jobs/model';
+import type { DownloadEngine } from '../core/model/job';
 import type { ManagedDownloadsClient } from '../api';
 import type { CertificateService } from '../core/tls/service';
 import type { DownloadHistory } from './history';

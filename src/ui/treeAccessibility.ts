@@ -2,7 +2,7 @@
 // ("42 percent", "3.1 megabytes per second"), where the row itself shows symbols ("42% · 3.1 MB/s").
 // Pure (no vscode import) so the wording is unit-tested in plain Node; the text goes through t (l10n.ts).
 import * as path from 'node:path';
-import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../core/jobs/model';
+import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../core/model/job';
 import { formatBytes, percentDone, shortError, stateLabels } from './format';
 import { t } from './l10n';
 

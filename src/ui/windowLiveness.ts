@@ -8,7 +8,7 @@
 // unanswered for a few seconds; an answer (on reconnection) makes it alive again.
 import { Emitter, type Event } from '../core/event';
 import { Disposable, toDisposable } from '../core/lifecycle';
-import type { HolderLiveness } from '../core/jobs/model';
+import type { HolderLiveness } from '../core/model/job';
 
 export interface WindowLivenessOptions {
   /** How often a round trip is sent (one at a time). */

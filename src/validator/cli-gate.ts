@@ -3,7 +3,7 @@
 // CA files from --ca-file, proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and the rejection log in the
 // store folder.
 import { resolve } from 'node:path';
-import type { JobSnapshot } from '../core/jobs/model';
+import type { JobSnapshot } from '../core/model/job';
 import { GatedConnectionProvider } from '../core/net/connection-provider';
 import { CertificateService, type WorkspaceValidatorState } from '../core/tls/service';
 import { WorkspaceValidatorController, type ValidatorLogger } from './workspace-validator';

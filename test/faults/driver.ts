@@ -3,7 +3,7 @@
 // Run as `node driver.cjs STORE MANIFEST.json` (bundled by the suite so a restart costs little).
 import { readFileSync } from 'node:fs';
 import { JobEngine } from '../../src/core/jobs/engine';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 
 export interface DriverManifest {
   displayName: string;

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { JobEngine, JobEngineOptions } from '../../src/core/jobs/engine';
-import { JobState, type JobSnapshot, type NewJobOptions } from '../../src/core/jobs/model';
+import { JobState, type JobSnapshot, type NewJobOptions } from '../../src/core/model/job';
 import { TEMP_SUFFIX } from '../../src/core/transfer/temp-file';
 import { openEngine, sandbox, startJob, waitForState, type Sandbox } from '../support/engine';
 import { wrongBytesBetween, type FaultResult } from './report';

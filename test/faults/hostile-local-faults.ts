@@ -6,7 +6,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, symli
 import * as path from 'node:path';
 import { Codes } from '../../src/core/errors';
 import type { JobEngine } from '../../src/core/jobs/engine';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { tempPathFor } from '../../src/core/transfer/temp-file';
 import { startJob, waitForState, type Sandbox } from '../support/engine';
 import { startServer, testBytes, type Route, type TestServer } from '../support/servers';

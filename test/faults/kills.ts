@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { TEMP_SUFFIX } from '../../src/core/transfer/temp-file';
 import { startServer, testBytes } from '../support/servers';
 import type { DriverManifest } from './driver';

@@ -4,7 +4,7 @@
 // Run as `node lease-driver.cjs STORE MANIFEST.json`.
 import { readFileSync } from 'node:fs';
 import { JobEngine } from '../../src/core/jobs/engine';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { LeasedEngine } from '../../src/core/store/leased-engine';
 import type { DriverManifest } from './driver';
 

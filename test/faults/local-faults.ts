@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Codes, ErrorContext } from '../../src/core/errors';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { startJob, waitForState } from '../support/engine';
 import { startServer, testBytes, type TestServer } from '../support/servers';
 import { withEngine } from './harness';

@@ -3,7 +3,7 @@
 // Content-Range, a truncated body under a right Content-Length, an ETag change mid-file, redirect loops, https to
 // http redirects, and a certificate change mid-job. Each run checks the bytes at the final paths.
 import { Codes } from '../../src/core/errors';
-import { SecurityFlags } from '../../src/core/jobs/model';
+import { SecurityFlags } from '../../src/core/model/job';
 import { DefaultConnections } from '../../src/core/transfer/default-connections';
 import type { SegmentPolicy } from '../../src/core/transfer/segments';
 import { makeCA, makeLeaf } from '../support/certs';

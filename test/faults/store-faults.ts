@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFi
 import * as path from 'node:path';
 import { Codes } from '../../src/core/errors';
 import { JobEngine } from '../../src/core/jobs/engine';
-import { JobState } from '../../src/core/jobs/model';
+import { JobState } from '../../src/core/model/job';
 import { FAST, sandbox, waitForState } from '../support/engine';
 import { startServer, testBytes, type TestServer } from '../support/servers';
 import { emptyResult, wrongBytesBetween, type FaultResult } from './report';

@@ -4,7 +4,7 @@ import { mkdtempSync, promises as fs, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { JobEngine, type JobEngineOptions } from '../../src/core/jobs/engine';
-import { JobState, type JobSnapshot } from '../../src/core/jobs/model';
+import { JobState, type JobSnapshot } from '../../src/core/model/job';
 
 export interface Sandbox {
   root: string;

@@ -32,25 +32,25 @@ import {
   type StoreProblem,
   type ValidatorSource,
   type ClientCertificateSpec,
-} from './model';
-import { progressOf, RateMeter } from './progress';
-import { decideAfterError, explainFailure, isTransientCode } from './retry';
+} from '../model/job';
+import { progressOf, RateMeter } from '../model/progress';
+import { decideAfterError, explainFailure, isTransientCode } from '../model/retry';
 import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { JobSnapshots } from './snapshot';
-import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from './states';
+import { ACTIVE_STATES, assertVerbAllowed, FINAL_STATES, stateName, type Verb } from '../model/states';
 import { checkBandwidthLimit, checkSegmentPolicy } from './transfer-settings';
 import {
   checkBoolean,
   checkChecksumChange,
   checkHeaders,
-  checkNewFile,
   checkPatch,
   checkPriority,
   checkSecurityFlags,
   checkText,
   checkValidatorSource,
-} from './validation';
+} from '../model/validation';
+import { checkNewFile } from './file-checks';
 import {
   checkClientCertificateSpec,
   loadClientCertificate,

@@ -6,7 +6,7 @@ import { BitsError, Codes, ErrorContext } from '../errors';
 import { localFileError } from '../transfer/network-errors';
 import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
 import { discardTemp, identityOf, inspectTemp, notTheJobsTemp } from '../transfer/temp-file';
-import type { CompleteResult, FileRecord } from './model';
+import type { CompleteResult, FileRecord } from '../model/job';
 
 /** Deletes the temp files; returns the ones that could not be deleted. */
 export async function deleteTempFiles(files: readonly FileRecord[]): Promise<string[]> {

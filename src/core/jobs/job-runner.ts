@@ -7,7 +7,7 @@ import type { BandwidthLimiter } from '../transfer/bandwidth';
 import type { SegmentPolicy } from '../transfer/segments';
 import type { IdleLimit } from '../transfer/watchdog';
 import type { ClientTlsOptions } from '../tls/client-certificate';
-import type { JobRecord } from './model';
+import type { JobRecord } from '../model/job';
 
 export interface RunnerDeps {
   job: JobRecord;

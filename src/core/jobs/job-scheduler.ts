@@ -3,7 +3,7 @@
 import type { LogLevel } from './engine';
 import { pickRunnable, shouldRotate, TicketCounter, type Candidate } from './scheduler';
 import type { ActiveRun, Slot } from './slot';
-import { ACTIVE_STATES } from './states';
+import { ACTIVE_STATES } from '../model/states';
 
 export interface SchedulerHost {
   slots(): Iterable<Slot>;

@@ -1,5 +1,5 @@
 // Which jobs may transfer now: higher priority first, equal priorities in turn (BITS-style time slices).
-import type { JobPriority } from './model';
+import type { JobPriority } from '../model/job';
 
 export interface Candidate {
   id: string;

@@ -1,6 +1,6 @@
 // The engine's in-memory companion of a job record: its run, timers, place in line and flags.
-import type { JobRecord } from './model';
-import type { RateMeter } from './progress';
+import type { JobRecord } from '../model/job';
+import type { RateMeter } from '../model/progress';
 import type { JobSnapshots } from './snapshot';
 
 export interface ActiveRun {

@@ -2,7 +2,7 @@
 // copied whole for each snapshot (about 1.8 ms), and a progress event every half second copied it again while only
 // one file's bytes had moved. Each file's frozen copy is now kept and shared by the snapshots that follow, and made
 // again only when that file's record differs from it; frozen, no holder of a snapshot can change what another sees.
-import type { FileRecord, JobRecord, JobSnapshot } from './model';
+import type { FileRecord, JobRecord, JobSnapshot } from '../model/job';
 
 /** One job's snapshots: the frozen copy of each of its files, by index, reused while the file is unchanged. */
 export class JobSnapshots {

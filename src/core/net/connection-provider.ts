@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import type { ConnectionProvider, JobSnapshot } from '../jobs/model';
+import type { ConnectionProvider, JobSnapshot } from '../model/job';
 import { Disposable, toDisposable } from '../lifecycle';
 import type { CertificateService } from '../tls/service';
 import { GatedAgent, type ConnectionOpener, type GatedRequestOptions } from './gated-agent';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import type { DownloadEngine } from '../jobs/model';
+import type { DownloadEngine } from '../model/job';
 import { writeAtomically } from './atomic-file';
 import { nestingDepth } from './job-format';
 

@@ -14,8 +14,8 @@ import {
   type JobRecord,
   type SegmentRecord,
   type ValidatorSource,
-} from '../jobs/model';
-import { checkHeaderNames, checkHeaders, checkSecurityFlags } from '../jobs/validation';
+} from '../model/job';
+import { checkHeaderNames, checkHeaders, checkSecurityFlags } from '../model/validation';
 import { tempPathFor } from '../transfer/temp-file';
 import { checkClientCertificateRecord } from '../tls/client-certificate';
 
@@ -26,7 +26,7 @@ export const STORE_VERSION = 1;
 export const MAX_JOB_FILE_BYTES = 64 * 1024 * 1024;
 /** A stored job nests 5 levels deep ({version, job: {files: [{segments: [{...}]}]}}); deeper is not ours. */
 const MAX_NESTING = 8;
-/** The engine's own bounds (jobs/validation.ts, engine.ts): display name, description, owner, URLs. */
+/** The engine's own bounds (model/validation.ts, jobs/file-checks.ts, engine.ts): display name, description, owner, URLs. */
 const MAX_NAME = 256;
 const MAX_DESCRIPTION = 1024;
 const MAX_URL = 8192;

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Codes, ErrorContext, fileSystemError, type FileSystemAdvice } from '../errors';
-import type { JobRecord, StoreProblem } from '../jobs/model';
+import type { JobRecord, StoreProblem } from '../model/job';
 import { ATOMIC_TEMP_MARK, writeAtomically } from './atomic-file';
 import { MAX_JOB_FILE_BYTES, parseStoredJob, StoreFormatError, STORE_VERSION } from './job-format';
 

@@ -7,8 +7,8 @@
 // does not take in time takes the store over (StoreLease.takeOver waits until the old holder stopped).
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { Emitter, type Disposable, type Event } from '../event';
-import { progressOf } from '../jobs/progress';
-import { FINAL_STATES } from '../jobs/states';
+import { progressOf } from '../model/progress';
+import { FINAL_STATES } from '../model/states';
 import {
   type CompleteResult,
   type DownloadEngine,
@@ -24,7 +24,7 @@ import {
   type ClientCertificateSpec,
   type HolderLiveness,
   type StoreRole,
-} from '../jobs/model';
+} from '../model/job';
 import { CommandInbox, forwardCommand, type ForwardedVerb } from './command-queue';
 import { StoreLease, type LeaseInfo, type LeaseOptions } from './lease';
 import { StoreView } from './store-view';

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../event';
-import type { JobChangeEvent, JobRecord } from '../jobs/model';
+import type { JobChangeEvent, JobRecord } from '../model/job';
 import { MAX_JOB_FILE_BYTES, parseStoredJob } from './job-format';
 
 interface Seen {

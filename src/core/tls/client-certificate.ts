@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import type { ClientCertificateRecord, ClientCertificateSpec } from '../jobs/model';
+import type { ClientCertificateRecord, ClientCertificateSpec } from '../model/job';
 
 /** What a secret store holds for a job's client certificate. */
 export interface ClientCertificateSecret {

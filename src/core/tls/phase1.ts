@@ -6,7 +6,7 @@
 // that nothing else (a weak signature or key, a violated constraint) hides behind the relaxed one.
 import type { X509Certificate } from 'node:crypto';
 import { Codes } from '../errors';
-import { SecurityFlags } from '../jobs/model';
+import { SecurityFlags } from '../model/job';
 import { buildPath, constraintsProblem, dateProblem, nameProblem, strengthProblem, usageProblem } from './chain';
 import { describePlatformError, relaxableFamily, type PlatformVerdict } from './platform-verdict';
 import type { RevocationChecker } from './revocation';

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { Emitter, type Event } from '../event';
-import type { JobSnapshot } from '../jobs/model';
+import type { JobSnapshot } from '../model/job';
 import type { Phase1Check, Validator } from '../../validator/managed-downloads-validator';
 import { CertificateCache, type CacheEntry } from './certificate-cache';
 import { apiValidatorMissingMessage, unavailableMessage, validatorFailedMessage } from './messages';

@@ -1,6 +1,6 @@
 // The phase-2 input, as ValidateServerCertificate receives it, built from a job and the chain the server sent.
 import type { X509Certificate } from 'node:crypto';
-import type { JobSnapshot } from '../jobs/model';
+import type { JobSnapshot } from '../model/job';
 import type { Phase1Check, ValidationInput } from '../../validator/managed-downloads-validator';
 import { buildCertStore } from './cert-store';
 import { describeCertificate } from './certificate-view';

@@ -2,7 +2,7 @@
 // certificate verification (Node's roots plus NODE_EXTRA_CA_CERTS, or the CAs given here).
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { ConnectionProvider, JobSnapshot } from '../jobs/model';
+import type { ConnectionProvider, JobSnapshot } from '../model/job';
 
 export interface DefaultConnectionsOptions {
   /** Trust exactly these CAs (PEM) instead of Node's roots; for private servers and tests. */

@@ -1,7 +1,7 @@
 // The job's redirect policy (BITS security flags): allow silently, allow and report, or disallow; https to http
 // only with its own flag; a bounded chain so a loop ends in a clear error.
 import { BitsError, Codes, ErrorContext } from '../errors';
-import { SecurityFlags } from '../jobs/model';
+import { SecurityFlags } from '../model/job';
 import { displayUrl } from '../util/url';
 
 export const MAX_REDIRECTS = 10;

@@ -2,7 +2,7 @@
 // Range, If-Range and redirect policy, the idle watchdog, and the translation of failures into BitsErrors.
 import type * as http from 'node:http';
 import { BitsError } from '../errors';
-import { SecurityFlags, type ClientCertificateRecord, type FileRecord } from '../jobs/model';
+import { SecurityFlags, type ClientCertificateRecord, type FileRecord } from '../model/job';
 import { clientCertificateFailure, type ClientTlsOptions } from '../tls/client-certificate';
 import { displayUrl } from '../util/url';
 import type { BandwidthLimiter } from './bandwidth';

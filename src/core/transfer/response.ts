@@ -1,7 +1,7 @@
 // Reading a server's answer to a (range) GET, as a pure function: continue at the offset, restart from zero,
 // ask again without a range, or fail. Never a body whose bytes would land at the wrong place.
 import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
-import { isTransientCode } from '../jobs/retry';
+import { isTransientCode } from '../model/retry';
 
 export interface Asked extends Validators {
   /** Bytes already in the temp file; a Range from here was sent when > 0. */

@@ -4,8 +4,8 @@
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
-import { isTransientCode } from '../jobs/retry';
-import type { SegmentRecord } from '../jobs/model';
+import { isTransientCode } from '../model/retry';
+import type { SegmentRecord } from '../model/job';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';

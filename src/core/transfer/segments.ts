@@ -1,6 +1,6 @@
 // Segmented downloads, the plain-data part: when a file qualifies, how it is split, and whether a stored split
 // can be trusted. The transfer itself is in segmented-transfer.ts.
-import type { SegmentRecord } from '../jobs/model';
+import type { SegmentRecord } from '../model/job';
 import type { ResponsePlan } from './response';
 
 export interface SegmentPolicy {

@@ -5,7 +5,7 @@ import { constants, fstatSync, promises as fs, type BigIntStats } from 'node:fs'
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BitsError, Codes, ErrorContext } from '../errors';
-import type { FileRecord } from '../jobs/model';
+import type { FileRecord } from '../model/job';
 import { cutToBytes, MAX_NAME_BYTES as maxNameBytes } from '../util/file-name';
 
 export const TEMP_SUFFIX = '.mddownload';

@@ -3,7 +3,7 @@
 // validator file. Opened with the engine, or at once when the workspace names a validator, so its compile
 // errors show in the editor even before any download.
 import type * as vscode from 'vscode';
-import type { JobSnapshot } from '../../core/jobs/model';
+import type { JobSnapshot } from '../../core/model/job';
 import { Disposable } from '../../core/lifecycle';
 import type { WorkspaceValidatorBinding } from '../../validator/vscode-validator';
 import type { Connections } from './connections';

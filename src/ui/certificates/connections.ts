@@ -4,7 +4,7 @@
 // which the engine must honour itself because its requests bypass VS Code's proxy support on purpose.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobSnapshot } from '../../core/jobs/model';
+import type { JobSnapshot } from '../../core/model/job';
 import { Disposable, toDisposable } from '../../core/lifecycle';
 import { GatedConnectionProvider } from '../../core/net/connection-provider';
 import type { ProxySettings } from '../../core/net/proxy-settings';

@@ -2,7 +2,7 @@
 // the tree's certificate children, the rejections document, the API's setCertificateValidator, and
 // forgetting finished jobs' validator state.
 import type * as vscode from 'vscode';
-import type { DownloadEngine } from '../../core/jobs/model';
+import type { DownloadEngine } from '../../core/model/job';
 import type { CertificateUi } from './certificateUi';
 import type { RejectionsDocumentProvider } from '../commands/certificates';
 import type { ConnectionHost } from './connectionHost';

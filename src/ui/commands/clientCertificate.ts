@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
-import type { ClientCertificateSpec, JobSnapshot } from '../../core/jobs/model';
+import type { ClientCertificateSpec, JobSnapshot } from '../../core/model/job';
 import { loadClientCertificate, type ClientCertificateSecret } from '../../core/tls/client-certificate';
 import { applyClientCertificate, specFromApiOptions, type ClientCertificateSecrets } from '../clientCertificateSecrets';
 import { jobIdsFromArgs, pickJob, requireJob } from '../pickers';

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Codes } from '../../core/errors';
-import type { CompleteResult, JobSnapshot } from '../../core/jobs/model';
+import type { CompleteResult, JobSnapshot } from '../../core/model/job';
 import { priorityLabels } from '../format';
 import { jobsForAction, parsePriority, pickPriority } from '../pickers';
 import type { CommandContext, CommandDefinition } from './context';

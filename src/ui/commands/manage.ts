@@ -5,7 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BitsError, Codes, formatError } from '../../core/errors';
-import { pathInFolder } from '../../core/jobs/validation';
+import { pathInFolder } from '../../core/model/validation';
 import { againDestinations, parseDownloadUrl } from '../destinations';
 import type { DownloadHistory, HistoryEntry } from '../history';
 import { ViewContextKeys } from '../jobContextKeys';

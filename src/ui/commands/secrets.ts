@@ -3,7 +3,7 @@
 // (jobId, name, value) by other extensions, or interactively (the value is typed in a password box).
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
-import { checkHeaders } from '../../core/jobs/validation';
+import { checkHeaders } from '../../core/model/validation';
 import type { HeaderSecrets } from '../headerSecrets';
 import { pickJob, requireJob } from '../pickers';
 import type { CommandContext, CommandDefinition } from './context';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BitsError, Codes } from '../../core/errors';
 import { Disposable } from '../../core/lifecycle';
-import { SecurityFlags } from '../../core/jobs/model';
+import { SecurityFlags } from '../../core/model/job';
 import { DEFAULT_VALIDATOR_PATH, scaffoldValidator } from '../../validator/authoring/scaffold';
 import { refreshDeclarations } from '../../validator/authoring/declarations';
 import { dryRun, type DryRunReport } from '../../validator/authoring/dry-run';

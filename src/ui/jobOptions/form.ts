@@ -9,8 +9,8 @@ import {
   type FileChecksumChange,
   type JobPropertiesPatch,
   type JobSnapshot,
-} from '../../core/jobs/model';
-import { checkHeaders, checkSha256 } from '../../core/jobs/validation';
+} from '../../core/model/job';
+import { checkHeaders, checkSha256 } from '../../core/model/validation';
 
 import type { Translate } from '../l10n';
 

@@ -1,7 +1,7 @@
 // The Job Options form as one HTML page, without vscode: native controls styled with VS Code's theme variables,
 // every control labelled, messages under their fields (role=alert), a strict CSP that runs only the page's own
 // nonce'd script and loads nothing. The page's script only collects values and shows what the extension answers.
-import { JobState, type JobSnapshot } from '../../core/jobs/model';
+import { JobState, type JobSnapshot } from '../../core/model/job';
 import type { Translate } from '../l10n';
 import { isEditable, PRIORITY_NAMES, REDIRECT_POLICIES, SSL_FLAGS, type FormValues, type HeaderRow } from './form';
 import { FORM_SCRIPT, FORM_STYLE } from './page';

@@ -3,7 +3,7 @@
 // told of what changes meanwhile (state, transferred files, client certificate) without touching unsaved edits.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { JobSnapshot } from '../../core/jobs/model';
+import type { JobSnapshot } from '../../core/model/job';
 import { describeError } from '../commands/runner';
 import { CommandIds } from '../commands/ids';
 import type { CommandContext } from '../commands/context';

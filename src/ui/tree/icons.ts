@@ -1,6 +1,6 @@
 // One codicon and colour per job state, all nine distinct, so a state reads from the icon alone.
 import * as vscode from 'vscode';
-import { JobState, type FileRecord } from '../../core/jobs/model';
+import { JobState, type FileRecord } from '../../core/model/job';
 
 const stateIcons: Record<JobState, [codicon: string, color: string]> = {
   [JobState.QUEUED]: ['clock', 'charts.blue'],

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { codeName, formatCode } from '../../core/errors';
-import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../../core/jobs/model';
+import { JobState, type FileRecord, type JobProgress, type JobSnapshot } from '../../core/model/job';
 import { describeJob, errorContextLabels, formatBytes, shortError } from '../format';
 import { CommandIds } from '../commands/ids';
 import { fileContextValue, fileIsDelivered, jobContextValue } from '../jobActions';

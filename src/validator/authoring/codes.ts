@@ -1,7 +1,7 @@
 // Names of the codes a dry run shows: the product's codes (errors.ts) and the CERT_E_* codes validators
 // decline with (the helper's CertErrors), and the names of the BITS security flags.
 import { codeName } from '../../core/errors';
-import { SecurityFlags } from '../../core/jobs/model';
+import { SecurityFlags } from '../../core/model/job';
 import { CertErrors } from '../helpers/chain';
 
 const certNames = new Map<number, string>(Object.entries(CertErrors).map(([name, value]) => [value >>> 0, name]));

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import * as net from 'node:net';
 import { BitsError, Codes, ErrorContext } from '../../core/errors';
-import { JobPriority, JobState, type JobSnapshot } from '../../core/jobs/model';
+import { JobPriority, JobState, type JobSnapshot } from '../../core/model/job';
 import { describeProxy, resolveProxy, type ProxySettings } from '../../core/net/proxy-settings';
 import { tlsHandshake } from '../../core/net/tls-handshake';
 import { openTunnel } from '../../core/net/tunnel';

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import type { TreeNode } from '../../../src/ui/tree/items';
 import { downloadFolder, extensionApi, TestServer, waitForState } from './ui-support';
 

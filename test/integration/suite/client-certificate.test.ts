@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DownloadJob, ManagedDownloadsClient } from '../../../src/api';
-import { JobState, SecurityFlags, type JobSnapshot } from '../../../src/core/jobs/model';
+import { JobState, SecurityFlags, type JobSnapshot } from '../../../src/core/model/job';
 import { makeCA } from '../../support/certs';
 import { makeClientMaterial, PASSPHRASE, startClientAuthServer, writeClientFiles, type ClientMaterial } from '../../support/client-certs';
 import { testBytes, type TestServer } from '../../support/servers';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ManagedDownloadsClient } from '../../../src/api';
 import { Codes, formatCode } from '../../../src/core/errors';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 import { makeCert, type Made } from '../../support/x509';
 import { EXTENSION_ID } from '../extension-under-test';

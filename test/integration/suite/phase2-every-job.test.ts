@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsClient } from '../../../src/api';
 import { ErrorContext } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 import { EXTENSION_ID } from '../extension-under-test';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsClient, ValidationInput } from '../../../src/api';
-import { JobState, SecurityFlags } from '../../../src/core/jobs/model';
+import { JobState, SecurityFlags } from '../../../src/core/model/job';
 import type { TreeNode } from '../../../src/ui/tree/items';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { startServer, testBytes, type TestServer } from '../../support/servers';

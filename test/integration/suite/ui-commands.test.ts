@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobPriority, JobState, type CompleteResult } from '../../../src/core/jobs/model';
+import { JobPriority, JobState, type CompleteResult } from '../../../src/core/model/job';
 import { testFixture } from '../fixture';
 import { cancelAllJobs, content, downloadFolder, extensionApi, sha256, TestServer, waitFor, waitForState } from './ui-support';
 

@@ -1,7 +1,7 @@
 // Settings take effect without a reload: retry timers of new jobs, the number of concurrent jobs.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { cancelAllJobs, downloadFolder, extensionApi, setSetting, TestServer, waitFor, waitForState } from './ui-support';
 
 describe('UI: settings', () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from '../../../src/api';
-import type { DownloadEngine, JobSnapshot } from '../../../src/core/jobs/model';
+import type { DownloadEngine, JobSnapshot } from '../../../src/core/model/job';
 import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from '../../../src/ui/testing';
 import { activated } from '../extension-under-test';
 import { testFixture } from '../fixture';

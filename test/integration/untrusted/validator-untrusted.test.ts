@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobState, SecurityFlags } from '../../../src/core/jobs/model';
+import { JobState, SecurityFlags } from '../../../src/core/model/job';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 import { testFixture } from '../fixture';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { TrustStore } from '../../../src/core/tls/trust-store';
 import { spkiSha256Base64 } from '../../../src/core/tls/certificate-view';
 import { dryRun } from '../../../src/validator/authoring/dry-run';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { ambientDeclarations } from '../../../src/validator/authoring/declarations';
 import { makeCA, makeIntermediate, makeLeaf, type Issued } from '../../support/certs';
 import { REPO, runCli } from '../../support/cli';

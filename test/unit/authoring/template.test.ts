@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Codes } from '../../../src/core/errors';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { ambientDeclarations, DECLARATIONS_FILE, refreshDeclarations, REFERENCE_LINE } from '../../../src/validator/authoring/declarations';
 import { DEFAULT_VALIDATOR_PATH, scaffoldValidator } from '../../../src/validator/authoring/scaffold';
 import * as helper from '../../../src/validator/helper';

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { ambientDeclarations, DECLARATIONS_FILE, REFERENCE_LINE } from '../../../src/validator/authoring/declarations';
 import { hostMatches } from '../../../src/validator/helpers/host-patterns';
 import { makeCA, makeExpiredLeaf, makeLeaf } from '../../support/certs';

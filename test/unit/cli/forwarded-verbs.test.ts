@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobEngine } from '../../../src/core/jobs/engine';
-import { JobPriority, JobState } from '../../../src/core/jobs/model';
+import { JobPriority, JobState } from '../../../src/core/model/job';
 import { commandsFolder } from '../../../src/core/store/command-queue';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import { ForwardedEngine } from '../../../src/cli/forwarded-engine';

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { BitsError, Codes } from '../../../src/core/errors';
-import type { JobChangeKind, NewFileOptions } from '../../../src/core/jobs/model';
+import type { JobChangeKind, NewFileOptions } from '../../../src/core/model/job';
 import { JobStore } from '../../../src/core/store/job-store';
 import { engineForTest } from '../../support/engine';
 

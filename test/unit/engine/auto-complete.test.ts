@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import type { JobEngine } from '../../../src/core/jobs/engine';
 import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes } from '../../support/servers';

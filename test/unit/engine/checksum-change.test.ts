@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BitsError, Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { engineForTest, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 

@@ -12,7 +12,7 @@ import { makeClientMaterial, PASSPHRASE, startClientAuthServer, writeClientFiles
 import { FAST, openEngine, sandbox, waitForState, type Sandbox } from '../../support/engine';
 import { testBytes, type TestServer } from '../../support/servers';
 import { BitsError, Codes, ErrorContext } from '../../../src/core/errors';
-import { JobState, type ClientCertificateSpec } from '../../../src/core/jobs/model';
+import { JobState, type ClientCertificateSpec } from '../../../src/core/model/job';
 import { JobEngine } from '../../../src/core/jobs/engine';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import type { ClientCertificateSecret } from '../../../src/core/tls/client-certificate';

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { engineForTest, listNames, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 import { letTimePass } from '../../support/wait';

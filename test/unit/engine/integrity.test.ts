@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { engineForTest, recordStates, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../support/servers';
 

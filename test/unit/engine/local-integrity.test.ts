@@ -6,7 +6,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, r
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { runCli } from '../../support/cli';
 import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';

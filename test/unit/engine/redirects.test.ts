@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes, ErrorContext } from '../../../src/core/errors';
-import { JobState, SecurityFlags } from '../../../src/core/jobs/model';
+import { JobState, SecurityFlags } from '../../../src/core/model/job';
 import { DefaultConnections } from '../../../src/core/transfer/default-connections';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes, httpStatusCode } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
-import { decideAfterError, isTransientCode, parseRetryAfter } from '../../../src/core/jobs/retry';
-import { isVerbAllowed } from '../../../src/core/jobs/states';
+import { JobState } from '../../../src/core/model/job';
+import { decideAfterError, isTransientCode, parseRetryAfter } from '../../../src/core/model/retry';
+import { isVerbAllowed } from '../../../src/core/model/states';
 import { parseContentRange, planResponse } from '../../../src/core/transfer/response';
 import { tempPathFor } from '../../../src/core/transfer/temp-file';
 

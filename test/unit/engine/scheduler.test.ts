@@ -2,7 +2,7 @@
 // concurrent jobs. A preempted job goes back to QUEUED and keeps its bytes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { JobPriority, JobState } from '../../../src/core/jobs/model';
+import { JobPriority, JobState } from '../../../src/core/model/job';
 import { pickRunnable, shouldRotate } from '../../../src/core/jobs/scheduler';
 import { openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';

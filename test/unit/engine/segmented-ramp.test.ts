@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { ConnectionRamp, DEFAULT_RAMP, nextStep } from '../../../src/core/transfer/connection-ramp';
 import { segmentsAreSound, splitIntoSegments } from '../../../src/core/transfer/segments';
 import { engineForTest, startJob, waitForState } from '../../support/engine';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { JobState, type JobRecord } from '../../../src/core/jobs/model';
+import { JobState, type JobRecord } from '../../../src/core/model/job';
 import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../support/servers';
 import { MIN_SPLIT_BYTES } from '../../../src/core/transfer/segmented-transfer';

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } f
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { parseStoredJob } from '../../../src/core/store/job-format';
 import { coalescingDelay } from '../../../src/core/store/job-store';
 import { StoreView } from '../../../src/core/store/store-view';

@@ -5,7 +5,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BitsError, Codes, ErrorContext } from '../../../src/core/errors';
-import { JobPriority, JobState } from '../../../src/core/jobs/model';
+import { JobPriority, JobState } from '../../../src/core/model/job';
 import { engineForTest, listNames, openEngine, recordStates, sandbox, startJob, waitForState } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 import { letTimePass, waitUntil } from '../../support/wait';

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
-import { pathInFolder } from '../../../src/core/jobs/validation';
+import { JobState } from '../../../src/core/model/job';
+import { pathInFolder } from '../../../src/core/model/validation';
 import { nameProblem } from '../../../src/core/util/file-name';
 import { fileNameFromUrl, parseDownloadUrl } from '../../../src/ui/destinations';
 import { openEngine, sandbox, waitForState } from '../../support/engine';

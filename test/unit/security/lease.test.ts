@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
 import { JobEngine } from '../../../src/core/jobs/engine';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { StoreLease } from '../../../src/core/store/lease';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import { runCli } from '../../support/cli';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type * as vscode from 'vscode';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { HeaderSecrets } from '../../../src/ui/headerSecrets';
 import { jobDetailsMarkdown, jobTooltipMarkdown } from '../../../src/ui/jobMarkdown';
 import { runCli } from '../../support/cli';

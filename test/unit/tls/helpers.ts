@@ -3,7 +3,7 @@
 import * as http from 'node:http';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { JobPriority, JobState, type JobSnapshot, type ValidatorSource } from '../../../src/core/jobs/model';
+import { JobPriority, JobState, type JobSnapshot, type ValidatorSource } from '../../../src/core/model/job';
 
 export interface RecordingServer {
   host: string;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Codes, formatCode } from '../../../src/core/errors';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';
 import { CertificateService } from '../../../src/core/tls/service';
 import { TrustStore } from '../../../src/core/tls/trust-store';

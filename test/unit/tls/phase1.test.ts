@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCA, makeExpiredLeaf, makeIntermediate, makeLeaf, type Issued } from '../../support/certs';
 import { Codes, ErrorContext } from '../../../src/core/errors';
-import { SecurityFlags } from '../../../src/core/jobs/model';
+import { SecurityFlags } from '../../../src/core/model/job';
 import { CertificateService } from '../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';
 import { fakeJob, get, startRecordingServer, type RecordingServer } from './helpers';

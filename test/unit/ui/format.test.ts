@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
-import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/jobs/model';
+import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/model/job';
 import { againDestinations, fileNameFromUrl, parseDownloadUrl, splitUrls, uniqueDestination } from '../../../src/ui/destinations';
 import { describeJob, formatBytes, formatDuration, percentDone, progressFromFiles, shortError } from '../../../src/ui/format';
 import { canDo, fileContextValue, isActive, jobContextValue } from '../../../src/ui/jobActions';

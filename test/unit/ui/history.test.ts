@@ -1,7 +1,7 @@
 // The download history (issue 16): what a finished job leaves behind, its bounds, and what survives a damaged store.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/jobs/model';
+import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/model/job';
 import {
   DownloadHistory,
   entryFromJob,

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobEngine } from '../../../src/core/jobs/engine';
-import { JobState, type JobSnapshot } from '../../../src/core/jobs/model';
+import { JobState, type JobSnapshot } from '../../../src/core/model/job';
 import { JobContextKeys as K, jobContextKeyValues, ViewContextKeys } from '../../../src/ui/jobContextKeys';
 
 let dir: string;

@@ -3,7 +3,7 @@
 // job), and the page itself (strict CSP, every control labelled, the job's text escaped).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../../src/core/jobs/model';
+import { JobPriority, JobState, SecurityFlags, type JobRecord } from '../../../src/core/model/job';
 import { checkValues, parseMessage, planIsEmpty, valuesOf, type FormValues, type SavePlan } from '../../../src/ui/jobOptions/form';
 import { formHtml, jobViewOf } from '../../../src/ui/jobOptions/html';
 

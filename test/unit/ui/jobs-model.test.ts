@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobEngine } from '../../../src/core/jobs/engine';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { JobsModel, type JobsChange } from '../../../src/ui/jobsModel';
 
 let dir: string;

@@ -1,7 +1,7 @@
 // The rate the Jobs view shows must be right from the first second of a transfer (no "8 h left" at start).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RateMeter } from '../../../src/core/jobs/progress';
+import { RateMeter } from '../../../src/core/model/progress';
 
 test('right after a start the rate is measured over the time elapsed, not the whole window', () => {
   const meter = new RateMeter(3);

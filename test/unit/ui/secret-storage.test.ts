@@ -10,7 +10,7 @@ import type * as vscode from 'vscode';
 import { engineForTest, waitForState } from '../../support/engine';
 import { startServer, testBytes } from '../../support/servers';
 import { Codes } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import { ClientCertificateSecrets } from '../../../src/ui/clientCertificateSecrets';
 import { HeaderSecrets } from '../../../src/ui/headerSecrets';
 import { SECRET_STORAGE_TIME_LIMIT_MS } from '../../../src/ui/secretStorageCalls';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes, ErrorContext } from '../../../src/core/errors';
 import { JobEngine } from '../../../src/core/jobs/engine';
-import { JobState, type JobSnapshot } from '../../../src/core/jobs/model';
+import { JobState, type JobSnapshot } from '../../../src/core/model/job';
 import {
   bytesInWords,
   durationInWords,

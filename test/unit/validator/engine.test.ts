@@ -9,7 +9,7 @@ import { makeCA, makeLeaf, type Issued } from '../../support/certs';
 import { listNames, openEngine, sandbox, startJob, waitForState, type Sandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 import { Codes, ErrorContext } from '../../../src/core/errors';
-import { JobState } from '../../../src/core/jobs/model';
+import { JobState } from '../../../src/core/model/job';
 import type { JobEngine } from '../../../src/core/jobs/engine';
 import { CertificateService } from '../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';

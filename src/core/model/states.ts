@@ -1,6 +1,6 @@
 // Which verb BITS allows in which job state, in one table, so the engine, the UI and the CLI agree.
 import { BitsError, Codes, ErrorContext } from '../errors';
-import { JobState } from './model';
+import { JobState } from './job';
 
 export type Verb =
   'addFile' | 'resume' | 'suspend' | 'cancel' | 'complete' | 'setPriority' | 'setProperties' | 'retryNow' | 'setValidatorSource' | 'remove';

@@ -1,5 +1,5 @@
 // Progress figures: a job's totals, and a transfer rate over the last few seconds.
-import type { JobProgress, JobSnapshot } from './model';
+import type { JobProgress, JobSnapshot } from './job';
 
 export function progressOf(job: JobSnapshot, rate: number): JobProgress {
   let bytesTotal: number | null = 0;
