@@ -11,6 +11,37 @@ const validatorPatterns = [
   layer('^(\\.\\./)+core/store(/|\\.js$|$)', 'src/validator does not use the job store.'),
 ];
 
+/**
+ * src/core's folders, bottom first: a folder may import the ones in its own or an earlier row (and errors.ts,
+ * event.ts, lifecycle.ts beside them), never a later row. The same order is in test/unit/core/architecture.test.ts
+ * and docs/architecture.md ("Layers").
+ */
+const coreLayers = [['model', 'util'], ['tls'], ['net'], ['transfer'], ['store'], ['jobs']];
+/** The rule for src/core files in `folder` (the core's root files when undefined), which must not reach `above`. */
+const coreRestrictions = (above, folder) => ({
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    {
+      paths: [noVscode('src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.')],
+      patterns: [
+        layer('^(\\.\\./)+(ui|cli|extension|api)(/|\\.js$|$)', 'src/core is below the shells and the API: pass what it needs in.'),
+        layer(
+          '^(\\.\\./)+validator/(?!managed-downloads-validator(\\.js)?$)',
+          'src/core may use only the validator contract (managed-downloads-validator).',
+        ),
+        ...(above.length === 0
+          ? []
+          : [
+              layer(
+                `^${folder ? '(\\.\\./)+' : '\\./'}(${above.join('|')})(/|\\.js$|$)`,
+                `src/core/${folder ?? '*.ts'} is below ${above.join(', ')} (docs/architecture.md, "Layers"): move what both need down.`,
+              ),
+            ]),
+      ],
+    },
+  ],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -48,25 +79,18 @@ export default tseslint.config(
   },
   // Layers (docs/architecture.md, "Layers"): each folder imports downward only. Relative paths are matched by
   // their text: `(../)+ui/` is src/ui from any depth below src/ (no folder under src/core is named like a layer).
-  {
-    // The core runs in plain Node (CLI, tests): no vscode, no shell, no validator code but its declared contract.
-    files: ['src/core/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscode('src/core has no vscode import; put VS Code glue in src/ui or src/extension.ts.')],
-          patterns: [
-            layer('^(\\.\\./)+(ui|cli|extension|api)(/|\\.js$|$)', 'src/core is below the shells and the API: pass what it needs in.'),
-            layer(
-              '^(\\.\\./)+validator/(?!managed-downloads-validator(\\.js)?$)',
-              'src/core may use only the validator contract (managed-downloads-validator).',
-            ),
-          ],
-        },
-      ],
-    },
-  },
+  // The core runs in plain Node (CLI, tests): no vscode, no shell, no validator code but its declared contract.
+  // Inside it, folders import downward only (coreLayers); test/unit/core/architecture.test.ts checks the same
+  // order on import() expressions too, and that no folders import each other in a circle.
+  // A folder not in coreLayers yet keeps the core's rule; the architecture test asks for its place in the order.
+  { files: ['src/core/**/*.ts'], rules: coreRestrictions([]) },
+  { files: ['src/core/*.ts'], rules: coreRestrictions(coreLayers.flat()) },
+  ...coreLayers.flatMap((folders, i) =>
+    folders.map((folder) => ({
+      files: [`src/core/${folder}/**/*.ts`],
+      rules: coreRestrictions(coreLayers.slice(i + 1).flat(), folder),
+    })),
+  ),
   {
     // The CLI is a shell over the core (and the validator's CLI gate), never over VS Code.
     files: ['src/cli/**/*.ts', 'src/cli.ts'],
@@ -84,7 +108,7 @@ export default tseslint.config(
     },
   },
   {
-    // The VS Code shell uses the engine through its interface (src/core/jobs/model.ts); the store's code is loaded
+    // The VS Code shell uses the engine through its interface (src/core/model/job.ts); the store's code is loaded
     // lazily by src/extension.ts when the engine opens, so the UI may name its types but not import its values.
     files: ['src/ui/**/*.ts'],
     rules: {
@@ -96,7 +120,7 @@ export default tseslint.config(
             {
               ...layer(
                 '^(\\.\\./)+core/store(/|\\.js$|$)',
-                'Ask the engine (DownloadEngine in src/core/jobs/model.ts); the store loads lazily.',
+                'Ask the engine (DownloadEngine in src/core/model/job.ts); the store loads lazily.',
               ),
               allowTypeImports: true,
             },
@@ -106,7 +130,7 @@ export default tseslint.config(
     },
   },
   {
-    // The validator sits on the core (errors, jobs' types, net, tls), below the shells. Only its VS Code glue,
+    // The validator sits on the core (errors, the model, net, tls), below the shells. Only its VS Code glue,
     // vscode-validator.ts, imports vscode.
     files: ['src/validator/**/*.ts'],
     ignores: ['src/validator/vscode-validator.ts'],
