@@ -99,6 +99,20 @@ export function httpStatusCode(status: number): number {
   return (0x80190000 + status) >>> 0;
 }
 
+/** The HTTP status a code stands for (BG_E_HTTP_ERROR_100 to _599), undefined for any other code. */
+export function httpStatusOf(code: number): number | undefined {
+  const c = code >>> 0;
+  return c >= 0x80190064 && c <= 0x80190257 ? c - 0x80190000 : undefined;
+}
+
+/**
+ * The one list of HTTP answers worth asking again: a server error (5xx, and anything above, which a proxy's
+ * status line may hold), a request timeout (408), too many requests (429). Every other status needs a person.
+ */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
 /** `0x80190194` style, the way BITS and Windows print HRESULTs. */
 export function formatCode(code: number): string {
   return '0x' + (code >>> 0).toString(16).padStart(8, '0');
@@ -111,7 +125,8 @@ export function codeName(code: number): string {
   const c = code >>> 0;
   const known = codeNames.get(c);
   if (known) return known;
-  if (c >= 0x80190064 && c <= 0x80190257) return `BG_E_HTTP_ERROR_${c - 0x80190000}`;
+  const status = httpStatusOf(c);
+  if (status !== undefined) return `BG_E_HTTP_ERROR_${status}`;
   return formatCode(c);
 }
 
@@ -138,7 +153,8 @@ export function defaultMessage(code: number): string {
   const c = code >>> 0;
   const known = defaultMessages[c];
   if (known) return known;
-  if (c >= 0x80190064 && c <= 0x80190257) return `The server answered HTTP ${c - 0x80190000}.`;
+  const status = httpStatusOf(c);
+  if (status !== undefined) return `The server answered HTTP ${status}.`;
   return `Error ${codeName(c)}.`;
 }
 
@@ -152,18 +168,23 @@ export class BitsError extends Error {
     readonly code: number,
     message: string = defaultMessage(code),
     readonly context: ErrorContext = ErrorContext.GENERAL_QUEUE_MANAGER,
-    options?: { cause?: unknown; transient?: boolean },
+    options?: { cause?: unknown; transient?: boolean; retryAfterSeconds?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code >>> 0;
     this.transient = options?.transient;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   /**
    * When the error happens during a transfer: true puts the job in TRANSIENT_ERROR (retried), false in ERROR.
-   * Undefined lets the engine decide from the code (network and 5xx/408/429 are transient).
+   * Undefined lets the engine decide from the code (network and 5xx/408/429 are transient). retryOf (retry.ts)
+   * is the one place that reads it.
    */
   readonly transient?: boolean;
+
+  /** The wait the server asked for with this error (its Retry-After), when it asked. */
+  readonly retryAfterSeconds?: number;
 
   /** `BG_E_EMPTY (0x80200003): There are no files...` */
   override toString(): string {
@@ -194,6 +215,11 @@ export function formatError(err: unknown, form: ErrorForm): string {
     case 'log':
       return `${err.message} (${name}) [${formatCode(err.code)}]`;
   }
+}
+
+/** A server's answer of HTTP `status` as an error, transient as isTransientStatus says. */
+export function httpStatusError(status: number, message: string, context: ErrorContext, retryAfterSeconds?: number): BitsError {
+  return new BitsError(httpStatusCode(status), message, context, { transient: isTransientStatus(status), retryAfterSeconds });
 }
 
 export function isBitsError(e: unknown): e is BitsError {

@@ -6,7 +6,7 @@ import type { Agent } from 'node:http';
 import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
 import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
-import { retryAfterOf, TransferStopped } from '../transfer/file-transfer';
+import { TransferStopped } from '../transfer/file-transfer';
 import { BandwidthLimiter } from '../transfer/bandwidth';
 import { DEFAULT_SEGMENT_POLICY, segmentedBytes, segmentsAreSound, type SegmentPolicy } from '../transfer/segments';
 import { sizeOf, tempPathFor } from '../transfer/temp-file';
@@ -34,7 +34,7 @@ import {
   type ClientCertificateSpec,
 } from '../model/job';
 import { progressOf, RateMeter } from '../model/progress';
-import { decideAfterError, explainFailure, isTransientCode } from '../model/retry';
+import { decideAfterError, explainFailure, retryOf } from '../model/retry';
 import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { JobSnapshots } from './snapshot';
@@ -853,15 +853,13 @@ export class JobEngine implements DownloadEngine {
   private fail(slot: Slot, error: BitsError, fileIndex: number): void {
     const job = slot.record;
     const now = Date.now();
-    const transient = error.transient ?? isTransientCode(error.code);
     const decision = decideAfterError({
-      transient,
+      ...retryOf(error),
       now,
       lastProgressAt: job.lastProgressAt ?? now,
       noProgressTimeoutSeconds: job.noProgressTimeout,
       minimumRetryDelaySeconds: job.minimumRetryDelay,
       floorSeconds: this.floorSeconds,
-      retryAfterSeconds: retryAfterOf(error),
     });
     job.error = {
       context: error.context,

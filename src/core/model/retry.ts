@@ -1,5 +1,5 @@
 // What happens after a transfer error, as pure functions: transient or final, and when the next try is.
-import { Codes } from '../errors';
+import { BitsError, Codes, httpStatusOf, isTransientStatus } from '../errors';
 
 const transientCodes: ReadonlySet<number> = new Set([
   Codes.BG_E_CONNECT_FAILURE,
@@ -13,11 +13,23 @@ const transientCodes: ReadonlySet<number> = new Set([
 export function isTransientCode(code: number): boolean {
   const c = code >>> 0;
   if (transientCodes.has(c)) return true;
-  if (c >= 0x80190064 && c <= 0x80190257) {
-    const status = c - 0x80190000;
-    return status >= 500 || status === 408 || status === 429;
-  }
-  return false;
+  const status = httpStatusOf(c);
+  return status !== undefined && isTransientStatus(status);
+}
+
+/** What an error says about trying again: whether to, and the least wait the server asked for. */
+export interface RetryHint {
+  transient: boolean;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The one place that decides whether a transfer error is retried (the engine's TRANSIENT_ERROR, a segment's
+ * reconnect): as the error was made (its `transient`), else by its code. Anything not a BitsError is final.
+ */
+export function retryOf(error: unknown): RetryHint {
+  if (!(error instanceof BitsError)) return { transient: false };
+  return { transient: error.transient ?? isTransientCode(error.code), retryAfterSeconds: error.retryAfterSeconds };
 }
 
 /** Retry-After as seconds (delta-seconds or an HTTP date), undefined when absent or unreadable. */

@@ -2,7 +2,7 @@
 // TLS handshake (and both certificate phases) happen with the origin, never with the proxy.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
+import { BitsError, Codes, ErrorContext, httpStatusCode, isTransientStatus } from '../errors';
 import { describeProxy, type ResolvedProxy } from './proxy-settings';
 
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -130,7 +130,7 @@ export async function openTunnel(proxy: ResolvedProxy, host: string, port: numbe
             code,
             `The proxy ${describeProxy(proxy.url)} refused CONNECT ${authority}: ${statusLine || 'no status line'}.${auth}`,
             ErrorContext.GENERAL_TRANSPORT,
-            { transient: status >= 500 || status === 408 || status === 429 },
+            { transient: isTransientStatus(status) },
           ),
         );
         return;

@@ -7,7 +7,6 @@ import type { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { FileRecord } from '../model/job';
-import { parseRetryAfter } from '../model/retry';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
@@ -18,13 +17,6 @@ import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_
 import { createTemp, discardTemp, hashPrefix, inspectTemp, openOwnTemp } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
-
-const retryAfterHints = new WeakMap<BitsError, number>();
-
-/** Seconds the server asked to wait (Retry-After) along with this error, when it did. */
-export function retryAfterOf(error: BitsError): number | undefined {
-  return retryAfterHints.get(error);
-}
 
 /** A single file may be asked for again without a range this many times in one attempt before it is an error. */
 const MAX_REFETCHES = 3;
@@ -116,11 +108,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
       if (plan.kind === 'error') await early?.discard();
       else early?.release();
     }
-    if (plan.kind === 'error') {
-      const after = parseRetryAfter(response.headers['retry-after'], Date.now());
-      if (after !== undefined) retryAfterHints.set(plan.error, after);
-      throw plan.error;
-    }
+    if (plan.kind === 'error') throw plan.error;
     if (plan.kind === 'refetch') {
       host.log('info', `${where}: ${plan.reason}; requesting the whole file again`);
       if (++refetches > MAX_REFETCHES) {

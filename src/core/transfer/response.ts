@@ -1,7 +1,7 @@
 // Reading a server's answer to a (range) GET, as a pure function: continue at the offset, restart from zero,
 // ask again without a range, or fail. Never a body whose bytes would land at the wrong place.
-import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
-import { isTransientCode } from '../model/retry';
+import { BitsError, Codes, ErrorContext, httpStatusError } from '../errors';
+import { parseRetryAfter } from '../model/retry';
 
 export interface Asked extends Validators {
   /** Bytes already in the temp file; a Range from here was sent when > 0. */
@@ -108,7 +108,14 @@ function parseUnsatisfiedRange(value: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function planResponse(status: number, headers: Record<string, string | undefined>, asked: Asked, where: string): ResponsePlan {
+/** `now` (epoch ms) reads a Retry-After given as a date. */
+export function planResponse(
+  status: number,
+  headers: Record<string, string | undefined>,
+  asked: Asked,
+  where: string,
+  now = Date.now(),
+): ResponsePlan {
   const etag = headers['etag'];
   const lastModified = headers['last-modified'];
   if (status === 206) {
@@ -158,11 +165,12 @@ export function planResponse(status: number, headers: Record<string, string | un
     if (size === asked.offset && (asked.knownTotal === null || asked.knownTotal === size)) return { kind: 'complete', total: size };
     return { kind: 'refetch', reason: `the server cannot serve bytes from ${asked.offset} (HTTP 416)` };
   }
+  // The wait a server asks for (Retry-After) goes with its error, whatever the status.
+  const retryAfterSeconds = parseRetryAfter(headers['retry-after'], now);
   if (status >= 400 && status < 600) {
-    const code = httpStatusCode(status);
     return {
       kind: 'error',
-      error: new BitsError(code, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, { transient: isTransientCode(code) }),
+      error: httpStatusError(status, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, retryAfterSeconds),
     };
   }
   return {
@@ -171,9 +179,7 @@ export function planResponse(status: number, headers: Record<string, string | un
       Codes.BG_E_INVALID_SERVER_RESPONSE,
       `${where} answered HTTP ${status}, which is not a download.`,
       ErrorContext.REMOTE_FILE,
-      {
-        transient: true,
-      },
+      { transient: true, retryAfterSeconds },
     ),
   };
 }

@@ -3,8 +3,8 @@
 // segment record, which only ever names bytes that were written and fsynced before the record was stored.
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { BitsError, Codes, ErrorContext, httpStatusCode } from '../errors';
-import { isTransientCode } from '../model/retry';
+import { BitsError, Codes, ErrorContext, httpStatusError } from '../errors';
+import { retryOf } from '../model/retry';
 import type { SegmentRecord } from '../model/job';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
@@ -314,7 +314,7 @@ async function fetchRun(
         if (err instanceof ServerOverran) throw err.error;
         // A dropped connection that had delivered something reconnects at once; one that delivers nothing fails.
         const progressed = firstUnfinished(run) !== next || run[next].written > from;
-        if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && err.transient !== false) {
+        if (progressed && ++reconnects <= SEGMENT_RECONNECTS && err instanceof BitsError && retryOf(err).transient) {
           const at = firstUnfinished(run);
           host.log(
             'info',
@@ -376,10 +376,7 @@ function checkSegmentAnswer(
     return;
   }
   if (status === 416) throw new SegmentsUnusable(`${where} cannot serve bytes ${from}-${end - 1} (HTTP 416)`, false);
-  if (status >= 400 && status < 600) {
-    const code = httpStatusCode(status);
-    throw new BitsError(code, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE, { transient: isTransientCode(code) });
-  }
+  if (status >= 400 && status < 600) throw httpStatusError(status, `${where} answered HTTP ${status}.`, ErrorContext.REMOTE_FILE);
   throw new BitsError(
     Codes.BG_E_INVALID_SERVER_RESPONSE,
     `${where} answered HTTP ${status} to a range request, which is not a download.`,
