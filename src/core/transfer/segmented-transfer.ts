@@ -66,164 +66,219 @@ interface ActiveRun {
  * caller destroys it afterwards in any case.
  */
 export async function fetchSegments(host: TransferHost, probe?: Opened): Promise<void> {
-  const file = host.file;
-  const segments = file.segments!;
-  const temp = file.tempPath;
-  const handle = await local(temp, () => openOwnTemp(file));
-  const live: LiveSegment[] = segments.map((record) => ({ record, written: record.position }));
-  const group = new AbortController();
-  const signal = AbortSignal.any([host.signal, group.signal]);
-  const segmentHost: TransferHost = { ...host, signal };
-  let checkpointing: Promise<void> = Promise.resolve();
-  const checkpoint = () => (checkpointing = checkpointing.then(() => makeDurable(host, handle, live)));
-  const timer = setInterval(() => void checkpoint().catch(() => undefined), host.segmentPolicy().checkpointMs);
-  const failures: unknown[] = [];
-  // Each connection takes the next unfinished piece until none is left, or until the ramp wants fewer.
-  const queue = live.filter((s) => s.written < s.record.end);
-  const ramp = new ConnectionRamp({ ...DEFAULT_RAMP, max: Math.max(1, Math.min(host.segmentPolicy().connections, queue.length)) });
-  const workers: Promise<void>[] = [];
-  let running = 0;
-  // Only a fresh split starts where the probe's body does.
-  let unusedProbe = probe !== undefined && queue[0]?.record.start === 0 && queue[0].written === 0 ? probe : undefined;
-  const active = new Set<ActiveRun>();
+  const handle = await local(host.file.tempPath, () => openOwnTemp(host.file));
+  await new SegmentFetch(host, handle, probe).fetch();
+}
+
+/**
+ * One fetch of a file's segments: the pieces still to come (the queue), the runs being fetched, the connections
+ * (as many as the ramp wants), and the checkpoints that make written bytes durable. Each connection takes the
+ * next unfinished piece until none is left, or until the ramp wants fewer.
+ */
+class SegmentFetch {
+  private readonly segments: SegmentRecord[];
+  private readonly live: LiveSegment[];
+  /** Aborted when a connection fails: the others stop too. */
+  private readonly group = new AbortController();
+  private readonly signal: AbortSignal;
+  /** The host each connection works with: it stops on the engine's stop and on the group's. */
+  private readonly connectionHost: TransferHost;
+  private checkpointing: Promise<void> = Promise.resolve();
+  private readonly failures: unknown[] = [];
+  private readonly queue: LiveSegment[];
+  private readonly ramp: ConnectionRamp;
+  private readonly connections: Promise<void>[] = [];
+  private running = 0;
+  /** Only a fresh split starts where the probe's body does. */
+  private unusedProbe: Opened | undefined;
+  /** The runs being fetched (an idle connection may take the second half of one). */
+  private readonly active = new Set<ActiveRun>();
+  private rampTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: TransferHost,
+    private readonly handle: fs.FileHandle,
+    probe: Opened | undefined,
+  ) {
+    this.segments = host.file.segments!;
+    this.live = this.segments.map((record) => ({ record, written: record.position }));
+    this.signal = AbortSignal.any([host.signal, this.group.signal]);
+    this.connectionHost = { ...host, signal: this.signal };
+    this.queue = this.live.filter((s) => s.written < s.record.end);
+    const max = Math.max(1, Math.min(host.segmentPolicy().connections, this.queue.length));
+    this.ramp = new ConnectionRamp({ ...DEFAULT_RAMP, max });
+    const first = this.queue[0];
+    this.unusedProbe = probe !== undefined && first?.record.start === 0 && first.written === 0 ? probe : undefined;
+  }
+
+  async fetch(): Promise<void> {
+    const checkpointTimer = setInterval(() => void this.checkpoint().catch(() => undefined), this.host.segmentPolicy().checkpointMs);
+    this.rampTimer = this.ramp.settled ? undefined : setInterval(() => this.judge(true), RAMP_TICK_MS);
+    try {
+      this.startConnections();
+      // Connections started later join the list; wait until the list stops growing.
+      for (let waited = 0; waited < this.connections.length;) {
+        const batch = this.connections.slice(waited);
+        await Promise.all(batch);
+        waited += batch.length;
+      }
+    } finally {
+      clearInterval(checkpointTimer);
+      clearInterval(this.rampTimer);
+      await this.settle();
+    }
+    if (this.host.signal.aborted) throw new TransferStopped();
+    const cause = this.failures.find((e) => !(e instanceof TransferStopped)) ?? this.failures[0];
+    if (cause !== undefined) throw cause;
+    stopIfAsked(this.host);
+  }
+
+  private checkpoint(): Promise<void> {
+    return (this.checkpointing = this.checkpointing.then(() => makeDurable(this.host, this.handle, this.live)));
+  }
+
+  /** The connections are over: a whole file's bytes count as its record's; otherwise what arrived is made durable. */
+  private async settle(): Promise<void> {
+    await this.checkpointing.catch(() => undefined);
+    if (this.live.every((s) => s.written >= s.record.end)) {
+      // Whole: the file now counts as transferred like a single-connection one (by its record, no sync of the
+      // last second's bytes to wait for, as curl and the single path do not wait either).
+      this.live.forEach((s) => (s.record.position = s.written));
+    } else {
+      // Stopped or failed: the bytes that did arrive are made durable and kept for the next attempt.
+      await this.checkpoint().catch((err: unknown) => this.failures.push(localFileError(err, this.host.file.tempPath)));
+    }
+    await this.handle.close().catch(() => undefined);
+  }
+
+  private startConnections(): void {
+    // With no piece left a new connection may still split one (or leave at once, which the ramp counts as
+    // delivering: its window does not wait for it).
+    const wanted = Math.max(0, this.ramp.target - this.running);
+    for (let i = 0; i < wanted; i++) {
+      this.running++;
+      this.connections.push(
+        this.connect().catch((err: unknown) => {
+          this.failures.push(err);
+          this.group.abort();
+        }),
+      );
+    }
+  }
+
+  /** One connection: runs after runs, until no piece is left or the ramp wants fewer connections. */
+  private async connect(): Promise<void> {
+    let given = this.unusedProbe;
+    this.unusedProbe = undefined;
+    let announced = false;
+    const connection: Connection = {
+      host: this.connectionHost,
+      handle: this.handle,
+      active: this.active,
+      firstBytes: () => {
+        if (!announced) this.ramp.connectionDelivering();
+        announced = true;
+      },
+      received: (bytes) => this.received(bytes),
+      following: (run) => this.following(run),
+      batchBytes: () => Math.max(MIN_SEGMENT_BATCH_BYTES, Math.floor(WRITE_BATCH_BYTES / Math.max(1, this.running))),
+    };
+    try {
+      for (;;) {
+        // A connection the ramp no longer wants leaves when its run ends (retire cuts the run short).
+        if (this.signal.aborted || this.running > this.ramp.target) return;
+        let run = takeRun(this.queue, this.ramp.settled && this.running === 1);
+        if (run.length === 0) run = this.split();
+        if (run.length === 0) return;
+        await fetchRun(connection, run, given);
+        given = undefined;
+      }
+    } finally {
+      this.running--;
+      connection.firstBytes();
+    }
+  }
+
+  // Judged as bytes arrive, so a window ends when it is long enough, not at the next tick (up to 20 ms later, with
+  // all but one connection of the next step still missing); the timer ends windows on a link gone quiet.
+  private received(bytes: number): void {
+    this.ramp.received(bytes);
+    if (!this.ramp.settled) this.judge(false);
+  }
+
+  private judge(quiet: boolean): void {
+    const ramp = this.ramp;
+    const from = ramp.target;
+    if (ramp.tick(quiet)) {
+      const seen = ramp.lastWindow!;
+      this.host.log(
+        'debug',
+        `${this.host.file.tempPath}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`,
+      );
+      if (ramp.target < this.running) this.retire(this.running - ramp.target);
+      this.startConnections();
+    }
+    if (ramp.settled && !ramp.retesting) clearInterval(this.rampTimer);
+  }
+
   /**
    * When no piece is left, the second half of what is still to come of the run furthest from its end (the
    * connection fetching it stops there): the last pieces end together instead of one connection finishing
    * alone. The record gets the new piece, so a checkpoint covers it like any other.
    */
-  const split = (): LiveSegment[] => {
-    const victim = furthestFromEnd();
+  private split(): LiveSegment[] {
+    const victim = this.furthestFromEnd();
     if (victim === undefined) return [];
-    return cutRun(victim, victim.arrived + Math.floor(leftOf(victim) / 2));
-  };
+    return this.cutRun(victim, victim.arrived + Math.floor(leftOf(victim) / 2));
+  }
+
   /** The active run with the most still to come, when that is enough to be worth a request of its own. */
-  const furthestFromEnd = (): ActiveRun | undefined => {
+  private furthestFromEnd(): ActiveRun | undefined {
     let victim: ActiveRun | undefined;
-    for (const a of active) if (victim === undefined || leftOf(a) > leftOf(victim)) victim = a;
+    for (const a of this.active) if (victim === undefined || leftOf(a) > leftOf(victim)) victim = a;
     return victim !== undefined && leftOf(victim) >= 2 * MIN_SPLIT_BYTES ? victim : undefined;
-  };
+  }
+
   /**
    * Ends `victim` at `at` (its connection stops there) and returns the rest: the new piece from `at`, and the
    * run's pieces after it. `at` must be past every byte that arrived, so it is inside a piece not written that
    * far (at > its start).
    */
-  const cutRun = (victim: ActiveRun, at: number): LiveSegment[] => {
+  private cutRun(victim: ActiveRun, at: number): LiveSegment[] {
     const i = victim.run.findIndex((s) => s.record.end > at);
     const piece = victim.run[i];
     const record: SegmentRecord = { start: at, end: piece.record.end, position: at };
     piece.record.end = at;
-    segments.splice(segments.indexOf(piece.record) + 1, 0, record);
+    this.segments.splice(this.segments.indexOf(piece.record) + 1, 0, record);
     const rest: LiveSegment = { record, written: at };
-    live.push(rest);
+    this.live.push(rest);
     return [rest, ...victim.run.splice(i + 1)];
-  };
+  }
+
   /**
    * The ramp wants fewer connections: surplus ones stop soon after the bytes they have, and what they had still
    * to fetch goes back to the queue, where the remaining connection finds it. Waiting for them to finish their
    * piece (the first pieces of 1 GiB are 64 MiB) kept a second connection on a loopback 1 GiB file for about half
    * of it, with every write batch halved, where one connection alone was faster.
    */
-  const retire = (surplus: number) => {
+  private retire(surplus: number): void {
     // The runs started last go (a set keeps insertion order): the one just started has fetched least, and a long
     // run, such as the whole-file answer's, goes on into the pieces that come back.
-    const newestFirst = [...active].reverse().filter((a) => leftOf(a) >= 2 * MIN_SPLIT_BYTES);
+    const newestFirst = [...this.active].reverse().filter((a) => leftOf(a) >= 2 * MIN_SPLIT_BYTES);
     for (const victim of newestFirst.slice(0, surplus)) {
-      for (const piece of cutRun(victim, victim.arrived + RETIRE_AFTER_BYTES)) {
-        const at = queue.findIndex((q) => q.record.start > piece.record.start);
-        queue.splice(at < 0 ? queue.length : at, 0, piece);
+      for (const piece of this.cutRun(victim, victim.arrived + RETIRE_AFTER_BYTES)) {
+        const at = this.queue.findIndex((q) => q.record.start > piece.record.start);
+        this.queue.splice(at < 0 ? this.queue.length : at, 0, piece);
       }
     }
-  };
-  /** The piece right after `run`, when no connection took it yet: an open-ended body goes on into it. */
-  const following = (run: readonly LiveSegment[]): LiveSegment | undefined => {
-    const next = queue[0];
-    if (next === undefined || next.record.start !== run[run.length - 1].record.end || next.written !== next.record.start) return undefined;
-    return queue.shift();
-  };
-  const batchBytes = () => Math.max(MIN_SEGMENT_BATCH_BYTES, Math.floor(WRITE_BATCH_BYTES / Math.max(1, running)));
-  const worker = async () => {
-    let given = unusedProbe;
-    unusedProbe = undefined;
-    let announced = false;
-    const firstBytes = () => {
-      if (!announced) ramp.connectionDelivering();
-      announced = true;
-    };
-    try {
-      for (;;) {
-        // A connection the ramp no longer wants leaves when its run ends (retire cuts the run short).
-        if (signal.aborted || running > ramp.target) return;
-        let run = takeRun(queue, ramp.settled && running === 1);
-        if (run.length === 0) run = split();
-        if (run.length === 0) return;
-        await fetchRun(segmentHost, handle, run, { firstBytes, received, following, active, batchBytes }, given);
-        given = undefined;
-      }
-    } finally {
-      running--;
-      firstBytes();
-    }
-  };
-  const startWorkers = () => {
-    // With no piece left a new connection may still split one (or leave at once, which the ramp counts as
-    // delivering: its window does not wait for it).
-    const wanted = Math.max(0, ramp.target - running);
-    for (let i = 0; i < wanted; i++) {
-      running++;
-      workers.push(
-        worker().catch((err: unknown) => {
-          failures.push(err);
-          group.abort();
-        }),
-      );
-    }
-  };
-  const judge = (quiet: boolean) => {
-    const from = ramp.target;
-    if (ramp.tick(quiet)) {
-      const seen = ramp.lastWindow!;
-      host.log(
-        'debug',
-        `${temp}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`,
-      );
-      if (ramp.target < running) retire(running - ramp.target);
-      startWorkers();
-    }
-    if (ramp.settled && !ramp.retesting) clearInterval(rampTimer);
-  };
-  // Judged as bytes arrive, so a window ends when it is long enough, not at the next tick (up to 20 ms later, with
-  // all but one connection of the next step still missing); the timer ends windows on a link gone quiet.
-  const received = (bytes: number) => {
-    ramp.received(bytes);
-    if (!ramp.settled) judge(false);
-  };
-  const rampTimer = ramp.settled ? undefined : setInterval(() => judge(true), RAMP_TICK_MS);
-  try {
-    startWorkers();
-    // Workers started later join the list; wait until the list stops growing.
-    for (let waited = 0; waited < workers.length;) {
-      const batch = workers.slice(waited);
-      await Promise.all(batch);
-      waited += batch.length;
-    }
-  } finally {
-    clearInterval(timer);
-    clearInterval(rampTimer);
-    await checkpointing.catch(() => undefined);
-    if (live.every((s) => s.written >= s.record.end)) {
-      // Whole: the file now counts as transferred like a single-connection one (by its record, no sync of the
-      // last second's bytes to wait for, as curl and the single path do not wait either).
-      live.forEach((s) => (s.record.position = s.written));
-    } else {
-      // Stopped or failed: the bytes that did arrive are made durable and kept for the next attempt.
-      await checkpoint().catch((err: unknown) => failures.push(localFileError(err, temp)));
-    }
-    await handle.close().catch(() => undefined);
   }
-  if (host.signal.aborted) throw new TransferStopped();
-  const cause = failures.find((e) => !(e instanceof TransferStopped)) ?? failures[0];
-  if (cause !== undefined) throw cause;
-  stopIfAsked(host);
+
+  /** The piece right after `run`, when no connection took it yet: an open-ended body goes on into it. */
+  private following(run: readonly LiveSegment[]): LiveSegment | undefined {
+    const next = this.queue[0];
+    if (next === undefined || next.record.start !== run[run.length - 1].record.end || next.written !== next.record.start) return undefined;
+    return this.queue.shift();
+  }
 }
 
 /** fsync, then record as durable what was written before the fsync began, then store the record. */
@@ -237,8 +292,10 @@ async function makeDurable(host: TransferHost, handle: fs.FileHandle, all: reado
   host.save();
 }
 
-/** What a connection tells the ramp, and asks of it. */
-interface ConnectionHooks {
+/** What a connection works with: the host and temp file of its run, and what it tells the ramp and asks of it. */
+interface Connection {
+  host: TransferHost;
+  handle: fs.FileHandle;
   /** Bytes arrived on this connection (called for every chunk received; the first call is what counts). */
   firstBytes(): void;
   received(bytes: number): void;
@@ -248,6 +305,17 @@ interface ConnectionHooks {
   active: Set<ActiveRun>;
   /** This connection's write batch size now (its share of one connection's). */
   batchBytes(): number;
+}
+
+/** One answer being read into a run: its body starts in the run's piece `index` and ends at `asked`. */
+interface RangeAnswer {
+  body: Readable;
+  index: number;
+  /** Where the body ends: the run's end as asked, or the file's end for the whole-file answer (`openEnded`). */
+  asked: number;
+  openEnded: boolean;
+  /** The server, as a person reads it. */
+  where: string;
 }
 
 /**
@@ -276,17 +344,12 @@ function takeRun(queue: LiveSegment[], alone: boolean): LiveSegment[] {
  * `probe` (the whole-file answer; the run starts at byte 0) no request is made first: its body is read, and
  * goes on into the following pieces while no other connection took them.
  */
-async function fetchRun(
-  host: TransferHost,
-  handle: fs.FileHandle,
-  run: LiveSegment[],
-  hooks: ConnectionHooks,
-  probe?: Opened,
-): Promise<void> {
+async function fetchRun(connection: Connection, run: LiveSegment[], probe?: Opened): Promise<void> {
+  const host = connection.host;
   const file = host.file;
   let reconnects = 0;
   const mine: ActiveRun = { run, arrived: run[0].written };
-  hooks.active.add(mine);
+  connection.active.add(mine);
   try {
     for (let next = firstUnfinished(run); next !== undefined; next = firstUnfinished(run)) {
       stopIfAsked(host);
@@ -308,7 +371,13 @@ async function fetchRun(
       }
       host.onResponding();
       try {
-        await receiveRange(host, response.body, handle, mine, next, openEnded ? file.bytesTotal! : end, where, hooks, openEnded);
+        await receiveRange(connection, mine, {
+          body: response.body,
+          index: next,
+          asked: openEnded ? file.bytesTotal! : end,
+          openEnded,
+          where,
+        });
       } catch (err) {
         if (err instanceof TransferStopped || host.signal.aborted) throw new TransferStopped();
         if (err instanceof ServerOverran) throw err.error;
@@ -326,7 +395,7 @@ async function fetchRun(
       }
     }
   } finally {
-    hooks.active.delete(mine);
+    connection.active.delete(mine);
   }
 }
 
@@ -396,24 +465,16 @@ class ServerOverran extends Error {
 class RunReceived extends Error {}
 
 /**
- * Receives the run's bytes from its piece `index` on; each written byte advances the piece it belongs to.
- * `asked`: where the body ends (the file's end for the whole-file answer, `openEnded`). When the run ends
+ * Receives the answer's bytes into the run from its piece `index` on; each written byte advances the piece it
+ * belongs to. `asked`: where the body ends (the file's end for the whole-file answer, `openEnded`). When the run ends
  * before that (a split took its second half, or the body is the whole file's), the body stops at the run's end;
  * an open-ended one first grows the run into each following piece no connection took yet. The few bytes that
  * arrived past the run by then are the same entity's bytes at their own offsets, so writing them is harmless;
  * they are not counted.
  */
-async function receiveRange(
-  host: TransferHost,
-  body: Readable,
-  handle: fs.FileHandle,
-  mine: ActiveRun,
-  index: number,
-  asked: number,
-  where: string,
-  hooks: ConnectionHooks,
-  openEnded: boolean,
-): Promise<void> {
+async function receiveRange(connection: Connection, mine: ActiveRun, answer: RangeAnswer): Promise<void> {
+  const { host, handle } = connection;
+  const { body, index, asked, openEnded, where } = answer;
   const run = mine.run;
   const from = run[index].written;
   let current = index;
@@ -426,7 +487,7 @@ async function receiveRange(
         // Never past the range asked for (the file's end for the whole-file answer): a body that runs past its
         // Content-Range would write into other pieces, or past the end of the file.
         limit: asked - from,
-        batchBytes: hooks.batchBytes,
+        batchBytes: connection.batchBytes,
         signal: AbortSignal.any([signal, stop.signal]),
         onWritten: (bytes) => {
           let counted = 0;
@@ -447,15 +508,15 @@ async function receiveRange(
         // The ramp measures the network: counted as written, bytes come in write batches (128 KiB to 512 KiB, or
         // every 50 ms), and a short window that caught one lump more looked like a clear gain on a loaded machine.
         onReceived: (bytes) => {
-          hooks.firstBytes();
-          hooks.received(bytes);
+          connection.firstBytes();
+          connection.received(bytes);
           mine.arrived += bytes;
           for (
             let end = run[run.length - 1].record.end;
             mine.arrived >= end && end < asked && !stopping;
             end = run[run.length - 1].record.end
           ) {
-            const piece = openEnded ? hooks.following(run) : undefined;
+            const piece = openEnded ? connection.following(run) : undefined;
             if (piece === undefined) {
               stopping = true;
               // After this chunk is taken in (the receiver batches it once this returns), so it is written too.
