@@ -10,7 +10,7 @@ import type { FileRecord } from '../model/job';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
-import { canContinue, isStrongLastModified, planResponse } from './response';
+import { canContinue, isStrongLastModified, planResponse, type ResponsePlan } from './response';
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
 import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
@@ -24,14 +24,48 @@ const MAX_REFETCHES = 3;
 const MAX_SPLITS = 2;
 
 export async function transferFile(host: TransferHost): Promise<void> {
+  const found = await checkTemp(host);
+  // A split dropped because the remote changed may be tried once more; a server whose every range answer is
+  // wrong would otherwise have the file split, dropped and fetched whole again without end.
+  const splits: Splits = { allowed: true, left: MAX_SPLITS };
+  if (host.file.segments !== undefined) {
+    const outcome = await continueSegments(host);
+    if (outcome === 'done') return;
+    splits.allowed = outcome === 'again' && --splits.left > 0;
+  }
+  const offset = await resumeOffset(host, found);
+  const file = host.file;
+  if (
+    file.bytesTotal !== null &&
+    offset === file.bytesTotal &&
+    file.tempIdentity !== undefined &&
+    (offset > 0 || file.etag !== undefined)
+  ) {
+    await finish(host, undefined);
+    return;
+  }
+  await fetchFrom(host, offset, splits);
+}
+
+/** Whether the file may still be split into range pieces in this attempt, and how many more times. */
+interface Splits {
+  allowed: boolean;
+  left: number;
+}
+
+type FoundTemp = Awaited<ReturnType<typeof inspectTemp>>;
+
+/**
+ * What is at the temp name must be the file this job made: a link or a replacement there is removed (never
+ * followed, never written to), and the file starts again.
+ */
+async function checkTemp(host: TransferHost): Promise<FoundTemp | undefined> {
   const file = host.file;
   const temp = file.tempPath;
   // Nothing is known of a file never answered for: any temp file it has holds bytes nobody can vouch for, and
   // opening it for writing ('w') drops them. So a fresh file costs no stat and no mkdir (those only when the
   // folder is missing), which counts in a job of a thousand small files.
   const fresh = file.segments === undefined && file.etag === undefined && file.lastModified === undefined && file.bytesTotal === null;
-  // What is at the temp name must be the file this job made: a link or a replacement there is removed (never
-  // followed, never written to), and the file starts again.
   const found = fresh ? undefined : await local(temp, () => inspectTemp(file));
   if (found !== undefined && 'foreign' in found) {
     host.log(
@@ -41,15 +75,13 @@ export async function transferFile(host: TransferHost): Promise<void> {
     await local(temp, () => discardTemp(file));
     await dropSegments(host, false);
   }
-  let allowSegments = true;
-  // A split dropped because the remote changed may be tried once more; a server whose every range answer is
-  // wrong would otherwise have the file split, dropped and fetched whole again without end.
-  let splitsLeft = MAX_SPLITS;
-  if (file.segments !== undefined) {
-    const outcome = await continueSegments(host);
-    if (outcome === 'done') return;
-    allowSegments = outcome === 'again' && --splitsLeft > 0;
-  }
+  return found;
+}
+
+/** Where the file goes on from: the bytes in its temp file when a validator vouches for them, else 0. */
+async function resumeOffset(host: TransferHost, found: FoundTemp | undefined): Promise<number> {
+  const file = host.file;
+  const temp = file.tempPath;
   // The temp file is the truth about what was received (the record may lag it by a coalesced write).
   let offset = found !== undefined && 'size' in found && file.tempIdentity !== undefined ? found.size : 0;
   if (file.bytesTotal !== null && offset > file.bytesTotal) {
@@ -63,16 +95,13 @@ export async function transferFile(host: TransferHost): Promise<void> {
     offset = await discard(file);
   }
   file.bytesTransferred = offset;
-  if (
-    file.bytesTotal !== null &&
-    offset === file.bytesTotal &&
-    file.tempIdentity !== undefined &&
-    (offset > 0 || file.etag !== undefined)
-  ) {
-    await finish(host, undefined);
-    return;
-  }
+  return offset;
+}
 
+/** Asks for the file from `start` until it is whole: again without a range, split, or for the next part, as the answers say. */
+async function fetchFrom(host: TransferHost, start: number, splits: Splits): Promise<void> {
+  const file = host.file;
+  let offset = start;
   let refetches = 0;
   let withoutRange = false;
   for (;;) {
@@ -82,32 +111,7 @@ export async function transferFile(host: TransferHost): Promise<void> {
     // A start from zero opens (creates) its temp file while the request is out. Creating a file costs this
     // machine 0.2-0.5 ms at times, about what a 100 KiB answer takes to arrive, and the first write waited for it.
     const early = offset === 0 ? openTemp(file, 0) : undefined;
-    let response: Opened;
-    try {
-      response = await open(host, offset);
-    } catch (err) {
-      await early?.discard();
-      throw err;
-    }
-    const where = displayUrl(response.url);
-    const plan = planResponse(
-      response.status,
-      response.headers,
-      {
-        offset,
-        knownTotal: file.bytesTotal,
-        etag: file.etag,
-        lastModified: file.lastModified,
-        lastModifiedStrong: file.lastModifiedStrong,
-      },
-      where,
-    );
-    if (plan.kind !== 'body') {
-      response.body.destroy();
-      // An error leaves no temp file behind; a refetch or a file already whole keeps the one it names.
-      if (plan.kind === 'error') await early?.discard();
-      else early?.release();
-    }
+    const { response, plan, where } = await ask(host, offset, early);
     if (plan.kind === 'error') throw plan.error;
     if (plan.kind === 'refetch') {
       host.log('info', `${where}: ${plan.reason}; requesting the whole file again`);
@@ -129,7 +133,6 @@ export async function transferFile(host: TransferHost): Promise<void> {
       await finish(host, undefined);
       return;
     }
-
     if (plan.restarted) {
       host.log(
         'info',
@@ -138,61 +141,123 @@ export async function transferFile(host: TransferHost): Promise<void> {
       offset = await discard(file);
       file.bytesTransferred = 0;
     }
-    // A continuation (its validators checked by planResponse) keeps the ones the bytes were fetched under.
-    const etag = plan.start > 0 ? file.etag : plan.etag;
-    const lastModified = plan.start > 0 ? file.lastModified : plan.lastModified;
-    const lastModifiedStrong =
-      plan.start > 0 ? file.lastModifiedStrong : isStrongLastModified(lastModified, response.headers['date']) || undefined;
-    const changed =
-      file.etag !== etag ||
-      file.lastModified !== lastModified ||
-      file.lastModifiedStrong !== lastModifiedStrong ||
-      file.bytesTotal !== plan.total;
-    file.etag = etag;
-    file.lastModified = lastModified;
-    file.lastModifiedStrong = lastModifiedStrong;
-    file.bytesTotal = plan.total;
-    // No need to wait for this write: a restart removes the temp file before new bytes arrive, so stale stored validators can
-    // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
-    if (changed) host.save();
-    if (allowSegments && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
+    adoptValidators(host, plan, response.headers['date']);
+    if (splits.allowed && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'])) {
       // The split sizes its own temp file: the early open (which creates the file anew) must be over before that, or it could
       // empty the file under the first pieces.
       await early?.discard();
       // The answer's body becomes the first piece's connection (no second request for the same bytes).
       const outcome = await startSegments(host, plan.total!, response).finally(() => response.body.destroy());
       if (outcome === 'done') return;
-      allowSegments = outcome === 'again' && --splitsLeft > 0;
+      splits.allowed = outcome === 'again' && --splits.left > 0;
       offset = 0;
       continue;
     }
-    host.onAnswered?.(plan.total);
-    host.onResponding();
-    const hash = file.sha256 ? await local(temp, () => hashPrefix(temp, offset)) : undefined;
-    // Never past the range asked for: a 206's Content-Range bounds its body, whatever its framing says.
-    const written = await receive(host, response.body, offset, hash, where, early, plan.end === null ? undefined : plan.end - offset);
-    offset += written;
-    file.bytesTransferred = offset;
-    if (plan.end !== null && offset < plan.end) {
-      throw new BitsError(
-        Codes.BG_E_CONNECTION_CLOSED,
-        `The connection to ${where} closed after ${offset} of ${plan.end} bytes; the bytes received are kept and the transfer continues from there.`,
-        ErrorContext.GENERAL_TRANSPORT,
-        { transient: true },
-      );
-    }
-    if (file.bytesTotal === null) file.bytesTotal = offset;
-    if (offset >= file.bytesTotal) {
-      await finish(host, hash);
-      return;
-    }
-    // A 206 that served less than the rest (a server that caps ranges): ask for the next part.
-    if (written === 0) {
-      throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, {
-        transient: true,
-      });
-    }
+    const next = await receivePart(host, { response, plan, where }, offset, early);
+    if (next === 'done') return;
+    offset = next;
   }
+}
+
+type BodyPlan = Extract<ResponsePlan, { kind: 'body' }>;
+
+/** The server's answer to a GET from `offset`, and what to do with it (planResponse). */
+interface Answer<P extends ResponsePlan = ResponsePlan> {
+  response: Opened;
+  plan: P;
+  /** The server, as a person reads it. */
+  where: string;
+}
+
+/** Sends the GET from `offset` and plans its answer; an answer without a body to read is let go of here. */
+async function ask(host: TransferHost, offset: number, early: OpeningTemp | undefined): Promise<Answer> {
+  const file = host.file;
+  let response: Opened;
+  try {
+    response = await open(host, offset);
+  } catch (err) {
+    await early?.discard();
+    throw err;
+  }
+  const where = displayUrl(response.url);
+  const plan = planResponse(
+    response.status,
+    response.headers,
+    {
+      offset,
+      knownTotal: file.bytesTotal,
+      etag: file.etag,
+      lastModified: file.lastModified,
+      lastModifiedStrong: file.lastModifiedStrong,
+    },
+    where,
+  );
+  if (plan.kind !== 'body') {
+    response.body.destroy();
+    // An error leaves no temp file behind; a refetch or a file already whole keeps the one it names.
+    if (plan.kind === 'error') await early?.discard();
+    else early?.release();
+  }
+  return { response, plan, where };
+}
+
+/** The answer's validators and size become the file's; the record is saved when they changed. */
+function adoptValidators(host: TransferHost, plan: BodyPlan, date: string | undefined): void {
+  const file = host.file;
+  // A continuation (its validators checked by planResponse) keeps the ones the bytes were fetched under.
+  const etag = plan.start > 0 ? file.etag : plan.etag;
+  const lastModified = plan.start > 0 ? file.lastModified : plan.lastModified;
+  const lastModifiedStrong = plan.start > 0 ? file.lastModifiedStrong : isStrongLastModified(lastModified, date) || undefined;
+  const changed =
+    file.etag !== etag ||
+    file.lastModified !== lastModified ||
+    file.lastModifiedStrong !== lastModifiedStrong ||
+    file.bytesTotal !== plan.total;
+  file.etag = etag;
+  file.lastModified = lastModified;
+  file.lastModifiedStrong = lastModifiedStrong;
+  file.bytesTotal = plan.total;
+  // No need to wait for this write: a restart removes the temp file before new bytes arrive, so stale stored validators can
+  // only make a resume ask with an old If-Range, which the server answers with the whole file (a restart).
+  if (changed) host.save();
+}
+
+/** Receives an answer's body over this one connection: 'done' when the file is whole, else where the next part starts. */
+async function receivePart(
+  host: TransferHost,
+  { response, plan, where }: Answer<BodyPlan>,
+  offset: number,
+  early: OpeningTemp | undefined,
+): Promise<number | 'done'> {
+  const file = host.file;
+  const temp = file.tempPath;
+  host.onAnswered?.(plan.total);
+  host.onResponding();
+  const hash = file.sha256 ? await local(temp, () => hashPrefix(temp, offset)) : undefined;
+  // Never past the range asked for: a 206's Content-Range bounds its body, whatever its framing says.
+  const written = await receive(host, response.body, offset, hash, where, early, plan.end === null ? undefined : plan.end - offset);
+  const reached = offset + written;
+  file.bytesTransferred = reached;
+  if (plan.end !== null && reached < plan.end) {
+    throw new BitsError(
+      Codes.BG_E_CONNECTION_CLOSED,
+      `The connection to ${where} closed after ${reached} of ${plan.end} bytes; the bytes received are kept and the transfer continues from there.`,
+      ErrorContext.GENERAL_TRANSPORT,
+      { transient: true },
+    );
+  }
+  if (file.bytesTotal === null) file.bytesTotal = reached;
+  if (reached >= file.bytesTotal) {
+    await finish(host, hash);
+    return 'done';
+  }
+  // A 206 that served less than the rest (a server that caps ranges): ask for the next part.
+  if (written === 0) {
+    throw new BitsError(Codes.BG_E_INVALID_SERVER_RESPONSE, `${where} sent an empty part of the file.`, ErrorContext.REMOTE_FILE, {
+      transient: true,
+    });
+  }
+  return reached;
 }
 
 type SegmentsOutcome = 'done' | 'again' | 'single';
