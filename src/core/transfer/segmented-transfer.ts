@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext, httpStatusError } from '../errors';
 import { retryOf } from '../model/retry';
-import type { SegmentRecord } from '../model/job';
+import type { FileRecord, SegmentRecord } from '../model/job';
 import { displayUrl } from '../util/url';
 import { localFileError } from './network-errors';
 import { local, open, stopIfAsked, translate, TransferStopped, withWatchdog, type Opened, type TransferHost } from './request';
@@ -363,7 +363,7 @@ async function fetchRun(connection: Connection, run: LiveSegment[], probe?: Open
       const where = displayUrl(response.url);
       if (!openEnded) {
         try {
-          checkSegmentAnswer(response.status, response.headers, from, end, file.bytesTotal!, file, where);
+          checkSegmentAnswer(response, from, end, file);
         } catch (err) {
           response.body.destroy();
           throw err;
@@ -409,16 +409,16 @@ function firstUnfinished(run: readonly LiveSegment[]): number | undefined {
   return i < 0 ? undefined : i;
 }
 
-/** Anything but the exact range of the same entity stops the segments: bytes never land at the wrong place. */
-function checkSegmentAnswer(
-  status: number,
-  headers: Record<string, string | undefined>,
-  from: number,
-  end: number,
-  total: number,
-  first: Validators,
-  where: string,
-): void {
+/**
+ * Anything but the exact range (`from` to `end`) of the same entity as `file`'s stops the segments: bytes never
+ * land at the wrong place.
+ */
+function checkSegmentAnswer(response: Opened, from: number, end: number, file: FileRecord): void {
+  const { status, headers } = response;
+  const where = displayUrl(response.url);
+  const total = file.bytesTotal!;
+  // The validators of the first answer: the record holds them.
+  const first: Validators = file;
   if (status >= 200 && status < 300 && status !== 206) {
     // A whole file under other validators is another version: the split is worth nothing.
     const changed = validatorsDiffer(first, headers);
