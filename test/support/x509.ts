@@ -167,7 +167,7 @@ export function makeCert(spec: CertSpec): Made {
   };
 }
 
-/** The forge view an RSA-keyed certificate needs for CRL signing (test/unit/tls/crl-helpers.ts). */
+/** The forge view an RSA-keyed certificate needs for CRL signing (test/unit/core/tls/crl-helpers.ts). */
 export function forgeIssued(made: Made): {
   cert: string;
   key: string;

@@ -1,4 +1,4 @@
-// Phase 1 inside a real VS Code (issue 14, item 2): cases of the certificate matrix (test/unit/tls/matrix.test.ts)
+// Phase 1 inside a real VS Code (issue 14, item 2): cases of the certificate matrix (test/unit/core/tls/matrix.test.ts)
 // through the extension's own gate, on jobs made with the public API, against servers on 127.0.0.2 (the path
 // real hosts take). The matrix's root is trusted in phase 1 (managedDownloads.extraCaFiles); the verdicts are
 // the unit matrix's: OpenSSL's, relaxed only by the flag that names the failure.

@@ -10,7 +10,7 @@ import { makeCA, makeExpiredLeaf, makeIntermediate, makeLeaf, type Issued } from
 import * as helper from '../../../src/validator/helper';
 import { buildValidationInput } from '../../../src/core/tls/validation-input';
 import { spkiSha256Base64 } from '../../../src/core/tls/certificate-view';
-import { fakeJob, get, startRecordingServer, type RecordingServer } from '../tls/helpers';
+import { fakeJob, get, startRecordingServer, type RecordingServer } from '../core/tls/helpers';
 import { makeGate, tempWorkspace } from './fixtures';
 
 let ca: Issued;

@@ -12,7 +12,7 @@ import { MAX_REASON_CHARS } from '../../../src/core/tls/validator-outcome';
 import { compileValidator } from '../../../src/validator/compiler';
 import type { ValidationInput } from '../../../src/validator/managed-downloads-validator';
 import { RUNTIME_ALLOWANCE_MB, ValidatorLoadError, WorkerValidator } from '../../../src/validator/worker-validator';
-import { fakeJob, get, startRecordingServer, type RecordingServer } from '../tls/helpers';
+import { fakeJob, get, startRecordingServer, type RecordingServer } from '../core/tls/helpers';
 import { liveThreadsAndChildren, makeGate, nextState, tempWorkspace, touch, waitForNothingLeftRunning, type Gate } from './fixtures';
 
 let ca: Issued;

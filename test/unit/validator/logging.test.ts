@@ -10,7 +10,7 @@ import { makeCA, makeLeaf } from '../../support/certs';
 import { CertificateService } from '../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';
 import { WorkspaceValidatorController, type LogLevel } from '../../../src/validator/workspace-validator';
-import { fakeJob, get, startRecordingServer, type RecordingServer } from '../tls/helpers';
+import { fakeJob, get, startRecordingServer, type RecordingServer } from '../core/tls/helpers';
 import { tempWorkspace } from './fixtures';
 
 let server: RecordingServer;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { makeCA, makeLeaf, type Issued } from '../../support/certs';
 import { Codes, ErrorContext } from '../../../src/core/errors';
 import { E_UNEXPECTED } from '../../../src/core/tls/validator-outcome';
-import { fakeJob, get, startRecordingServer, type RecordingServer } from '../tls/helpers';
+import { fakeJob, get, startRecordingServer, type RecordingServer } from '../core/tls/helpers';
 import { makeGate, nextState, tempWorkspace, touch, writeCountingValidator, writePolicy, type Gate } from './fixtures';
 
 let ca: Issued;
