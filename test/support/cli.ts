@@ -1,4 +1,5 @@
 // Runs the CLI as a real child process (node --import tsx src/cli.ts ...), the way a terminal or CI would.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -24,6 +25,16 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
   const child = spawnCli(args, env);
   return collect(child, timeoutMs);
+}
+
+/**
+ * Runs the CLI with --json and parses its stdout as one JSON value; fails with its stderr when it exits otherwise
+ * than `code`. `out` is untyped: each test reads the fields of the verb it ran.
+ */
+export async function runCliJson(args: string[], code = 0, env: NodeJS.ProcessEnv = {}) {
+  const r = await runCli([...args, '--json'], env);
+  assert.equal(r.code, code, `${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return { out: JSON.parse(r.stdout), stderr: r.stderr };
 }
 
 export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<CliResult> {

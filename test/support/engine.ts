@@ -20,6 +20,26 @@ export function sandbox(): Sandbox {
   return { root, store, dest, cleanup: () => fs.rm(root, { recursive: true, force: true }) };
 }
 
+/** A test's `after` hook (node:test's TestContext, or anything that takes a clean-up). */
+export interface AfterHook {
+  after: (fn: () => Promise<void>) => void;
+}
+
+export interface TestSandbox extends Sandbox {
+  /** Runs `fn` when the test ends, before the folder goes; the last registered runs first (what uses the store closes before it). */
+  later(fn: () => unknown): void;
+}
+
+/** A fresh sandbox (store and destination) for the test `t`, removed when it ends. */
+export function sandboxFor(t: AfterHook): TestSandbox {
+  const box = sandbox();
+  const cleanups: (() => unknown)[] = [() => box.cleanup()];
+  t.after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+  return { ...box, later: (fn) => void cleanups.push(fn) };
+}
+
 export const FAST: Partial<JobEngineOptions> = {
   retryDelayFloorSeconds: 0.05,
   progressIntervalMs: 50,

@@ -2,10 +2,13 @@
 // a reset or a stall at byte N, a slow drip, a truncated body, a changed ETag, a wrong Content-Range, no
 // Content-Length, error statuses with Retry-After, redirect chains. It records every request it receives.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { makeCA, makeLeaf, type Issued } from './certs';
 
 export interface Behaviour {
   /** The entity served (absent with `status` or `redirect`). */
@@ -233,4 +236,39 @@ async function sendBody(b: Behaviour, part: Buffer, res: http.ServerResponse): P
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface TlsTestServer {
+  server: TestServer;
+  /** The CA that issued the server's certificate (made now; trusted by nothing until a test says so). */
+  ca: Issued;
+  /** The server's own certificate and key. */
+  leaf: Issued;
+}
+
+/** An HTTPS server on loopback whose certificate, for `hosts` (127.0.0.1 unless given), a CA made now issued. */
+export async function startTlsServer(options: { caName?: string; hosts?: string[] } = {}): Promise<TlsTestServer> {
+  const ca = makeCA(options.caName);
+  const leaf = makeLeaf(ca, { hosts: options.hosts ?? ['127.0.0.1'] });
+  const server = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+  return { server, ca, leaf };
+}
+
+/**
+ * One file served over HTTPS at `route` for the test `t` (closed when it ends), with its CA written to
+ * `folder`/ca.pem for --ca-file or NODE_EXTRA_CA_CERTS.
+ */
+export async function serverForFile(
+  t: { after: (fn: () => Promise<void>) => void },
+  folder: string,
+  route: string,
+  body: Buffer,
+  options: { caName?: string } = {},
+): Promise<TlsTestServer & { caFile: string; url: string }> {
+  const tls = await startTlsServer(options);
+  t.after(() => tls.server.close());
+  tls.server.route(route, { body });
+  const caFile = join(folder, 'ca.pem');
+  writeFileSync(caFile, tls.ca.cert);
+  return { ...tls, caFile, url: tls.server.url(route) };
 }

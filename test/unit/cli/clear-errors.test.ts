@@ -7,20 +7,9 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { runCli, type CliResult } from '../../support/cli';
-import { sandbox } from '../../support/engine';
+import { sandboxFor, type TestSandbox } from '../../support/engine';
 
 const asRoot = process.getuid?.() === 0;
-
-/** A sandbox whose locks and mounts (see undo) are lifted before its folder is removed. */
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  const undo: (() => void)[] = [];
-  t.after(async () => {
-    for (const fn of undo.reverse()) fn();
-    await box.cleanup();
-  });
-  return { ...box, undo };
-}
 
 /** The failure is reported the way every error is: no stack trace, no "unexpected error". */
 function assertClear(r: CliResult, label: string): void {
@@ -28,18 +17,21 @@ function assertClear(r: CliResult, label: string): void {
   assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at .+:\d+:\d+\)?\n/, `${label}: no stack trace\n${r.stderr}`);
 }
 
-/** A folder nothing can be written into: immutable as root (root ignores permission bits), mode 555 otherwise. */
-function lockFolder(undo: (() => void)[], folder: string): void {
+/**
+ * A folder nothing can be written into: immutable as root (root ignores permission bits), mode 555 otherwise;
+ * unlocked when the test ends, before the sandbox is removed.
+ */
+function lockFolder(box: TestSandbox, folder: string): void {
   mkdirSync(folder, { recursive: true });
   if (asRoot) assert.equal(spawnSync('chattr', ['+i', folder]).status, 0, 'chattr +i works here');
   else chmodSync(folder, 0o555);
-  undo.push(() => void (asRoot ? spawnSync('chattr', ['-i', folder]) : chmodSync(folder, 0o755)));
+  box.later(() => void (asRoot ? spawnSync('chattr', ['-i', folder]) : chmodSync(folder, 0o755)));
 }
 
 test('a read-only store: get, run and cancel say E_ACCESSDENIED and what to do; list still reads it', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   mkdirSync(path.join(box.store, 'jobs'), { recursive: true });
-  lockFolder(box.undo, box.store);
+  lockFolder(box, box.store);
   for (const args of [['get', 'http://127.0.0.1:9/a.bin', '--dest', box.dest], ['run'], ['cancel', '00000000']]) {
     const r = await runCli([...args, '--store', box.store]);
     assertClear(r, args[0]);
@@ -59,10 +51,10 @@ test(
   'a full disk under the store: E_DISK_FULL with what to do, and no temp file left behind',
   { skip: !asRoot && 'mounting a tmpfs needs root' },
   async (t) => {
-    const box = boxFor(t);
+    const box = sandboxFor(t);
     mkdirSync(box.store, { recursive: true });
     assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', box.store]).status, 0, 'a tmpfs could be mounted');
-    box.undo.push(() => void spawnSync('umount', [box.store]));
+    box.later(() => void spawnSync('umount', [box.store]));
     // Filled to the last byte.
     spawnSync('dd', ['if=/dev/zero', `of=${path.join(box.store, 'fill')}`, 'bs=4k', 'count=100']);
     for (const args of [['get', 'http://127.0.0.1:9/a.bin', '--dest', box.dest], ['run']]) {
@@ -79,7 +71,7 @@ test(
 );
 
 test('--dest naming a file, or a folder that cannot be made: a clear error before anything starts', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   mkdirSync(box.root, { recursive: true });
   const file = path.join(box.root, 'a-file');
   writeFileSync(file, 'x');
@@ -96,7 +88,7 @@ test('--dest naming a file, or a folder that cannot be made: a clear error befor
     ],
   ];
   const locked = path.join(box.root, 'locked');
-  lockFolder(box.undo, locked);
+  lockFolder(box, locked);
   cases.push([
     path.join(locked, 'sub'),
     1,
@@ -113,7 +105,7 @@ test('--dest naming a file, or a folder that cannot be made: a clear error befor
 });
 
 test('a --header typo names the problem without echoing the value; so does a bad MANAGED_DOWNLOADS_HEADERS line', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const secret = 'abc123-very-secret-token';
   const cases: [string, RegExp][] = [
     [`Authorization Bearer ${secret}`, /--header "Authorization \*\*\*" \(\d+ characters\) has no colon: write it as "Name: value"/],
@@ -137,7 +129,7 @@ test('a --header typo names the problem without echoing the value; so does a bad
 });
 
 test('bad input to every verb is a clear error with an exit code, never a stack trace', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   mkdirSync(box.root, { recursive: true });
   const file = path.join(box.root, 'a-file');
   writeFileSync(file, 'x');

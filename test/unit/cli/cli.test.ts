@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCA, makeLeaf } from '../../support/certs';
 import { collect, runCli, spawnCli } from '../../support/cli';
-import { listNames, sandbox } from '../../support/engine';
-import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { listNames, sandboxFor } from '../../support/engine';
+import { serverForFile, sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
 const small = testBytes(150_000, 81);
@@ -17,14 +16,8 @@ before(async () => {
 });
 after(() => server.close());
 
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  return box;
-}
-
 test('get downloads to --dest, prints the path, exits 0 and leaves no temp file; list and info read the job', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const r = await runCli(['get', server.url('/small.bin'), '--dest', box.dest, '--store', box.store, '--sha256', sha256(small)]);
   assert.equal(r.code, 0, r.stderr);
   const target = path.join(box.dest, 'small.bin');
@@ -50,7 +43,7 @@ test('get downloads to --dest, prints the path, exits 0 and leaves no temp file;
 });
 
 test('a final failure exits 1 and prints state, context, code and description (one JSON object with --json)', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const r = await runCli(['get', server.url('/missing.bin'), '--dest', box.dest, '--store', box.store, '--json']);
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout);
@@ -67,7 +60,7 @@ test('a final failure exits 1 and prints state, context, code and description (o
 });
 
 test('--no-progress-timeout 0 makes the first transient error final, for scripts that must fail fast', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/busy.bin', { status: 503, headers: { 'Retry-After': '600' } });
   const r = await runCli(['get', server.url('/busy.bin'), '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0']);
   assert.equal(r.code, 1);
@@ -76,7 +69,7 @@ test('--no-progress-timeout 0 makes the first transient error final, for scripts
 });
 
 test('transient errors are retried and say so; a sha256 mismatch fails naming both digests', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/flaky.bin', (n) => (n === 1 ? { status: 503 } : { body: small }));
   const ok = await runCli(['get', server.url('/flaky.bin'), '--dest', box.dest, '--store', box.store, '--retry-delay', '0.2']);
   assert.equal(ok.code, 0, ok.stderr);
@@ -89,7 +82,7 @@ test('transient errors are retried and say so; a sha256 mismatch fails naming bo
 });
 
 test('bad usage exits 2 with a message that says what to do, and starts nothing', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const cases: [string[], RegExp][] = [
     [['get', '--store', box.store], /needs at least one URL/],
     [['get', 'ftp://example.com/f', '--store', box.store, '--dest', box.dest], /BG_E_PROTOCOL_NOT_AVAILABLE \(0x80200005\)/],
@@ -118,14 +111,8 @@ test('bad usage exits 2 with a message that says what to do, and starts nothing'
 });
 
 test('HTTPS from a private CA trusted through NODE_EXTRA_CA_CERTS', async (t) => {
-  const box = boxFor(t);
-  const ca = makeCA();
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-  const tls = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
-  t.after(() => tls.close());
-  tls.route('/secure.bin', { body: small });
-  const caFile = path.join(box.root, 'ca.pem');
-  writeFileSync(caFile, ca.cert);
+  const box = sandboxFor(t);
+  const { server: tls, caFile } = await serverForFile(t, box.root, '/secure.bin', small);
   // Phase-1 refusals are transient (retried, as the certificate gate decides); --no-progress-timeout 0 makes the first final.
   const untrusted = await runCli(['get', tls.url('/secure.bin'), '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0']);
   assert.equal(untrusted.code, 1);
@@ -138,7 +125,7 @@ test('HTTPS from a private CA trusted through NODE_EXTRA_CA_CERTS', async (t) =>
 });
 
 test('a get killed with SIGKILL mid-file is finished by run: right sha256, no temp file left', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const big = testBytes(24 * 1024 * 1024, 82);
   // Slow on the first request so the kill lands mid-file; full speed for the resumed one.
   server.route('/big.bin', (n) => (n === 1 ? { body: big, bytesPerSecond: 4 * 1024 * 1024 } : { body: big }));
@@ -171,7 +158,7 @@ test('a get killed with SIGKILL mid-file is finished by run: right sha256, no te
 });
 
 test('a corrupt job file in the store is reported by list, and the readable jobs are still listed', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/stays.bin', { status: 404 });
   await runCli(['get', server.url('/stays.bin'), '--dest', box.dest, '--store', box.store]);
   writeFileSync(path.join(box.store, 'jobs', 'deadbeef-0000-4000-8000-000000000000.json'), '{"version":1,"job":');
@@ -185,7 +172,7 @@ test('a corrupt job file in the store is reported by list, and the readable jobs
 });
 
 test('Ctrl-C (SIGINT) stops get with exit 130, keeping the bytes for run', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const body = testBytes(3 * 1024 * 1024, 83);
   server.route('/interrupted.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
   const child = spawnCli(['get', server.url('/interrupted.bin'), '--dest', box.dest, '--store', box.store]);
@@ -206,7 +193,7 @@ test('Ctrl-C (SIGINT) stops get with exit 130, keeping the bytes for run', async
 });
 
 test('info, resume and cancel find a failed job by a prefix of its id (a job in ERROR is not a failed lookup)', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/later.bin', (n) => (n === 1 ? { status: 404 } : { body: small }));
   const failed = await runCli(['get', server.url('/later.bin'), '--dest', box.dest, '--store', box.store, '--json']);
   assert.equal(failed.code, 1);

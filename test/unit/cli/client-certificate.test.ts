@@ -2,15 +2,16 @@
 // environment variable, never an argument), as real CLI processes against a real HTTPS server on loopback that
 // requires a certificate from a client CA made at test time.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeCA } from '../../support/certs';
 import { makeClientMaterial, PASSPHRASE, startClientAuthServer, writeClientFiles } from '../../support/client-certs';
 import { REPO, runCli } from '../../support/cli';
-import { listNames, sandbox } from '../../support/engine';
+import { listNames, sandboxFor } from '../../support/engine';
 import { sha256, testBytes, type TestServer } from '../../support/servers';
+import { allFileText } from '../../support/store';
 
 const body = testBytes(120_000, 21);
 let server: TestServer;
@@ -33,25 +34,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  return box;
-}
-
-function storeText(root: string): string {
-  let text = '';
-  for (const name of readdirSync(root)) {
-    const p = path.join(root, name);
-    text += statSync(p).isDirectory() ? storeText(p) : readFileSync(p, 'latin1');
-  }
-  return text;
-}
-
 const jobFiles = (store: string) => listNames(path.join(store, 'jobs')).filter((n) => n.endsWith('.json'));
 
 test('get --client-cert --client-key: the server sees the certificate and the file arrives', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const r = await runCli(
     ['get', server.url('/file.bin'), '--dest', box.dest, '--store', box.store, '--client-cert', files.cert, '--client-key', files.key],
     { NODE_EXTRA_CA_CERTS: caFile },
@@ -62,7 +48,7 @@ test('get --client-cert --client-key: the server sees the certificate and the fi
 });
 
 test('get --client-pfx with --client-cert-passphrase-env: downloads; the passphrase is in no file of the store', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const r = await runCli(
     [
       'get',
@@ -83,14 +69,14 @@ test('get --client-pfx with --client-cert-passphrase-env: downloads; the passphr
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'file.bin'))), sha256(body));
-  const stored = storeText(box.store);
+  const stored = allFileText(box.store);
   assert.ok(stored.includes(files.pfx), 'the job records the path');
   assert.ok(!stored.includes(PASSPHRASE), 'never the passphrase');
   assert.ok(!r.stderr.includes(PASSPHRASE) && !r.stdout.includes(PASSPHRASE));
 });
 
 test('a passphrase that is needed and not given, or wrong, stops before any job exists, with a clear message', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   // stdin is not a terminal here, so there is nobody to ask.
   const none = await runCli(['get', server.url('/file.bin'), '--dest', box.dest, '--store', box.store, '--client-pfx', files.pfx], {
     NODE_EXTRA_CA_CERTS: caFile,
@@ -143,7 +129,7 @@ test('a passphrase that is needed and not given, or wrong, stops before any job 
 });
 
 test('no certificate for a server that requires one: exit 1 at once with ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, no retry', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const r = await runCli(['get', server.url('/file.bin'), '--dest', box.dest, '--store', box.store, '--retry-delay', '0'], {
     NODE_EXTRA_CA_CERTS: caFile,
   });
@@ -153,7 +139,7 @@ test('no certificate for a server that requires one: exit 1 at once with ERROR_W
 });
 
 test('usage: --client-key without --client-cert, --client-pfx with --client-cert, the options elsewhere', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const keyOnly = await runCli(['get', server.url('/file.bin'), '--client-key', files.key]);
   assert.equal(keyOnly.code, 2);
   assert.match(keyOnly.stderr, /--client-key needs --client-cert/);
@@ -182,7 +168,7 @@ test('usage: --client-key without --client-cert, --client-pfx with --client-cert
 test('on a terminal, the passphrase is asked for without echo (a pseudo-terminal through script(1))', async (t) => {
   const { spawn, spawnSync } = await import('node:child_process');
   if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) on this machine');
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const cli = [
     process.execPath,
     '--import',

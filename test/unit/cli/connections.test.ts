@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { parseCommand } from '../../../src/cli/args';
 import { UsageError } from '../../../src/cli/usage';
 import { runCli } from '../../support/cli';
-import { sandbox } from '../../support/engine';
+import { sandboxFor } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 
 let server: TestServer;
@@ -41,8 +41,7 @@ test('--connections takes a whole number from 1 to 64; anything else is a usage 
 });
 
 test('get --connections 1 fetches a large file with one plain GET; by default it comes in Range pieces', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+  const box = sandboxFor(t);
   const one = await runCli(
     ['get', server.url('/large-one.bin'), '--dest', box.dest, '--store', box.store, '--connections', '1'],
     {},

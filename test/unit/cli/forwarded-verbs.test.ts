@@ -4,7 +4,6 @@
 // it), the CLI real child processes, the files served by a real loopback server.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Codes } from '../../../src/core/errors';
@@ -13,9 +12,10 @@ import { JobPriority, JobState } from '../../../src/core/model/job';
 import { commandsFolder } from '../../../src/core/store/command-queue';
 import { LeasedEngine } from '../../../src/core/store/leased-engine';
 import { ForwardedEngine } from '../../../src/cli/forwarded-engine';
-import { collect, runCli, spawnCli } from '../../support/cli';
-import { FAST, sandbox } from '../../support/engine';
+import { collect, runCli, runCliJson, spawnCli } from '../../support/cli';
+import { FAST, sandboxFor, type TestSandbox } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { writeLiveLease } from '../../support/store';
 import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
@@ -24,18 +24,8 @@ before(async () => {
 });
 after(() => server.close());
 
-/** A sandbox whose clean-ups run last-registered first (the holder closes before the folder goes). */
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  const cleanups: (() => unknown)[] = [() => box.cleanup()];
-  t.after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
-  });
-  return { ...box, later: (fn: () => unknown) => cleanups.push(fn) };
-}
-
 /** The store held as the extension holds it: a LeasedEngine whose label names a VS Code window. */
-async function windowHolder(box: ReturnType<typeof boxFor>): Promise<LeasedEngine> {
+async function windowHolder(box: TestSandbox): Promise<LeasedEngine> {
   const holder = await LeasedEngine.open({
     storeDir: box.store,
     open: () => JobEngine.open({ storeDir: box.store, owner: 'workspace', ...FAST }),
@@ -47,27 +37,21 @@ async function windowHolder(box: ReturnType<typeof boxFor>): Promise<LeasedEngin
   return holder;
 }
 
-async function json(args: string[], code = 0) {
-  const r = await runCli([...args, '--json']);
-  assert.equal(r.code, code, `${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return { out: JSON.parse(r.stdout), stderr: r.stderr };
-}
-
 test('create, add, set, resume and complete from the CLI reach the VS Code window that holds the store', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = await windowHolder(box);
   const body = testBytes(120_000, 61);
   server.route('/forwarded.bin', { body });
   const store = ['--store', box.store];
 
-  const { out: created } = await json(['create', '--name', 'from a terminal', '--priority', 'low', ...store]);
+  const { out: created } = await runCliJson(['create', '--name', 'from a terminal', '--priority', 'low', ...store]);
   assert.equal(created.state, 'SUSPENDED');
   const id: string = created.id;
   assert.equal(holder.getJob(id)?.displayName, 'from a terminal', "the job is the holder's: its engine made it");
   assert.equal(holder.getJob(id)?.owner, 'cli');
 
   const target = path.join(box.dest, 'forwarded.bin');
-  const { out: added } = await json([
+  const { out: added } = await runCliJson([
     'add',
     id.slice(0, 8),
     server.url('/forwarded.bin'),
@@ -86,7 +70,7 @@ test('create, add, set, resume and complete from the CLI reach the VS Code windo
     [[target, sha256(body)]],
   );
 
-  const { out: changed } = await json(['set', id, '--priority', 'high', '--description', 'changed from a terminal', ...store]);
+  const { out: changed } = await runCliJson(['set', id, '--priority', 'high', '--description', 'changed from a terminal', ...store]);
   assert.deepEqual([changed.priority, changed.description], ['HIGH', 'changed from a terminal']);
   assert.deepEqual([holder.getJob(id)?.priority, holder.getJob(id)?.description], [JobPriority.HIGH, 'changed from a terminal']);
 
@@ -99,7 +83,7 @@ test('create, add, set, resume and complete from the CLI reach the VS Code windo
   assert.equal(server.requestsFor('/forwarded.bin').length, 1);
   assert.equal(holder.lease.held, true, 'the window kept the store all along');
 
-  const { out: completed } = await json(['complete', id, ...store]);
+  const { out: completed } = await runCliJson(['complete', id, ...store]);
   assert.deepEqual(
     { state: completed.state, codeName: completed.codeName, completed: completed.completed },
     { state: 'ACKNOWLEDGED', codeName: 'S_OK', completed: [target] },
@@ -115,7 +99,7 @@ test('create, add, set, resume and complete from the CLI reach the VS Code windo
 });
 
 test('suspend and cancel from the CLI stop a job the VS Code window is transferring', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = await windowHolder(box);
   const body = testBytes(2 * 1024 * 1024, 62);
   server.route('/slow.bin', { body, bytesPerSecond: 64 * 1024 });
@@ -124,38 +108,25 @@ test('suspend and cancel from the CLI stop a job the VS Code window is transferr
   await holder.resume(job.id);
   await waitUntil('the holder transfers', () => (holder.getJob(job.id)?.files[0].bytesTransferred ?? 0) > 0, { timeoutMs: 15_000 });
 
-  const { out: suspended } = await json(['suspend', job.id, '--store', box.store]);
+  const { out: suspended } = await runCliJson(['suspend', job.id, '--store', box.store]);
   assert.equal(suspended.state, 'SUSPENDED');
   assert.ok(suspended.progress.bytesTransferred > 0, 'it keeps its bytes');
   assert.equal(holder.getJob(job.id)?.state, JobState.SUSPENDED);
 
-  const { out: cancelled } = await json(['cancel', job.id.slice(0, 8), '--store', box.store]);
+  const { out: cancelled } = await runCliJson(['cancel', job.id.slice(0, 8), '--store', box.store]);
   assert.deepEqual([cancelled.state, cancelled.codeName], ['CANCELLED', 'S_OK']);
   assert.equal(holder.getJob(job.id)?.state, JobState.CANCELLED);
   assert.equal(existsSync(path.join(box.dest, 'slow.bin')), false);
 });
 
 test('a holder that takes no commands: the verb is withdrawn unrun and the CLI says so (exit 75), without hanging', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const engine = await JobEngine.open({ storeDir: box.store, ...FAST });
   const job = await engine.createJob({ displayName: 'left alone' });
   await engine.dispose();
   // A lease held by a live process (this one, under another id) that says it takes commands but runs no command
   // queue: a window that hangs.
-  mkdirSync(box.store, { recursive: true });
-  writeFileSync(
-    path.join(box.store, 'lease-1.json'),
-    JSON.stringify({
-      generation: 1,
-      holder: 'hung',
-      pid: process.pid,
-      host: hostname(),
-      heartbeat: Date.now() + 60_000,
-      ttlMs: 60_000,
-      label: 'the VS Code window of pid 4321',
-      takesCommands: true,
-    }),
-  );
+  writeLiveLease(box.store, { generation: 1, holder: 'hung', label: 'the VS Code window of pid 4321', takesCommands: true });
   const r = await runCli(['set', job.id, '--priority', 'high', '--store', box.store]);
   assert.equal(r.code, 75, r.stderr);
   assert.match(
@@ -180,7 +151,7 @@ test('a holder that takes no commands: the verb is withdrawn unrun and the CLI s
 });
 
 test('a holder that takes a verb but never answers fails it after the answer limit, naming the holder', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   mkdirSync(commandsFolder(box.store), { recursive: true });
   // Takes every request (removes it, as the holder claims one) and answers none.
   const taker = setInterval(() => {
@@ -198,7 +169,7 @@ test('a holder that takes a verb but never answers fails it after the answer lim
 });
 
 test('resume forwarded to the window reports a job that fails there as a resume that runs it does (exit 1)', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = await windowHolder(box);
   server.route('/missing.bin', { status: 404 });
   let job = await holder.createJob({ displayName: 'missing', minimumRetryDelay: 1 });
@@ -212,7 +183,7 @@ test('resume forwarded to the window reports a job that fails there as a resume 
 });
 
 test('a forwarded resume whose window lets go of the store stops following: exit 75, the job keeps its bytes', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = await windowHolder(box);
   const body = testBytes(4 * 1024 * 1024, 62);
   server.route('/left.bin', { body, bytesPerSecond: 128 * 1024 });
@@ -238,7 +209,7 @@ test('a forwarded resume whose window lets go of the store stops following: exit
 });
 
 test('a forwarded resume that stops following names only the jobs still to run, as watch does', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = await windowHolder(box);
   server.route('/quick.bin', { body: testBytes(1024, 63) });
   server.route('/slow.bin', { body: testBytes(4 * 1024 * 1024, 64), bytesPerSecond: 128 * 1024 });

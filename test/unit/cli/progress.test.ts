@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collect, REPO, runCli, spawnCli } from '../../support/cli';
-import { sandbox } from '../../support/engine';
+import { sandboxFor } from '../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../support/servers';
 import { waitUntil } from '../../support/wait';
 
@@ -15,12 +15,6 @@ before(async () => {
   server = await startServer();
 });
 after(() => server.close());
-
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  return box;
-}
 
 /** A job with one file, made with create and add; its id. */
 async function jobWithFile(store: string, dest: string, name: string, url: string, extra: string[] = []): Promise<string> {
@@ -70,7 +64,7 @@ function everShows(output: string, seen: (rows: string[]) => boolean): boolean {
 
 test('on a terminal, two jobs get a line each, named, redrawn in place (never one line both overwrite)', async (t) => {
   if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) on this machine');
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   for (const name of ['alpha', 'beta'])
     server.route(`/tty/${name}.bin`, { body: testBytes(1_500_000, name.length), bytesPerSecond: 500_000 });
   const alpha = await jobWithFile(box.store, box.dest, 'alpha-job', server.url('/tty/alpha.bin'));
@@ -91,7 +85,7 @@ test('on a terminal, two jobs get a line each, named, redrawn in place (never on
 });
 
 test('plain lines name their job; watch follows a job another process runs (NDJSON) and ends when it rests', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/watched.bin', { body: testBytes(2 * 1024 * 1024, 51), bytesPerSecond: 256 * 1024 });
   const nothing = await runCli(['watch', '--store', box.store]);
   assert.equal(nothing.code, 0, nothing.stderr);

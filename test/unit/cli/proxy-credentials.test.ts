@@ -5,11 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../support/cli';
-import { sandbox } from '../../support/engine';
+import { sandboxFor } from '../../support/engine';
 
 test('CLI: a malformed or socks proxy with credentials fails clearly; the credentials are in no output or store file', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+  const box = sandboxFor(t);
   for (const proxy of ['socks5://alice:hunter2-secret@proxy.example:1080', 'http://alice:hunter2-secret@[proxy.example:3128']) {
     const r = await runCli(
       ['get', 'http://127.0.0.1:9/file.bin', '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0', '--json'],

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { collect, runCli, spawnCli } from '../../support/cli';
-import { listNames, sandbox } from '../../support/engine';
+import { listNames, sandboxFor } from '../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 import { waitUntil } from '../../support/wait';
 
@@ -18,14 +18,8 @@ before(async () => {
 });
 after(() => server.close());
 
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  return box;
-}
-
 test('resume of a job with a write-only header it has no value for names it and sends nothing; the env or --without-secret-headers let it go', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/guarded.bin', { body });
   // What a job made in VS Code with a write-only header looks like in the store: the name, never the value.
   const created = await runCli(['create', '--store', box.store, '--header', `Authorization: ${TOKEN}`, '--header', 'X-Plain: 1']);
@@ -64,7 +58,7 @@ test('resume of a job with a write-only header it has no value for names it and 
 });
 
 test('run leaves a job whose write-only header it lacks alone, says so and exits 1; with the value it finishes the job', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const big = testBytes(3 * 1024 * 1024, 42);
   server.route('/token.bin', (n) => (n === 1 ? { body: big, bytesPerSecond: 1024 * 1024 } : { body: big }));
   const env = { MANAGED_DOWNLOADS_HEADERS: `Authorization: ${TOKEN}` };

@@ -5,10 +5,9 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCA, makeLeaf } from '../../support/certs';
 import { runCli } from '../../support/cli';
 import { sandbox, type Sandbox } from '../../support/engine';
-import { startServer, testBytes, type TestServer } from '../../support/servers';
+import { startTlsServer, testBytes, type TestServer } from '../../support/servers';
 import { tempWorkspace } from '../validator/fixtures';
 
 let server: TestServer;
@@ -18,9 +17,8 @@ let caFile: string;
 let pin: string;
 
 before(async () => {
-  const ca = makeCA();
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-  server = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+  const { server: tls, ca, leaf } = await startTlsServer();
+  server = tls;
   server.route('/w.bin', { body: testBytes(50_000, 41) });
   box = sandbox();
   dir = tempWorkspace();

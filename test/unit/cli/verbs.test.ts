@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCA, makeLeaf } from '../../support/certs';
-import { collect, runCli, spawnCli } from '../../support/cli';
-import { listNames, sandbox } from '../../support/engine';
-import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { collect, runCli, runCliJson, spawnCli } from '../../support/cli';
+import { listNames, sandboxFor } from '../../support/engine';
+import { serverForFile, sha256, startServer, testBytes, type TestServer } from '../../support/servers';
 import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
@@ -18,24 +17,11 @@ before(async () => {
 });
 after(() => server.close());
 
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  return box;
-}
-
-/** Runs the CLI and parses its stdout as one JSON value, failing with its stderr when it exits otherwise than `code`. */
-async function json(args: string[], code = 0, env: NodeJS.ProcessEnv = {}) {
-  const r = await runCli([...args, '--json'], env);
-  assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
-  return { out: JSON.parse(r.stdout), stderr: r.stderr };
-}
-
 test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), complete; each with --json', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   server.route('/steps.bin', { body: small });
   const store = ['--store', box.store];
-  const { out: created } = await json([
+  const { out: created } = await runCliJson([
     'create',
     ...store,
     '--name',
@@ -81,7 +67,7 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
   const id: string = created.id;
 
   const target = path.join(box.dest, 'renamed.bin');
-  const { out: added } = await json([
+  const { out: added } = await runCliJson([
     'add',
     id.slice(0, 8),
     server.url('/steps.bin'),
@@ -99,7 +85,7 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
   );
   assert.equal(server.requestsFor('/steps.bin').length, 0, 'add sends nothing: the job is still SUSPENDED');
 
-  const { out: changed } = await json([
+  const { out: changed } = await runCliJson([
     'set',
     id,
     '--priority',
@@ -126,13 +112,13 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
     { priority: 'HIGH', description: 'changed', headers: ['X-Trace'], redirects: 'allow', flags: '0x00000008', retry: 7 },
   );
 
-  const { out: resumed } = await json(['resume', id, ...store]);
+  const { out: resumed } = await runCliJson(['resume', id, ...store]);
   assert.equal(resumed.ok, true);
   assert.equal(resumed.state, 'TRANSFERRED', 'a job made without --auto-complete waits for complete, as BITS does');
   assert.equal(existsSync(target), false, 'nothing at the final path before complete');
   assert.equal(server.requestsFor('/steps.bin')[0].headers['x-trace'], '42', 'the header set later is sent');
 
-  const { out: completed } = await json(['complete', id.slice(0, 6), ...store]);
+  const { out: completed } = await runCliJson(['complete', id.slice(0, 6), ...store]);
   assert.deepEqual(
     { ok: completed.ok, state: completed.state, codeName: completed.codeName, completed: completed.completed },
     { ok: true, state: 'ACKNOWLEDGED', codeName: 'S_OK', completed: [target] },
@@ -148,7 +134,7 @@ test('a job built verb by verb: create, add -o, set, resume (to TRANSFERRED), co
 });
 
 test('suspend stops a job that a get left unfinished; run then leaves it alone, and resume finishes it', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const body = testBytes(3 * 1024 * 1024, 32);
   server.route('/paused.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
   const child = spawnCli(['get', server.url('/paused.bin'), '--dest', box.dest, '--store', box.store, '--json']);
@@ -163,7 +149,7 @@ test('suspend stops a job that a get left unfinished; run then leaves it alone, 
   assert.equal(stopped.code, 130);
   const id: string = JSON.parse(stopped.stdout).jobs[0];
 
-  const { out: suspended } = await json(['suspend', id, '--store', box.store]);
+  const { out: suspended } = await runCliJson(['suspend', id, '--store', box.store]);
   assert.equal(suspended.state, 'SUSPENDED');
   assert.ok(suspended.progress.bytesTransferred > 0, 'it keeps its bytes');
   const run = await runCli(['run', '--store', box.store]);
@@ -181,7 +167,7 @@ test('suspend stops a job that a get left unfinished; run then leaves it alone, 
 });
 
 test('get -i FILE fetches every URL of the list (comments and blank lines skipped); a bad line stops everything first', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const one = testBytes(20_000, 33);
   const two = testBytes(30_000, 34);
   server.route('/list/one.bin', { body: one });
@@ -211,12 +197,12 @@ test('get -i FILE fetches every URL of the list (comments and blank lines skippe
   const named = await runCli(['get', server.url('/list/one.bin'), '-o', 'chosen.name', '--dest', box.dest, '--store', box.store]);
   assert.equal(named.code, 0, named.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'chosen.name'))), sha256(one));
-  const jobs = await json(['list', '--store', box.store]);
+  const jobs = await runCliJson(['list', '--store', box.store]);
   assert.deepEqual(jobs.out.jobs, [], 'the refused list left no job behind');
 });
 
 test('--limit-rate holds the whole download to the rate; a bad rate is refused before anything starts', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const body = testBytes(256 * 1024, 35);
   server.route('/limited.bin', { body });
   const started = Date.now();
@@ -233,14 +219,8 @@ test('--limit-rate holds the whole download to the rate; a bad rate is refused b
 });
 
 test('--ca-file trusts a private CA for this command (get, check-cert); a missing or non-PEM file is a clear error', async (t) => {
-  const box = boxFor(t);
-  const ca = makeCA('CLI --ca-file test CA');
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-  const tls = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
-  t.after(() => tls.close());
-  tls.route('/private.bin', { body: small });
-  const caFile = path.join(box.root, 'ca.pem');
-  writeFileSync(caFile, ca.cert);
+  const box = sandboxFor(t);
+  const { server: tls, caFile } = await serverForFile(t, box.root, '/private.bin', small, { caName: 'CLI --ca-file test CA' });
   const untrusted = await runCli(['get', tls.url('/private.bin'), '--dest', box.dest, '--store', box.store, '--no-progress-timeout', '0']);
   assert.equal(untrusted.code, 1);
   assert.match(untrusted.stderr, /ERROR_WINHTTP_SECURE_INVALID_CA/);
@@ -256,7 +236,7 @@ test('--ca-file trusts a private CA for this command (get, check-cert); a missin
   ]);
   assert.equal(trusted.code, 0, trusted.stderr);
   assert.equal(sha256(readFileSync(path.join(box.dest, 'ok', 'private.bin'))), sha256(small));
-  const check = await json(['check-cert', tls.url('/private.bin'), '--ca-file', caFile]);
+  const check = await runCliJson(['check-cert', tls.url('/private.bin'), '--ca-file', caFile]);
   assert.equal(check.out.accepted, true);
 
   const notPem = path.join(box.root, 'not.pem');

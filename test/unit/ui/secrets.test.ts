@@ -3,7 +3,6 @@
 // the tooltip or details text, an error message, the CLI's output, or another origin after a redirect.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type * as vscode from 'vscode';
@@ -13,6 +12,7 @@ import { jobDetailsMarkdown, jobTooltipMarkdown } from '../../../src/ui/jobMarkd
 import { runCli } from '../../support/cli';
 import { openEngine, sandbox, waitForState } from '../../support/engine';
 import { startServer } from '../../support/servers';
+import { allFileText } from '../../support/store';
 
 /** SecretStorage as VS Code gives it, kept in memory (the OS keychain is VS Code's business). */
 function memorySecretStorage(): vscode.SecretStorage & { entries: Map<string, string> } {
@@ -25,15 +25,6 @@ function memorySecretStorage(): vscode.SecretStorage & { entries: Map<string, st
     keys: async () => [...entries.keys()],
     onDidChange: () => ({ dispose: () => undefined }),
   };
-}
-
-function everyFileText(folder: string): string {
-  let out = '';
-  for (const name of readdirSync(folder)) {
-    const file = path.join(folder, name);
-    out += statSync(file).isDirectory() ? everyFileText(file) : readFileSync(file).toString('latin1');
-  }
-  return out;
 }
 
 test('a write-only token reaches its server only, and no store file, log line, snapshot, tooltip, error or CLI output holds it', async (t) => {
@@ -99,7 +90,7 @@ test('a write-only token reaches its server only, and no store file, log line, s
     'the details show that write-only headers exist',
   );
   await engine.dispose();
-  texts['store files'] = everyFileText(box.store);
+  texts['store files'] = allFileText(box.store);
   for (const args of [['list', '--json'], ['list'], ['info', forbiddenJob.id, '--json'], ['info', forbiddenJob.id], ['run', '--verbose']]) {
     const cli = await runCli([...args, '--store', box.store]);
     texts[`CLI ${args.join(' ')}`] = cli.stdout + cli.stderr;
@@ -154,7 +145,7 @@ test('CLI: a credential --header and MANAGED_DOWNLOADS_HEADERS are sent, recorde
   assert.equal(got.code, 0, got.stderr);
   assert.equal(server.requestsFor('/cli-private.bin').at(-1)?.headers['x-trace'], 'visible');
   const list = await runCli(['list', '--json', '--store', box.store]);
-  const stored = everyFileText(box.store);
+  const stored = allFileText(box.store);
   assert.match(stored.replace(/\s/g, ''), /"writeOnlyHeaderNames":\["Authorization","X-Api-Key"\]/);
   assert.match(stored, /X-Trace/, 'an ordinary header is stored as before');
   for (const [where, text] of Object.entries({

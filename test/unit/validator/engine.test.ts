@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeCA, makeLeaf, type Issued } from '../../support/certs';
+import { type Issued } from '../../support/certs';
 import { listNames, openEngine, sandbox, startJob, waitForState, type Sandbox } from '../../support/engine';
-import { sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { sha256, startTlsServer, testBytes, type TestServer } from '../../support/servers';
 import { Codes, ErrorContext } from '../../../src/core/errors';
 import { JobState } from '../../../src/core/model/job';
 import type { JobEngine } from '../../../src/core/jobs/engine';
@@ -22,9 +22,7 @@ const bodyA = testBytes(300_000, 7);
 const bodyB = testBytes(120_000, 8);
 
 before(async () => {
-  ca = makeCA();
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-  server = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+  ({ server, ca } = await startTlsServer());
   server.route('/a.bin', { body: bodyA });
   server.route('/b.bin', { body: bodyB });
 });

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { CertificateService, type WorkspaceValidatorState } from '../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../src/core/net/connection-provider';
 import { WorkspaceValidatorController } from '../../../src/validator/workspace-validator';
-import { makeCA, makeLeaf } from '../../support/certs';
 import { sandbox, type Sandbox } from '../../support/engine';
-import { startServer, type TestServer } from '../../support/servers';
+import { startTlsServer, type TestServer } from '../../support/servers';
 
 export function tempWorkspace(): string {
   return mkdtempSync(join(tmpdir(), 'md-validator-'));
@@ -183,9 +182,8 @@ export interface CliValidatorWorld {
 export function cliValidatorWorld(routes: Record<string, Buffer>): CliValidatorWorld {
   const world = {} as CliValidatorWorld;
   before(async () => {
-    const ca = makeCA();
-    const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-    world.server = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+    const { server, ca } = await startTlsServer();
+    world.server = server;
     for (const [route, body] of Object.entries(routes)) world.server.route(route, { body });
     world.box = sandbox();
     world.dir = tempWorkspace();

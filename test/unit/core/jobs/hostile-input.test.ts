@@ -11,14 +11,12 @@ import { nameProblem } from '../../../../src/core/util/file-name';
 import { fileNameFromUrl, parseDownloadUrl } from '../../../../src/ui/destinations';
 import { openEngine, sandbox, waitForState } from '../../../support/engine';
 import { startServer } from '../../../support/servers';
+import { allFileText } from '../../../support/store';
+
 import { letTimePass, waitUntil } from '../../../support/wait';
 
-function storeText(store: string): string {
-  const jobs = path.join(store, 'jobs');
-  return readdirSync(jobs)
-    .map((n) => readFileSync(path.join(jobs, n), 'utf8'))
-    .join('\n');
-}
+/** The text of the store's job files (not its lease, whose heartbeat changes on its own). */
+const storeText = (store: string) => allFileText(path.join(store, 'jobs'));
 
 async function world(t: { after: (fn: () => Promise<void>) => void }) {
   const box = sandbox();

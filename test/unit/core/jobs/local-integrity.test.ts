@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { Codes } from '../../../../src/core/errors';
 import { JobState } from '../../../../src/core/model/job';
 import { runCli } from '../../../support/cli';
-import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../../support/engine';
+import { engineForTest, listNames, openEngine, sandboxFor, startJob, waitForState } from '../../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
 
 let server: TestServer;
@@ -226,8 +226,7 @@ test('two concurrent CLI gets to one path: one delivers its file whole, the othe
 });
 
 test('the temp file the job made is still recognised after the engine reopens its store: the download continues, not restarts', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+  const box = sandboxFor(t);
   const body = testBytes(300_000, 209);
   server.route('/reopen', (n) => (n === 1 ? { body, resetAfter: 120_000 } : { body }));
   const first = await openEngine(box);

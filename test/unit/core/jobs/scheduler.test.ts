@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { JobPriority, JobState } from '../../../../src/core/model/job';
 import { pickRunnable, shouldRotate } from '../../../../src/core/jobs/scheduler';
-import { openEngine, sandbox, startJob, waitForState } from '../../../support/engine';
+import { engineForTest, startJob, waitForState } from '../../../support/engine';
 import { startServer, testBytes, type TestServer } from '../../../support/servers';
 import { letTimePass, waitUntil } from '../../../support/wait';
 
@@ -40,12 +40,7 @@ test('pickRunnable: priority first, then place in line, limited to the slots', (
 });
 
 test('a FOREGROUND job preempts a running LOW job, which waits in QUEUED with its bytes and finishes later', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { maxConcurrentJobs: 1 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { maxConcurrentJobs: 1 });
   const low = await startJob(engine, box, [{ url: server.url('/slow/0'), name: 'low.bin' }], {
     displayName: 'low',
     priority: JobPriority.LOW,
@@ -71,12 +66,7 @@ test('a FOREGROUND job preempts a running LOW job, which waits in QUEUED with it
 });
 
 test('waiting jobs start in priority order when a slot frees', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { maxConcurrentJobs: 1 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { maxConcurrentJobs: 1 });
   const blocker = await startJob(engine, box, [{ url: server.url('/slow/1'), name: 'blocker.bin' }], {
     displayName: 'blocker',
     priority: JobPriority.FOREGROUND,
@@ -100,12 +90,7 @@ test('waiting jobs start in priority order when a slot frees', async (t) => {
 });
 
 test('equal priorities share one slot in turns (time slices): both advance before either finishes', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { maxConcurrentJobs: 1, timeSliceMs: 200 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { maxConcurrentJobs: 1, timeSliceMs: 200 });
   const a = await startJob(engine, box, [{ url: server.url('/slow/2'), name: 'a.bin' }]);
   const b = await startJob(engine, box, [{ url: server.url('/slow/3'), name: 'b.bin' }]);
   const firstId = await new Promise<string>((resolve) => {
@@ -123,12 +108,7 @@ test('equal priorities share one slot in turns (time slices): both advance befor
 });
 
 test('never more jobs transfer at once than the limit; raising the limit starts waiting jobs', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { maxConcurrentJobs: 2, timeSliceMs: 60_000 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { maxConcurrentJobs: 2, timeSliceMs: 60_000 });
   let active = 0;
   let peak = 0;
   const states = new Map<string, JobState>();

@@ -33,12 +33,7 @@ function rejectsWith(code: number, pattern?: RegExp) {
 }
 
 test('a new job is SUSPENDED with BITS defaults, and resuming it without files is BG_E_EMPTY', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { engine } = await engineForTest(t);
   const events: string[] = [];
   engine.onDidChangeJob((e) => events.push(e.kind));
   const job = await engine.createJob({ displayName: 'empty' });
@@ -52,12 +47,7 @@ test('a new job is SUSPENDED with BITS defaults, and resuming it without files i
 });
 
 test('addFile refuses relative paths, other schemes, duplicate paths, folders and malformed digests, each with its own clear error', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await engine.createJob({ displayName: 'bad input' });
   const dest = (name: string) => path.join(box.dest, name);
   await assert.rejects(
@@ -105,12 +95,7 @@ test('addFile refuses relative paths, other schemes, duplicate paths, folders an
 });
 
 test('a job goes SUSPENDED -> QUEUED -> CONNECTING -> TRANSFERRING -> TRANSFERRED -> ACKNOWLEDGED, one event per transition with the previous state', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await engine.createJob({ displayName: 'life' });
   const transitions: [JobState | undefined, JobState][] = [];
   engine.onDidChangeJob((e) => {
@@ -138,12 +123,7 @@ test('a job goes SUSPENDED -> QUEUED -> CONNECTING -> TRANSFERRING -> TRANSFERRE
 });
 
 test('verbs BITS forbids in a state give BG_E_INVALID_STATE naming the verb and the state', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await startJob(engine, box, [{ url: server.url('/small'), name: 's.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRED);
   await assert.rejects(engine.suspend(job.id), rejectsWith(Codes.BG_E_INVALID_STATE, /Cannot suspend job .*: it is TRANSFERRED/));
@@ -166,12 +146,7 @@ test('verbs BITS forbids in a state give BG_E_INVALID_STATE naming the verb and 
 });
 
 test('suspend stops a transfer and keeps its bytes; resume continues from them with a Range request', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const before = server.requestsFor('/slow-then-fast').length;
   const job = await startJob(engine, box, [{ url: server.url('/slow-then-fast'), name: 'slow.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRING);
@@ -193,12 +168,7 @@ test('suspend stops a transfer and keeps its bytes; resume continues from them w
 });
 
 test('cancel deletes the temp files and leaves no file at the destination', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await startJob(engine, box, [{ url: server.url('/slow'), name: 'slow.bin' }]);
   await waitForState(engine, job.id, JobState.TRANSFERRING);
   await waitUntil('a temp file while transferring', () => listNames(box.dest).length === 1);
@@ -210,12 +180,7 @@ test('cancel deletes the temp files and leaves no file at the destination', asyn
 });
 
 test('complete before everything transferred keeps the whole files only and says which were dropped (BG_S_PARTIAL_COMPLETE)', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await startJob(engine, box, [
     { url: server.url('/small'), name: 'whole.bin' },
     { url: server.url('/slow'), name: 'partial.bin' },
@@ -236,12 +201,7 @@ test('complete before everything transferred keeps the whole files only and says
 });
 
 test('setPriority and setProperties fire modified events; addFile on a transferred job requeues it', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await engine.createJob({ displayName: 'props' });
   const kinds: string[] = [];
   engine.onDidChangeJob((e) => kinds.push(e.kind));
@@ -274,12 +234,7 @@ test('setPriority and setProperties fire modified events; addFile on a transferr
 });
 
 test('an auto-complete job puts its files in place by itself once transferred', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await startJob(engine, box, [{ url: server.url('/small'), name: 'auto.bin' }], { displayName: 'auto', autoComplete: true });
   await waitForState(engine, job.id, JobState.ACKNOWLEDGED);
   assert.ok(existsSync(path.join(box.dest, 'auto.bin')));
@@ -375,12 +330,7 @@ test("setValidatorSource records the need (persisted), fires modified and drops 
 });
 
 test('suspend during a retry wait cancels the retry; cancel from ERROR deletes the kept bytes', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   server.route('/fails-later', (n) => (n === 1 ? { body: small, truncateAfter: 8_000 } : { status: 403 }));
   const job = await startJob(engine, box, [{ url: server.url('/fails-later'), name: 'later.bin' }], {
     displayName: 'x',
@@ -413,12 +363,7 @@ test('a job without write-only headers never waits on the secret store (a keycha
 });
 
 test('write-only header values come from the secret provider: sent on requests, never in the job store', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { headerSecrets: () => ({ Authorization: 'Bearer s3cr3t-value' }) });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { headerSecrets: () => ({ Authorization: 'Bearer s3cr3t-value' }) });
   // The job names its write-only header, as every setter of one does (the store is asked only then).
   const job = await engine.createJob({ displayName: 'secret', minimumRetryDelay: 0 });
   await engine.setProperties(job.id, { writeOnlyHeaderNames: ['Authorization'] });

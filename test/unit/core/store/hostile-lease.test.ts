@@ -2,17 +2,14 @@
 // time-to-live of centuries, a heartbeat in the future, a label of control characters) is treated as expired,
 // so it can neither block the store nor put its text into the messages that name the holder.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import { StoreLease } from '../../../../src/core/store/lease';
-import { sandbox } from '../../../support/engine';
+import { sandboxFor } from '../../../support/engine';
+import { writeLeaseFile } from '../../../support/store';
 
 test('a forged lease that would hold the store forever is treated as expired and taken', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
-  mkdirSync(box.store, { recursive: true });
+  const box = sandboxFor(t);
   // pid 1 is alive on every Linux host, so only the forged fields can make this lease expired.
   const alive = { generation: 1, holder: 'x', pid: 1, host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 };
   const forgeries = [
@@ -23,7 +20,7 @@ test('a forged lease that would hold the store forever is treated as expired and
   ];
   for (const [i, forged] of forgeries.entries()) {
     const generation = i + 1;
-    writeFileSync(path.join(box.store, `lease-${generation}.json`), JSON.stringify({ ...forged, generation }));
+    writeLeaseFile(box.store, { ...forged, generation });
     const lease = new StoreLease(box.store);
     assert.equal(await lease.tryAcquire(), true, `forgery ${i} kept the store`);
     await lease.dispose();

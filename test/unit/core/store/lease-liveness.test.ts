@@ -11,7 +11,7 @@ import { JobState, type DownloadEngine } from '../../../../src/core/model/job';
 import { StoreLease } from '../../../../src/core/store/lease';
 import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import { WindowLiveness } from '../../../../src/ui/windowLiveness';
-import { FAST, sandbox } from '../../../support/engine';
+import { FAST, sandboxFor } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
 
 /** Waits for `promise` with a (referenced) time limit: the lease's own timers do not keep a process alive. */
@@ -19,15 +19,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)));
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  const cleanups: (() => unknown)[] = [() => box.cleanup()];
-  t.after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
-  });
-  return { ...box, later: (fn: () => unknown) => cleanups.push(fn) };
 }
 
 function roleBecomes(engine: LeasedEngine, role: 'holder' | 'follower'): Promise<void> {
@@ -78,7 +69,7 @@ async function heartbeatAfter(file: string, time: number): Promise<void> {
 const leaseFiles = (store: string) => readdirSync(store).filter((n) => /^lease-\d+\.json$/.test(n));
 
 test('takeOver of a live holder: the taker runs nothing until the old holder says it stopped', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   // Heartbeats that never expire during the test: only the old holder's word can hand the store over. The old
   // holder looks at the lease less often than the taker, as a busy holder may.
   const holder = new StoreLease(box.store, { ttlMs: 60_000, renewMs: 1000 });
@@ -108,7 +99,7 @@ test('takeOver of a live holder: the taker runs nothing until the old holder say
 });
 
 test('takeOver of a holder that never says it stopped: the store is handed over when its heartbeat expires', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = new StoreLease(box.store, { ttlMs: 600, renewMs: 300 });
   const taker = new StoreLease(box.store, { ttlMs: 60_000, renewMs: 50 });
   box.later(async () => {
@@ -124,7 +115,7 @@ test('takeOver of a holder that never says it stopped: the store is handed over 
 });
 
 test('LeasedEngine: a holder whose window stops answering lets go at once; the other window takes over and finishes the job', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const server = await startServer();
   box.later(() => server.close());
   const body = testBytes(400_000, 31);
@@ -189,7 +180,7 @@ test('LeasedEngine: a holder whose window stops answering lets go at once; the o
 });
 
 test('LeasedEngine: a holder that takes no commands (stuck in a call that never answers) is taken over; the command runs in the new holder', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const server = await startServer();
   box.later(() => server.close());
   const body = testBytes(300_000, 52);

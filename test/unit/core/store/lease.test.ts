@@ -3,7 +3,7 @@
 // over when the holder lets go). Two real processes with a SIGKILL are in the fault suite (test/faults/lease-faults.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -13,8 +13,9 @@ import { JobState } from '../../../../src/core/model/job';
 import { StoreLease } from '../../../../src/core/store/lease';
 import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import { runCli } from '../../../support/cli';
-import { FAST, sandbox } from '../../../support/engine';
+import { FAST, sandboxFor } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
+import { writeLeaseFile, writeLiveLease } from '../../../support/store';
 import { waitUntil } from '../../../support/wait';
 
 /** Waits for `promise` with a (referenced) time limit: the lease's own timers do not keep a process alive. */
@@ -24,18 +25,8 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-/** A sandbox whose clean-ups run last-registered first (leases and engines close before the folder goes). */
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  const cleanups: (() => unknown)[] = [() => box.cleanup()];
-  t.after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
-  });
-  return { ...box, later: (fn: () => unknown) => cleanups.push(fn) };
-}
-
 test('a free store is taken; a second lease on it is refused while the first renews', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const first = new StoreLease(box.store, { ttlMs: 400, renewMs: 50 });
   const second = new StoreLease(box.store, { ttlMs: 400 });
   box.later(async () => {
@@ -52,7 +43,7 @@ test('a free store is taken; a second lease on it is refused while the first ren
 });
 
 test('of many contenders for a free or expired lease exactly one wins', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   for (let round = 0; round < 5; round++) {
     const leases = Array.from({ length: 8 }, () => new StoreLease(box.store, { ttlMs: 60_000 }));
     const won = await Promise.all(leases.map((l) => l.tryAcquire()));
@@ -68,42 +59,39 @@ test('of many contenders for a free or expired lease exactly one wins', async (t
 });
 
 test('a lease whose process is dead (same host) is taken at once; a stale heartbeat also expires it', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const lease = new StoreLease(box.store, { ttlMs: 60_000 });
   box.later(() => lease.dispose());
-  mkdirSync(box.store, { recursive: true });
-  writeFileSync(
-    path.join(box.store, 'lease-3.json'),
-    JSON.stringify({ generation: 3, holder: 'x', pid: Number(dead.stdout), host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }),
-  );
+  writeLeaseFile(box.store, {
+    generation: 3,
+    holder: 'x',
+    pid: Number(dead.stdout),
+    host: hostname(),
+    heartbeat: Date.now(),
+    ttlMs: 60_000,
+  });
   assert.equal(await lease.tryAcquire(), true);
   assert.equal((await lease.current())?.generation, 4);
   const other = new StoreLease(box.store, { ttlMs: 60_000 });
   box.later(() => other.dispose());
-  writeFileSync(
-    path.join(box.store, 'lease-9.json'),
-    JSON.stringify({ generation: 9, holder: 'y', pid: 1, host: 'elsewhere', heartbeat: Date.now() - 61_000, ttlMs: 60_000 }),
-  );
+  writeLeaseFile(box.store, { generation: 9, holder: 'y', pid: 1, host: 'elsewhere', heartbeat: Date.now() - 61_000, ttlMs: 60_000 });
   assert.equal(await other.tryAcquire(), true, 'a heartbeat older than the time-to-live is expired, whatever the host');
 });
 
 test('a holder that finds a newer lease has lost it and says so', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = new StoreLease(box.store, { ttlMs: 300, renewMs: 50 });
   box.later(() => holder.dispose());
   assert.equal(await holder.tryAcquire(), true);
   const lost = new Promise((resolve) => holder.onDidLose(resolve));
-  writeFileSync(
-    path.join(box.store, 'lease-2.json'),
-    JSON.stringify({ generation: 2, holder: 'thief', pid: process.pid, host: hostname(), heartbeat: Date.now(), ttlMs: 60_000 }),
-  );
+  writeLiveLease(box.store, { generation: 2, holder: 'thief', heartbeat: Date.now() });
   await within(lost, 5000, 'the loss');
   assert.equal(holder.held, false);
 });
 
 test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, and takes over when the holder closes', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const server = await startServer();
   box.later(() => server.close());
   const body = testBytes(300_000, 77);
@@ -188,21 +176,9 @@ test('LeasedEngine: addFiles in a follower runs on the holder, all or none, its 
 });
 
 test('LeasedEngine: a forwarded command nobody answers fails with MD_E_STORE_IN_USE naming the holder', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   // A lease held by a live process that runs no inbox (this test process under another id).
-  mkdirSync(box.store, { recursive: true });
-  writeFileSync(
-    path.join(box.store, 'lease-1.json'),
-    JSON.stringify({
-      generation: 1,
-      holder: 'z',
-      pid: process.pid,
-      host: hostname(),
-      heartbeat: Date.now() + 60_000,
-      ttlMs: 60_000,
-      label: 'VS Code window',
-    }),
-  );
+  writeLiveLease(box.store, { generation: 1, holder: 'z', label: 'VS Code window' });
   const follower = await LeasedEngine.open({
     storeDir: box.store,
     open: () => JobEngine.open({ storeDir: box.store, ...FAST }),
@@ -220,7 +196,7 @@ test('LeasedEngine: a forwarded command nobody answers fails with MD_E_STORE_IN_
 });
 
 test('CLI: run on a store another process holds stops with MD_E_STORE_IN_USE naming it; list still reads it', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const holder = new StoreLease(box.store, { ttlMs: 60_000, label: 'the VS Code window of pid 1234' });
   box.later(() => holder.dispose());
   assert.equal(await holder.tryAcquire(), true);
@@ -236,7 +212,7 @@ test('CLI: run on a store another process holds stops with MD_E_STORE_IN_USE nam
 });
 
 test('the lease says whether its holder takes forwarded commands: a LeasedEngine does, a bare lease not', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const look = new StoreLease(box.store);
   box.later(() => look.dispose());
   const cli = new StoreLease(box.store, { label: 'managed-downloads get' });

@@ -4,7 +4,7 @@
 // wrong passphrase, a key that does not match, a missing file and a server that wants a certificate the job lacks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { makeCA, makeLeaf, type Issued } from '../../../support/certs';
@@ -17,6 +17,8 @@ import {
 } from '../../../support/client-certs';
 import { FAST, openEngine, sandbox, waitForState, type Sandbox } from '../../../support/engine';
 import { testBytes, type TestServer } from '../../../support/servers';
+import { allFileText } from '../../../support/store';
+
 import { BitsError, Codes, ErrorContext } from '../../../../src/core/errors';
 import { JobState, type ClientCertificateSpec } from '../../../../src/core/model/job';
 import { JobEngine } from '../../../../src/core/jobs/engine';
@@ -98,15 +100,6 @@ function rejectsWith(promise: Promise<unknown>, code: number, message: RegExp): 
 }
 
 /** Every byte of every file under `root`. */
-function allFileText(root: string): string {
-  let text = '';
-  for (const name of readdirSync(root)) {
-    const p = path.join(root, name);
-    text += statSync(p).isDirectory() ? allFileText(p) : readFileSync(p, 'latin1');
-  }
-  return text;
-}
-
 describe('a job with a client certificate, against a server that requires one', () => {
   test('PEM certificate and key files: the server sees the certificate and the file arrives', () =>
     world(async (w) => {

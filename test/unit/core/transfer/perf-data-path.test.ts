@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { BandwidthLimiter } from '../../../../src/core/transfer/bandwidth';
 import { LocalWriteFailure, receiveBody } from '../../../../src/core/transfer/body-receiver';
-import { sandbox } from '../../../support/engine';
+import { sandboxFor, type AfterHook } from '../../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
 
 let server: TestServer;
@@ -26,9 +26,9 @@ function get(url: string): Promise<Readable> {
   return new Promise((resolve, reject) => http.get(url, resolve).on('error', reject));
 }
 
-function boxFor(t: { after: (fn: () => Promise<void>) => void }) {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+/** A sandbox whose destination folder exists (the receiver writes into it without making it). */
+function boxFor(t: AfterHook) {
+  const box = sandboxFor(t);
   mkdirSync(box.dest, { recursive: true });
   return box;
 }

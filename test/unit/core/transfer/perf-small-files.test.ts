@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobState } from '../../../../src/core/model/job';
-import { listNames, openEngine, sandbox, waitForState } from '../../../support/engine';
+import { engineForTest, listNames, waitForState } from '../../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
 
 let server: TestServer;
@@ -15,12 +15,7 @@ before(async () => {
 after(() => server.close());
 
 test('addFiles adds a set of files at once, or none of them when one is refused', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await engine.createJob({ displayName: 'set' });
   await assert.rejects(
     engine.addFiles(job.id, [
@@ -48,12 +43,7 @@ test('addFiles adds a set of files at once, or none of them when one is refused'
 });
 
 test('300 small files in one job arrive whole, with a bounded number of progress events', async (t) => {
-  const box = sandbox();
-  const engine = await openEngine(box, { progressIntervalMs: 500 });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { progressIntervalMs: 500 });
   const bodies = Array.from({ length: 300 }, (_, i) => testBytes(10_000 + i, 60 + i));
   bodies.forEach((body, i) => server.route(`/many/${i}`, { body }));
   const job = await engine.createJob({ displayName: 'many', minimumRetryDelay: 0 });

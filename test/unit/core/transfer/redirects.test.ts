@@ -7,9 +7,8 @@ import { after, before, test } from 'node:test';
 import { Codes, ErrorContext } from '../../../../src/core/errors';
 import { JobState, SecurityFlags } from '../../../../src/core/model/job';
 import { DefaultConnections } from '../../../../src/core/transfer/default-connections';
-import { makeCA, makeLeaf } from '../../../support/certs';
-import { openEngine, sandbox, startJob, waitForState } from '../../../support/engine';
-import { sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
+import { engineForTest, startJob, waitForState } from '../../../support/engine';
+import { sha256, startServer, startTlsServer, testBytes, type TestServer } from '../../../support/servers';
 
 let server: TestServer;
 let other: TestServer;
@@ -37,12 +36,7 @@ async function run(
   securityFlags: number,
   customHeaders?: Record<string, string>,
 ) {
-  const box = sandbox();
-  const engine = await openEngine(box);
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t);
   const job = await startJob(engine, box, [{ url, name: 'out.bin' }], {
     displayName: 'redirect',
     minimumRetryDelay: 0,
@@ -98,21 +92,14 @@ test('credentials do not follow a redirect to another origin; other custom heade
 });
 
 test('https to http is refused unless the job allows it (flag 0x800)', async (t) => {
-  const ca = makeCA();
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1'] });
-  const tls = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+  const { server: tls, ca } = await startTlsServer();
   const connections = new DefaultConnections({ ca: ca.cert });
   t.after(async () => {
     connections.dispose();
     await tls.close();
   });
   tls.route('/down', { redirect: server.url('/target') });
-  const box = sandbox();
-  const engine = await openEngine(box, { connections });
-  t.after(async () => {
-    await engine.dispose();
-    await box.cleanup();
-  });
+  const { box, engine } = await engineForTest(t, { connections });
   const refused = await startJob(engine, box, [{ url: tls.url('/down'), name: 'a.bin' }], { displayName: 'r', minimumRetryDelay: 0 });
   const failed = await waitForState(engine, refused.id, JobState.ERROR);
   assert.equal(failed.error?.code, Codes.MD_E_REDIRECT_HTTPS_TO_HTTP);

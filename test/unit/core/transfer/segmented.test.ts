@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobState, type JobRecord } from '../../../../src/core/model/job';
-import { engineForTest, listNames, openEngine, sandbox, startJob, waitForState } from '../../../support/engine';
+import { engineForTest, listNames, openEngine, sandboxFor, startJob, waitForState } from '../../../support/engine';
 import { etagOf, sha256, startServer, testBytes, type RecordedRequest, type TestServer } from '../../../support/servers';
 import { MIN_SPLIT_BYTES } from '../../../../src/core/transfer/segmented-transfer';
 import { waitUntil } from '../../../support/wait';
@@ -119,8 +119,7 @@ test('a reset mid-segment reconnects that segment from where it stopped; the fil
 });
 
 test('killed with SIGKILL mid-segments, the job resumes every segment from its durable position', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+  const box = sandboxFor(t);
   const body = testBytes(4_000_000, 33);
   let slow = true;
   server.route('/seg-kill', () => (slow ? { body, bytesPerSecond: 400_000 } : { body }));
@@ -247,8 +246,7 @@ test('a remote that changes between segments (If-Range no longer matches) restar
 });
 
 test('a stored split that does not add up (hostile or damaged store) is dropped: the file starts again and arrives whole', async (t) => {
-  const box = sandbox();
-  t.after(() => box.cleanup());
+  const box = sandboxFor(t);
   const body = testBytes(2_000_000, 38);
   server.route('/seg-damaged', { body, bytesPerSecond: 1_000_000 });
   let engine = await openEngine(box, { segments: SEGMENTS });

@@ -7,9 +7,8 @@ import { after, before, test } from 'node:test';
 import { Codes, ErrorContext } from '../../../../src/core/errors';
 import { JobState } from '../../../../src/core/model/job';
 import { DefaultConnections } from '../../../../src/core/transfer/default-connections';
-import { makeCA, makeLeaf } from '../../../support/certs';
 import { engineForTest, listNames, startJob, waitForState, type Sandbox } from '../../../support/engine';
-import { etagOf, sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
+import { etagOf, sha256, startServer, startTlsServer, testBytes, type TestServer } from '../../../support/servers';
 
 let server: TestServer;
 before(async () => {
@@ -190,9 +189,7 @@ test('the sha256 of a resumed file covers the bytes from before the break too', 
 });
 
 test('HTTPS with a private CA (certificates made now with node-forge), resumed after a reset', async (t) => {
-  const ca = makeCA();
-  const leaf = makeLeaf(ca, { hosts: ['127.0.0.1', 'localhost'] });
-  const tlsServer = await startServer({ tls: { cert: leaf.cert, key: leaf.key } });
+  const { server: tlsServer, ca } = await startTlsServer({ hosts: ['127.0.0.1', 'localhost'] });
   const connections = new DefaultConnections({ ca: ca.cert });
   const { box, engine } = await withEngine(t, { connections });
   t.after(async () => {
