@@ -34,6 +34,19 @@ export async function waitUntil<T>(what: string, condition: () => T | Promise<T>
 }
 
 /**
+ * Resolves as `promise` does (an event the test awaits), or rejects naming `what` when it has not settled after
+ * `ms`. The time limit's timer is referenced, so a wait on code whose own timers are unreferenced (a lease's)
+ * keeps the process alive until it is decided.
+ */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  );
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
  * For a check that something does NOT happen: lets the code under test run for a while first. This is the one
  * place a test may pass time without a condition, and it says so by name.
  */

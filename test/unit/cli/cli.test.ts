@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { collect, runCli, spawnCli } from '../../support/cli';
 import { listNames, sandboxFor } from '../../support/engine';
 import { serverForFile, sha256, startServer, testBytes, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 let server: TestServer;
 const small = testBytes(150_000, 81);
@@ -131,14 +132,11 @@ test('a get killed with SIGKILL mid-file is finished by run: right sha256, no te
   server.route('/big.bin', (n) => (n === 1 ? { body: big, bytesPerSecond: 4 * 1024 * 1024 } : { body: big }));
   const child = spawnCli(['get', server.url('/big.bin'), '--dest', box.dest, '--store', box.store]);
   const exited = collect(child, 90_000);
-  const deadline = Date.now() + 45_000;
-  let temp: string | undefined;
-  for (;;) {
-    temp = listNames(box.dest).find((n) => n.endsWith('.mddownload'));
-    if (temp && statSync(path.join(box.dest, temp)).size >= 2 * 1024 * 1024) break;
-    assert.ok(Date.now() < deadline, 'the transfer started');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const temp = await waitUntil(
+    'the transfer started',
+    () => listNames(box.dest).find((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size >= 2 * 1024 * 1024),
+    { timeoutMs: 45_000, intervalMs: 25 },
+  );
   child.kill('SIGKILL');
   const killed = await exited;
   assert.equal(killed.signal, 'SIGKILL');
@@ -177,11 +175,11 @@ test('Ctrl-C (SIGINT) stops get with exit 130, keeping the bytes for run', async
   server.route('/interrupted.bin', (n) => (n === 1 ? { body, bytesPerSecond: 1024 * 1024 } : { body }));
   const child = spawnCli(['get', server.url('/interrupted.bin'), '--dest', box.dest, '--store', box.store]);
   const exited = collect(child);
-  const deadline = Date.now() + 20_000;
-  while (!listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 256 * 1024)) {
-    assert.ok(Date.now() < deadline, 'the transfer started');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil(
+    'the transfer started',
+    () => listNames(box.dest).some((n) => n.endsWith('.mddownload') && statSync(path.join(box.dest, n)).size > 256 * 1024),
+    { timeoutMs: 20_000, intervalMs: 25 },
+  );
   child.kill('SIGINT');
   const stopped = await exited;
   assert.equal(stopped.code, 130);

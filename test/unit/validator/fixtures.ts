@@ -8,6 +8,7 @@ import { GatedConnectionProvider } from '../../../src/core/net/connection-provid
 import { WorkspaceValidatorController } from '../../../src/validator/workspace-validator';
 import { sandbox, type Sandbox } from '../../support/engine';
 import { startTlsServer, type TestServer } from '../../support/servers';
+import { waitUntil } from '../../support/wait';
 
 export function tempWorkspace(): string {
   return mkdtempSync(join(tmpdir(), 'md-validator-'));
@@ -155,14 +156,15 @@ export async function waitForNothingLeftRunning(
   timeoutMs = 10_000,
 ): Promise<void> {
   if (!baseline) return;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = liveThreadsAndChildren()!;
-    if (now.children <= baseline.children && now.threads <= baseline.threads) return;
-    if (Date.now() > deadline)
-      throw new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(
+    'no thread or child process left running',
+    () => {
+      const now = liveThreadsAndChildren()!;
+      if (now.children <= baseline.children && now.threads <= baseline.threads) return true;
+      throw new Error(`still running: ${JSON.stringify(now)}, before: ${JSON.stringify(baseline)}`);
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 export interface CliValidatorWorld {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCA, makeLeaf, type Issued } from '../../support/certs';
+import { waitUntil } from '../../support/wait';
 import { Codes } from '../../../src/core/errors';
 import { MAX_REASON_CHARS } from '../../../src/core/tls/validator-outcome';
 import { compileValidator } from '../../../src/validator/compiler';
@@ -127,13 +128,15 @@ describe('the validator load is time-limited', () => {
 
 /** Waits until the number of this process's children satisfies `pred` (Linux; elsewhere at once). */
 async function waitForChildren(pred: (n: number) => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const live = liveThreadsAndChildren();
-    if (!live || pred(live.children)) return;
-    if (Date.now() > deadline) throw new Error(`children: ${live.children}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(
+    'the number of child processes',
+    () => {
+      const live = liveThreadsAndChildren();
+      if (!live || pred(live.children)) return true;
+      throw new Error(`children: ${live.children}`);
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
 }
 
 describe('what a validator sends the host is capped', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCA, makeLeaf, type Issued } from '../../support/certs';
+import { letTimePass } from '../../support/wait';
 import { Codes, ErrorContext } from '../../../src/core/errors';
 import { E_UNEXPECTED } from '../../../src/core/tls/validator-outcome';
 import { fakeJob, get, startRecordingServer, type RecordingServer } from '../core/tls/helpers';
@@ -222,7 +223,7 @@ describe('phase 2: the workspace validator', () => {
       let changes = 0;
       const sub = service.onDidChangeWorkspaceValidator(() => changes++);
       utimesSync(v.file, new Date(), new Date());
-      await new Promise((r) => setTimeout(r, 400));
+      await letTimePass(400); // on purpose: a reload would have come by now
       sub.dispose();
       assert.equal(changes, 0);
       touch(v.file);

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { describeStuck, locateInStack, locateThread } from '../../../src/validator/stuck-location';
 import type { StackMapper } from '../../../src/validator/stack-map';
+import { letTimePass } from '../../support/wait';
 
 const SCRIPT = '/nowhere/stuck-probe-validator.js';
 
@@ -29,8 +29,9 @@ async function workerRunning(body: string): Promise<Worker> {
   worker.postMessage('go');
   await once(worker, 'message');
   // After started() the thread still runs the end of started() and node's dispatch of the message before
-  // it reaches the loop or goes idle; a real probe comes a time limit later.
-  await delay(100);
+  // it reaches the loop or goes idle; a real probe comes a time limit later. Nothing outside the thread shows
+  // when it got there, so this lets time pass on purpose, as the real time limit does.
+  await letTimePass(100);
   return worker;
 }
 

@@ -29,7 +29,7 @@ test('404 is a final ERROR with code 0x80190194 in context REMOTE_FILE, not retr
   assert.equal(failed.error?.code, httpStatusCode(404));
   assert.equal(failed.error?.context, ErrorContext.REMOTE_FILE);
   assert.match(failed.error!.description, /HTTP 404/);
-  await letTimePass(200);
+  await letTimePass(200); // on purpose: a retry would have been sent by now
   assert.equal(server.requestsFor('/missing').length, 1, 'a final error is not retried');
   assert.deepEqual(listNames(box.dest), []);
 });

@@ -48,7 +48,7 @@ async function refusedWithoutEffect(
     if (secret) assert.ok(!err.message.includes(secret), `the message repeats the secret: ${err.message}`);
     return true;
   });
-  await letTimePass(60);
+  await letTimePass(60); // on purpose: a side effect of the refused call would have shown by now
   assert.equal(JSON.stringify(w.engine.getJob(w.job.id)), before.job, 'the job is unchanged');
   assert.equal(storeText(w.box.store), before.store, 'the store is unchanged');
   assert.equal(w.server.requests.length, 0, 'no request was sent');

@@ -10,6 +10,7 @@ import { JobState } from '../../../../src/core/model/job';
 import { runCli } from '../../../support/cli';
 import { engineForTest, listNames, openEngine, sandboxFor, startJob, waitForState } from '../../../support/engine';
 import { sha256, startServer, testBytes, type TestServer } from '../../../support/servers';
+import { waitUntil } from '../../../support/wait';
 
 let server: TestServer;
 before(async () => {
@@ -203,10 +204,10 @@ test('two concurrent CLI gets to one path: one delivers its file whole, the othe
     const dest = path.join(box.root, `dest-${stores[0] === stores[1] ? 'one-store' : 'two-stores'}`);
     const a = runCli(['get', server.url('/one/same.bin'), '--dest', dest, '--store', stores[0], '--retry-delay', '0.2']);
     // The second starts once the first is downloading (its temp file is there), so both run at once.
-    for (let waited = 0; !listNames(dest).some((n) => n.startsWith('.same.bin.')); waited++) {
-      assert.ok(waited < 600, 'the first get started downloading');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil('the first get started downloading', () => listNames(dest).some((n) => n.startsWith('.same.bin.')), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     const b = await runCli(['get', server.url('/two/same.bin'), '--dest', dest, '--store', stores[1], '--retry-delay', '0.2']);
     const ra = await a;
     const results = [ra, b];

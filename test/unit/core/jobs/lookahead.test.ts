@@ -73,7 +73,7 @@ test('when the current file fails its check, the file started ahead is stopped a
   // The stopped file wrote nothing more once the job failed, and no file is in place.
   const file1 = engine.getJob(job.id)!.files[1];
   const bytesAtFailure = file1.bytesTransferred;
-  await letTimePass(300);
+  await letTimePass(300); // on purpose: a stopped file that still wrote would have moved by now
   assert.equal(engine.getJob(job.id)!.files[1].bytesTransferred, bytesAtFailure);
   assert.equal(existsSync(path.join(box.dest, 'b.bin')), false);
 });

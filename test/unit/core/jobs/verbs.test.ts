@@ -156,7 +156,7 @@ test('suspend stops a transfer and keeps its bytes; resume continues from them w
   assert.equal(suspended.state, JobState.SUSPENDED);
   const kept = suspended.files[0].bytesTransferred;
   assert.ok(kept > 0 && kept < 400_000, `some bytes kept (${kept})`);
-  await letTimePass(200);
+  await letTimePass(200); // on purpose: bytes would have moved by now if the job were still running
   assert.equal(engine.getJob(job.id)!.files[0].bytesTransferred, kept, 'nothing moves while suspended');
   await engine.setPriority(job.id, JobPriority.FOREGROUND);
   await engine.resume(job.id);

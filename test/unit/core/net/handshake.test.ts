@@ -13,6 +13,7 @@ import { Codes } from '../../../../src/core/errors';
 import { GatedConnectionProvider } from '../../../../src/core/net/connection-provider';
 import { CertificateService } from '../../../../src/core/tls/service';
 import { makeCA, makeLeaf, type Issued } from '../../../support/certs';
+import { waitUntil, within } from '../../../support/wait';
 import { fakeJob, get } from '../tls/helpers';
 
 let ca: Issued;
@@ -112,14 +113,11 @@ describe('the TLS handshake', () => {
       } as http.ClientRequestArgs);
       req.on('error', () => undefined);
       req.end();
-      while (closed.length === 0) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil('the connection to the silent server', () => closed.length > 0);
       abort.abort();
       req.destroy();
       // Without the signal the socket stays open until the 30 s connect limit; the test's own limit is 20 s.
-      await Promise.race([
-        closed[0],
-        new Promise((_, reject) => setTimeout(() => reject(new Error('the stalled handshake was not given up')), 20_000).unref()),
-      ]);
+      await within(closed[0], 20_000, 'the stalled handshake to be given up');
     } finally {
       await new Promise((r) => silent.close(r));
     }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { CommandInbox, commandsFolder } from '../../../../src/core/store/command-queue';
 import { engineForTest } from '../../../support/engine';
+import { waitUntil } from '../../../support/wait';
 
 test('a forwarded command nested 5,000 levels deep is refused with E_INVALIDARG; every job stays readable', async (t) => {
   const { box, engine } = await engineForTest(t);
@@ -18,7 +19,7 @@ test('a forwarded command nested 5,000 levels deep is refused with E_INVALIDARG;
   writeFileSync(path.join(folder, 'x.req.json'), `{"verb":"createJob","args":[{"displayName":"deep","autoComplete":${deep}}],"pid":1}`);
   inbox.start();
   const answerFile = path.join(folder, 'x.res.json');
-  while (!existsSync(answerFile)) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil('the answer', () => existsSync(answerFile));
   const answer = JSON.parse(readFileSync(answerFile, 'utf8'));
   assert.equal(answer.ok, false);
   assert.equal(answer.code, 0x80070057);

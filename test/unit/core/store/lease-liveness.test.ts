@@ -13,13 +13,7 @@ import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import { WindowLiveness } from '../../../../src/ui/windowLiveness';
 import { FAST, sandboxFor } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
-
-/** Waits for `promise` with a (referenced) time limit: the lease's own timers do not keep a process alive. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)));
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
+import { waitUntil, within } from '../../../support/wait';
 
 function roleBecomes(engine: LeasedEngine, role: 'holder' | 'follower'): Promise<void> {
   return new Promise((resolve) => {
@@ -58,12 +52,15 @@ function recordedEngine(store: string, name: string, events: string[], stuckVerb
 }
 
 /** Resolves once the lease file's heartbeat is later than `time` (its writer has renewed it since). */
-async function heartbeatAfter(file: string, time: number): Promise<void> {
-  for (;;) {
-    const text = await fs.readFile(file, 'utf8').catch(() => '{}');
-    if (((JSON.parse(text) as { heartbeat?: number }).heartbeat ?? 0) > time) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function heartbeatAfter(file: string, time: number, ms: number, what: string): Promise<boolean> {
+  return waitUntil(
+    what,
+    async () => {
+      const text = await fs.readFile(file, 'utf8').catch(() => '{}');
+      return ((JSON.parse(text) as { heartbeat?: number }).heartbeat ?? 0) > time;
+    },
+    { timeoutMs: ms, intervalMs: 20 },
+  );
 }
 
 const leaseFiles = (store: string) => readdirSync(store).filter((n) => /^lease-\d+\.json$/.test(n));
@@ -88,7 +85,7 @@ test('takeOver of a live holder: the taker runs nothing until the old holder say
   await within(lost, 5000, 'the old holder to see it lost the store');
   assert.equal(holder.held, false);
   const lostAt = Date.now();
-  await within(heartbeatAfter(path.join(box.store, 'lease-2.json'), lostAt), 5000, 'the taker to look at the store again');
+  await heartbeatAfter(path.join(box.store, 'lease-2.json'), lostAt, 5000, 'the taker to look at the store again');
   assert.equal(taker.held, false, 'the taker waits: the old holder has not said it stopped');
   assert.equal(await third.tryAcquire(), false, 'nobody else takes the store meanwhile');
   await holder.confirmStopped();

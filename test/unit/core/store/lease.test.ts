@@ -16,14 +16,7 @@ import { runCli } from '../../../support/cli';
 import { FAST, sandboxFor } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
 import { writeLeaseFile, writeLiveLease } from '../../../support/store';
-import { waitUntil } from '../../../support/wait';
-
-/** Waits for `promise` with a (referenced) time limit: the lease's own timers do not keep a process alive. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)));
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
+import { letTimePass, waitUntil, within } from '../../../support/wait';
 
 test('a free store is taken; a second lease on it is refused while the first renews', async (t) => {
   const box = sandboxFor(t);
@@ -34,7 +27,8 @@ test('a free store is taken; a second lease on it is refused while the first ren
     await second.dispose();
   });
   assert.equal(await first.tryAcquire(), true);
-  await new Promise((r) => setTimeout(r, 700));
+  // Past the time-to-live on purpose: the lease must NOT lapse while its holder renews it.
+  await letTimePass(700);
   assert.equal(await second.tryAcquire(), false, 'renewed heartbeats keep the lease alive past its time-to-live');
   const info = await second.current();
   assert.equal(info?.holder, first.id);

@@ -168,7 +168,7 @@ test('an engine that does not resume stored jobs shows them without running them
   const before = server.requestsFor('/slow').length;
   const viewer = await open({ resumeStoredJobs: false });
   assert.equal(viewer.listJobs().length, 1);
-  await letTimePass(200);
+  await letTimePass(200); // on purpose: a resumed job would have sent its request by now
   assert.equal(server.requestsFor('/slow').length, before, 'no request was made');
 });
 

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeCA, makeLeaf, type Issued } from '../../../support/certs';
+import { waitUntil } from '../../../support/wait';
 import { Codes, ErrorContext } from '../../../../src/core/errors';
 import { CertificateService, inProcessValidator } from '../../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../../src/core/net/connection-provider';
@@ -90,10 +91,10 @@ describe('phase 2 for every job', () => {
       g.useWorkspace(slowAccept('first'), 'first.ts');
       const job = fakeJob({ validator: 'workspace' });
       const pending = get(g.provider.agentFor(job, 'https:'), url(), job.id);
-      await waitFor(() => calls.length === 1);
+      await waitUntil('the first validator call', () => calls.length === 1, { timeoutMs: 10_000, intervalMs: 5 });
       g.useWorkspace(slowAccept('second'), 'second.ts');
       release.shift()!();
-      await waitFor(() => calls.length === 2);
+      await waitUntil('the second validator call', () => calls.length === 2, { timeoutMs: 10_000, intervalMs: 5 });
       g.useWorkspace((input) => {
         calls.push('third');
         return declineAll(input);
@@ -108,11 +109,3 @@ describe('phase 2 for every job', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

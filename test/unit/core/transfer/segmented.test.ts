@@ -134,28 +134,29 @@ test('killed with SIGKILL mid-segments, the job resumes every segment from its d
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // Wait until the store names durable bytes in at least two segments.
-  const deadline = Date.now() + 30_000;
-  let stored: JobRecord | undefined;
-  for (;;) {
-    const names = listNames(path.join(box.store, 'jobs')).filter((n) => n.endsWith('.json'));
-    if (names.length === 1) {
+  const stored = await waitUntil(
+    'the segmented transfer started',
+    () => {
+      const names = listNames(path.join(box.store, 'jobs')).filter((n) => n.endsWith('.json'));
+      if (names.length !== 1) throw new Error(`no job file yet (${stderr})`);
+      let record: JobRecord;
       try {
-        stored = JSON.parse(readFileSync(path.join(box.store, 'jobs', names[0]), 'utf8')).job as JobRecord;
+        record = JSON.parse(readFileSync(path.join(box.store, 'jobs', names[0]), 'utf8')).job as JobRecord;
       } catch {
-        stored = undefined; // caught mid-rename: read again
+        return undefined; // caught mid-rename: read again
       }
-      const segs = stored?.files[0]?.segments;
-      if (segs && segs.filter((s) => s.position > s.start).length >= 2) break;
-    }
-    assert.ok(Date.now() < deadline, `the segmented transfer started (${stderr})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+      const segs = record.files[0]?.segments;
+      if (segs && segs.filter((s) => s.position > s.start).length >= 2) return record;
+      throw new Error(`fewer than two segments hold durable bytes (${stderr})`);
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
   child.kill('SIGKILL');
   await exited;
   slow = false;
 
   // What the store says after the kill is what counts; every byte it vouches for is right.
-  const jobFile = path.join(box.store, 'jobs', `${stored!.id}.json`);
+  const jobFile = path.join(box.store, 'jobs', `${stored.id}.json`);
   const afterKill = JSON.parse(readFileSync(jobFile, 'utf8')).job as JobRecord;
   const segments = afterKill.files[0].segments!;
   const temp = readFileSync(afterKill.files[0].tempPath);
