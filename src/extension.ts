@@ -4,8 +4,15 @@ import * as vscode from 'vscode';
 import type { ManagedDownloadsApi } from './api';
 import { formatError } from './core/errors';
 import type { DownloadEngine } from './core/model/job';
-import { certificateUi, ConnectionHost, followCertificates, forwardApiValidators } from './ui/certificates';
-import { certificateCommands, REJECTIONS_SCHEME, RejectionsDocumentProvider } from './ui/commands/certificates';
+import {
+  certificateUi,
+  ConnectionHost,
+  followCertificates,
+  forwardApiValidators,
+  REJECTIONS_SCHEME,
+  RejectionsDocumentProvider,
+} from './ui/certificates';
+import { certificateCommands } from './ui/commands/certificates';
 import { createCommands } from './ui/commands/create';
 import { jobVerbCommands } from './ui/commands/jobVerbs';
 import { validatorAuthoringCommands } from './ui/commands/validatorAuthoring';

@@ -96,7 +96,7 @@ export const settings = {
 /**
  * Settings whose workspace value is ignored while the workspace is untrusted (see `restricted`). The
  * validator setting is restricted too, but the other way round: it narrows trust, so its binding
- * (src/validator/vscode-validator.ts) keeps jobs waiting rather than dropping phase 2.
+ * (src/ui/certificates/validatorBinding.ts) keeps jobs waiting rather than dropping phase 2.
  */
 export const trustRestrictedKeys: readonly SettingKey[] = [SettingKeys.extraCaFiles, SettingKeys.defaultDownloadFolder];
 

@@ -1,7 +1,7 @@
 // Keeps the certificate service's workspace validator current: compiles the file, runs it in a process of
 // its own (worker-validator.ts), watches it and everything it imports, and reloads on change (which clears
 // every attached job's cache and closes their pooled connections; a load still running is stopped).
-// Shared by the extension (src/validator/vscode-validator.ts) and the CLI (--validator FILE.ts). Trust is
+// Shared by the extension (src/ui/certificates/validatorBinding.ts) and the CLI (--validator FILE.ts). Trust is
 // told from outside: an untrusted file is never compiled or run.
 import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
 import {

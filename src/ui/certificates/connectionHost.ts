@@ -5,7 +5,7 @@
 import type * as vscode from 'vscode';
 import type { JobSnapshot } from '../../core/model/job';
 import { Disposable } from '../../core/lifecycle';
-import type { WorkspaceValidatorBinding } from '../../validator/vscode-validator';
+import type { WorkspaceValidatorBinding } from './validatorBinding';
 import type { Connections } from './connections';
 import type { Logger } from '../log';
 
@@ -40,7 +40,7 @@ export class ConnectionHost extends Disposable {
     // Loaded on first use: node-forge, the trust store and the validator compiler cost time at startup.
     const [{ Connections }, { attachWorkspaceValidator }] = await Promise.all([
       import('./connections.js'),
-      import('../../validator/vscode-validator.js'),
+      import('./validatorBinding.js'),
     ]);
     const connections = this._register(new Connections(this.rejectionLogFile, this.jobLookup, this.log.child('Certificates')));
     const validator = attachWorkspaceValidator(this.context, connections.service, this.log.child('Validator'));

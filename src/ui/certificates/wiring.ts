@@ -4,7 +4,7 @@
 import type * as vscode from 'vscode';
 import type { DownloadEngine } from '../../core/model/job';
 import type { CertificateUi } from './certificateUi';
-import type { RejectionsDocumentProvider } from '../commands/certificates';
+import type { RejectionsDocumentProvider } from './rejectionsDocument';
 import type { ConnectionHost } from './connectionHost';
 import type { Connections } from './connections';
 import type { EngineHost } from '../engineHost';

@@ -10,7 +10,7 @@ import { DEFAULT_VALIDATOR_PATH, scaffoldValidator } from '../../validator/autho
 import { refreshDeclarations } from '../../validator/authoring/declarations';
 import { dryRun, type DryRunReport } from '../../validator/authoring/dry-run';
 import { dryRunMarkdown } from '../../validator/authoring/dry-run-format';
-import { configuredValidatorFile, VALIDATOR_SETTING } from '../../validator/vscode-validator';
+import { configuredValidatorFile, VALIDATOR_SETTING } from '../certificates/validatorBinding';
 import type { CertificateUi } from '../certificates/certificateUi';
 import { proxySettings } from '../certificates/connections';
 import { jobIdsFromArgs } from '../pickers';

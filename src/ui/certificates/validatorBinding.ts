@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { refreshDeclarations } from './authoring/declarations';
-import type { CompileDiagnostic } from './compiler';
-import type { CertificateService, WorkspaceValidatorState } from '../core/tls/service';
-import { WorkspaceValidatorController, type LogLevel } from './workspace-validator';
+import { refreshDeclarations } from '../../validator/authoring/declarations';
+import type { CompileDiagnostic } from '../../validator/compiler';
+import type { CertificateService, WorkspaceValidatorState } from '../../core/tls/service';
+import { WorkspaceValidatorController, type LogLevel } from '../../validator/workspace-validator';
 
 export const VALIDATOR_SETTING = 'managedDownloads.certificateValidator';
 /** The source of the diagnostics this binding shows (compile and load errors of the validator). */
@@ -57,12 +57,16 @@ export async function allowedValidatorFile(context: vscode.ExtensionContext, log
   if (!file || insideWorkspace(file) || !vscode.workspace.isTrusted) return file;
   const approved = context.workspaceState.get<string[]>(APPROVED_OUTSIDE_KEY, []);
   if (approved.includes(file)) return file;
+  const allow = vscode.l10n.t('Allow');
   const choice = await vscode.window.showWarningMessage(
-    `The certificate validator setting points outside this workspace: ${file}. Managed Downloads would compile it and run it on every HTTPS connection of this workspace's jobs. Allow this file?`,
+    vscode.l10n.t(
+      "The certificate validator setting points outside this workspace: {0}. Managed Downloads would compile it and run it on every HTTPS connection of this workspace's jobs. Allow this file?",
+      file,
+    ),
     { modal: true },
-    'Allow',
+    allow,
   );
-  if (choice !== 'Allow') {
+  if (choice !== allow) {
     log.warn(`the validator ${file} is outside the workspace and was not allowed; jobs that need a validator wait (INTERFACE_REQUIRED)`);
     return undefined;
   }
