@@ -137,7 +137,7 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
 });
 
 test('LeasedEngine: addFiles in a follower runs on the holder, all or none, its refusal naming the entry', async (t) => {
-  const box = boxFor(t);
+  const box = sandboxFor(t);
   const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
   const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
   const holder = await LeasedEngine.open(options);

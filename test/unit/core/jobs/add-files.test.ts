@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BitsError, Codes } from '../../../src/core/errors';
-import type { JobChangeKind, NewFileOptions } from '../../../src/core/model/job';
-import { JobStore } from '../../../src/core/store/job-store';
-import { engineForTest } from '../../support/engine';
+import { BitsError, Codes } from '../../../../src/core/errors';
+import type { JobChangeKind, NewFileOptions } from '../../../../src/core/model/job';
+import { JobStore } from '../../../../src/core/store/job-store';
+import { engineForTest } from '../../../support/engine';
 
 const url = (name: string) => `http://127.0.0.1:9/${name}`;
 

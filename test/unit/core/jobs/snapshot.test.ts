@@ -2,8 +2,8 @@
 // can be changed by nobody (a snapshot holder must not alter what the engine or another holder sees).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../src/core/model/job';
-import { JobSnapshots } from '../../../src/core/jobs/snapshot';
+import { JobPriority, JobState, type FileRecord, type JobRecord } from '../../../../src/core/model/job';
+import { JobSnapshots } from '../../../../src/core/jobs/snapshot';
 
 function record(files: number): JobRecord {
   return {

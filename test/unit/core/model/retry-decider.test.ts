@@ -1,9 +1,9 @@
 // The one decider of retries (retryOf): what it says of an error made from a server's answer.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BitsError, Codes, ErrorContext, httpStatusCode } from '../../../src/core/errors';
-import { retryOf } from '../../../src/core/model/retry';
-import { planResponse } from '../../../src/core/transfer/response';
+import { BitsError, Codes, ErrorContext, httpStatusCode } from '../../../../src/core/errors';
+import { retryOf } from '../../../../src/core/model/retry';
+import { planResponse } from '../../../../src/core/transfer/response';
 
 const asked = { offset: 0, knownTotal: null };
 
