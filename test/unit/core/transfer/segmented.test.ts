@@ -228,23 +228,43 @@ test('a server without Accept-Ranges, a small file, or segments turned off: one 
   assert.throws(() => engine.setSegmentPolicy({ connections: 0 }), /whole number from 1 to 64/);
 });
 
-test('a remote that changes between segments (If-Range no longer matches) restarts the file and delivers the new entity whole', async (t) => {
-  const { box, engine } = await withEngine(t);
-  const v1 = testBytes(2_000_000, 36);
-  const v2 = testBytes(2_100_000, 37);
-  let ranged = 0;
-  server.route('/seg-change', (_n, req) => {
-    if (req.headers['range']) ranged++;
-    // The first two segment requests see v1; from then on the server has v2.
-    return { body: ranged > 2 || (ranged === 0 && _n > 1) ? v2 : v1, bytesPerSecond: PACED };
+// The change comes before any range answer, with a new size; or after one, with the same size (only the ETag tells).
+for (const { unchanged, newSize } of [
+  { unchanged: 0, newSize: 2_100_000 },
+  { unchanged: 1, newSize: 2_000_000 },
+]) {
+  test(`a remote that changes after ${unchanged} range answer(s) of the old version (If-Range no longer matches) restarts the file and delivers the new entity whole`, async (t) => {
+    const { box, engine } = await withEngine(t);
+    const v1 = testBytes(2_000_000, 36);
+    const v2 = testBytes(newSize, 37);
+    const route = `/seg-change-${unchanged}`;
+    // The whole-file answer (v1) drops after its first piece, so range requests must follow whatever the ramp
+    // does: the dropped body's reconnect and the pieces no connection took, two at least. The first `unchanged`
+    // of them still see v1; from then on the server has v2, and every request after is answered with it.
+    let ranged = 0;
+    server.route(route, (n, req) => {
+      if (n === 1) return { body: v1, resetAfter: 300_000, bytesPerSecond: PACED };
+      if (req.headers['range'] && ++ranged <= unchanged) return { body: v1, bytesPerSecond: PACED };
+      return { body: v2, bytesPerSecond: PACED };
+    });
+    const job = await startJob(engine, box, [{ url: server.url(route), name: 'c.bin' }]);
+    const done = await waitForState(engine, job.id, JobState.TRANSFERRED, 20_000);
+    await engine.complete(job.id);
+    assert.equal(sha256(readFileSync(path.join(box.dest, 'c.bin'))), sha256(v2), 'the new version whole, no piece of the old one');
+    assert.equal(done.files[0].etag, etagOf(v2));
+    assert.equal(done.files[0].bytesTotal, v2.length);
+
+    const requests = server.requestsFor(route);
+    const ranges = requests.filter((r) => r.headers['range'] !== undefined);
+    const firstOfV2 = ranges[unchanged];
+    assert.ok(firstOfV2 !== undefined, `a range request reached the changed remote (${ranges.length} range requests)`);
+    assert.equal(firstOfV2.headers['if-range'], etagOf(v1), 'it asked with If-Range: the version of the bytes so far');
+    assert.ok(
+      requests.slice(requests.indexOf(firstOfV2) + 1).some((r) => r.headers['range'] === undefined),
+      'then the whole file was asked for again',
+    );
   });
-  const job = await startJob(engine, box, [{ url: server.url('/seg-change'), name: 'c.bin' }]);
-  const done = await waitForState(engine, job.id, JobState.TRANSFERRED, 20_000);
-  await engine.complete(job.id);
-  assert.equal(sha256(readFileSync(path.join(box.dest, 'c.bin'))), sha256(v2));
-  assert.equal(done.files[0].etag, etagOf(v2));
-  assert.equal(done.files[0].bytesTotal, v2.length);
-});
+}
 
 test('a stored split that does not add up (hostile or damaged store) is dropped: the file starts again and arrives whole', async (t) => {
   const box = sandboxFor(t);
