@@ -173,6 +173,23 @@ test('segments: a 206 whose Last-Modified differs from the first answer (If-Rang
   assert.equal(sha256(readFileSync(path.join(box.dest, 'seg-lm.bin'))), sha256(v2), 'the new version whole, no piece of the old one');
 });
 
+test('segments: a Last-Modified as weak as its Date (no ETag) does not split the file; a same-second rewrite cannot mix in', async (t) => {
+  const { box, engine } = await engineForTest(t, SEGMENTS);
+  const v1 = testBytes(2_500_000, 116);
+  const v2 = testBytes(2_500_000, 117);
+  // Modified in the second the answer is dated: the file may change again within it and keep its date (RFC 9110
+  // 8.8.2.2). Here it does, at once: every range request gets the new bytes under the same size and date.
+  const sameSecond = { etag: null, lastModified: OLD_DATE, headers: { Date: OLD_DATE } };
+  server.route('/seg-weak-lm', (_n, req) =>
+    req.headers['range'] === undefined ? { body: v1, ...sameSecond, bytesPerSecond: 2_500_000 } : { body: v2, ...sameSecond },
+  );
+  const job = await startJob(engine, box, [{ url: server.url('/seg-weak-lm'), name: 'seg-weak-lm.bin' }]);
+  await waitForState(engine, job.id, [JobState.TRANSFERRED, JobState.ERROR], 30_000);
+  await engine.complete(job.id);
+  assert.equal(sha256(readFileSync(path.join(box.dest, 'seg-weak-lm.bin'))), sha256(v1), 'the version first answered, whole');
+  assert.deepEqual(server.requestsFor('/seg-weak-lm').map(rangeOf), [undefined], 'one whole-file request, no piece');
+});
+
 test('segments: a server whose every range answer names the wrong range ends on one connection, not in a loop of new splits', async (t) => {
   const { box, engine } = await engineForTest(t, SEGMENTS);
   const body = testBytes(2_500_000, 115);
