@@ -42,9 +42,14 @@ export function ifRangeFor(v: Validators): string | undefined {
   return undefined;
 }
 
-/** Bytes fetched under these validators can be continued with a Range: a strong ETag or a Last-Modified vouches for them. */
+/**
+ * Bytes fetched under these validators can be continued with a Range: a strong ETag or a strong Last-Modified
+ * vouches for them. A weak date (the file changed in the second it was served, RFC 9110 8.8.2.2) does not: the file
+ * may change again within that second and keep its date and size, and a Range would append the new version's bytes
+ * to the old one's. Such a file starts again from byte 0, as one without validators does.
+ */
 export function canContinue(v: Validators): boolean {
-  return isStrongEtag(v.etag) || v.lastModified !== undefined;
+  return isStrongEtag(v.etag) || (v.lastModified !== undefined && v.lastModifiedStrong === true);
 }
 
 /**
