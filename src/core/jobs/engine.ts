@@ -3,7 +3,7 @@
 // (recovery.ts), retry timers (retry-timers.ts), idle limits (idle-limit.ts), failures (failure.ts), progress
 // events (progress-events.ts). No vscode import: the extension, the CLI and the tests all drive this same class.
 import { randomUUID } from 'node:crypto';
-import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
+import { BitsError, Codes, ErrorContext, formatError } from '../errors';
 import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
 import { BandwidthLimiter } from '../transfer/bandwidth';
@@ -652,10 +652,7 @@ export class JobEngine implements DownloadEngine {
   /** A file failed: the job waits for its retry in TRANSIENT_ERROR, or stops in ERROR (failure.ts decides). */
   private fail(slot: Slot, error: BitsError, fileIndex: number): void {
     const decision = recordFailure(slot.record, error, fileIndex, Date.now(), this.options.retryDelayFloorSeconds ?? 5);
-    this.log(
-      'warn',
-      `[Engine] job ${slot.record.id} file ${fileIndex}: ${codeName(error.code)} (${formatCode(error.code)}) ${error.message}`,
-    );
+    this.log('warn', `[Engine] job ${slot.record.id} file ${fileIndex}: ${formatError(error, 'log')}`);
     if (decision.kind === 'retry') {
       this.setState(slot, JobState.TRANSIENT_ERROR);
       this.retries.arm(slot, decision.at);
