@@ -1,17 +1,16 @@
 // The job engine: BITS's verbs and states over a crash-safe store. The verbs and the state changes are here; the
 // rest is beside it in jobs/: the scheduler (job-scheduler.ts), a run's files (job-runner.ts), recovery at open
-// (recovery.ts), retry timers (retry-timers.ts), idle limits (idle-limit.ts), failures (failure.ts), progress
-// events (progress-events.ts). No vscode import: the extension, the CLI and the tests all drive this same class.
+// (recovery.ts), new file sets (file-set.ts), retry timers (retry-timers.ts), idle limits (idle-limit.ts),
+// failures (failure.ts), progress events (progress-events.ts). No vscode import: the extension, the CLI and the
+// tests all drive this same class.
 import { randomUUID } from 'node:crypto';
 import { BitsError, Codes, ErrorContext, formatError } from '../errors';
 import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
 import { BandwidthLimiter } from '../transfer/bandwidth';
 import { DEFAULT_SEGMENT_POLICY, type SegmentPolicy } from '../transfer/segments';
-import { tempPathFor } from '../transfer/temp-file';
 import { JobStore } from '../store/job-store';
-import { completeFiles, deleteTempFiles, destinationAtAdd } from './job-files';
-import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
+import { completeFiles, deleteTempFiles } from './job-files';
 import { runToEnd } from './job-runner';
 import {
   JobPriority,
@@ -47,7 +46,7 @@ import {
   checkText,
   checkValidatorSource,
 } from '../model/validation';
-import { checkAddedFile, destinationsOf, liveDestinations } from './destinations';
+import { newFileRecords } from './file-set';
 import { checkClientCertificateSpec, loadClientCertificate, needsSecret } from '../tls/client-certificate';
 import type { JobEngineOptions, LogLevel } from './engine-options';
 import { recoverStoredJobs } from './recovery';
@@ -272,49 +271,10 @@ export class JobEngine implements DownloadEngine {
   }
 
   private async addFileSet(jobId: string, files: readonly NewFileOptions[], nameEntries: boolean): Promise<JobSnapshot> {
-    /** A set's refused entry: the message says which one, and that nothing was added. */
-    const refused = (index: number, err: unknown): unknown =>
-      nameEntries && err instanceof BitsError
-        ? new BitsError(
-            err.code,
-            `files[${index}] was refused, so none of the ${files.length} files was added: ${err.message}`,
-            err.context,
-            { cause: err },
-          )
-        : err;
     return this.verb(jobId, 'addFile', async (slot) => {
       const job = slot.record;
-      const taken = destinationsOf(job);
-      const elsewhere = liveDestinations(this.records(), jobId);
-      const checkedFiles = [];
-      for (const [index, file] of files.entries()) {
-        try {
-          checkedFiles.push(checkAddedFile(job, file, taken, elsewhere));
-        } catch (err) {
-          throw refused(index, err);
-        }
-      }
-      // What is at each destination now is what Complete may replace (an existing folder is refused).
-      const replaces = new Map<string, string>();
-      await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked, index) => {
-        const existing = await destinationAtAdd(checked.localPath).catch((err: unknown) => {
-          throw refused(index, err);
-        });
-        if (existing !== undefined) replaces.set(checked.localPath, existing);
-      });
-      for (const checked of checkedFiles) {
-        const replaced = replaces.get(checked.localPath);
-        job.files.push({
-          remoteUrl: checked.url.href,
-          localPath: checked.localPath,
-          tempPath: tempPathFor(checked.localPath, job.id, job.files.length),
-          bytesTotal: null,
-          bytesTransferred: 0,
-          transferred: false,
-          ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
-          ...(replaced !== undefined ? { replaces: replaced } : {}),
-        });
-      }
+      const added = await newFileRecords(job, files, this.records(), nameEntries);
+      for (const file of added) job.files.push(file);
       this.touch(slot);
       this.fire('modified', slot);
       if (job.state === JobState.TRANSFERRED) {
