@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules, type-aware where it pays (floating promises lose errors).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { coreLayers } from './eslint/core-layers.mjs';
 
 /** A restricted import path: the module 'vscode'. */
 const noVscode = (message) => ({ name: 'vscode', message });
@@ -11,12 +12,6 @@ const validatorPatterns = [
   layer('^(\\.\\./)+core/store(/|\\.js$|$)', 'src/validator does not use the job store.'),
 ];
 
-/**
- * src/core's folders, bottom first: a folder may import the ones in its own or an earlier row (and errors.ts,
- * event.ts, lifecycle.ts beside them), never a later row. The same order is in test/unit/core/architecture.test.ts
- * and docs/architecture.md ("Layers").
- */
-const coreLayers = [['model', 'util'], ['tls'], ['net'], ['transfer'], ['store'], ['jobs']];
 /** The rule for src/core files in `folder` (the core's root files when undefined), which must not reach `above`. */
 const coreRestrictions = (above, folder) => ({
   '@typescript-eslint/no-restricted-imports': [
@@ -80,8 +75,8 @@ export default tseslint.config(
   // Layers (docs/architecture.md, "Layers"): each folder imports downward only. Relative paths are matched by
   // their text: `(../)+ui/` is src/ui from any depth below src/ (no folder under src/core is named like a layer).
   // The core runs in plain Node (CLI, tests): no vscode, no shell, no validator code but its declared contract.
-  // Inside it, folders import downward only (coreLayers); test/unit/core/architecture.test.ts checks the same
-  // order on import() expressions too, and that no folders import each other in a circle.
+  // Inside it, folders import downward only (coreLayers, from eslint/core-layers.mjs); test/unit/core/architecture.test.ts
+  // reads the same order and checks it on import() expressions too, and that no folders import each other in a circle.
   // A folder not in coreLayers yet keeps the core's rule; the architecture test asks for its place in the order.
   { files: ['src/core/**/*.ts'], rules: coreRestrictions([]) },
   { files: ['src/core/*.ts'], rules: coreRestrictions(coreLayers.flat()) },

@@ -1,20 +1,17 @@
-// The job engine: BITS's verbs and states over a crash-safe store, a scheduler (priorities, a concurrency
-// limit, time slices among equals), and the retry and no-progress timers. No vscode import: the extension,
-// the CLI and the tests all drive this same class.
+// The job engine: BITS's verbs and states over a crash-safe store. The verbs and the state changes are here; the
+// rest is beside it in jobs/: the scheduler (job-scheduler.ts), a run's files (job-runner.ts), recovery at open
+// (recovery.ts), new file sets (file-set.ts), retry timers (retry-timers.ts), idle limits (idle-limit.ts),
+// failures (failure.ts), progress events (progress-events.ts). No vscode import: the extension, the CLI and the
+// tests all drive this same class.
 import { randomUUID } from 'node:crypto';
-import type { Agent } from 'node:http';
-import { BitsError, Codes, ErrorContext, formatCode, codeName } from '../errors';
+import { BitsError, Codes, ErrorContext, formatError } from '../errors';
 import { Emitter, type Event } from '../event';
 import { DefaultConnections } from '../transfer/default-connections';
-import { TransferStopped } from '../transfer/file-transfer';
 import { BandwidthLimiter } from '../transfer/bandwidth';
-import { DEFAULT_SEGMENT_POLICY, segmentedBytes, segmentsAreSound, type SegmentPolicy } from '../transfer/segments';
-import { sizeOf, tempPathFor } from '../transfer/temp-file';
-import type { IdleLimit } from '../transfer/watchdog';
+import { DEFAULT_SEGMENT_POLICY, type SegmentPolicy } from '../transfer/segments';
 import { JobStore } from '../store/job-store';
-import { completeFiles, deleteTempFiles, destinationAtAdd } from './job-files';
-import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
-import { FileFailure, runJobFiles, type RunnerDeps } from './job-runner';
+import { completeFiles, deleteTempFiles } from './job-files';
+import { runToEnd } from './job-runner';
 import {
   JobPriority,
   JobState,
@@ -34,7 +31,6 @@ import {
   type ClientCertificateSpec,
 } from '../model/job';
 import { progressOf, RateMeter } from '../model/progress';
-import { decideAfterError, explainFailure, retryOf } from '../model/retry';
 import { JobScheduler } from './job-scheduler';
 import type { Slot } from './slot';
 import { JobSnapshots } from './snapshot';
@@ -50,54 +46,19 @@ import {
   checkText,
   checkValidatorSource,
 } from '../model/validation';
-import { checkNewFile } from './file-checks';
-import {
-  checkClientCertificateSpec,
-  loadClientCertificate,
-  needsSecret,
-  type ClientCertificateSecret,
-  type ClientTlsOptions,
-} from '../tls/client-certificate';
+import { newFileRecords } from './file-set';
+import { checkClientCertificateSpec, loadClientCertificate, needsSecret } from '../tls/client-certificate';
+import type { JobEngineOptions, LogLevel } from './engine-options';
+import { recoverStoredJobs } from './recovery';
+import { RetryTimers } from './retry-timers';
+import { countBytes, ProgressThrottle } from './progress-events';
+import { idleLimitOf } from './idle-limit';
+import { recordFailure } from './failure';
+import { RunConnections } from './run-connections';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
-
-export interface JobEngineOptions {
-  storeDir: string;
-  /** Where connections come from (the certificate gate plugs in here); default: Node's own verification. */
-  connections?: ConnectionProvider;
-  /** Owner of jobs created without one. */
-  owner?: string;
-  /** No retry comes sooner than this, whatever the job says (BITS's minimum, 5 s; tests pass less). */
-  retryDelayFloorSeconds?: number;
-  /** Progress events per job at most this often (BITS: 500 ms). */
-  progressIntervalMs?: number;
-  maxConcurrentJobs?: number;
-  /** Length of a time slice when more jobs of one priority wait than there are slots. */
-  timeSliceMs?: number;
-  /** A connection silent this long fails with a transient time-out (and is retried). */
-  stallTimeoutMs?: number;
-  /**
-   * Continue the store's unfinished jobs on open (false: load them to show, run only jobs this engine is asked to;
-   * a function: continue the jobs it accepts, e.g. the CLI's `run` leaves a job whose secrets it lacks alone).
-   */
-  resumeStoredJobs?: boolean | ((job: JobSnapshot) => boolean);
-  /** Values of write-only headers (kept in a secret store, never in the job store). */
-  headerSecrets?: (jobId: string) => Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
-  /** A client certificate's passphrase and secret-kept material; asked only of jobs whose certificate needs them. */
-  clientCertificateSecrets?: (jobId: string) => ClientCertificateSecret | undefined | Promise<ClientCertificateSecret | undefined>;
-  /** ACKNOWLEDGED and CANCELLED jobs stay readable (getJob, the store) this long, then are removed. */
-  finalJobRetentionMs?: number;
-  /** Coalescing delay of progress writes to the store. */
-  storeCoalesceMs?: number;
-  /** Several Range connections for one large file (default: on, 8 connections, from 32 MiB). */
-  segments?: Partial<SegmentPolicy>;
-  /** Total download rate of all jobs, bytes per second; 0 or absent: no limit. */
-  bandwidthLimit?: number;
-  log?: (level: LogLevel, message: string) => void;
-}
+export type { JobEngineOptions, LogLevel } from './engine-options';
 
 const DAY_MS = 24 * 3600 * 1000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class JobEngine implements DownloadEngine {
   private readonly emitter = new Emitter<JobChangeEvent>();
@@ -109,6 +70,12 @@ export class JobEngine implements DownloadEngine {
   private disposed = false;
   private segmentPolicy: SegmentPolicy;
   private readonly limiter: BandwidthLimiter;
+  private readonly retries = new RetryTimers((slot) => {
+    slot.retrying = true;
+    this.setState(slot, JobState.QUEUED);
+    this.scheduler.schedule();
+  });
+  private readonly progress: ProgressThrottle;
 
   private constructor(
     private readonly options: JobEngineOptions,
@@ -123,12 +90,13 @@ export class JobEngine implements DownloadEngine {
     }
     this.segmentPolicy = checkSegmentPolicy({ ...DEFAULT_SEGMENT_POLICY, ...options.segments });
     this.limiter = new BandwidthLimiter(checkBandwidthLimit(options.bandwidthLimit ?? 0));
+    this.progress = new ProgressThrottle(options.progressIntervalMs ?? 500, (slot) => this.fire('progress', slot));
     this.scheduler = new JobScheduler(
       {
         slots: () => this.slots.values(),
         run: (slot, signal) => this.runJob(slot, signal),
         runEnded: (slot) => {
-          this.flushProgress(slot);
+          this.progress.flush(slot);
           this.save(slot);
         },
         yieldSlot: (slot) => this.setState(slot, JobState.QUEUED),
@@ -153,44 +121,22 @@ export class JobEngine implements DownloadEngine {
     this.options.log?.(level, message);
   }
 
-  private get floorSeconds(): number {
-    return this.options.retryDelayFloorSeconds ?? 5;
-  }
-
+  /** Gives each stored job its slot, and continues those this engine runs (recovery.ts says how). */
   private async adoptLoaded(jobs: JobRecord[]): Promise<void> {
-    const option = this.options.resumeStoredJobs ?? true;
-    const now = Date.now();
-    const retention = this.options.finalJobRetentionMs ?? DAY_MS;
-    jobs.sort((a, b) => a.times.created.localeCompare(b.times.created));
-    for (const record of jobs) {
-      if (FINAL_STATES.has(record.state) && now - Date.parse(record.times.modified) > retention) {
-        await this.store.remove(record.id);
-        continue;
-      }
-      const resume = typeof option === 'function' ? option(structuredClone(record)) : option;
+    const { expired, kept } = await recoverStoredJobs(jobs, {
+      resume: this.options.resumeStoredJobs ?? true,
+      retentionMs: this.options.finalJobRetentionMs ?? DAY_MS,
+      now: Date.now(),
+    });
+    for (const id of expired) await this.store.remove(id);
+    for (const { record, resume, next } of kept) {
       const slot = this.newSlot(record, resume);
       this.slots.set(record.id, slot);
-      if (!resume || FINAL_STATES.has(record.state)) continue;
-      // The temp files are the truth about the bytes received; the record may lag by one coalesced write.
-      // A segmented file's temp file has holes: its record says which bytes are in it.
-      for (const f of record.files) {
-        if (f.transferred) continue;
-        if (f.segments === undefined) f.bytesTransferred = await sizeOf(f.tempPath).catch(() => f.bytesTransferred);
-        // A damaged split counts for nothing; the transfer drops it and starts the file again.
-        else f.bytesTransferred = segmentsAreSound(f.segments, f.bytesTotal) ? segmentedBytes(f.segments) : 0;
-      }
-      // Time with the engine closed is not "no progress": the window starts again now.
-      record.lastProgressAt = now;
-      if (ACTIVE_STATES.has(record.state)) {
-        record.state = JobState.QUEUED;
-        this.save(slot);
-      } else if (record.state === JobState.TRANSIENT_ERROR) {
+      if (next.kind === 'save') this.save(slot);
+      else if (next.kind === 'retry') {
         slot.retrying = true;
-        this.armRetry(slot, Math.max(now, record.retryAt ?? now));
-      } else if (record.state === JobState.TRANSFERRED && record.autoComplete) {
-        // Its files arrived but the process that ran it ended before putting them in place: nobody else will.
-        this.autoComplete(slot);
-      }
+        this.retries.arm(slot, next.at);
+      } else if (next.kind === 'autoComplete') this.autoComplete(slot);
     }
   }
 
@@ -238,6 +184,10 @@ export class JobEngine implements DownloadEngine {
   getProgress(jobId: string): JobProgress {
     const slot = this.slotOf(jobId);
     return progressOf(slot.record, slot.run ? slot.rate.rate() : 0);
+  }
+
+  private *records(): Iterable<JobRecord> {
+    for (const slot of this.slots.values()) yield slot.record;
   }
 
   private snapshot(slot: Slot): JobSnapshot {
@@ -321,50 +271,10 @@ export class JobEngine implements DownloadEngine {
   }
 
   private async addFileSet(jobId: string, files: readonly NewFileOptions[], nameEntries: boolean): Promise<JobSnapshot> {
-    /** A set's refused entry: the message says which one, and that nothing was added. */
-    const refused = (index: number, err: unknown): unknown =>
-      nameEntries && err instanceof BitsError
-        ? new BitsError(
-            err.code,
-            `files[${index}] was refused, so none of the ${files.length} files was added: ${err.message}`,
-            err.context,
-            { cause: err },
-          )
-        : err;
     return this.verb(jobId, 'addFile', async (slot) => {
       const job = slot.record;
-      const key = (p: string) => (process.platform === 'linux' ? p : p.toLowerCase());
-      const taken = new Set(job.files.map((f) => key(f.localPath)));
-      const elsewhere = this.liveDestinations(jobId, key);
-      const checkedFiles = [];
-      for (const [index, file] of files.entries()) {
-        try {
-          checkedFiles.push(this.checkAddedFile(job, file, taken, elsewhere, key));
-        } catch (err) {
-          throw refused(index, err);
-        }
-      }
-      // What is at each destination now is what Complete may replace (an existing folder is refused).
-      const replaces = new Map<string, string>();
-      await eachLimited(checkedFiles, FILE_CALLS_AT_ONCE, async (checked, index) => {
-        const existing = await destinationAtAdd(checked.localPath).catch((err: unknown) => {
-          throw refused(index, err);
-        });
-        if (existing !== undefined) replaces.set(checked.localPath, existing);
-      });
-      for (const checked of checkedFiles) {
-        const replaced = replaces.get(checked.localPath);
-        job.files.push({
-          remoteUrl: checked.url.href,
-          localPath: checked.localPath,
-          tempPath: tempPathFor(checked.localPath, job.id, job.files.length),
-          bytesTotal: null,
-          bytesTransferred: 0,
-          transferred: false,
-          ...(checked.sha256 ? { sha256: checked.sha256 } : {}),
-          ...(replaced !== undefined ? { replaces: replaced } : {}),
-        });
-      }
+      const added = await newFileRecords(job, files, this.records(), nameEntries);
+      for (const file of added) job.files.push(file);
       this.touch(slot);
       this.fire('modified', slot);
       if (job.state === JobState.TRANSFERRED) {
@@ -376,49 +286,6 @@ export class JobEngine implements DownloadEngine {
       this.scheduler.schedule();
       return this.snapshot(slot);
     });
-  }
-
-  /** One file of a set, checked against the job's other files (`taken`, which it joins) and other jobs' ones. */
-  private checkAddedFile(
-    job: JobRecord,
-    file: NewFileOptions,
-    taken: Set<string>,
-    elsewhere: Map<string, JobRecord>,
-    key: (p: string) => string,
-  ): ReturnType<typeof checkNewFile> {
-    const checked = checkNewFile(file);
-    if (taken.has(key(checked.localPath))) {
-      throw new BitsError(
-        Codes.E_INVALIDARG,
-        `Job ${job.id} already has a file at ${checked.localPath}; each file of a job needs its own path.`,
-        ErrorContext.GENERAL_QUEUE_MANAGER,
-      );
-    }
-    const other = elsewhere.get(key(checked.localPath));
-    if (other !== undefined) {
-      // Two jobs writing one file: whichever completed last would silently replace the other's.
-      throw new BitsError(
-        Codes.E_SHARING_VIOLATION,
-        `Job ${other.id} ("${other.displayName}", ${stateName(other.state)}) already downloads to ${checked.localPath}. Wait for it to finish, cancel it, or choose another path.`,
-        ErrorContext.LOCAL_FILE,
-      );
-    }
-    taken.add(key(checked.localPath));
-    return checked;
-  }
-
-  /**
-   * The destinations of every other job that may still write them, by `key`: not completed or cancelled, and not
-   * in ERROR (a failed job writes nothing until its owner resumes it, and running a failed `get` again must work;
-   * should both then finish, Complete's rule keeps the later one from replacing the other's file).
-   */
-  private liveDestinations(jobId: string, key: (p: string) => string): Map<string, JobRecord> {
-    const destinations = new Map<string, JobRecord>();
-    for (const { record } of this.slots.values()) {
-      if (record.id === jobId || FINAL_STATES.has(record.state) || record.state === JobState.ERROR) continue;
-      for (const f of record.files) destinations.set(key(f.localPath), record);
-    }
-    return destinations;
   }
 
   async resume(jobId: string): Promise<void> {
@@ -439,7 +306,7 @@ export class JobEngine implements DownloadEngine {
 
   /** Back in line for a fresh attempt: the error is cleared and the no-progress window starts again. */
   private requeue(slot: Slot): void {
-    this.clearRetry(slot);
+    this.retries.clear(slot);
     slot.retrying = false;
     slot.ticket = this.scheduler.nextTicket();
     slot.record.lastProgressAt = Date.now();
@@ -451,7 +318,7 @@ export class JobEngine implements DownloadEngine {
   async suspend(jobId: string): Promise<void> {
     return this.verb(jobId, 'suspend', async (slot) => {
       if (slot.record.state === JobState.SUSPENDED) return;
-      this.clearRetry(slot);
+      this.retries.clear(slot);
       this.setState(slot, JobState.SUSPENDED);
       await this.scheduler.stopRun(slot);
       await this.saveNow(slot);
@@ -463,7 +330,7 @@ export class JobEngine implements DownloadEngine {
     return this.verb(jobId, 'cancel', async (slot) => {
       slot.held = true;
       try {
-        this.clearRetry(slot);
+        this.retries.clear(slot);
         await this.scheduler.stopRun(slot);
         const failed = await deleteTempFiles(slot.record.files);
         if (failed.length > 0) this.log('warn', `[Engine] job ${jobId}: could not delete ${failed.join(', ')}`);
@@ -481,7 +348,7 @@ export class JobEngine implements DownloadEngine {
     return this.verb(jobId, 'complete', async (slot) => {
       slot.held = true;
       try {
-        this.clearRetry(slot);
+        this.retries.clear(slot);
         await this.scheduler.stopRun(slot);
         // The record must say TRANSFERRED on disk before any file is renamed: a crash in between must not leave a
         // store that says TRANSFERRING beside files already in place (found by the fault suite's kills).
@@ -583,27 +450,6 @@ export class JobEngine implements DownloadEngine {
     });
   }
 
-  /** The job's client certificate loaded for its connections, read once per run (and again after it changed). */
-  private clientTls(
-    slot: Slot,
-    cache: { key?: string; value?: Promise<ClientTlsOptions | undefined> },
-  ): Promise<ClientTlsOptions | undefined> {
-    const spec = slot.record.clientCertificate;
-    const key = JSON.stringify(spec ?? null);
-    if (cache.key !== key || !cache.value) {
-      cache.key = key;
-      cache.value = spec
-        ? (async () => {
-            const secret = needsSecret(spec) ? await this.options.clientCertificateSecrets?.(slot.record.id) : undefined;
-            return (await loadClientCertificate(spec, secret, ErrorContext.GENERAL_TRANSPORT)).tls;
-          })()
-        : Promise.resolve(undefined);
-      // A failure (a file since deleted) is the job's error now, and is read again at the next run or change.
-      cache.value.catch(() => (cache.value = undefined));
-    }
-    return cache.value;
-  }
-
   async removeJob(jobId: string): Promise<void> {
     return this.verb(jobId, 'remove', async (slot) => {
       await this.store.remove(jobId);
@@ -639,10 +485,8 @@ export class JobEngine implements DownloadEngine {
     if (this.disposed) return;
     this.disposed = true;
     this.scheduler.stop();
-    for (const slot of this.slots.values()) {
-      this.clearRetry(slot);
-      clearTimeout(slot.progressTimer);
-    }
+    this.retries.stop(this.slots.values());
+    this.progress.stop(this.slots.values());
     await Promise.all([...this.slots.values()].map((s) => this.scheduler.stopRun(s)));
     await this.store.flush();
     this.ownConnections?.dispose();
@@ -682,7 +526,7 @@ export class JobEngine implements DownloadEngine {
       });
   }
 
-  // ---- running ----
+  // ---- running (the scheduler starts runs; job-runner.ts transfers the files) ----
 
   private async runJob(slot: Slot, signal: AbortSignal): Promise<void> {
     const job = slot.record;
@@ -691,12 +535,12 @@ export class JobEngine implements DownloadEngine {
     slot.retrying = false;
     this.setState(slot, JobState.CONNECTING);
     slot.rate.reset();
-    const agents = new Map<string, { key: string; agent: Agent }>();
-    const clientTlsCache = {};
-    const deps: RunnerDeps = {
+    const connections = new RunConnections(job, this.connections, () => this.snapshot(slot), this.options.clientCertificateSecrets);
+    const stallMs = this.options.stallTimeoutMs ?? 60_000;
+    const outcome = await runToEnd({
       job,
       signal,
-      agentFor: (protocol) => this.agentFor(slot, protocol, agents),
+      agentFor: (protocol) => connections.agentFor(protocol),
       // The secret store only for a job that names write-only headers: in code-server, an extension host whose
       // browser tab closed keeps running (and holding the lease), but its keychain calls never return, and every
       // job, secrets or not, hung in CONNECTING.
@@ -704,8 +548,8 @@ export class JobEngine implements DownloadEngine {
         ...job.customHeaders,
         ...(job.writeOnlyHeaderNames?.length ? ((await this.options.headerSecrets?.(job.id)) ?? {}) : {}),
       }),
-      clientCertificate: () => this.clientTls(slot, clientTlsCache),
-      idleLimit: (last) => this.idleLimit(slot, last),
+      clientCertificate: () => connections.clientCertificate(),
+      idleLimit: (last) => idleLimitOf(job, stallMs, last),
       onResponding: () => {
         if (signal.aborted) return;
         if (job.state !== JobState.TRANSFERRING) job.error = undefined;
@@ -723,32 +567,16 @@ export class JobEngine implements DownloadEngine {
         this.save(slot);
       },
       log: (level, message) => this.log(level, `[Transfer] job ${job.id}: ${message}`),
-    };
-    try {
-      // Again while files remain: one may be added just as the last one finished.
-      while (!signal.aborted && job.files.some((f) => !f.transferred)) await runJobFiles(deps);
-    } catch (err) {
-      if (signal.aborted || err instanceof TransferStopped) return;
-      if (err instanceof FileFailure) this.fail(slot, err.error, err.fileIndex);
-      else throw err;
-      return;
-    }
-    if (signal.aborted) return;
-    this.enterTransferred(slot);
+    });
+    if (outcome.kind === 'failed') this.fail(slot, outcome.error, outcome.fileIndex);
+    else if (outcome.kind === 'transferred') this.enterTransferred(slot);
   }
 
-  /**
-   * The job's agent, asked of the provider once per run and protocol, and again only when what vets its
-   * connections (security flags, validator source) changed: a snapshot per request would copy the whole job
-   * once per file.
-   */
-  private agentFor(slot: Slot, protocol: 'http:' | 'https:', agents: Map<string, { key: string; agent: Agent }>): Agent {
-    const key = `${slot.record.securityFlags}|${slot.record.validator}`;
-    const known = agents.get(protocol);
-    if (known?.key === key) return known.agent;
-    const agent = this.connections.agentFor(this.snapshot(slot), protocol);
-    agents.set(protocol, { key, agent });
-    return agent;
+  private onBytes(slot: Slot, bytes: number): void {
+    const now = Date.now();
+    countBytes(slot, bytes, now);
+    this.save(slot);
+    this.progress.moved(slot, now);
   }
 
   private enterTransferred(slot: Slot): void {
@@ -781,124 +609,15 @@ export class JobEngine implements DownloadEngine {
     this.setState(slot, JobState.ERROR);
   }
 
-  /** The silence a connection may keep: the stall limit, or less when the no-progress window ends sooner. */
-  private idleLimit(slot: Slot, lastActivity: number): IdleLimit {
-    const stallMs = this.options.stallTimeoutMs ?? 60_000;
-    const job = slot.record;
-    if (job.noProgressTimeout > 0) {
-      const windowLeft = (job.lastProgressAt ?? lastActivity) + job.noProgressTimeout * 1000 - lastActivity;
-      if (windowLeft < stallMs) {
-        return {
-          ms: Math.max(0, windowLeft),
-          error: () => {
-            // A retry cut short by the window: the error being retried says more than "no data" does.
-            const retried = job.error;
-            if (retried) return new BitsError(retried.code, retried.description, retried.context, { transient: true });
-            return new BitsError(
-              Codes.BG_E_NO_PROGRESS,
-              `No data arrived for ${job.noProgressTimeout} s, the job's no-progress timeout. Resume the job to try again.`,
-              ErrorContext.GENERAL_TRANSPORT,
-              {
-                transient: false,
-              },
-            );
-          },
-        };
-      }
-    }
-    return {
-      ms: stallMs,
-      error: () =>
-        new BitsError(
-          Codes.ERROR_WINHTTP_TIMEOUT,
-          `The server sent nothing for ${Math.round(stallMs / 1000)} s; the connection was dropped and will be retried.`,
-          ErrorContext.GENERAL_TRANSPORT,
-          {
-            transient: true,
-          },
-        ),
-    };
-  }
-
-  private onBytes(slot: Slot, bytes: number): void {
-    const now = Date.now();
-    slot.rate.add(bytes, now);
-    slot.record.lastProgressAt = now;
-    // BITS: the modification time moves when bytes are transferred, too.
-    slot.record.times.modified = new Date(now).toISOString();
-    this.save(slot);
-    const interval = this.options.progressIntervalMs ?? 500;
-    if (now - slot.lastProgressEvent >= interval) {
-      this.emitProgress(slot);
-    } else if (!slot.progressTimer) {
-      slot.progressTimer = setTimeout(() => this.emitProgress(slot), interval - (now - slot.lastProgressEvent));
-      slot.progressTimer.unref();
-    }
-  }
-
-  private emitProgress(slot: Slot): void {
-    clearTimeout(slot.progressTimer);
-    slot.progressTimer = undefined;
-    slot.lastProgressEvent = Date.now();
-    if (!this.disposed) this.fire('progress', slot);
-  }
-
-  /** The last bytes of a run are always reported, even inside the throttle interval. */
-  private flushProgress(slot: Slot): void {
-    if (slot.progressTimer) this.emitProgress(slot);
-  }
-
-  // ---- errors and retries ----
-
+  /** A file failed: the job waits for its retry in TRANSIENT_ERROR, or stops in ERROR (failure.ts decides). */
   private fail(slot: Slot, error: BitsError, fileIndex: number): void {
-    const job = slot.record;
-    const now = Date.now();
-    const decision = decideAfterError({
-      ...retryOf(error),
-      now,
-      lastProgressAt: job.lastProgressAt ?? now,
-      noProgressTimeoutSeconds: job.noProgressTimeout,
-      minimumRetryDelaySeconds: job.minimumRetryDelay,
-      floorSeconds: this.floorSeconds,
-    });
-    job.error = {
-      context: error.context,
-      code: error.code >>> 0,
-      description: error.message + explainFailure(decision, job.noProgressTimeout),
-      fileIndex,
-      time: new Date(now).toISOString(),
-    };
-    this.log('warn', `[Engine] job ${job.id} file ${fileIndex}: ${codeName(error.code)} (${formatCode(error.code)}) ${error.message}`);
+    const decision = recordFailure(slot.record, error, fileIndex, Date.now(), this.options.retryDelayFloorSeconds ?? 5);
+    this.log('warn', `[Engine] job ${slot.record.id} file ${fileIndex}: ${formatError(error, 'log')}`);
     if (decision.kind === 'retry') {
-      job.retryAt = decision.at;
       this.setState(slot, JobState.TRANSIENT_ERROR);
-      this.armRetry(slot, decision.at);
+      this.retries.arm(slot, decision.at);
     } else {
-      job.retryAt = undefined;
       this.setState(slot, JobState.ERROR);
     }
-  }
-
-  private armRetry(slot: Slot, at: number): void {
-    this.clearRetry(slot);
-    slot.record.retryAt = at;
-    // Timers cannot wait longer than about 24.8 days; a longer retry delay is waited for in steps.
-    slot.retryTimer = setTimeout(
-      () => {
-        slot.retryTimer = undefined;
-        if (slot.record.state !== JobState.TRANSIENT_ERROR || this.disposed) return;
-        if (Date.now() < at) return this.armRetry(slot, at);
-        slot.record.retryAt = undefined;
-        slot.retrying = true;
-        this.setState(slot, JobState.QUEUED);
-        this.scheduler.schedule();
-      },
-      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
-    );
-  }
-
-  private clearRetry(slot: Slot): void {
-    clearTimeout(slot.retryTimer);
-    slot.retryTimer = undefined;
   }
 }

@@ -44,12 +44,29 @@ export class FileFailure extends Error {
  * handle of the run is still open then (Complete and Cancel rename and delete them; Windows refuses that for an
  * open file).
  */
-export async function runJobFiles(deps: RunnerDeps): Promise<void> {
+async function runJobFiles(deps: RunnerDeps): Promise<void> {
   try {
     await transferEachFile(deps);
   } finally {
     await closesSettled();
   }
+}
+
+/** How a run ended: every file transferred, stopped by the engine, or failed on one file. */
+export type RunOutcome = { kind: 'transferred' } | { kind: 'stopped' } | { kind: 'failed'; error: BitsError; fileIndex: number };
+
+/** Runs the job's files until none is left and says how the run ended; anything else unexpected is thrown. */
+export async function runToEnd(deps: RunnerDeps): Promise<RunOutcome> {
+  const { job, signal } = deps;
+  try {
+    // Again while files remain: one may be added just as the last one finished.
+    while (!signal.aborted && job.files.some((f) => !f.transferred)) await runJobFiles(deps);
+  } catch (err) {
+    if (signal.aborted || err instanceof TransferStopped) return { kind: 'stopped' };
+    if (err instanceof FileFailure) return { kind: 'failed', error: err.error, fileIndex: err.fileIndex };
+    throw err;
+  }
+  return signal.aborted ? { kind: 'stopped' } : { kind: 'transferred' };
 }
 
 /**

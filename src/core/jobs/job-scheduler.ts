@@ -1,6 +1,6 @@
 // Decides which jobs run: higher priority first (preempting lower ones), equal priorities in turns (time
 // slices), at most maxConcurrent at once. Starts and stops the engine's runs; the engine does the work.
-import type { LogLevel } from './engine';
+import type { LogLevel } from './engine-options';
 import { pickRunnable, shouldRotate, TicketCounter, type Candidate } from './scheduler';
 import type { ActiveRun, Slot } from './slot';
 import { ACTIVE_STATES } from '../model/states';

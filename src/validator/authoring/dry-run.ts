@@ -4,7 +4,7 @@
 // dry run neither disturbs the loaded validator nor needs it to be loaded.
 import { performance } from 'node:perf_hooks';
 import * as net from 'node:net';
-import { BitsError, Codes, ErrorContext } from '../../core/errors';
+import { BitsError, Codes, ErrorContext, formatCode, formatError } from '../../core/errors';
 import { JobPriority, JobState, type JobSnapshot } from '../../core/model/job';
 import { describeProxy, resolveProxy, type ProxySettings } from '../../core/net/proxy-settings';
 import { tlsHandshake } from '../../core/net/tls-handshake';
@@ -107,12 +107,8 @@ export interface DryRunReport {
   checkedAt: string;
 }
 
-function hex(code: number): string {
-  return '0x' + (code >>> 0).toString(16).padStart(8, '0');
-}
-
 function check(f: Phase1Failure): DryRunCheck {
-  return { check: f.check, code: hex(f.code), codeName: describeCode(f.code), reason: f.reason };
+  return { check: f.check, code: formatCode(f.code), codeName: describeCode(f.code), reason: f.reason };
 }
 
 function parseTarget(url: string): URL {
@@ -182,7 +178,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
       ? e
       : new BitsError(
           Codes.BG_E_CONNECT_FAILURE,
-          `Could not make a TLS connection to ${host}:${port}: ${(e as Error).message}.`,
+          `Could not make a TLS connection to ${host}:${port}: ${formatError(e, 'line')}.`,
           ErrorContext.GENERAL_TRANSPORT,
           { cause: e },
         );
@@ -241,7 +237,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     ? { passed: true, failures: [], relaxed: relaxed.map(check) }
     : {
         passed: false,
-        code: hex(phase1.code),
+        code: formatCode(phase1.code),
         codeName: describeCode(phase1.code),
         reason: phase1.reason,
         failures: phase1.failures.map(check),
@@ -252,7 +248,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunReport> {
     url: options.url,
     host,
     port,
-    securityFlags: hex(flags),
+    securityFlags: formatCode(flags),
     securityFlagNames: securityFlagNames(flags),
     ...(proxy ? { proxy: describeProxy(proxy.url) } : {}),
     protocol,
@@ -303,13 +299,13 @@ async function runValidator(
     const outcome = await worker.validate(input, options.timeLimitMs ?? 5000);
     const timeMs = performance.now() - callStarted;
     if (outcome.kind === 'accept')
-      return { status: 'ran', file, verdict: 'accept', code: hex(0), codeName: 'S_OK', reason: '', timeMs, loadMs };
+      return { status: 'ran', file, verdict: 'accept', code: formatCode(0), codeName: 'S_OK', reason: '', timeMs, loadMs };
     if (outcome.kind === 'decline')
       return {
         status: 'ran',
         file,
         verdict: 'decline',
-        code: hex(outcome.code),
+        code: formatCode(outcome.code),
         codeName: describeCode(outcome.code),
         reason: outcome.reason,
         timeMs,
@@ -320,7 +316,7 @@ async function runValidator(
       status: 'ran',
       file,
       verdict: 'unavailable',
-      code: hex(code),
+      code: formatCode(code),
       codeName: describeCode(code),
       reason: outcome.reason,
       timeMs,

@@ -1,14 +1,26 @@
 // src/core's folders import downward only and never in a circle (docs/architecture.md, "Layers"). eslint's
 // no-restricted-imports checks the same order per folder, but reads import declarations only; this reads every
 // import of every src/core file, `import()` expressions and `import('...')` types included.
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
-/** Bottom first, as in eslint.config.mjs: a folder may import its own row and earlier ones, never a later row. */
-const coreLayers = [['model', 'util'], ['tls'], ['net'], ['transfer'], ['store'], ['jobs']];
+/**
+ * The order, bottom first, read from eslint/core-layers.mjs (the lint rules read the same file): a folder may
+ * import its own row and earlier ones, never a later row.
+ */
+let coreLayers: readonly (readonly string[])[] = [];
+before(async () => {
+  const order: unknown = (await import(pathToFileURL(path.join(__dirname, '../../../eslint/core-layers.mjs')).href)).coreLayers;
+  assert.ok(
+    Array.isArray(order) && order.length > 0 && order.every((row) => Array.isArray(row) && row.every((f) => typeof f === 'string')),
+    'eslint/core-layers.mjs exports coreLayers, rows of folder names',
+  );
+  coreLayers = order as string[][];
+});
 /** errors.ts, event.ts and lifecycle.ts sit beside the folders, below all of them. */
 const ROOT_FILES_RANK = 0;
 

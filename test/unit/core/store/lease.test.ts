@@ -13,10 +13,26 @@ import { JobState } from '../../../../src/core/model/job';
 import { StoreLease } from '../../../../src/core/store/lease';
 import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import { runCli } from '../../../support/cli';
-import { FAST, sandboxFor } from '../../../support/engine';
+import { FAST, sandboxFor, type TestSandbox } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
 import { writeLeaseFile, writeLiveLease } from '../../../support/store';
 import { letTimePass, waitUntil, within } from '../../../support/wait';
+
+/**
+ * Two LeasedEngines on `box`'s store, as two windows: the first opened holds the lease, the second follows.
+ * Both are disposed when the test ends, the holder first.
+ */
+async function holderAndFollower(box: TestSandbox): Promise<{ holder: LeasedEngine; follower: LeasedEngine }> {
+  const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
+  const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
+  const holder = await LeasedEngine.open(options);
+  const follower = await LeasedEngine.open(options);
+  box.later(async () => {
+    await holder.dispose();
+    await follower.dispose();
+  });
+  return { holder, follower };
+}
 
 test('a free store is taken; a second lease on it is refused while the first renews', async (t) => {
   const box = sandboxFor(t);
@@ -91,14 +107,7 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
   const body = testBytes(300_000, 77);
   server.route('/a.bin', { body, bytesPerSecond: 1_000_000 });
   server.route('/b.bin', { body });
-  const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
-  const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
-  const holder = await LeasedEngine.open(options);
-  const follower = await LeasedEngine.open(options);
-  box.later(async () => {
-    await holder.dispose();
-    await follower.dispose();
-  });
+  const { holder, follower } = await holderAndFollower(box);
   assert.equal(holder.role, 'holder');
   assert.equal(follower.role, 'follower');
 
@@ -138,14 +147,7 @@ test('LeasedEngine: the follower shows the jobs, forwards verbs, waits clearly, 
 
 test('LeasedEngine: addFiles in a follower runs on the holder, all or none, its refusal naming the entry', async (t) => {
   const box = sandboxFor(t);
-  const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
-  const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
-  const holder = await LeasedEngine.open(options);
-  const follower = await LeasedEngine.open(options);
-  box.later(async () => {
-    await holder.dispose();
-    await follower.dispose();
-  });
+  const { holder, follower } = await holderAndFollower(box);
   assert.equal(follower.role, 'follower');
   const job = await follower.createJob({ displayName: 'set' });
   const file = (name: string) => ({ remoteUrl: `http://127.0.0.1:9/${name}`, localPath: path.join(box.dest, name) });
