@@ -142,11 +142,7 @@ async function fetchFrom(host: TransferHost, start: number, splits: Splits): Pro
       file.bytesTransferred = 0;
     }
     adoptValidators(host, plan, response.headers['date']);
-    if (
-      splits.allowed &&
-      offset === 0 &&
-      qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'], file.lastModifiedStrong === true)
-    ) {
+    if (splits.allowed && offset === 0 && qualifiesForSegments(host.segmentPolicy(), plan, response.headers['accept-ranges'], file)) {
       // The split sizes its own temp file: the early open (which creates the file anew) must be over before that, or it could
       // empty the file under the first pieces.
       await early?.discard();

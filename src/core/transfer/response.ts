@@ -33,29 +33,36 @@ export function isStrongLastModified(lastModified: string | undefined, date: str
 }
 
 /**
+ * The Last-Modified vouches for bytes: a strong date (RFC 9110 8.8.2.2). A weak one (the file changed in the second
+ * it was served) may stay the same through another same-second, same-size change, so it vouches for nothing:
+ * not in If-Range, not for a resume, not for a split, not on a 206's comparison.
+ */
+export function dateVouches(v: Validators): boolean {
+  return v.lastModified !== undefined && v.lastModifiedStrong === true;
+}
+
+/**
  * The If-Range for a resume (RFC 9110 13.1.5): a strong ETag; a Last-Modified date only when there is no ETag at
  * all and the date is strong; otherwise none (the answer's validators are still compared: sameVersion).
  */
 export function ifRangeFor(v: Validators): string | undefined {
   if (isStrongEtag(v.etag)) return v.etag;
-  if (v.etag === undefined && v.lastModified !== undefined && v.lastModifiedStrong === true) return v.lastModified;
+  if (v.etag === undefined && dateVouches(v)) return v.lastModified;
   return undefined;
 }
 
 /**
  * Bytes fetched under these validators can be continued with a Range: a strong ETag or a strong Last-Modified
- * vouches for them. A weak date (the file changed in the second it was served, RFC 9110 8.8.2.2) does not: the file
- * may change again within that second and keep its date and size, and a Range would append the new version's bytes
- * to the old one's. Such a file starts again from byte 0, as one without validators does.
+ * vouches for them (dateVouches); otherwise the file starts again from byte 0.
  */
 export function canContinue(v: Validators): boolean {
-  return isStrongEtag(v.etag) || (v.lastModified !== undefined && v.lastModifiedStrong === true);
+  return isStrongEtag(v.etag) || dateVouches(v);
 }
 
 /**
  * Why a 206's validators do not show the version the stored bytes came from, or undefined when they do
  * (BITS: BG_E_REMOTE_FILE_CHANGED). A validator present on both sides must be equal, and at least one that
- * vouches for bytes (a strong ETag, or a Last-Modified) must be present on both: a server that ignores If-Range
+ * vouches for bytes (a strong ETag, or a strong Last-Modified) must be present on both: a server that ignores If-Range
  * answers a changed file with a 206 of the new version, and only this comparison tells.
  */
 export function versionMismatch(stored: Validators, headers: Record<string, string | undefined>): string | undefined {
@@ -65,8 +72,8 @@ export function versionMismatch(stored: Validators, headers: Record<string, stri
   if (differ) return differ;
   if (stored.etag !== undefined && etag === undefined) return `the answer carries no ETag, and the bytes so far came with ${stored.etag}`;
   const etagVouches = isStrongEtag(stored.etag) && etag === stored.etag;
-  const dateVouches = stored.lastModified !== undefined && lastModified === stored.lastModified;
-  if (!etagVouches && !dateVouches) return 'no strong ETag or Last-Modified shows it is the version of the bytes so far';
+  const sameDate = dateVouches(stored) && lastModified === stored.lastModified;
+  if (!etagVouches && !sameDate) return 'no strong ETag or Last-Modified shows it is the version of the bytes so far';
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // Segmented downloads, the plain-data part: when a file qualifies, how it is split, and whether a stored split
 // can be trusted. The transfer itself is in segmented-transfer.ts.
 import type { SegmentRecord } from '../model/job';
-import type { ResponsePlan } from './response';
+import { canContinue, type ResponsePlan, type Validators } from './response';
 
 export interface SegmentPolicy {
   enabled: boolean;
@@ -28,22 +28,19 @@ const TAIL_PIECES_PER_CONNECTION = 16;
 
 /**
  * A whole-file answer qualifies for segments when the server said it serves byte ranges, the size is known and
- * large enough, and a strong validator vouches for its bytes (each piece's answer must carry the same:
- * versionMismatch). A Last-Modified counts only when strong (`lastModifiedStrong`, RFC 9110 8.8.2.2): one dated in
- * the second of the answer may stay the same through another change within that second, and the pieces are asked
- * for within milliseconds of it, each answered under the same date and size with bytes of another version.
+ * large enough, and the file's validators (adopted from that answer) could continue its bytes: each piece's answer
+ * must carry the same (versionMismatch), so a weak date alone does not do (dateVouches in response.ts).
  */
 export function qualifiesForSegments(
   policy: SegmentPolicy,
   plan: Extract<ResponsePlan, { kind: 'body' }>,
   acceptRanges: string | undefined,
-  lastModifiedStrong: boolean,
+  validators: Validators,
 ): boolean {
   if (!policy.enabled || policy.connections < 2 || plan.start !== 0 || plan.total === null) return false;
   if (plan.total < policy.minSize || plan.total < 2 * MIN_SEGMENT_BYTES) return false;
   if (!/\bbytes\b/i.test(acceptRanges ?? '')) return false;
-  const strongEtag = plan.etag !== undefined && !plan.etag.startsWith('W/');
-  return strongEtag || (plan.lastModified !== undefined && lastModifiedStrong);
+  return canContinue(validators);
 }
 
 /**

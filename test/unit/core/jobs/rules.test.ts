@@ -65,7 +65,13 @@ test('range answers: a continuation is accepted only when it starts at the offse
     'refetch',
   );
   // The version is checked by every validator both sides have, and a 206 must confirm one that vouches for bytes.
-  const byDate = { offset: 100, knownTotal: 1000, lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT' };
+  // The stored date is strong (sent at least 1 s before its answer's Date); a weak one vouches for nothing.
+  const byDate = { offset: 100, knownTotal: 1000, lastModified: 'Wed, 21 Oct 2026 07:28:00 GMT', lastModifiedStrong: true };
+  const weakDate = { ...byDate, lastModifiedStrong: undefined };
+  assert.equal(
+    planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': byDate.lastModified }), weakDate, 'u').kind,
+    'refetch',
+  );
   assert.equal(
     planResponse(206, headers({ 'content-range': 'bytes 100-999/1000', 'last-modified': byDate.lastModified }), byDate, 'u').kind,
     'body',
