@@ -8,6 +8,7 @@ import { BitsError, Codes, ErrorContext } from '../errors';
 import type { ConnectionProvider, JobSnapshot } from '../model/job';
 import { Disposable, toDisposable } from '../lifecycle';
 import type { CertificateService } from '../tls/service';
+import type { DirectOpener } from './direct-connections';
 import { GatedAgent, type ConnectionOpener, type GatedRequestOptions } from './gated-agent';
 import { describeProxy, resolveProxy, type ProxySettings, type ResolvedProxy } from './proxy-settings';
 import { tlsHandshake } from './tls-handshake';
@@ -19,6 +20,16 @@ export interface GatedConnectionOptions {
   jobLookup?: (jobId: string) => JobSnapshot | undefined;
   /** Milliseconds to connect and finish the TLS handshake (default 30 s). */
   connectTimeoutMs?: number;
+  /**
+   * Requests no proxy applies to take the direct path (own HTTP/1.1 on `onread` sockets, bench/FINDINGS.md);
+   * default: on, unless MANAGED_DOWNLOADS_HTTP=node asks for Node's ClientRequest (to compare the two).
+   */
+  directHttp?: boolean;
+}
+
+/** The one place the switch is read. */
+export function directHttpDefault(): boolean {
+  return process.env.MANAGED_DOWNLOADS_HTTP !== 'node';
 }
 
 interface JobAgents {
@@ -26,6 +37,9 @@ interface JobAgents {
   http?: GatedAgent;
   https?: GatedAgent;
 }
+
+/** The direct path's read buffer per connection: one decrypted slice (TLS records are 16 KiB). */
+const DIRECT_READ_BYTES = 64 << 10;
 
 function hostOf(options: GatedRequestOptions): string {
   const host = options.hostname ?? options.host ?? 'localhost';
@@ -40,11 +54,12 @@ function originUrl(host: string, port: number, secure: boolean): URL {
   return new URL(`${secure ? 'https' : 'http'}://${net.isIPv6(host) ? `[${host}]` : host}:${port}/`);
 }
 
-export class GatedConnectionProvider extends Disposable implements ConnectionProvider, ConnectionOpener {
+export class GatedConnectionProvider extends Disposable implements ConnectionProvider, ConnectionOpener, DirectOpener {
   private readonly jobs = new Map<string, JobAgents>();
   private proxy: ProxySettings;
   private readonly jobLookup?: (jobId: string) => JobSnapshot | undefined;
   private readonly connectTimeoutMs: number;
+  private readonly directHttp: boolean;
 
   constructor(
     readonly service: CertificateService,
@@ -54,6 +69,7 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
     this.proxy = options.proxy ?? {};
     this.jobLookup = options.jobLookup;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
+    this.directHttp = options.directHttp ?? directHttpDefault();
     // Registered first, so released last: the listener goes before the agents are destroyed.
     this._register(toDisposable(() => [...this.jobs.keys()].forEach((id) => this.forgetJob(id))));
     this._register(service.onDidResetConnections((e) => e.jobIds.forEach((id) => this.closeJobConnections(id))));
@@ -75,7 +91,7 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
     }
     const secure = protocol === 'https:';
     const key = secure ? 'https' : 'http';
-    return (entry[key] ??= new GatedAgent(this, job.id, secure));
+    return (entry[key] ??= new GatedAgent(this, job.id, secure, {}, this.directHttp ? this : undefined));
   }
 
   closeJobConnections(jobId: string): void {
@@ -92,7 +108,7 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
     this.jobs.delete(jobId);
   }
 
-  private jobOf(agent: GatedAgent): JobSnapshot {
+  private jobOf(agent: Pick<GatedAgent, 'jobId'>): JobSnapshot {
     const fresh = this.jobLookup?.(agent.jobId);
     const job = fresh ?? this.jobs.get(agent.jobId)?.job;
     if (!job)
@@ -140,13 +156,44 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
     return socket;
   }
 
-  private connectPlain(host: string, port: number, proxy?: ResolvedProxy): Promise<Duplex> {
+  usesProxy(secure: boolean, options: GatedRequestOptions): boolean {
+    try {
+      return this.proxyFor(hostOf(options), portOf(options, secure), secure) !== undefined;
+    } catch {
+      return true; // a bad proxy setting: the ClientRequest path reports it, as before
+    }
+  }
+
+  /** The direct path's connection: no proxy applies; the same handshake and gate as open(), reading through `onread`. */
+  async openDirect(secure: boolean, jobId: string, options: GatedRequestOptions, onread: (slice: Buffer) => void): Promise<net.Socket> {
+    const host = hostOf(options);
+    const port = portOf(options, secure);
+    const job = this.jobOf({ jobId });
+    const read = {
+      buffer: Buffer.allocUnsafe(DIRECT_READ_BYTES),
+      callback: (n: number, buffer: Buffer) => {
+        onread(buffer.subarray(0, n));
+        return true;
+      },
+    };
+    if (!secure) return (await this.connectPlain(host, port, undefined, read)) as net.Socket;
+    const socket = await this.handshake(host, port, undefined, options, read);
+    try {
+      await this.service.vet(socket, { job, fileIndex: options.mdFileIndex, host, port });
+    } catch (e) {
+      socket.destroy();
+      throw e;
+    }
+    return socket;
+  }
+
+  private connectPlain(host: string, port: number, proxy?: ResolvedProxy, onread?: net.OnReadOpts): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       const secureProxy = proxy?.url.protocol === 'https:';
       const bare = host.replace(/^\[|\]$/g, '');
       const socket = secureProxy
         ? tls.connect({ host: bare, port, servername: net.isIP(bare) ? undefined : bare, rejectUnauthorized: proxy?.strictSSL ?? true })
-        : net.connect({ host: bare, port });
+        : net.connect({ host: bare, port, ...(onread ? { onread } : {}) });
       const timer = setTimeout(
         () =>
           socket.destroy(
@@ -182,7 +229,13 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
   }
 
   /** TLS with the origin; the certificate is decided by the gate, from OpenSSL's verdict. */
-  private handshake(host: string, port: number, tunnel: net.Socket | undefined, options: GatedRequestOptions): Promise<tls.TLSSocket> {
+  private handshake(
+    host: string,
+    port: number,
+    tunnel: net.Socket | undefined,
+    options: GatedRequestOptions,
+    onread?: net.OnReadOpts,
+  ): Promise<tls.TLSSocket> {
     const client =
       options.cert || options.key || options.pfx
         ? { cert: options.cert, key: options.key, pfx: options.pfx, passphrase: options.passphrase }
@@ -196,6 +249,7 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
       timeoutMs: this.connectTimeoutMs,
       client,
       signal: options.mdSignal,
+      onread,
     });
   }
 }

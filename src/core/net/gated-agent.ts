@@ -5,6 +5,8 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
+import type { DirectAnswer, DirectGetAgent, DirectRequest } from './direct-body';
+import { DirectPool, type DirectOpener } from './direct-connections';
 
 /** The fields of a request's options this agent reads (the engine adds mdJobId and mdFileIndex). */
 export interface GatedRequestOptions extends http.ClientRequestArgs, Pick<SecureContextOptions, 'cert' | 'key' | 'pfx' | 'passphrase'> {
@@ -28,17 +30,21 @@ type AgentInternals = {
   addRequest(req: http.ClientRequest, options: GatedRequestOptions): void;
 };
 
-export class GatedAgent extends http.Agent {
+export class GatedAgent extends http.Agent implements DirectGetAgent {
   /** Sockets accepted under a validator, trust or proxy that has since changed: not reused. */
   private readonly stale = new WeakSet<object>();
+  /** The direct path's connections (gated the same way), for requests no proxy applies to; none when it is off. */
+  readonly direct: DirectPool | undefined;
 
   constructor(
     private readonly opener: ConnectionOpener,
     readonly jobId: string,
     readonly secure: boolean,
     options: http.AgentOptions = {},
+    directOpener?: DirectOpener,
   ) {
     super({ keepAlive: true, keepAliveMsecs: 15_000, scheduling: 'lifo', ...options });
+    this.direct = directOpener ? new DirectPool(directOpener, jobId, secure) : undefined;
     // ClientRequest checks the agent's protocol against the URL's.
     (this as unknown as { protocol: string }).protocol = secure ? 'https:' : 'http:';
     (this as unknown as { defaultPort: number }).defaultPort = secure ? 443 : 80;
@@ -65,14 +71,25 @@ export class GatedAgent extends http.Agent {
     return (http.Agent.prototype.keepSocketAlive as unknown as (s: Duplex) => boolean).call(this, socket);
   }
 
+  directGet(request: DirectRequest): Promise<DirectAnswer> | undefined {
+    return this.direct?.get(request);
+  }
+
   /** Closes idle pooled sockets now and retires busy ones when their response ends. */
   retireConnections(): void {
     for (const list of Object.values(this.freeSockets)) for (const socket of list ?? []) socket.destroy();
     for (const list of Object.values(this.sockets)) for (const socket of list ?? []) this.stale.add(socket);
+    this.direct?.retire();
   }
 
-  /** Idle pooled sockets that can still carry a request (for tests and the UI). */
+  override destroy(): void {
+    super.destroy();
+    this.direct?.destroy();
+  }
+
+  /** Idle pooled sockets that can still carry a request, on either path (for tests and the UI). */
   get idleSocketCount(): number {
-    return Object.values(this.freeSockets).reduce((n, list) => n + (list ?? []).filter((s) => !s.destroyed).length, 0);
+    const agents = Object.values(this.freeSockets).reduce((n, list) => n + (list ?? []).filter((s) => !s.destroyed).length, 0);
+    return agents + (this.direct?.idleCount ?? 0);
   }
 }

@@ -23,6 +23,8 @@ export interface HandshakeOptions {
   lookup?: net.LookupFunction;
   /** The request this connection is for went away: stop the attempt. */
   signal?: AbortSignal;
+  /** Decrypted bytes go to this buffer and callback instead of a stream (the direct data path). */
+  onread?: net.OnReadOpts;
 }
 
 /** OpenSSL's default since 3.2 (and Debian's system default): 112-bit security, so RSA, DSA and DH of 2048 bits. */
@@ -143,6 +145,7 @@ export function tlsHandshake(options: HandshakeOptions): Promise<tls.TLSSocket> 
         minDHSize: MIN_DH_BITS,
         ALPNProtocols: ['http/1.1'],
         ...(options.lookup && !options.socket ? { lookup: options.lookup } : {}),
+        ...(options.onread ? { onread: options.onread } : {}),
       });
     } catch (e) {
       options.socket?.destroy();

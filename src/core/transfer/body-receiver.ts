@@ -16,6 +16,9 @@ import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { BandwidthLimiter } from './bandwidth';
+import { receiveDirect } from './direct-receiver';
+import { isDirectBody, type ResponseBody } from './http-client';
+import { BodyOverrun, LocalWriteFailure } from './receive-errors';
 
 export interface ReceiveOptions {
   /** Fed with every byte, in order. */
@@ -52,19 +55,7 @@ const FLUSH_AFTER_MS = 50;
 const LIMITED_BATCH_SECONDS = 1 / 8;
 const MIN_LIMITED_BATCH = 16 << 10;
 
-/** The write that failed: a local file error, as opposed to an error of the body (the network). */
-export class LocalWriteFailure extends Error {
-  constructor(readonly error: unknown) {
-    super('writing the temp file failed');
-  }
-}
-
-/** The body ran past the bytes it was asked for (a server whose body is longer than its Content-Range). */
-export class BodyOverrun extends Error {
-  constructor(readonly limit: number) {
-    super(`the body ran past the ${limit} bytes asked for`);
-  }
-}
+export { BodyOverrun, LocalWriteFailure };
 
 /** The error of an answer whose body ran past bytes [start, end) it was asked for. */
 export function overrunError(where: string, start: number, end: number): BitsError {
@@ -81,13 +72,25 @@ interface Batch {
   bytes: number;
 }
 
+/** Writes `body` into `handle` from `position` on: a direct body slice by slice (direct-receiver.ts), a stream in batches. */
+export function receiveBody(
+  body: ResponseBody,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
+  position: number,
+  options: ReceiveOptions,
+): Promise<void> {
+  return isDirectBody(body)
+    ? receiveDirect(body, handle, position, options, receiveStream)
+    : receiveStream(body, handle, position, options);
+}
+
 /**
  * Streams `body` into `handle` from `position` on (a handle still opening is awaited by the first write, so the
  * open overlaps the first bytes' arrival). Resolves when the body ended and everything is written;
  * rejects with the body's error, the signal's reason, or a LocalWriteFailure, and only once the bytes that
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
-export function receiveBody(
+function receiveStream(
   body: Readable,
   handle: fs.FileHandle | Promise<fs.FileHandle>,
   position: number,

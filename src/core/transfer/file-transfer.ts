@@ -4,7 +4,7 @@
 // before the file counts as transferred.
 import type { Hash } from 'node:crypto';
 import type { promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { ResponseBody } from './http-client';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { FileRecord } from '../model/job';
 import { displayUrl } from '../util/url';
@@ -340,7 +340,7 @@ function discard(file: FileRecord): Promise<0> {
 /** Streams the body into the temp file from `offset`; returns the bytes written. */
 async function receive(
   host: TransferHost,
-  body: Readable,
+  body: ResponseBody,
   offset: number,
   hash: Hash | undefined,
   where: string,

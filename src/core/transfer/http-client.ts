@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import { urlToHttpOptions } from 'node:url';
+import { isDirectBody, type BodySink, type DirectBody, type DirectGetAgent } from '../net/direct-body';
 import type { ClientTlsOptions } from '../tls/client-certificate';
 
 export interface GetRequest {
@@ -25,7 +26,16 @@ export interface GetResponse {
   status: number;
   /** Lower-case names, as Node gives them. */
   headers: Record<string, string | undefined>;
-  body: Readable;
+  body: ResponseBody;
+}
+
+export type ResponseBody = Readable | DirectBody;
+
+export { isDirectBody, type BodySink, type DirectBody };
+
+function directGetOf(agent: http.Agent): DirectGetAgent['directGet'] | undefined {
+  const direct = (agent as Partial<DirectGetAgent>).directGet;
+  return typeof direct === 'function' ? direct.bind(agent) : undefined;
 }
 
 /** Extra options a gated agent reads in createConnection to know whose connection it is vetting. */
@@ -36,10 +46,16 @@ export interface JobConnectionOptions {
 }
 
 /**
- * Resolves with the answer's status and headers once they arrive; its body is the response stream itself
- * (bytes stored as sent: no decompression, no redirect following, which belong to the transfer).
+ * Resolves with the answer's status and headers once they arrive; its body is the response stream itself, or a
+ * direct body when the agent has a direct path for the request (bytes stored as sent: no decompression, no
+ * redirect following, which belong to the transfer).
  */
 export function sendGet(request: GetRequest): Promise<GetResponse> {
+  const direct = directGetOf(request.agent)?.(request);
+  return direct ?? sendClientRequest(request);
+}
+
+function sendClientRequest(request: GetRequest): Promise<GetResponse> {
   const { agent, jobId, fileIndex, signal } = request;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);

@@ -2,7 +2,7 @@
 // of the one temp file. The temp file has holes until the end, so its size proves nothing; what counts is the
 // segment record, which only ever names bytes that were written and fsynced before the record was stored.
 import { promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { ResponseBody } from './http-client';
 import { BitsError, Codes, ErrorContext, httpStatusError } from '../errors';
 import { retryOf } from '../model/retry';
 import type { FileRecord, SegmentRecord } from '../model/job';
@@ -309,7 +309,7 @@ interface Connection {
 
 /** One answer being read into a run: its body starts in the run's piece `index` and ends at `asked`. */
 interface RangeAnswer {
-  body: Readable;
+  body: ResponseBody;
   index: number;
   /** Where the body ends: the run's end as asked, or the file's end for the whole-file answer (`openEnded`). */
   asked: number;
