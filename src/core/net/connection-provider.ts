@@ -178,12 +178,19 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
     };
     if (!secure) return (await this.connectPlain(host, port, undefined, read)) as net.Socket;
     const socket = await this.handshake(host, port, undefined, options, read);
+    // The socket has no reader until it is handed over: an error during the vet must not go unheard.
+    let failed: Error | undefined;
+    const onError = (e: Error) => (failed ??= e);
+    socket.on('error', onError);
     try {
       await this.service.vet(socket, { job, fileIndex: options.mdFileIndex, host, port });
     } catch (e) {
       socket.destroy();
       throw e;
+    } finally {
+      socket.off('error', onError);
     }
+    if (socket.destroyed) throw failed ?? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     return socket;
   }
 

@@ -83,6 +83,10 @@ export class DirectPool {
       throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     }
     connection.attach(socket);
+    if (connection.unsolicited) {
+      socket.destroy();
+      throw invalidResponse('it sent bytes before any request');
+    }
     this.live.add(connection);
     return connection;
   }
@@ -141,6 +145,8 @@ class DirectConnection {
   private idleTimer: NodeJS.Timeout | undefined;
   /** Some byte of the current answer arrived. */
   answered = false;
+  /** Bytes arrived while no request was waiting for an answer. */
+  unsolicited = false;
 
   constructor(
     private readonly pool: DirectPool,
@@ -157,9 +163,10 @@ class DirectConnection {
   }
 
   read(slice: Buffer): void {
-    if (this.exchange) this.exchange.feed(slice);
-    // Bytes nobody asked for (on an idle connection): the connection is not in a state to trust.
-    else this.socket?.destroy();
+    if (this.exchange) return this.exchange.feed(slice);
+    // Bytes nobody asked for (before the first request, or on an idle connection): not a connection to trust.
+    this.unsolicited = true;
+    this.socket?.destroy();
   }
 
   send(head: string, signal: AbortSignal): Promise<DirectAnswer> {
