@@ -13,8 +13,14 @@ import { BodyOverrun, LocalWriteFailure } from './receive-errors';
 /** Written bytes are counted (onWritten) at least this often, by bytes or by time, like the batched receiver's batches. */
 const COUNT_EVERY_BYTES = 512 << 10;
 const COUNT_EVERY_MS = 50;
-/** A synchronous write that took longer than this stalls the event loop: the rest is written asynchronously. */
+/**
+ * Writes this slow, this many times in a row, mean a slow disk whose synchronous writes stall the event loop: the
+ * rest is written asynchronously. One slow write is not enough: on a loaded machine a write measured across a
+ * preemption looks slow (measured here: one such write 550 MB into a 1 GiB file sent the rest down the slower
+ * path).
+ */
 const SLOW_WRITE_MS = 10;
+const SLOW_WRITES_IN_A_ROW = 3;
 
 export type StreamReceiver = (
   body: Readable,
@@ -54,6 +60,7 @@ export async function receiveDirect(
     let lastCount = Date.now();
     let countTimer: NodeJS.Timeout | undefined;
     let over = false;
+    let slowWrites = 0;
 
     const count = () => {
       clearTimeout(countTimer);
@@ -135,7 +142,8 @@ export async function receiveDirect(
       const now = Date.now();
       if (uncounted >= COUNT_EVERY_BYTES || now - lastCount >= COUNT_EVERY_MS) count();
       else countTimer ??= setTimeout(count, COUNT_EVERY_MS);
-      if (now - started > SLOW_WRITE_MS && !over) handOver(undefined);
+      slowWrites = now - started > SLOW_WRITE_MS ? slowWrites + 1 : 0;
+      if (slowWrites >= SLOW_WRITES_IN_A_ROW && !over) handOver(undefined);
     };
 
     signal.addEventListener('abort', onAbort, { once: true });

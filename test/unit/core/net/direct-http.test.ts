@@ -68,11 +68,11 @@ function ok(body: Buffer, extra = ''): (Buffer | string)[] {
   return [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n`, body];
 }
 
-async function gatedEngine(t: TestContext) {
+async function gatedEngine(t: TestContext, options: { bandwidthLimit?: number } = {}) {
   const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [] } });
   const ref: { engine?: { getJob(id: string): ReturnType<typeof fakeJob> | undefined } } = {};
   const provider = new GatedConnectionProvider(service, { jobLookup: (id) => ref.engine?.getJob(id), directHttp: true });
-  const { box, engine } = await engineForTest(t, { connections: provider });
+  const { box, engine } = await engineForTest(t, { connections: provider, ...options });
   ref.engine = engine;
   t.after(async () => {
     provider.dispose();
@@ -99,6 +99,17 @@ test('a chunked body (extensions, trailers) arrives byte-exact over the direct p
   await engine.complete(job.id);
   assert.ok(readFileSync(path.join(box.dest, 'chunked.bin')).equals(body));
   assert.equal(directOf(job.id).opened, 1, 'the direct path carried it');
+});
+
+test('under a bandwidth limit a direct body goes on through the batched receiver, byte-exact', async (t) => {
+  const body = testBytes(1_500_000, 11);
+  const server = await rawServer(t, () => ({ send: ok(body) }));
+  const { box, engine, directOf } = await gatedEngine(t, { bandwidthLimit: 8 << 20 });
+  const job = await startJob(engine, box, [{ url: server.url('/limited'), name: 'limited.bin' }]);
+  await waitForState(engine, job.id, JobState.TRANSFERRED);
+  await engine.complete(job.id);
+  assert.ok(readFileSync(path.join(box.dest, 'limited.bin')).equals(body));
+  assert.equal(directOf(job.id).opened, 1);
 });
 
 test('keep-alive: the files of one job reuse their direct connections', async (t) => {
