@@ -73,11 +73,22 @@ export const viewActions: Scenario = {
       await button.waitFor({ timeout: 10_000 });
       await button.click();
     };
+    // The workbench closes an open context menu when something else takes the focus or redraws under it (seen in
+    // CI: the menu was detached between its appearance and the hover), so a menu that goes away is opened again.
     const contextMenu = async (row: Locator, item: string) => {
-      await row.click({ button: 'right' });
       const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
-      await entry.waitFor({ timeout: 10_000 });
-      await entry.hover();
+      for (let attempt = 1; ; attempt++) {
+        await row.click({ button: 'right' });
+        try {
+          await entry.waitFor({ timeout: 10_000 });
+          await entry.hover({ timeout: 5_000 });
+          break;
+        } catch (err) {
+          if (attempt === 3) throw err;
+          ctx.log(`  the context menu went away before "${item}" could be chosen (attempt ${attempt}); opening it again`);
+          await page.keyboard.press('Escape');
+        }
+      }
       await page.keyboard.press('Enter');
     };
     let smallCopies = 0;
