@@ -3,6 +3,8 @@
 // link), every addition helps and the count reaches the maximum within a few short windows; where one
 // connection already takes all there is (loopback, a fast link whose limit is our own CPU: every TLS stream
 // decrypts on the one main thread), the first addition does not help and the file goes back to one connection.
+// Where this thread was already busy all through a window, no addition is tried: see CPU_BOUND.
+import { performance } from 'node:perf_hooks';
 
 export interface RampSettings {
   /** The most connections this file may use (the policy's count). */
@@ -33,6 +35,25 @@ const RECENT_MS = 5000;
 /** Silence this long before a chunk makes it the start of a burst (see ConnectionRamp.received). */
 const BURST_GAP_MS = 5;
 
+/**
+ * A window in which the event loop was busy this share of the time or more was limited by this thread, not by the
+ * network: every connection's TLS stream is decrypted and written on it, so another connection cannot raise the
+ * rate, and costs CPU (its handshake, its own stream, the split). Measured on loopback here (1 GiB, nginx): one
+ * connection keeps the loop 0.97-0.99 busy; a server capping each connection at 20 MB/s leaves it under 0.2. The
+ * ramp's retests and probes of a second connection cost 0.3 s of CPU per GiB (user 1.46-1.53 s against 1.12-1.27 s
+ * with --connections 1), ~12% of the whole download, where the main thread is the bottleneck.
+ */
+export const CPU_BOUND = 0.9;
+
+/** Starts measuring how busy this thread is; the function returned reads the busy share (0-1) since the start. */
+export type BusyMeter = () => () => number;
+
+/** The event loop's utilization (Node's own measure: the share of time not spent waiting for I/O). */
+export const eventLoopBusy: BusyMeter = () => {
+  const start = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(start).utilization;
+};
+
 /** What a finished window says to do next. */
 export type RampStep = { kind: 'grow'; to: number } | { kind: 'settle'; at: number };
 
@@ -45,8 +66,11 @@ export function nextStep(
   count: number,
   rate: number,
   before?: { count: number; rate: number },
+  busy = 0,
 ): RampStep {
   const helped = before === undefined || rate > before.rate * (1 + settings.gain);
+  // This thread was the limit: what helped stays, nothing more is added (before may be the smaller count).
+  if (busy >= CPU_BOUND) return { kind: 'settle', at: helped ? count : before.count };
   // Connections that each kept nearly their whole rate are capped one by one (not sharing one limit): the
   // next step goes to four times the count, so a capped server reaches the maximum one window sooner.
   const independent = before !== undefined && rate >= before.rate * (count / before.count) * LINEAR_SCALING;
@@ -74,7 +98,7 @@ export class ConnectionRamp {
   private lastBurst: { at: number; bytesBefore: number } | undefined;
   private before: { count: number; rate: number } | undefined;
   /** The last verdict's measurement (bytes per second with `count` connections), for the log. */
-  lastWindow: { count: number; rate: number } | undefined;
+  lastWindow: { count: number; rate: number; busy?: number } | undefined;
   private retestAt: number | undefined;
   private retestDelay: number;
   /** The first connection's latest window while it may still be warming up; null once its rate held. */
@@ -82,9 +106,13 @@ export class ConnectionRamp {
   /** The best rate measured lately with each count. */
   private best = new Map<number, { rate: number; at: number }>();
 
+  /** Reads how busy this thread was since the window started. */
+  private windowBusy: (() => number) | undefined;
+
   constructor(
     private readonly settings: RampSettings,
     private readonly now: () => number = Date.now,
+    private readonly busyMeter: BusyMeter = eventLoopBusy,
   ) {
     this.settled = settings.max <= 1;
     this.retestDelay = settings.retestMs;
@@ -149,7 +177,7 @@ export class ConnectionRamp {
     const periods = first !== undefined && last !== undefined && last.at - first.at >= this.settings.minWindowMs / 2;
     if (first !== undefined && !periods && !quiet && elapsed < 2 * this.settings.minWindowMs) return false;
     const rate = periods ? ((last.bytesBefore - first.bytesBefore) * 1000) / (last.at - first.at) : (this.windowBytes * 1000) / elapsed;
-    this.lastWindow = { count: this.target, rate };
+    this.lastWindow = { count: this.target, rate, busy: this.windowBusy?.() };
     this.remember(this.target, rate);
     // A fresh connection warms up: TCP opens its window and the data path's code gets optimized. Measured here on
     // loopback, one connection read 106-322 MiB/s in its first 100 ms and ~950 MiB/s from 150 ms on, so a second
@@ -167,7 +195,7 @@ export class ConnectionRamp {
       }
       this.warming = null;
     }
-    const step = nextStep(this.settings, this.target, rate, this.baseline());
+    const step = nextStep(this.settings, this.target, rate, this.baseline(), this.windowBusy?.());
     if (step.kind === 'settle') {
       this.settled = true;
       this.target = step.at;
@@ -209,6 +237,7 @@ export class ConnectionRamp {
   }
 
   private startWindow(): void {
+    this.windowBusy = this.busyMeter();
     this.windowStart = this.lastArrival = this.now();
     this.windowBytes = 0;
     this.firstBurst = this.lastBurst = undefined;

@@ -213,7 +213,7 @@ class SegmentFetch {
       const seen = ramp.lastWindow!;
       this.host.log(
         'debug',
-        `${this.host.file.tempPath}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s); ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`,
+        `${this.host.file.tempPath}: ${(seen.rate / 1048576).toFixed(1)} MiB/s over ${seen.count} connection(s), event loop ${Math.round((seen.busy ?? 0) * 100)}% busy; ${from} -> ${ramp.target}${ramp.settled ? ' (settled)' : ''}`,
       );
       if (ramp.target < this.running) this.retire(this.running - ramp.target);
       this.startConnections();

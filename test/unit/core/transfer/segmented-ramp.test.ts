@@ -9,10 +9,13 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { JobState } from '../../../../src/core/model/job';
-import { ConnectionRamp, DEFAULT_RAMP, nextStep } from '../../../../src/core/transfer/connection-ramp';
+import { type BusyMeter, ConnectionRamp, CPU_BOUND, DEFAULT_RAMP, nextStep } from '../../../../src/core/transfer/connection-ramp';
 import { segmentsAreSound, splitIntoSegments } from '../../../../src/core/transfer/segments';
 import { engineForTest, startJob, waitForState } from '../../../support/engine';
 import { etagOf, sha256, testBytes } from '../../../support/servers';
+
+/** The ramps on a fake clock run synchronously, which keeps the real event loop busy: they are told it was idle. */
+const idleLoop: BusyMeter = () => () => 0;
 
 test('the ramp doubles while each doubling raised the rate by more than the gain, up to the maximum', () => {
   const settings = { max: 8, gain: 0.25 };
@@ -46,11 +49,49 @@ test('an addition that did not clearly help is given back, and the ramp stops', 
   assert.deepEqual(nextStep({ max: 1, gain: 0.25 }, 1, 10), { kind: 'settle', at: 1 }, 'a maximum of one never grows');
 });
 
+test('a window in which this thread was busy throughout adds no connection: another could not raise the rate', () => {
+  const settings = { max: 8, gain: 0.25 };
+  assert.deepEqual(nextStep(settings, 1, 10, undefined, CPU_BOUND), { kind: 'settle', at: 1 }, 'the first window, CPU-bound: stays at one');
+  assert.deepEqual(nextStep(settings, 1, 10, undefined, CPU_BOUND - 0.01), { kind: 'grow', to: 2 }, 'just under the bound it tries');
+  assert.deepEqual(
+    nextStep(settings, 2, 19, { count: 1, rate: 10 }, 0.95),
+    { kind: 'settle', at: 2 },
+    'what helped stays, no more is added',
+  );
+  assert.deepEqual(nextStep(settings, 2, 10, { count: 1, rate: 10 }, 0.95), { kind: 'settle', at: 1 }, 'what did not help is given back');
+});
+
+test('a ramp whose thread stays busy keeps one connection through its retests, and grows once the thread has room', () => {
+  let busy = 0.97;
+  const clock = { now: 0 };
+  const ramp = new ConnectionRamp(
+    { max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 100 },
+    () => clock.now,
+    () => () => busy,
+  );
+  ramp.connectionDelivering();
+  const targets = new Set<number>();
+  for (; clock.now < 2000; clock.now++) {
+    ramp.received(100);
+    ramp.tick();
+    targets.add(ramp.target);
+  }
+  assert.deepEqual([...targets], [1], 'busy all along: never more than one connection, retests included');
+  assert.ok(ramp.lastWindow !== undefined && ramp.lastWindow.busy === 0.97, 'the verdict records how busy the thread was');
+  busy = 0.3;
+  for (; clock.now < 6000 && ramp.target === 1; clock.now++) {
+    ramp.received(100);
+    ramp.tick();
+  }
+  assert.equal(ramp.target, 2, 'with room on the thread, the next retest tries a second connection');
+});
+
 test('a window starts only when every new connection delivers, and lasts until enough time and bytes passed', () => {
   let now = 0;
   const ramp = new ConnectionRamp(
     { max: 8, gain: 0.25, minWindowMs: 250, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 5000 },
     () => now,
+    idleLoop,
   );
   now = 500;
   assert.equal(ramp.tick(), false, 'no window before the first connection delivers');
@@ -101,6 +142,7 @@ function steadyRamp() {
   const ramp = new ConnectionRamp(
     { max: 8, gain: 0.25, minWindowMs: 60, minWindowBytes: 1000, maxWindowMs: 1000, retestMs: 1000 },
     () => clock.now,
+    idleLoop,
   );
   const windows: { count: number; rate: number }[] = [];
   const steady = (bytesPerMs: number, until: number) => {
@@ -215,7 +257,7 @@ function play(ramp: ConnectionRamp, clock: { now: number }, chunks: [number, num
 
 test('bursts of a pacing server are measured over whole periods: a window that starts with one is not taken for a faster link', () => {
   const clock = { now: 0 };
-  const ramp = new ConnectionRamp({ max: 8, ...DEFAULT_RAMP }, () => clock.now);
+  const ramp = new ConnectionRamp({ max: 8, ...DEFAULT_RAMP }, () => clock.now, idleLoop);
   ramp.connectionDelivering();
   // The first response's bytes waited while the split was stored: 768 KiB at once, then 512 KiB every 26 ms.
   // Counted from its first byte, a 60 ms window saw 1.75 MiB: 29 MiB/s for a 19 MiB/s connection.
@@ -244,7 +286,7 @@ test('bursts of a pacing server are measured over whole periods: a window that s
 
 test('a steady stream that stalled once is measured from its first byte to its last, a window later at most', () => {
   const clock = { now: 0 };
-  const ramp = new ConnectionRamp({ max: 8, ...DEFAULT_RAMP }, () => clock.now);
+  const ramp = new ConnectionRamp({ max: 8, ...DEFAULT_RAMP }, () => clock.now, idleLoop);
   ramp.connectionDelivering();
   const twice = 2 * DEFAULT_RAMP.minWindowMs;
   const chunks: [number, number][] = [];
