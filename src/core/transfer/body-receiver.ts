@@ -12,13 +12,13 @@
 // more hand-offs to the thread pool. 512 KiB held up best: 1.83-2.16 s, against 1.83-2.51 (1 MiB) and 2.20-2.33
 // (256 KiB) in the same runs.
 import type { Hash } from 'node:crypto';
-import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { BandwidthLimiter } from './bandwidth';
 import { receiveDirect } from './direct-receiver';
 import { isDirectBody, type ResponseBody } from './http-client';
 import { BodyOverrun, LocalWriteFailure } from './receive-errors';
+import type { TempHandle } from './temp-file';
 
 export interface ReceiveOptions {
   /** Fed with every byte, in order. */
@@ -75,7 +75,7 @@ interface Batch {
 /** Writes `body` into `handle` from `position` on: a direct body slice by slice (direct-receiver.ts), a stream in batches. */
 export function receiveBody(
   body: ResponseBody,
-  handle: fs.FileHandle | Promise<fs.FileHandle>,
+  handle: TempHandle | Promise<TempHandle>,
   position: number,
   options: ReceiveOptions,
 ): Promise<void> {
@@ -90,12 +90,7 @@ export function receiveBody(
  * rejects with the body's error, the signal's reason, or a LocalWriteFailure, and only once the bytes that
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
-function receiveStream(
-  body: Readable,
-  handle: fs.FileHandle | Promise<fs.FileHandle>,
-  position: number,
-  options: ReceiveOptions,
-): Promise<void> {
+function receiveStream(body: Readable, handle: TempHandle | Promise<TempHandle>, position: number, options: ReceiveOptions): Promise<void> {
   const { hash, limiter, onWritten, onReceived, onEnded, signal, limit } = options;
   let taken = 0;
   const askedBatchBytes = typeof options.batchBytes === 'number' ? () => options.batchBytes as number : options.batchBytes;
@@ -213,7 +208,7 @@ function receiveStream(
 }
 
 async function writeBatch(
-  opening: fs.FileHandle | Promise<fs.FileHandle>,
+  opening: TempHandle | Promise<TempHandle>,
   batch: Batch,
   at: number,
   limiter: BandwidthLimiter | undefined,
