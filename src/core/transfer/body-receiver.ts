@@ -90,7 +90,12 @@ export function receiveBody(
  * rejects with the body's error, the signal's reason, or a LocalWriteFailure, and only once the bytes that
  * arrived before it are written and counted (whoever continues from the counted position needs that).
  */
-function receiveStream(body: Readable, handle: TempHandle | Promise<TempHandle>, position: number, options: ReceiveOptions): Promise<void> {
+export function receiveStream(
+  body: Readable,
+  handle: TempHandle | Promise<TempHandle>,
+  position: number,
+  options: ReceiveOptions,
+): Promise<void> {
   const { hash, limiter, onWritten, onReceived, onEnded, signal, limit } = options;
   let taken = 0;
   const askedBatchBytes = typeof options.batchBytes === 'number' ? () => options.batchBytes as number : options.batchBytes;

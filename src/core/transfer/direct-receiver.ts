@@ -40,6 +40,8 @@ export async function receiveDirect(
   position: number,
   options: ReceiveOptions,
   receiveStream: StreamReceiver,
+  /** The clock that times the writes (a test's, to make them slow). */
+  now: () => number = Date.now,
 ): Promise<void> {
   const { hash, limiter, onWritten, onReceived, onEnded, signal, limit } = options;
   let fd: number;
@@ -57,7 +59,7 @@ export async function receiveDirect(
   return new Promise<void>((resolve, reject) => {
     let taken = 0;
     let uncounted = 0;
-    let lastCount = Date.now();
+    let lastCount = now();
     let countTimer: NodeJS.Timeout | undefined;
     let over = false;
     let slowWrites = 0;
@@ -65,7 +67,7 @@ export async function receiveDirect(
     const count = () => {
       clearTimeout(countTimer);
       countTimer = undefined;
-      lastCount = Date.now();
+      lastCount = now();
       if (uncounted === 0) return;
       const bytes = uncounted;
       uncounted = 0;
@@ -136,13 +138,13 @@ export async function receiveDirect(
       taken += piece.length;
       onReceived?.(piece.length);
       hash?.update(piece);
-      const started = Date.now();
+      const started = now();
       if (!write(piece)) return;
       if (piece.length < slice.length) return stop(new BodyOverrun(limit!));
-      const now = Date.now();
-      if (uncounted >= COUNT_EVERY_BYTES || now - lastCount >= COUNT_EVERY_MS) count();
+      const written = now();
+      if (uncounted >= COUNT_EVERY_BYTES || written - lastCount >= COUNT_EVERY_MS) count();
       else countTimer ??= setTimeout(count, COUNT_EVERY_MS);
-      slowWrites = now - started > SLOW_WRITE_MS ? slowWrites + 1 : 0;
+      slowWrites = written - started > SLOW_WRITE_MS ? slowWrites + 1 : 0;
       if (slowWrites >= SLOW_WRITES_IN_A_ROW && !over) handOver(undefined);
     };
 
