@@ -118,6 +118,22 @@ export function waitFor<T>(what: string, condition: () => T | Promise<T>, timeou
   return waitUntil(what, condition, { timeoutMs, intervalMs: 50 });
 }
 
+/**
+ * Answers the quick pick that `pending` (a command) shows by accepting its selected (first) entry, as a person
+ * pressing Enter would, and resolves as the command does. VS Code says nothing to an extension when a quick pick
+ * opens, so this accepts until the command has returned; accepting with no quick pick open does nothing.
+ */
+export async function acceptQuickPick<T>(pending: Thenable<T>, what: string): Promise<T> {
+  let settled = false;
+  const result = Promise.resolve(pending).finally(() => (settled = true));
+  result.catch(() => undefined);
+  await waitFor(`${what} (the quick pick answered with its first entry)`, async () => {
+    if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    return settled;
+  });
+  return result;
+}
+
 export async function waitForState(engine: DownloadEngine, jobId: string, state: number, timeoutMs = 15000): Promise<JobSnapshot> {
   return waitFor(
     `job ${jobId} to reach state ${state} (now ${engine.getJob(jobId)?.state})`,
