@@ -44,6 +44,7 @@ function runDriver(driver: string, store: string, manifest: string, killAfterMs:
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   return new Promise<{ killed: boolean; code: number | null; output: string }>((resolve) => {
+    // The scenario's kill moment (or, without one, the run's time limit): the fault itself, not a wait in the test.
     const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs ?? limitMs);
     child.on('close', (code, signal) => {
       clearTimeout(killer);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { JobState } from '../../src/core/model/job';
 import { TEMP_SUFFIX } from '../../src/core/transfer/temp-file';
 import { startServer, testBytes } from '../support/servers';
+import { waitUntil } from '../support/wait';
 import type { DriverManifest } from './driver';
 import { bundleDriver } from './kills';
 import type { Random } from './random';
@@ -38,11 +39,7 @@ function start(driver: string, store: string, manifest: string) {
 }
 
 async function until(what: string, test: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil(what, test, { timeoutMs: ms, intervalMs: 25 });
 }
 
 function kill(child: ChildProcess): void {
@@ -87,6 +84,7 @@ export async function leaseScenario(runs: number, random: Random): Promise<Fault
         await until('B to create its job through A', () => bp.said.some((s) => s.event === 'job'), 15_000);
         const seen = bp.said.find((s) => s.event === 'job')!.sees ?? [];
         if (!seen.includes('job A') || !seen.includes('job B')) result.failures.push(`run ${run}: the follower sees ${seen.join(', ')}`);
+        // The scenario's random kill moment (0.1-1.2 s into the transfers), not a wait for something to happen.
         await new Promise((r) => setTimeout(r, random.int(100, 1200)));
         const killedAt = Date.now();
         kill(a.child);

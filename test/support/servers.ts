@@ -217,7 +217,7 @@ async function sendBody(b: Behaviour, part: Buffer, res: http.ServerResponse): P
     sent += piece.length;
     const flushed = res.write(piece);
     if (b.bytesPerSecond) await delay(50);
-    else if (!flushed) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    else if (!flushed) await drainedOrClosed(res);
   }
   if (res.destroyed) return;
   if (b.resetAfter !== undefined && sent >= b.resetAfter) {
@@ -232,6 +232,23 @@ async function sendBody(b: Behaviour, part: Buffer, res: http.ServerResponse): P
   } else {
     res.end();
   }
+}
+
+/**
+ * Resolves when `res` can take more bytes ('drain') or is gone ('close'), and removes both listeners whichever
+ * comes first: a long body waits for many drains, and a 'close' listener left behind by each would pile up.
+ */
+export function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function delay(ms: number): Promise<void> {

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { waitUntil } from '../../support/wait';
 import type { E2EContext, Scenario } from '../context';
 import { Workbench } from '../workbench';
 import { demoFile, newDownload, sha256Of, showJobsView } from './downloads';
@@ -21,12 +22,9 @@ export function findLeaseFiles(folder: string, found: string[] = []): string[] {
   return found;
 }
 
+/** Waits until `test` holds (waitUntil, looking every 250 ms); fails naming `what` after `ms`. */
 export async function until(what: string, test: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitUntil(what, test, { timeoutMs: ms, intervalMs: 250 });
 }
 
 export const twoWindows: Scenario = {

@@ -4,22 +4,17 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { waitUntil } from '../../support/wait';
 import { extensionUnderTest, manifest } from '../extension-under-test';
 import { testFixture } from '../fixture';
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 suite('Activation', () => {
   test('activates by itself after startup (onStartupFinished), without a command being run', async () => {
     const ext = extensionUnderTest();
-    assert.ok(await waitUntil(() => ext.isActive, 20000), 'the extension was not active 20 s after the tests started');
+    await waitUntil('the extension to be active by itself (it was not, 20 s after the tests started)', () => ext.isActive, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
   });
 
   test('runs the esbuild bundle named by package.json main', () => {

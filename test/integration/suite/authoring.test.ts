@@ -11,6 +11,7 @@ import type { CertificateService, WorkspaceValidatorState } from '../../../src/c
 import type { DryRunReport } from '../../../src/validator/authoring/dry-run';
 import { makeCA, makeLeaf } from '../../support/certs';
 import { startServer, type TestServer } from '../../support/servers';
+import { letTimePass } from '../../support/wait';
 import { testFixture } from '../fixture';
 import { extensionApi, setSetting, waitFor } from './ui-support';
 
@@ -132,7 +133,7 @@ describe('Validator authoring', function () {
         all.map((d) => `${d.range.start.line + 1}: ${d.message}`),
         [],
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await letTimePass(300); // on purpose: a late diagnostic would show within these few seconds
     }
   });
 

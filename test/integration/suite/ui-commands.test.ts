@@ -6,7 +6,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { JobPriority, JobState, type CompleteResult } from '../../../src/core/model/job';
 import { testFixture } from '../fixture';
-import { cancelAllJobs, content, downloadFolder, extensionApi, sha256, TestServer, waitFor, waitForState } from './ui-support';
+import { letTimePass } from '../../support/wait';
+import {
+  acceptQuickPick,
+  cancelAllJobs,
+  content,
+  downloadFolder,
+  extensionApi,
+  sha256,
+  TestServer,
+  waitFor,
+  waitForState,
+} from './ui-support';
 
 const run = <T = unknown>(command: string, ...args: unknown[]) => vscode.commands.executeCommand<T>(`managedDownloads.${command}`, ...args);
 
@@ -225,7 +236,7 @@ describe('UI: commands', () => {
       const name = `quiet-${Date.now()}.bin`;
       const jobId = await run<string>('newDownload', server.url(`/status/404/${name}`), { destination: downloadFolder('quiet') });
       await waitForState(engine, jobId, JobState.ERROR);
-      await new Promise((r) => setTimeout(r, 400));
+      await letTimePass(400); // on purpose: an error notification would have been posted by now
       assert.equal(
         hooks.messages.recent.find((m) => m.text.includes(name)),
         undefined,
@@ -242,7 +253,7 @@ describe('UI: commands', () => {
       const name = `unannounced-${Date.now()}.bin`;
       const jobId = await run<string>('newDownload', server.url(`/file/${name}?size=100`), { destination: downloadFolder('unannounced') });
       await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
-      await new Promise((r) => setTimeout(r, 400));
+      await letTimePass(400); // on purpose: a completion notification would have been posted by now
       assert.equal(
         hooks.messages.recent.find((m) => m.text.includes(name)),
         undefined,
@@ -277,10 +288,7 @@ describe('UI: commands', () => {
     assert.deepEqual(await run('setPriority', jobId, 'HIGH'), [jobId]);
     assert.equal(engine.getJob(jobId)?.priority, JobPriority.HIGH);
     // Without a priority it asks; accept the first entry (FOREGROUND) as a person pressing Enter would.
-    const pending = run('setPriority', jobId);
-    await new Promise((r) => setTimeout(r, 500));
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    assert.deepEqual(await pending, [jobId]);
+    assert.deepEqual(await acceptQuickPick(run('setPriority', jobId), 'Set Priority'), [jobId]);
     assert.equal(engine.getJob(jobId)?.priority, JobPriority.FOREGROUND);
   });
 
@@ -289,10 +297,7 @@ describe('UI: commands', () => {
     const jobId = await run<string>('newJob', `Picked ${Date.now()}`);
     await run('addFile', jobId, server.url('/file/picked.bin?size=10'), path.join(downloadFolder('picked'), 'picked.bin'));
     // Only suspended or failed jobs can be resumed: the new one is the newest such job, listed first.
-    const pending = run('resume');
-    await new Promise((r) => setTimeout(r, 500));
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    assert.deepEqual(await pending, [jobId]);
+    assert.deepEqual(await acceptQuickPick(run('resume'), 'Resume'), [jobId]);
     await waitForState(engine, jobId, JobState.ACKNOWLEDGED);
   });
 

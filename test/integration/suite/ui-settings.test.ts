@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { JobState } from '../../../src/core/model/job';
+import { letTimePass } from '../../support/wait';
 import { cancelAllJobs, downloadFolder, extensionApi, setSetting, TestServer, waitFor, waitForState } from './ui-support';
 
 describe('UI: settings', () => {
@@ -40,7 +41,7 @@ describe('UI: settings', () => {
     const a = (await vscode.commands.executeCommand('managedDownloads.newDownload', slow('first'), { destination: folder })) as string;
     await waitForState(engine, a, JobState.TRANSFERRING);
     const b = (await vscode.commands.executeCommand('managedDownloads.newDownload', slow('second'), { destination: folder })) as string;
-    await new Promise((r) => setTimeout(r, 700));
+    await letTimePass(700); // on purpose: with a free slot the second job would have started by now
     assert.equal(engine.getJob(b)?.state, JobState.QUEUED, 'the second job waits for a slot');
     await setSetting('maxConcurrentJobs', 2);
     await waitFor('the second job to start', () => {

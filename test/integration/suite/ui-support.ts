@@ -10,6 +10,7 @@ import type { ManagedDownloadsApi } from '../../../src/api';
 import type { DownloadEngine, JobSnapshot } from '../../../src/core/model/job';
 import { TEST_HOOKS_COMMAND, type InternalTestingHooks } from '../../../src/ui/testing';
 import { activated } from '../extension-under-test';
+import { waitUntil } from '../../support/wait';
 import { testFixture } from '../fixture';
 
 /** The byte at offset i of every served file: deterministic, so content can be checked without storing it. */
@@ -112,20 +113,25 @@ export async function extensionApi(): Promise<{ api: ManagedDownloadsApi; hooks:
   return { api, hooks, engine: await hooks.engine() };
 }
 
-/** Polls until `condition` returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 15000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls until `condition` returns a truthy value; fails with `what` after `timeoutMs` (waitUntil, every 50 ms). */
+export function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 15000): Promise<NonNullable<T>> {
+  return waitUntil(what, condition, { timeoutMs, intervalMs: 50 });
+}
+
+/**
+ * Answers the quick pick that `pending` (a command) shows by accepting its selected (first) entry, as a person
+ * pressing Enter would, and resolves as the command does. VS Code says nothing to an extension when a quick pick
+ * opens, so this accepts until the command has returned; accepting with no quick pick open does nothing.
+ */
+export async function acceptQuickPick<T>(pending: Thenable<T>, what: string): Promise<T> {
+  let settled = false;
+  const result = Promise.resolve(pending).finally(() => (settled = true));
+  result.catch(() => undefined);
+  await waitFor(`${what} (the quick pick answered with its first entry)`, async () => {
+    if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    return settled;
+  });
+  return result;
 }
 
 export async function waitForState(engine: DownloadEngine, jobId: string, state: number, timeoutMs = 15000): Promise<JobSnapshot> {

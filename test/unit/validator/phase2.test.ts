@@ -120,6 +120,7 @@ describe('phase 2: the workspace validator', () => {
         assert.match(error?.message ?? '', r.message);
       }
       const loaded = nextState(service, (s) => s.status === 'loaded');
+      // A validator that answers a little later (the scenario: an asynchronous answer), not a wait in the test.
       writePolicy(dir, 'return new Promise((r) => setTimeout(() => r({ code: 0, reason: "fine" }), 10));');
       await loaded;
       assert.equal(await run(), undefined);

@@ -18,6 +18,7 @@ const callFor = (host: 'idle' | 'slow' | 'quick') => ({ endpoint: { host, port: 
 
 test('a call made while a timed-out worker is probed runs on a fresh worker and is not failed by the old one stopping', async () => {
   const file = join(dir, 'validator.ts');
+  // The validator under test: 'idle' never answers, 'slow' answers after 1 s (the scenario's slow call), 'quick' at once.
   writeFileSync(
     file,
     `export default async function validate(input: { endpoint: { host: string } }) {

@@ -13,26 +13,10 @@ import { JobState } from '../../../../src/core/model/job';
 import { StoreLease } from '../../../../src/core/store/lease';
 import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import { runCli } from '../../../support/cli';
-import { FAST, sandboxFor, type TestSandbox } from '../../../support/engine';
+import { FAST, sandboxFor } from '../../../support/engine';
 import { startServer, testBytes } from '../../../support/servers';
-import { writeLeaseFile, writeLiveLease } from '../../../support/store';
+import { holderAndFollower, writeLeaseFile, writeLiveLease } from '../../../support/store';
 import { letTimePass, waitUntil, within } from '../../../support/wait';
-
-/**
- * Two LeasedEngines on `box`'s store, as two windows: the first opened holds the lease, the second follows.
- * Both are disposed when the test ends, the holder first.
- */
-async function holderAndFollower(box: TestSandbox): Promise<{ holder: LeasedEngine; follower: LeasedEngine }> {
-  const open = () => JobEngine.open({ storeDir: box.store, ...FAST });
-  const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 3000 };
-  const holder = await LeasedEngine.open(options);
-  const follower = await LeasedEngine.open(options);
-  box.later(async () => {
-    await holder.dispose();
-    await follower.dispose();
-  });
-  return { holder, follower };
-}
 
 test('a free store is taken; a second lease on it is refused while the first renews', async (t) => {
   const box = sandboxFor(t);

@@ -15,14 +15,13 @@ import {
   writeClientFiles,
   type ClientMaterial,
 } from '../../../support/client-certs';
-import { FAST, openEngine, sandbox, waitForState, type Sandbox } from '../../../support/engine';
+import { openEngine, sandbox, sandboxFor, waitForState, type Sandbox } from '../../../support/engine';
 import { testBytes, type TestServer } from '../../../support/servers';
-import { allFileText } from '../../../support/store';
+import { allFileText, holderAndFollower } from '../../../support/store';
 
 import { BitsError, Codes, ErrorContext } from '../../../../src/core/errors';
 import { JobState, type ClientCertificateSpec } from '../../../../src/core/model/job';
 import { JobEngine } from '../../../../src/core/jobs/engine';
-import { LeasedEngine } from '../../../../src/core/store/leased-engine';
 import type { ClientCertificateSecret } from '../../../../src/core/tls/client-certificate';
 import { CertificateService } from '../../../../src/core/tls/service';
 import { GatedConnectionProvider } from '../../../../src/core/net/connection-provider';
@@ -387,34 +386,28 @@ describe('a server that refuses the certificate with a TLS alert', () => {
 });
 
 describe('a window that does not run the store', () => {
-  test('forwards setClientCertificate to the holder, which reads the secret from its own secret store', async () => {
-    const box = sandbox();
+  test('forwards setClientCertificate to the holder, which reads the secret from its own secret store', async (t) => {
+    const box = sandboxFor(t);
     const secrets = new Map<string, ClientCertificateSecret>();
-    const open = () => JobEngine.open({ storeDir: box.store, ...FAST, clientCertificateSecrets: (id) => secrets.get(id) });
-    const options = { storeDir: box.store, open, lease: { ttlMs: 2000, renewMs: 100 }, pollMs: 50, forwardTimeoutMs: 5000 };
-    const holder = await LeasedEngine.open(options);
-    const follower = await LeasedEngine.open(options);
-    try {
-      assert.equal(follower.role, 'follower');
-      const job = await follower.createJob({ displayName: 'forwarded' });
-      secrets.set(job.id, { passphrase: PASSPHRASE });
-      const set = await follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true });
-      assert.match(set.clientCertificate!.subject, /CN=alice/);
-      assert.equal(holder.getJob(job.id)?.clientCertificate?.pfxFile, files.pfx);
-      secrets.set(job.id, { passphrase: 'not it' });
-      await rejectsWith(
-        follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }),
-        Codes.E_INVALID_PASSWORD,
-        /passphrase is wrong/,
-      );
-      const removed = await follower.setClientCertificate(job.id, undefined);
-      assert.equal(removed.clientCertificate, undefined);
-      assert.equal(holder.getJob(job.id)?.clientCertificate, undefined);
-    } finally {
-      await follower.dispose();
-      await holder.dispose();
-      await box.cleanup();
-    }
+    const { holder, follower } = await holderAndFollower(box, {
+      engine: { clientCertificateSecrets: (id) => secrets.get(id) },
+      forwardTimeoutMs: 5000,
+    });
+    assert.equal(follower.role, 'follower');
+    const job = await follower.createJob({ displayName: 'forwarded' });
+    secrets.set(job.id, { passphrase: PASSPHRASE });
+    const set = await follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true });
+    assert.match(set.clientCertificate!.subject, /CN=alice/);
+    assert.equal(holder.getJob(job.id)?.clientCertificate?.pfxFile, files.pfx);
+    secrets.set(job.id, { passphrase: 'not it' });
+    await rejectsWith(
+      follower.setClientCertificate(job.id, { format: 'pkcs12', source: 'file', pfxFile: files.pfx, passphrase: true }),
+      Codes.E_INVALID_PASSWORD,
+      /passphrase is wrong/,
+    );
+    const removed = await follower.setClientCertificate(job.id, undefined);
+    assert.equal(removed.clientCertificate, undefined);
+    assert.equal(holder.getJob(job.id)?.clientCertificate, undefined);
   });
 });
 

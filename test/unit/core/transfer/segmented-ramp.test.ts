@@ -12,7 +12,7 @@ import { JobState } from '../../../../src/core/model/job';
 import { type BusyMeter, ConnectionRamp, CPU_BOUND, DEFAULT_RAMP, nextStep } from '../../../../src/core/transfer/connection-ramp';
 import { segmentsAreSound, splitIntoSegments } from '../../../../src/core/transfer/segments';
 import { engineForTest, startJob, waitForState } from '../../../support/engine';
-import { etagOf, sha256, testBytes } from '../../../support/servers';
+import { drainedOrClosed, etagOf, sha256, testBytes } from '../../../support/servers';
 
 /** The ramps on a fake clock run synchronously, which keeps the real event loop busy: they are told it was idle. */
 const idleLoop: BusyMeter = () => () => 0;
@@ -395,8 +395,9 @@ async function send(
     tally.sent = sent;
     const flushed = res.write(piece);
     if (sent === part.length) lastByteWritten();
+    // The server's pacing (the scenario's link speed, shared by the connections open), not a wait in the test.
     if (bytesPerSecond) await new Promise((r) => setTimeout(r, tick * Math.max(1, sharers())));
-    else if (!flushed) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    else if (!flushed) await drainedOrClosed(res);
   }
   if (!res.destroyed) res.end();
 }
