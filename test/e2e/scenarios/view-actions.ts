@@ -73,11 +73,19 @@ export const viewActions: Scenario = {
       await button.waitFor({ timeout: 10_000 });
       await button.click();
     };
-    // The workbench closes an open context menu when something else takes the focus or redraws under it (seen in
-    // CI: the menu was detached between its appearance and the hover), so a menu that goes away is opened again.
+    // A row's tooltip (a hover shown while the pointer rests on a row) covers the rows below it and takes their
+    // clicks, and one that appears closes an open context menu (both seen in CI). So the pointer leaves the tree
+    // and any hover is gone before each right-click, and a menu that goes away all the same is opened again.
+    const tooltip = page.locator('.context-view .rendered-markdown, .monaco-hover:not(.hidden)');
     const contextMenu = async (row: Locator, item: string) => {
       const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
       for (let attempt = 1; ; attempt++) {
+        const editor = await page.locator('.part.editor').boundingBox();
+        if (editor) await page.mouse.move(editor.x + editor.width - 20, editor.y + editor.height - 20);
+        await tooltip
+          .first()
+          .waitFor({ state: 'hidden', timeout: 5_000 })
+          .catch(() => page.keyboard.press('Escape'));
         await row.click({ button: 'right' });
         try {
           await entry.waitFor({ timeout: 10_000 });
