@@ -121,8 +121,9 @@ const SYNC_SLICE_MS = 4;
  * disk link, lstat and unlink take 5-15 µs each, where a thread-pool round trip costs the main thread 20-90 µs
  * (the pool's threads sleep between files, and each call wakes one). Once the file system is found slow
  * (tempFileCalls: slow calls in a row, where blocking on it is not worth it), what is left goes the asynchronous
- * way. (It was one placement over 1 ms: on a loaded machine one preemption sent the rest of 1,000 files there.) Returns the files it did not place, having changed nothing for them (or only removed the
- * name it made itself); it never throws: whatever went wrong, the careful path finds and reports it.
+ * way. (It was one placement over 1 ms: on a loaded machine one preemption sent the rest of 1,000 files there.)
+ * Returns the files it did not place, having changed nothing for them (or only removed the name it made itself);
+ * it never throws: whatever went wrong, the careful path finds and reports it.
  */
 async function placeQuickly(files: readonly FileRecord[]): Promise<FileRecord[]> {
   const rest: FileRecord[] = [];
