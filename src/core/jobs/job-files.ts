@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import { localFileError } from '../transfer/network-errors';
 import { eachLimited, FILE_CALLS_AT_ONCE } from '../util/each-limited';
-import { discardTemp, identityOf, inspectTemp, notTheJobsTemp, tempFileCalls } from '../transfer/temp-file';
+import { discardTemp, identityOf, inspectTemp, notTheJobsTemp } from '../transfer/temp-file';
+import { QuickCalls } from '../util/quick-calls';
 import type { CompleteResult, FileRecord } from '../model/job';
 
 /** Deletes the temp files; returns the ones that could not be deleted. */
@@ -115,12 +116,14 @@ async function linkedIntoPlace(f: FileRecord): Promise<boolean> {
 
 /** A synchronous run of placements lasts about this long before the event loop gets its turn. */
 const SYNC_SLICE_MS = 4;
+/** Whether placements are made synchronously: until the file system is found slow (see QuickCalls). */
+const placements = new QuickCalls();
 
 /**
  * The usual case of linkedIntoPlace (below) with synchronous calls, in slices of a few milliseconds: on a local
  * disk link, lstat and unlink take 5-15 µs each, where a thread-pool round trip costs the main thread 20-90 µs
  * (the pool's threads sleep between files, and each call wakes one). Once the file system is found slow
- * (tempFileCalls: slow calls in a row, where blocking on it is not worth it), what is left goes the asynchronous
+ * (slow calls in a row, where blocking on it is not worth it), what is left goes the asynchronous
  * way. (It was one placement over 1 ms: on a loaded machine one preemption sent the rest of 1,000 files there.)
  * Returns the files it did not place, having changed nothing for them (or only removed the name it made itself);
  * it never throws: whatever went wrong, the careful path finds and reports it.
@@ -131,9 +134,9 @@ async function placeQuickly(files: readonly FileRecord[]): Promise<FileRecord[]>
   while (index < files.length) {
     const sliceStarted = performance.now();
     while (index < files.length && performance.now() - sliceStarted < SYNC_SLICE_MS) {
-      if (!tempFileCalls.quick) return rest.concat(files.slice(index));
+      if (!placements.quick) return rest.concat(files.slice(index));
       const f = files[index++];
-      if (!tempFileCalls.timed(() => linkedIntoPlaceSync(f))) rest.push(f);
+      if (!placements.timed(() => linkedIntoPlaceSync(f))) rest.push(f);
     }
     if (index < files.length) await new Promise((resolve) => setImmediate(resolve));
   }

@@ -12,13 +12,13 @@
 // more hand-offs to the thread pool. 512 KiB held up best: 1.83-2.16 s, against 1.83-2.51 (1 MiB) and 2.20-2.33
 // (256 KiB) in the same runs.
 import type { Hash } from 'node:crypto';
+import type { promises as fs } from 'node:fs';
 import { finished, type Readable } from 'node:stream';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { BandwidthLimiter } from './bandwidth';
 import { receiveDirect } from './direct-receiver';
 import { isDirectBody, type ResponseBody } from './http-client';
 import { BodyOverrun, LocalWriteFailure } from './receive-errors';
-import type { TempHandle } from './temp-file';
 
 export interface ReceiveOptions {
   /** Fed with every byte, in order. */
@@ -75,7 +75,7 @@ interface Batch {
 /** Writes `body` into `handle` from `position` on: a direct body slice by slice (direct-receiver.ts), a stream in batches. */
 export function receiveBody(
   body: ResponseBody,
-  handle: TempHandle | Promise<TempHandle>,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
   position: number,
   options: ReceiveOptions,
 ): Promise<void> {
@@ -92,7 +92,7 @@ export function receiveBody(
  */
 export function receiveStream(
   body: Readable,
-  handle: TempHandle | Promise<TempHandle>,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
   position: number,
   options: ReceiveOptions,
 ): Promise<void> {
@@ -213,7 +213,7 @@ export function receiveStream(
 }
 
 async function writeBatch(
-  opening: TempHandle | Promise<TempHandle>,
+  opening: fs.FileHandle | Promise<fs.FileHandle>,
   batch: Batch,
   at: number,
   limiter: BandwidthLimiter | undefined,

@@ -3,12 +3,12 @@
 // level with curl in CPU, where a stream with batched asynchronous writes reached 0.5-0.8 of its speed. Under a
 // bandwidth limit, or when a write is slow (a busy or network disk blocks the main thread), the rest of the body
 // goes through the batched asynchronous receiver instead.
+import type { promises as fs } from 'node:fs';
 import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { DirectBody } from '../net/direct-body';
 import type { ReceiveOptions } from './body-receiver';
 import { BodyOverrun, LocalWriteFailure } from './receive-errors';
-import type { TempHandle } from './temp-file';
 
 /** Written bytes are counted (onWritten) at least this often, by bytes or by time, like the batched receiver's batches. */
 const COUNT_EVERY_BYTES = 512 << 10;
@@ -24,7 +24,7 @@ const SLOW_WRITES_IN_A_ROW = 3;
 
 export type StreamReceiver = (
   body: Readable,
-  handle: TempHandle | Promise<TempHandle>,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
   position: number,
   options: ReceiveOptions,
 ) => Promise<void>;
@@ -36,7 +36,7 @@ export type StreamReceiver = (
  */
 export async function receiveDirect(
   body: DirectBody,
-  handle: TempHandle | Promise<TempHandle>,
+  handle: fs.FileHandle | Promise<fs.FileHandle>,
   position: number,
   options: ReceiveOptions,
   receiveStream: StreamReceiver,

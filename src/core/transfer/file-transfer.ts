@@ -3,6 +3,7 @@
 // disk (over several Range connections when the file is large and the server allows), and check the sha256
 // before the file counts as transferred.
 import type { Hash } from 'node:crypto';
+import type { promises as fs } from 'node:fs';
 import type { ResponseBody } from './http-client';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { FileRecord } from '../model/job';
@@ -13,7 +14,7 @@ import { canContinue, isStrongLastModified, planResponse, type ResponsePlan } fr
 import { fetchSegments, SegmentsUnusable } from './segmented-transfer';
 import { qualifiesForSegments, segmentedBytes, segmentsAreSound, splitIntoSegments } from './segments';
 import { BodyOverrun, LocalWriteFailure, overrunError, receiveBody, WRITE_BATCH_BYTES } from './body-receiver';
-import { createTemp, discardTemp, hashPrefix, inspectTemp, openOwnTemp, type TempHandle } from './temp-file';
+import { createTemp, discardTemp, hashPrefix, inspectTemp, openOwnTemp } from './temp-file';
 
 export { TransferStopped, USER_AGENT, type TransferHost } from './request';
 
@@ -392,7 +393,7 @@ async function receive(
 
 /** A temp file being opened for writing. */
 interface OpeningTemp {
-  opening: Promise<TempHandle>;
+  opening: Promise<fs.FileHandle>;
   /** Settles with the open's error, or undefined once open: waiting on it never throws. */
   failure: Promise<unknown>;
   /** Closes it once open (nothing to do if the open failed), without waiting. */

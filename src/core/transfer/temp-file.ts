@@ -1,13 +1,12 @@
 // Temp files: hidden, beside the destination (same file system, so Complete is an atomic rename), never the
 // final name. What writes them is body-receiver.ts.
 import { createHash, type Hash } from 'node:crypto';
-import { close, closeSync, constants, fstatSync, ftruncate, openSync, promises as fs, writev, type BigIntStats } from 'node:fs';
+import { constants, fstatSync, promises as fs, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BitsError, Codes, ErrorContext } from '../errors';
 import type { FileRecord } from '../model/job';
 import { cutToBytes, MAX_NAME_BYTES as maxNameBytes } from '../util/file-name';
-import { QuickCalls } from '../util/quick-calls';
 
 export const TEMP_SUFFIX = '.mddownload';
 
@@ -80,74 +79,22 @@ export function foreignTempError(temp: string, reason: string): BitsError {
   );
 }
 
-/** What a transfer writes a new temp file through: a FileHandle, or a descriptor opened synchronously (QuickCalls). */
-export interface TempHandle {
-  readonly fd: number;
-  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
-  truncate(length: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Temp files' opens and closes, and Complete's placements (job-files.ts): one verdict on the local file system. */
-export const tempFileCalls = new QuickCalls();
-
-/** A temp file opened with openSync: the few FileHandle calls a transfer makes on it, on its descriptor. */
-class DescriptorFile implements TempHandle {
-  private closed = false;
-
-  constructor(
-    readonly fd: number,
-    private readonly calls: QuickCalls,
-  ) {}
-
-  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }> {
-    return new Promise((resolve, reject) =>
-      writev(this.fd, buffers, position, (err, bytesWritten) => (err ? reject(err) : resolve({ bytesWritten }))),
-    );
-  }
-
-  truncate(length: number): Promise<void> {
-    return new Promise((resolve, reject) => ftruncate(this.fd, length, (err) => (err ? reject(err) : resolve())));
-  }
-
-  close(): Promise<void> {
-    // Closed once: a second close could close a descriptor number reused by another file since.
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    if (!this.calls.quick) return new Promise((resolve, reject) => close(this.fd, (err) => (err ? reject(err) : resolve())));
-    try {
-      this.calls.timed(() => closeSync(this.fd));
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-}
-
-async function openNew(temp: string, flags: number, calls: QuickCalls): Promise<TempHandle> {
-  if (!calls.quick) return fs.open(temp, flags);
-  return new DescriptorFile(
-    calls.timed(() => openSync(temp, flags)),
-    calls,
-  );
-}
-
 /**
  * Creates the temp file anew for writing and records its identity in `file`. Whatever is at the name (an earlier
  * attempt's file, or a link someone put there) is removed first, never opened. A missing folder is made.
  */
-export async function createTemp(file: FileRecord, calls: QuickCalls = tempFileCalls): Promise<TempHandle> {
+export async function createTemp(file: FileRecord): Promise<fs.FileHandle> {
   const temp = file.tempPath;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
-  let handle: TempHandle;
+  let handle: fs.FileHandle;
   try {
-    handle = await openNew(temp, flags, calls);
+    handle = await fs.open(temp, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') await fs.rm(temp, { force: true });
     else if (code === 'ENOENT') await fs.mkdir(path.dirname(temp), { recursive: true });
     else throw err;
-    handle = await openNew(temp, flags, calls);
+    handle = await fs.open(temp, flags);
   }
   try {
     // The descriptor just opened, no path to look up: done here rather than as one more thread-pool round trip,
