@@ -222,6 +222,18 @@ for (const [name, send, message] of [
   });
 }
 
+/** A job's agent for plain HTTP on the direct path (no certificates involved), removed when the test ends. */
+function plainAgent(t: TestContext) {
+  const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [] } });
+  const provider = new GatedConnectionProvider(service, { directHttp: true });
+  t.after(async () => {
+    provider.dispose();
+    await service.dispose();
+  });
+  const job = fakeJob();
+  return { job, agent: provider.agentFor(job, 'http:') as GatedAgent };
+}
+
 test('a pooled connection the server dropped is replaced: once when seen closed, once when it fails unanswered', async (t) => {
   const body = testBytes(4000, 2);
   // The first file's connection is closed by the server after its answer (no Connection: close said); the
@@ -230,14 +242,7 @@ test('a pooled connection the server dropped is replaced: once when seen closed,
     if (server.state.connections === 1) return { send: ok(body), close: true };
     return r.onConnection === 1 ? { send: ok(body) } : 'hang-up';
   });
-  const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [] } });
-  const provider = new GatedConnectionProvider(service, { directHttp: true });
-  t.after(async () => {
-    provider.dispose();
-    await service.dispose();
-  });
-  const job = fakeJob();
-  const agent = provider.agentFor(job, 'http:') as GatedAgent;
+  const { job, agent } = plainAgent(t);
   const get = async () => {
     const answer = await sendGet({
       url: new URL(server.url('/f')),
@@ -263,14 +268,7 @@ test('a pooled connection the server dropped is replaced: once when seen closed,
 
 test('a request head with CR or LF in a header value is refused before anything is sent', async (t) => {
   const server = await rawServer(t, () => ({ send: ok(Buffer.from('x')) }));
-  const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [] } });
-  const provider = new GatedConnectionProvider(service, { directHttp: true });
-  t.after(async () => {
-    provider.dispose();
-    await service.dispose();
-  });
-  const job = fakeJob();
-  const agent = provider.agentFor(job, 'http:') as GatedAgent;
+  const { job, agent } = plainAgent(t);
   await assert.rejects(
     sendGet({
       url: new URL(server.url('/f')),
