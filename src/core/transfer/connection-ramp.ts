@@ -40,9 +40,9 @@ const BURST_GAP_MS = 5;
  * network: every connection's TLS stream is decrypted and written on it, so another connection cannot raise the
  * rate, and costs CPU (its handshake, its own stream, the split). Measured on loopback here (1 GiB, nginx): one
  * connection keeps the loop 100% busy; a server capping each connection at 20 MB/s left it 13% busy with one
- * connection, 9% with two and 45% with eight (147 MiB/s). The
- * ramp's retests and probes of a second connection cost 0.3 s of CPU per GiB (user 1.46-1.53 s against 1.12-1.27 s
- * with --connections 1), ~12% of the whole download, where the main thread is the bottleneck.
+ * connection, 9% with two and 45% with eight (147 MiB/s). The ramp's retests and probes of a second connection
+ * cost 0.3 s of CPU per GiB (user 1.46-1.53 s against 1.12-1.27 s with --connections 1), ~12% of the whole
+ * download, where the main thread is the bottleneck.
  */
 export const CPU_BOUND = 0.9;
 
@@ -178,7 +178,8 @@ export class ConnectionRamp {
     const periods = first !== undefined && last !== undefined && last.at - first.at >= this.settings.minWindowMs / 2;
     if (first !== undefined && !periods && !quiet && elapsed < 2 * this.settings.minWindowMs) return false;
     const rate = periods ? ((last.bytesBefore - first.bytesBefore) * 1000) / (last.at - first.at) : (this.windowBytes * 1000) / elapsed;
-    this.lastWindow = { count: this.target, rate, busy: this.windowBusy?.() };
+    const busy = this.windowBusy?.();
+    this.lastWindow = { count: this.target, rate, busy };
     this.remember(this.target, rate);
     // A fresh connection warms up: TCP opens its window and the data path's code gets optimized. Measured here on
     // loopback, one connection read 106-322 MiB/s in its first 100 ms and ~950 MiB/s from 150 ms on, so a second
@@ -196,7 +197,7 @@ export class ConnectionRamp {
       }
       this.warming = null;
     }
-    const step = nextStep(this.settings, this.target, rate, this.baseline(), this.windowBusy?.());
+    const step = nextStep(this.settings, this.target, rate, this.baseline(), busy);
     if (step.kind === 'settle') {
       this.settled = true;
       this.target = step.at;
