@@ -146,13 +146,34 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
         ? this.connectPlain(proxy.url.hostname, Number(proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80)), proxy)
         : this.connectPlain(host, port);
     const tunnel = proxy ? await openTunnel(proxy, host, port, this.connectTimeoutMs) : undefined;
-    const socket = await this.handshake(host, port, tunnel, options);
+    return this.vetted(await this.handshake(host, port, tunnel, options), job, options, host, port);
+  }
+
+  /**
+   * Both certificate phases on a socket just through its handshake. It has no reader until it is handed over, and
+   * the vet can take a while (a workspace validator, a revocation fetch): an error meanwhile (the server resets the
+   * connection) is held here, where with no listener it would be thrown out of the process. A socket that died
+   * during the vet is refused.
+   */
+  private async vetted(
+    socket: tls.TLSSocket,
+    job: JobSnapshot,
+    options: GatedRequestOptions,
+    host: string,
+    port: number,
+  ): Promise<tls.TLSSocket> {
+    let failed: Error | undefined;
+    const onError = (e: Error) => (failed ??= e);
+    socket.on('error', onError);
     try {
       await this.service.vet(socket, { job, fileIndex: options.mdFileIndex, host, port });
     } catch (e) {
       socket.destroy();
       throw e;
+    } finally {
+      socket.off('error', onError);
     }
+    if (socket.destroyed) throw failed ?? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     return socket;
   }
 
@@ -177,21 +198,7 @@ export class GatedConnectionProvider extends Disposable implements ConnectionPro
       },
     };
     if (!secure) return (await this.connectPlain(host, port, undefined, read)) as net.Socket;
-    const socket = await this.handshake(host, port, undefined, options, read);
-    // The socket has no reader until it is handed over: an error during the vet must not go unheard.
-    let failed: Error | undefined;
-    const onError = (e: Error) => (failed ??= e);
-    socket.on('error', onError);
-    try {
-      await this.service.vet(socket, { job, fileIndex: options.mdFileIndex, host, port });
-    } catch (e) {
-      socket.destroy();
-      throw e;
-    } finally {
-      socket.off('error', onError);
-    }
-    if (socket.destroyed) throw failed ?? Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    return socket;
+    return this.vetted(await this.handshake(host, port, undefined, options, read), job, options, host, port);
   }
 
   private connectPlain(host: string, port: number, proxy?: ResolvedProxy, onread?: net.OnReadOpts): Promise<Duplex> {

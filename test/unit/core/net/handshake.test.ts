@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
 import { Codes } from '../../../../src/core/errors';
 import { GatedConnectionProvider } from '../../../../src/core/net/connection-provider';
-import { CertificateService } from '../../../../src/core/tls/service';
+import { CertificateService, inProcessValidator } from '../../../../src/core/tls/service';
+import { sendGet } from '../../../../src/core/transfer/http-client';
 import { makeCA, makeLeaf, type Issued } from '../../../support/certs';
 import { waitUntil, within } from '../../../support/wait';
 import { fakeJob, get } from '../tls/helpers';
@@ -123,3 +124,58 @@ describe('the TLS handshake', () => {
     }
   });
 });
+
+// The certificate gate runs after the handshake, before the socket has a reader: a server that resets the
+// connection while a validator decides must fail that request, not throw an unheard 'error' out of the process
+// (the extension host, the CLI). On both data paths.
+for (const directHttp of [false, true]) {
+  test(`a connection reset while the validator decides fails the request cleanly (${directHttp ? 'direct path' : 'ClientRequest'})`, async (t) => {
+    const ca2 = makeCA();
+    const leaf2 = makeLeaf(ca2, { hosts: ['127.0.0.1'] });
+    let reset!: () => void;
+    const wasReset = new Promise<void>((resolve) => (reset = resolve));
+    // TLS over a plain TCP server, so that the TCP connection itself can be reset once the handshake is done.
+    const context = tls.createSecureContext({ cert: leaf2.cert, key: leaf2.key });
+    const server = net.createServer((raw) => {
+      raw.on('error', () => undefined);
+      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+      secure.on('error', () => undefined);
+      secure.once('secure', () => {
+        raw.resetAndDestroy();
+        reset();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    const service = new CertificateService({ trust: { includeDefaultRoots: false, extraCaPem: [ca2.cert] } });
+    const provider = new GatedConnectionProvider(service, { directHttp });
+    t.after(async () => {
+      provider.dispose();
+      await service.dispose();
+    });
+    const job = fakeJob({ validator: 'workspace' });
+    service.setWorkspaceValidator({
+      status: 'loaded',
+      file: 'v.ts',
+      // Accepts once the server has reset the connection, and the reset has had time to reach the client
+      // (a scenario delay: the client's socket reports it on a later turn of the event loop).
+      validator: inProcessValidator(async () => {
+        await wasReset;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return 0;
+      }, 'v.ts'),
+    });
+    const port = (server.address() as AddressInfo).port;
+    await assert.rejects(
+      sendGet({
+        url: new URL(`https://127.0.0.1:${port}/file`),
+        headers: {},
+        agent: provider.agentFor(job, 'https:'),
+        jobId: job.id,
+        fileIndex: 0,
+        signal: new AbortController().signal,
+      }),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET',
+    );
+  });
+}
